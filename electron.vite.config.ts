@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+const root = import.meta.dirname;
+const sharedAlias = { '@shared': resolve(root, 'src-shared') };
+const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string };
+
+/**
+ * Dev server only: @vitejs/plugin-react injects an inline React Refresh preamble and Vite injects
+ * CSS as <style> tags, both of which the strict CSP in src-renderer/index.html blocks. Relax the
+ * CSP for `electron-vite dev` only; the built renderer (out/renderer) keeps the strict policy.
+ */
+function devCspRelax(): Plugin {
+  return {
+    name: 'lvs:dev-csp-relax',
+    apply: 'serve',
+    transformIndexHtml(html) {
+      return html
+        .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+    },
+  };
+}
+
+export default defineConfig({
+  main: {
+    resolve: { alias: sharedAlias },
+    build: {
+      // Dependencies stay in node_modules (electron-builder ships them); only our code is bundled.
+      externalizeDeps: true,
+      outDir: resolve(root, 'out/main'),
+      rolldownOptions: {
+        // -> out/main/index.js, which is package.json "main". ESM, because package.json is
+        // "type": "module".
+        input: { index: resolve(root, 'src-main/electron/main.ts') },
+      },
+    },
+  },
+  preload: {
+    resolve: { alias: sharedAlias },
+    define: { __LVS_VERSION__: JSON.stringify(pkg.version) },
+    build: {
+      // The window is sandboxed: a sandboxed preload cannot require node_modules and cannot be an
+      // ES module, so bundle everything (electron itself stays external) into one CommonJS file.
+      externalizeDeps: false,
+      outDir: resolve(root, 'out/preload'),
+      rolldownOptions: {
+        input: { index: resolve(root, 'src-main/electron/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src-renderer'),
+    resolve: { alias: sharedAlias },
+    plugins: [react(), devCspRelax()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rolldownOptions: {
+        input: { index: resolve(root, 'src-renderer/index.html') },
+      },
+    },
+  },
+});
