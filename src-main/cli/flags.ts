@@ -1,0 +1,90 @@
+import {
+  describeRange,
+  NUMERIC_PARAMS,
+  ParamError,
+  resolveParams,
+  type DriftParams,
+  type NumericParam,
+} from '../../src-shared/drift/params';
+import { UsageError } from './errors';
+
+/*
+ * Flag parsers: each turns the text of one flag into a value or a UsageError that names the
+ * flag and what it accepts. Commander calls them as it reads the command line.
+ */
+
+function toNumber(flag: string, text: string): number {
+  const v = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(v)) throw new UsageError(`--${flag} must be a number (got "${text}")`);
+  return v;
+}
+
+/** An integer flag in [min, max]. */
+export function integerFlag(flag: string, min: number, max: number) {
+  return (text: string): number => {
+    const v = toNumber(flag, text);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new UsageError(`--${flag} must be an integer in ${min}..${max} (got ${text})`);
+    return v;
+  };
+}
+
+/** A number flag in [min, max]. */
+export function numberFlag(flag: string, min: number, max: number) {
+  return (text: string): number => {
+    const v = toNumber(flag, text);
+    if (v < min || v > max)
+      throw new UsageError(`--${flag} must be in [${min}, ${max}] (got ${text})`);
+    return v;
+  };
+}
+
+/** A flag that sets a drift parameter, held to the parameter's own range. */
+export function paramFlag(flag: string, name: NumericParam) {
+  return (text: string): number => {
+    const v = toNumber(flag, text);
+    try {
+      resolveParams({ [name]: v });
+    } catch (err) {
+      if (err instanceof ParamError)
+        throw new UsageError(
+          `--${flag} must be ${describeRange(NUMERIC_PARAMS[name])} (got ${text})`,
+        );
+      throw err;
+    }
+    return v;
+  };
+}
+
+/** One of a fixed set of words. */
+export function choiceFlag<T extends string>(flag: string, choices: readonly T[]) {
+  return (text: string): T => {
+    if (!(choices as readonly string[]).includes(text))
+      throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${text}")`);
+    return text as T;
+  };
+}
+
+/** `--set name=value`, repeatable: any drift parameter not given a flag of its own. */
+export function collectSetting(
+  text: string,
+  previous: Record<string, number> = {},
+): Record<string, number> {
+  const match = /^([A-Za-z]+)=(.*)$/.exec(text);
+  const name = match?.[1];
+  if (!match || !name || !(name in NUMERIC_PARAMS))
+    throw new UsageError(
+      `--set takes name=value with name one of ${Object.keys(NUMERIC_PARAMS).join(', ')} (got "${text}")`,
+    );
+  return { ...previous, [name]: paramFlag(`set ${name}`, name as NumericParam)(match[2] ?? '') };
+}
+
+/** Resolves the collected parameters, turning a cross-parameter conflict into a UsageError. */
+export function paramsFrom(values: Partial<Record<keyof DriftParams, unknown>>): DriftParams {
+  try {
+    return resolveParams(values);
+  } catch (err) {
+    if (err instanceof ParamError) throw new UsageError(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, UsageError } from './errors';
+import { registerSim } from './sim-command';
+
+/** Parts of the command line that later releases fill in; they say so rather than vanish. */
+function registerPlanned(program: Command, name: string, what: string): void {
+  program
+    .command(name)
+    .description(`${what} (not built yet)`)
+    .allowUnknownOption()
+    .action(() => {
+      throw new UsageError(
+        `lvs ${name} is not built yet: ${what} arrives in a later release (see README)`,
+      );
+    });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lvs')
+    .description('LVS Node: drift-based consensus swarm, lab and simulator')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  registerSim(program);
+  registerPlanned(program, 'node', 'a personal node on libp2p');
+  registerPlanned(program, 'lab', 'a swarm of real nodes on this machine');
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeErr: () => undefined });
+  return program;
+}
+
+/** Runs the CLI; user mistakes print one line and exit 2, never a stack trace. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        return EXIT.ok;
+      process.stderr.write(`lvs: ${err.message.replace(/^error: /, '')}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`lvs: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`lvs: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failure;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

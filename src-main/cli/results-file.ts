@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { RULES } from '../../src-shared/drift/rules';
+import type { CycleMetrics } from '../../src-shared/sim/simulator';
+import { UsageError } from './errors';
+
+export type ResultsFormat = 'csv' | 'json';
+
+/** The format an --out path asks for, checked before a run starts so that no run is wasted. */
+export function resultsFormat(path: string, force: boolean): ResultsFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext !== '.csv' && ext !== '.json')
+    throw new UsageError(`--out must end in .csv or .json (got "${path}")`);
+  if (existsSync(path) && !force)
+    throw new UsageError(
+      `--out ${path} exists; refusing to overwrite it (add --force to replace it)`,
+    );
+  return ext === '.csv' ? 'csv' : 'json';
+}
+
+/** One row per cycle: spread, diameter, wander, mean and std per coordinate, interventions. */
+export function metricsCsv(metrics: readonly CycleMetrics[], d: number): string {
+  const coords = (prefix: string) => Array.from({ length: d }, (_, c) => `${prefix}${c}`);
+  const header = [
+    'cycle',
+    'spread',
+    'max_distance',
+    'wander',
+    ...coords('mean_'),
+    ...coords('std_'),
+    ...RULES,
+  ];
+  const rows = metrics.map((m) =>
+    [
+      m.cycle,
+      m.spread,
+      m.maxDistance,
+      m.wander,
+      ...m.mean,
+      ...m.std,
+      ...RULES.map((r) => m.interventions[r]),
+    ].join(','),
+  );
+  return [header.join(','), ...rows].join('\n') + '\n';
+}
+
+/** Writes to a temporary file first, so an interrupted write never leaves half a file. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, path);
+}

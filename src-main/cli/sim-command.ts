@@ -1,0 +1,214 @@
+import { availableParallelism } from 'node:os';
+import { SingleBar } from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import {
+  AGGREGATORS,
+  NUMERIC_PARAMS,
+  type Aggregator,
+  type Weighting,
+} from '../../src-shared/drift/params';
+import { RULES } from '../../src-shared/drift/rules';
+import type { SimSummary } from '../../src-shared/sim/summary';
+import {
+  parseTopology,
+  TopologyError,
+  TOPOLOGY_FORMS,
+  type TopologySpec,
+} from '../../src-shared/sim/topology';
+import { runSimulation, type SimRunOptions } from '../sim/run';
+import { UsageError } from './errors';
+import {
+  choiceFlag,
+  collectSetting,
+  integerFlag,
+  numberFlag,
+  paramFlag,
+  paramsFrom,
+} from './flags';
+import { metricsCsv, resultsFormat, writeAtomically } from './results-file';
+
+const SIM_WEIGHTINGS = ['uniform', 'metropolis', 'claimed'] as const satisfies readonly Weighting[];
+
+interface SimFlags {
+  nodes: number;
+  topology: string;
+  degree: number;
+  dimensions: number;
+  alpha: number;
+  beta: number;
+  aggregator: string;
+  weights: Weighting;
+  cycles: number;
+  seed: number;
+  threads: number;
+  center: number;
+  spread: number;
+  set?: Record<string, number>;
+  out?: string;
+  force?: boolean;
+  progress: boolean;
+}
+
+/** `mean`, `median`, `trimmed` or `trimmed:F`. */
+function parseAggregator(text: string): { aggregator: Aggregator; trimF?: number } {
+  const [name, f, extra] = text.split(':');
+  const forms = `${AGGREGATORS.join(', ')} or trimmed:F`;
+  if (extra !== undefined || !(AGGREGATORS as readonly string[]).includes(name ?? ''))
+    throw new UsageError(`--aggregator must be ${forms} (got "${text}")`);
+  if (f === undefined) return { aggregator: name as Aggregator };
+  if (name !== 'trimmed') throw new UsageError(`--aggregator must be ${forms} (got "${text}")`);
+  return { aggregator: 'trimmed', trimF: paramFlag('aggregator trimmed:F', 'trimF')(f) };
+}
+
+function parseTopologyFlag(text: string, degree: number): TopologySpec {
+  try {
+    return parseTopology(text, degree);
+  } catch (err) {
+    if (err instanceof TopologyError) throw new UsageError(`--topology: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Turns the parsed flags into run options; every check happens before anything runs. */
+export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
+  const { aggregator, trimF } = parseAggregator(flags.aggregator);
+  const params = paramsFrom({
+    ...flags.set,
+    dimensions: flags.dimensions,
+    alpha: flags.alpha,
+    beta: flags.beta,
+    aggregator,
+    ...(trimF === undefined ? {} : { trimF }),
+    weighting: flags.weights,
+  });
+  if (flags.center - flags.spread < 0)
+    throw new UsageError(
+      `--center minus --spread must be >= 0: value units are never negative (got ${flags.center} - ${flags.spread})`,
+    );
+  if (flags.out) resultsFormat(flags.out, flags.force === true);
+  return {
+    nodes: flags.nodes,
+    topology: parseTopologyFlag(flags.topology, flags.degree),
+    params,
+    seed: flags.seed,
+    cycles: flags.cycles,
+    center: flags.center,
+    spread: flags.spread,
+    threads: flags.threads,
+    ...(flags.out ? { out: flags.out } : {}),
+  };
+}
+
+export function registerSim(program: Command): void {
+  const p = NUMERIC_PARAMS;
+  program
+    .command('sim')
+    .description('simulate a whole swarm with the drift rule, seeded and reproducible')
+    .option('--nodes <n>', 'number of nodes', integerFlag('nodes', 2, 10_000_000), 1000)
+    .option('--topology <spec>', `graph: ${TOPOLOGY_FORMS}`, 'random')
+    .option(
+      '--degree <k>',
+      'degree for topologies given without one',
+      integerFlag('degree', 1, 10_000),
+      8,
+    )
+    .option(
+      '--dimensions <d>',
+      'components of the value state',
+      paramFlag('dimensions', 'dimensions'),
+      p.dimensions.default,
+    )
+    .option('--alpha <a>', 'entropy weight', paramFlag('alpha', 'alpha'), p.alpha.default)
+    .option('--beta <b>', 'peer weight, 0 < beta <= 1', paramFlag('beta', 'beta'), p.beta.default)
+    .option('--aggregator <name>', `${AGGREGATORS.join(', ')} or trimmed:F`, 'mean')
+    .option(
+      '--weights <w>',
+      'uniform (the seeds), metropolis, or claimed (DC)',
+      choiceFlag('weights', SIM_WEIGHTINGS),
+      'uniform',
+    )
+    .option('--cycles <t>', 'cycles to run', integerFlag('cycles', 1, 10_000_000), 200)
+    .option(
+      '--seed <s>',
+      'seed of the topology, the start and the entropy',
+      integerFlag('seed', 0, 2 ** 32 - 1),
+      1,
+    )
+    .option(
+      '--threads <n>',
+      'worker threads (large runs)',
+      integerFlag('threads', 1, 256),
+      availableParallelism(),
+    )
+    .option('--center <vu>', 'centre of the initial states', numberFlag('center', 0, 1e12), 100)
+    .option(
+      '--spread <vu>',
+      'initial states are uniform in centre +- spread',
+      numberFlag('spread', 0, 1e12),
+      10,
+    )
+    .option('--set <name=value>', 'any other drift parameter (repeatable)', collectSetting)
+    .option('--out <file>', 'write per-cycle metrics to a .csv or .json file')
+    .option('--force', 'replace an existing --out file')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: SimFlags) => {
+      const opts = simOptions(flags);
+      const bar = progressBar(flags.progress, opts.cycles, opts.nodes);
+      const result = await runSimulation({ ...opts, onCycle: (m) => bar?.update(m.cycle) });
+      bar?.stop();
+      if (opts.out) {
+        const text =
+          resultsFormat(opts.out, true) === 'csv'
+            ? metricsCsv(result.metrics, opts.params.dimensions)
+            : JSON.stringify(
+                {
+                  options: { ...opts, out: undefined },
+                  summary: result.summary,
+                  metrics: result.metrics,
+                },
+                null,
+                1,
+              );
+        await writeAtomically(opts.out, text);
+      }
+      const rate = (opts.nodes * opts.cycles) / (result.stepMs / 1000);
+      process.stdout.write(summaryTable(result.summary) + '\n');
+      process.stdout.write(
+        `${opts.nodes} nodes, ${opts.cycles} cycles on ${result.threads} thread(s): ` +
+          `${(rate / 1e6).toFixed(2)} million node-cycles/s${opts.out ? `; metrics in ${opts.out}` : ''}\n`,
+      );
+    });
+}
+
+/** A bar on stderr for runs long enough to wait for, and only on a terminal. */
+function progressBar(wanted: boolean, cycles: number, nodes: number): SingleBar | null {
+  if (!wanted || !process.stderr.isTTY || cycles * nodes < 5_000_000) return null;
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: 'sim [{bar}] {value}/{total} cycles, eta {eta}s',
+  });
+  bar.start(cycles, 0);
+  return bar;
+}
+
+const num = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
+
+export function summaryTable(s: SimSummary): string {
+  const t = new Table({ head: ['measure', 'value'], style: { head: [], border: [] } });
+  t.push(['initial spread (RMS distance to mean)', num(s.initialSpread)]);
+  for (const { threshold, cycle } of s.cyclesTo)
+    t.push([
+      `cycles to spread <= ${threshold} x initial`,
+      cycle === null ? `not within ${s.cycles}` : String(cycle),
+    ]);
+  t.push(['final spread', num(s.finalSpread)]);
+  t.push(['final max pairwise distance', num(s.finalMaxDistance)]);
+  t.push(['mean wander (final / max)', `${num(s.finalWander)} / ${num(s.maxWander)}`]);
+  const fired = RULES.filter((r) => s.interventions[r] > 0);
+  t.push([
+    'VaultGuard interventions',
+    fired.length === 0 ? 'none' : fired.map((r) => `${r}: ${s.interventions[r]}`).join('\n'),
+  ]);
+  return t.toString();
+}

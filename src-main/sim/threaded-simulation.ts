@@ -1,0 +1,103 @@
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { Graph } from '../../src-shared/sim/graph';
+import {
+  allocateBuffers,
+  BLOCK,
+  Meter,
+  initialiseClaims,
+  type CycleMetrics,
+  type RunSpec,
+  type SimBuffers,
+} from '../../src-shared/sim/simulator';
+import { startWorker } from '../runtime/worker-entry';
+import type { SimWorkerCommand, SimWorkerData } from './sim-worker';
+
+/**
+ * A simulation stepped by worker threads over shared memory. Each thread owns a fixed range
+ * of whole blocks, so its entropy streams never move and the run is bit-identical to the
+ * single-threaded reference. The calling thread only orchestrates and measures.
+ */
+export class ThreadedSimulation {
+  private readonly meter: Meter;
+  private cycles = 0;
+
+  private constructor(
+    readonly buffers: SimBuffers,
+    private readonly spec: RunSpec,
+    private readonly workers: readonly Worker[],
+    initial: Float64Array,
+  ) {
+    this.meter = new Meter(buffers, initial);
+  }
+
+  static async start(
+    graph: Graph,
+    spec: RunSpec,
+    initial: Float64Array,
+    threads: number,
+  ): Promise<ThreadedSimulation> {
+    const d = spec.params.dimensions;
+    const blocks = Math.ceil(graph.n / BLOCK);
+    const count = Math.max(1, Math.min(threads, blocks));
+    const buffers = allocateBuffers(graph, d, count, true);
+    buffers.states[0].set(initial);
+    initialiseClaims(buffers);
+    const workers = splitBlocks(graph.n, count).map(([from, to], thread) => {
+      const workerData: SimWorkerData = { buffers, spec, thread, from, to };
+      return startWorker('sim-worker', import.meta.url, { workerData });
+    });
+    await Promise.all(workers.map((w) => once(w, 'online')));
+    return new ThreadedSimulation(buffers, spec, workers, initial);
+  }
+
+  get cycle(): number {
+    return this.cycles;
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  get state(): Float64Array {
+    return this.buffers.states[this.cycles % 2];
+  }
+
+  async advance(): Promise<void> {
+    await this.broadcast({ op: 'step', cycle: this.cycles });
+    if (this.spec.params.weighting === 'claimed') await this.broadcast({ op: 'claims' });
+    this.cycles++;
+  }
+
+  measure(withDistance = false): CycleMetrics {
+    return this.meter.measure(this.cycles, this.state, withDistance);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private async broadcast(cmd: SimWorkerCommand): Promise<void> {
+    const done = this.workers.map((w) => once(w, 'message'));
+    for (const w of this.workers) w.postMessage(cmd);
+    await Promise.all(done);
+  }
+}
+
+/** Splits n nodes into `count` ranges of whole blocks (the last range takes the remainder). */
+export function splitBlocks(n: number, count: number): [number, number][] {
+  const blocks = Math.ceil(n / BLOCK);
+  const ranges: [number, number][] = [];
+  for (let t = 0; t < count; t++) {
+    const from = Math.min(n, Math.floor((blocks * t) / count) * BLOCK);
+    const to = Math.min(n, Math.floor((blocks * (t + 1)) / count) * BLOCK);
+    ranges.push([from, to]);
+  }
+  return ranges;
+}
+
+/** Threads worth using: one per core, and none beyond the blocks there are. */
+export function defaultThreads(): number {
+  return availableParallelism();
+}

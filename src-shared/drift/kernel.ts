@@ -1,0 +1,511 @@
+import type { DriftParams } from './params';
+import { Rule, type InterventionSink } from './rules';
+import {
+  clampDrift,
+  drainScore,
+  floorAtZero,
+  limitLoss,
+  nextRecovery,
+  repairNonFinite,
+  trustDrop,
+  trustRise,
+} from './vaultguard';
+
+/*
+ * The drift rule: the one implementation, used by the personal node, the lab and the
+ * simulator. It works over flat typed arrays so that a single node (its own state at index 0
+ * and a buffer of its peers' states) and a whole network (every state in one Float64Array,
+ * neighbours in compressed rows) make the same call.
+ *
+ * A cycle reads `state` and writes `next`, `drift` and the node's own rows of the per-edge
+ * and per-node arrays, so many nodes (or threads) can step one cycle in any order and get
+ * bit-identical results.
+ */
+
+/** The arrays one cycle reads and writes. Per-edge arrays are aligned with `neighbors`. */
+export interface DriftArrays {
+  readonly d: number;
+  /** Row i of the graph is neighbors[offsets[i] .. offsets[i + 1]): the peers node i hears. */
+  readonly offsets: Int32Array;
+  readonly neighbors: Int32Array;
+  /** S of every state index (read only during a cycle). */
+  readonly state: Float64Array;
+  /** S after the cycle (written for the stepped nodes). */
+  readonly next: Float64Array;
+  /** D applied in the cycle. */
+  readonly drift: Float64Array;
+  /** In: the raw entropy E ~ N(0, I). Out: F, the entropy as applied (after normalisation). */
+  readonly entropy: Float64Array;
+  /** The weight each state index claims (its drift coefficient DC, or 1 for uniform weights). */
+  readonly claims: Float64Array;
+  /** TC: the trust the receiver gives each edge's sender. */
+  readonly trust: Float32Array;
+  /** Drain evidence per edge: decayed counts of unshrinking diffs toward less / more value. */
+  readonly toLess: Float32Array;
+  readonly toMore: Float32Array;
+  /** |diff|^2 of the edge in its previous accepted cycle. */
+  readonly lastLenSq: Float32Array;
+  /** Per edge: 1 if a fresh SDM arrived this cycle; null when every edge is fresh. */
+  readonly fresh: Uint8Array | null;
+  /** Per node. */
+  readonly earned: Float64Array;
+  readonly tcSelf: Float64Array;
+  /** Per node: 1 while in recovery mode. */
+  readonly recovery: Uint8Array;
+  /** VaultGuard interventions, accumulated per rule (indexed by RuleId). */
+  readonly counts: Float64Array;
+}
+
+const MEAN = 0;
+const TRIMMED = 1;
+const MEDIAN = 2;
+
+const CLAIMED = 0;
+const UNIFORM = 1;
+const METROPOLIS = 2;
+
+/** Parameters in the shape the hot loop wants: numeric codes and precomputed squares. */
+export interface KernelParams {
+  readonly alpha: number;
+  readonly beta: number;
+  readonly aggregator: number;
+  readonly trimF: number;
+  /** Where weights come from: the senders' claims, all ones, or Metropolis-Hastings. */
+  readonly weights: number;
+  readonly maxDiff: number;
+  readonly anomalyLimit: number;
+  readonly anomalySq: number;
+  readonly maxDrift: number;
+  readonly wMax: number;
+  readonly lossLimit: number;
+  readonly forceLimit: number;
+  readonly earnRate: number;
+  readonly tcRise: number;
+  readonly tcDrop: number;
+  readonly drainPenalty: number;
+  readonly drainZ: number;
+  readonly drainMinSamples: number;
+  readonly drainMemory: number;
+  /** Sums of diffs within this of zero say nothing about direction. */
+  readonly drainTie: number;
+  readonly tcSelfRate: number;
+}
+
+export function compileParams(p: DriftParams): KernelParams {
+  return {
+    alpha: p.alpha,
+    beta: p.beta,
+    aggregator: p.aggregator === 'mean' ? MEAN : p.aggregator === 'trimmed' ? TRIMMED : MEDIAN,
+    trimF: p.trimF,
+    weights:
+      p.weighting === 'metropolis' ? METROPOLIS : p.weighting === 'uniform' ? UNIFORM : CLAIMED,
+    maxDiff: p.maxDiff,
+    anomalyLimit: p.anomalyLimit,
+    anomalySq: p.anomalyLimit * p.anomalyLimit,
+    maxDrift: p.maxDrift,
+    wMax: p.wMax,
+    lossLimit: p.lossLimit,
+    forceLimit: p.forceLimit,
+    earnRate: p.earnRate,
+    tcRise: p.tcRise,
+    tcDrop: p.tcDrop,
+    drainPenalty: p.drainPenalty,
+    drainZ: p.drainZ,
+    drainMinSamples: p.drainMinSamples,
+    drainMemory: p.drainMemory,
+    drainTie: 1e-9 * p.maxDiff,
+    tcSelfRate: 1 / p.tcSelfWindow,
+  };
+}
+
+/** Recovery mode: alpha x 0.25, beta x 2 capped at 0.5 (never lowered by the cap). */
+export function recoveryAlpha(alpha: number): number {
+  return alpha * 0.25;
+}
+export function recoveryBeta(beta: number): number {
+  return Math.max(beta, Math.min(2 * beta, 0.5));
+}
+
+/** Working space for one thread; sized for the largest row it will step. */
+export interface Scratch {
+  readonly self: Float64Array;
+  readonly g: Float64Array;
+  readonly w: Float64Array;
+  readonly vals: Float64Array;
+  readonly lenSq: Float64Array;
+  readonly sum: Float64Array;
+  readonly dropped: Uint8Array;
+  readonly order: Int32Array;
+}
+
+export function createScratch(d: number, maxDegree: number): Scratch {
+  const k = Math.max(1, maxDegree);
+  return {
+    self: new Float64Array(d),
+    g: new Float64Array(d),
+    w: new Float64Array(k),
+    vals: new Float64Array(k * d),
+    lenSq: new Float64Array(k),
+    sum: new Float64Array(k),
+    dropped: new Uint8Array(k),
+    order: new Int32Array(k),
+  };
+}
+
+/**
+ * One drift cycle of node `i`: MODEL.md section 3 steps 1-6 with VaultGuard (section 4).
+ * `load` is the node's own load in [0, 1]. `sink` hears every intervention (null: count only).
+ * Returns how many peers' diffs were accepted.
+ */
+export function stepNode(
+  a: DriftArrays,
+  p: KernelParams,
+  s: Scratch,
+  i: number,
+  load: number,
+  sink: InterventionSink | null,
+): number {
+  const d = a.d;
+  const S = a.state;
+  const base = i * d;
+  const self = s.self;
+  const g = s.g;
+  const counts = a.counts;
+
+  // The node's own state is read through a repaired copy: `state` is shared with every other
+  // node stepping this cycle, so it is never written here.
+  let corrected = false;
+  for (let c = 0; c < d; c++) {
+    const v = S[base + c];
+    if (v >= 0 && v !== Infinity) {
+      self[c] = v;
+    } else {
+      self[c] = 0;
+      corrected = true;
+      const rule = Number.isFinite(v) ? Rule.VuNonNegative : Rule.Finite;
+      counts[rule]++;
+      sink?.(rule, i, -1, v, 0);
+    }
+    g[c] = 0;
+  }
+
+  const offsets = a.offsets;
+  const neighbors = a.neighbors;
+  const trust = a.trust;
+  const lessArr = a.toLess;
+  const moreArr = a.toMore;
+  const lastArr = a.lastLenSq;
+  const claims = a.claims;
+  const fresh = a.fresh;
+  const vals = s.vals;
+  const ws = s.w;
+  const lens = s.lenSq;
+  const sums = s.sum;
+  const rowStart = offsets[i];
+  const rowEnd = offsets[i + 1];
+  const degree = rowEnd - rowStart;
+  const mean = p.aggregator === MEAN;
+  const metropolis = p.weights === METROPOLIS;
+  const uniform = p.weights === UNIFORM;
+  const anomalySq = p.anomalySq;
+  const maxDiff = p.maxDiff;
+  const wMax = p.wMax;
+  const memory = p.drainMemory;
+  const tie = p.drainTie;
+
+  // Pass 1 gathers every diff before any bookkeeping: a tight loop of independent loads lets
+  // the processor overlap the cache misses of a large, randomly wired network.
+  if (d === 2) {
+    // The default dimension, unrolled: the generic loop costs a third of the cycle here.
+    const s0 = self[0];
+    const s1 = self[1];
+    for (let k = 0; k < degree; k++) {
+      const jb = neighbors[rowStart + k] * 2;
+      const x0 = S[jb] - s0;
+      const x1 = S[jb + 1] - s1;
+      vals[2 * k] = x0;
+      vals[2 * k + 1] = x1;
+      lens[k] = x0 * x0 + x1 * x1;
+      sums[k] = x0 + x1;
+    }
+  } else {
+    for (let k = 0; k < degree; k++) {
+      const jb = neighbors[rowStart + k] * d;
+      let lenSq = 0;
+      let sum = 0;
+      for (let c = 0; c < d; c++) {
+        const diff = S[jb + c] - self[c];
+        vals[k * d + c] = diff;
+        lenSq += diff * diff;
+        sum += diff;
+      }
+      lens[k] = lenSq;
+      sums[k] = sum;
+    }
+  }
+
+  // Pass 2: anomalies, clamps, trust and drain evidence; accepted diffs are compacted to the
+  // front of `vals`, scaled by the diff clamp, with their weights in `ws`.
+  let accepted = 0;
+  let forceSum = 0;
+  for (let k = 0; k < degree; k++) {
+    const e = rowStart + k;
+    if (fresh !== null && fresh[e] === 0) continue;
+    const lenSq = lens[k];
+
+    let tc = trust[e];
+    if (!(tc >= 0)) tc = 0;
+    else if (tc > 1) tc = 1;
+
+    if (!(lenSq <= anomalySq)) {
+      // Too far, infinite or NaN: excluded from this cycle, and the sender trusted less.
+      trust[e] = trustDrop(tc, p.tcDrop);
+      const rule = Number.isNaN(lenSq) ? Rule.Finite : Rule.Anomaly;
+      counts[rule]++;
+      sink?.(rule, i, neighbors[e], Math.sqrt(lenSq), p.anomalyLimit);
+      continue;
+    }
+
+    const len = Math.sqrt(lenSq);
+    forceSum += len;
+    let scale = 1;
+    if (len > maxDiff) {
+      scale = maxDiff / len;
+      counts[Rule.DiffClamp]++;
+      sink?.(Rule.DiffClamp, i, neighbors[e], len, maxDiff);
+    }
+
+    let w: number;
+    if (uniform) {
+      w = Math.sqrt(tc);
+    } else if (metropolis) {
+      const j = neighbors[e];
+      const dj = offsets[j + 1] - offsets[j];
+      w = 1 / (1 + (degree > dj ? degree : dj));
+    } else {
+      const claim = claims[neighbors[e]];
+      w = claim > 0 ? (claim < wMax ? claim : wMax) : 0;
+      if (!(claim >= 0 && claim <= wMax)) {
+        counts[Rule.WeightBound]++;
+        sink?.(Rule.WeightBound, i, neighbors[e], claim, wMax);
+      }
+      w *= Math.sqrt(tc);
+    }
+
+    // Drain evidence: only a diff that did not shrink says something about the sender.
+    let toLess = lessArr[e] * memory;
+    let toMore = moreArr[e] * memory;
+    if (lenSq >= lastArr[e]) {
+      const sum = sums[k];
+      if (sum < -tie) toLess += 1;
+      else if (sum > tie) toMore += 1;
+    }
+    lessArr[e] = toLess;
+    moreArr[e] = toMore;
+    lastArr[e] = lenSq;
+    const z = drainScore(toLess, toMore, p.drainZ, p.drainMinSamples);
+    if (z >= 0) {
+      trust[e] = Math.max(0, tc - p.drainPenalty);
+      counts[Rule.Drain]++;
+      sink?.(Rule.Drain, i, neighbors[e], z, p.drainZ);
+    } else {
+      trust[e] = trustRise(tc, p.tcRise);
+    }
+
+    ws[accepted] = w;
+    if (accepted !== k || scale !== 1) {
+      for (let c = 0; c < d; c++) vals[accepted * d + c] = scale * vals[k * d + c];
+    }
+    accepted++;
+  }
+
+  if (mean) {
+    let weightSum = 0;
+    if (d === 2) {
+      let g0 = 0;
+      let g1 = 0;
+      for (let k = 0; k < accepted; k++) {
+        const w = ws[k];
+        weightSum += w;
+        g0 += w * vals[2 * k];
+        g1 += w * vals[2 * k + 1];
+      }
+      g[0] = g0;
+      g[1] = g1;
+    } else {
+      for (let k = 0; k < accepted; k++) {
+        const w = ws[k];
+        weightSum += w;
+        for (let c = 0; c < d; c++) g[c] += w * vals[k * d + c];
+      }
+    }
+    // Metropolis weights are not renormalised: the remainder is the node's own weight.
+    if (!metropolis) {
+      const inv = weightSum > 0 ? 1 / weightSum : 0;
+      for (let c = 0; c < d; c++) g[c] *= inv;
+    }
+  } else {
+    for (let c = 0; c < d; c++) {
+      g[c] =
+        p.aggregator === TRIMMED
+          ? trimmedMean(s, accepted, d, c, p.trimF)
+          : weightedMedian(s, accepted, d, c);
+    }
+  }
+
+  const meanForce = accepted > 0 ? forceSum / accepted : 0;
+  const wasRecovering = a.recovery[i] === 1;
+  let recovering = nextRecovery(wasRecovering, meanForce, p.forceLimit);
+  if (recovering !== wasRecovering) {
+    const rule = recovering ? Rule.RecoveryEnter : Rule.RecoveryExit;
+    counts[rule]++;
+    sink?.(rule, i, -1, meanForce, recovering ? p.forceLimit : p.forceLimit / 2);
+  }
+  const alpha = recovering ? recoveryAlpha(p.alpha) : p.alpha;
+  const beta = recovering ? recoveryBeta(p.beta) : p.beta;
+
+  // Entropy F = E / max(1, |E|) * (1 - load), written back as applied.
+  const E = a.entropy;
+  let eSq = 0;
+  for (let c = 0; c < d; c++) eSq += E[base + c] * E[base + c];
+  if (!Number.isFinite(eSq)) {
+    counts[Rule.Finite]++;
+    sink?.(Rule.Finite, i, -1, eSq, 0);
+    eSq = 0;
+    for (let c = 0; c < d; c++) E[base + c] = 0;
+  }
+  const quiet = load > 0 ? (load < 1 ? 1 - load : 0) : 1;
+  const eScale = quiet / (eSq > 1 ? Math.sqrt(eSq) : 1);
+
+  const D = a.drift;
+  for (let c = 0; c < d; c++) {
+    const f = E[base + c] * eScale;
+    E[base + c] = f;
+    D[base + c] = alpha * f + beta * g[c];
+  }
+
+  const driftBefore = clampDrift(D, base, d, p.maxDrift);
+  if (driftBefore >= 0) {
+    corrected = true;
+    counts[Rule.DriftClamp]++;
+    sink?.(Rule.DriftClamp, i, -1, driftBefore, p.maxDrift);
+  }
+  const lostShare = limitLoss(self, 0, D, base, d, p.lossLimit);
+  if (lostShare >= 0) {
+    corrected = true;
+    counts[Rule.CatastrophicLoss]++;
+    sink?.(Rule.CatastrophicLoss, i, -1, lostShare, p.lossLimit);
+    if (!recovering) {
+      recovering = true;
+      counts[Rule.RecoveryEnter]++;
+      sink?.(Rule.RecoveryEnter, i, -1, lostShare, p.lossLimit);
+    }
+  }
+  const lowest = floorAtZero(self, 0, D, base, d);
+  if (lowest < 0) {
+    corrected = true;
+    counts[Rule.VuNonNegative]++;
+    sink?.(Rule.VuNonNegative, i, -1, lowest, 0);
+  }
+  // Unreachable with finite inputs; kept so that no path can put a NaN into S.
+  if (repairNonFinite(D, base, d, 0) > 0) {
+    corrected = true;
+    counts[Rule.Finite]++;
+    sink?.(Rule.Finite, i, -1, NaN, 0);
+  }
+
+  const next = a.next;
+  for (let c = 0; c < d; c++) next[base + c] = self[c] + D[base + c];
+
+  a.recovery[i] = recovering ? 1 : 0;
+  const tcSelf = a.tcSelf[i];
+  const was = tcSelf >= 0 && tcSelf <= 1 ? tcSelf : 1;
+  a.tcSelf[i] = was + ((corrected ? 0 : 1) - was) * p.tcSelfRate;
+  const earned = a.earned[i];
+  a.earned[i] =
+    (earned >= 0 && earned < Infinity ? earned : 0) +
+    (degree > 0 ? (p.earnRate * accepted) / degree : 0);
+  return accepted;
+}
+
+/**
+ * W-MSR for coordinate c over the k accepted diffs in scratch: drops the F largest positive
+ * and the F most negative values (all of them if fewer), then the weighted mean of the rest.
+ */
+function trimmedMean(s: Scratch, k: number, d: number, c: number, F: number): number {
+  const { vals, w, dropped } = s;
+  dropped.fill(0, 0, k);
+  for (let side = 1; side >= -1; side -= 2) {
+    for (let r = 0; r < F; r++) {
+      let pick = -1;
+      let extreme = 0;
+      for (let q = 0; q < k; q++) {
+        const v = vals[q * d + c] * side;
+        if (dropped[q] === 0 && v > extreme) {
+          extreme = v;
+          pick = q;
+        }
+      }
+      if (pick < 0) break;
+      dropped[pick] = 1;
+    }
+  }
+  let sum = 0;
+  let weight = 0;
+  for (let q = 0; q < k; q++) {
+    if (dropped[q] === 0) {
+      sum += w[q] * vals[q * d + c];
+      weight += w[q];
+    }
+  }
+  return weight > 0 ? sum / weight : 0;
+}
+
+/**
+ * Weighted median of coordinate c: the first value at which the cumulative weight reaches
+ * half of the total (the midpoint of two values when it lands on half exactly).
+ */
+function weightedMedian(s: Scratch, k: number, d: number, c: number): number {
+  const { vals, w, order } = s;
+  let total = 0;
+  for (let q = 0; q < k; q++) {
+    order[q] = q;
+    total += w[q];
+  }
+  if (!(total > 0)) return 0;
+  if (k > 32) {
+    order.subarray(0, k).sort((x, y) => vals[x * d + c] - vals[y * d + c]);
+  } else {
+    insertionSort(order, vals, k, d, c);
+  }
+  const half = total / 2;
+  let cum = 0;
+  for (let q = 0; q < k; q++) {
+    const o = order[q];
+    cum += w[o];
+    if (cum > half) return vals[o * d + c];
+    if (cum === half)
+      return q + 1 < k ? (vals[o * d + c] + vals[order[q + 1] * d + c]) / 2 : vals[o * d + c];
+  }
+  return vals[order[k - 1] * d + c];
+}
+
+/** Short rows sort fastest by insertion, without a comparator call per step. */
+function insertionSort(
+  order: Int32Array,
+  vals: Float64Array,
+  k: number,
+  d: number,
+  c: number,
+): void {
+  for (let q = 1; q < k; q++) {
+    const o = order[q];
+    const v = vals[o * d + c];
+    let r = q - 1;
+    while (r >= 0 && vals[order[r] * d + c] > v) {
+      order[r + 1] = order[r];
+      r--;
+    }
+    order[r + 1] = o;
+  }
+}

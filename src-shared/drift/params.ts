@@ -1,0 +1,228 @@
+import { z } from 'zod';
+
+/**
+ * Every tunable of the drift rule, with its default and allowed range in one table, so that
+ * validation, command-line help and the model document cannot disagree.
+ */
+export const AGGREGATORS = ['mean', 'trimmed', 'median'] as const;
+export type Aggregator = (typeof AGGREGATORS)[number];
+
+/**
+ * How a receiver weighs its peers: by the drift coefficient each claims, uniformly (every
+ * peer as if it claimed 1, as the seeds average), or by Metropolis-Hastings.
+ */
+export const WEIGHTINGS = ['claimed', 'uniform', 'metropolis'] as const;
+export type Weighting = (typeof WEIGHTINGS)[number];
+
+interface NumericSpec {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  /** The bound itself is not allowed. */
+  readonly minOpen?: boolean;
+  readonly maxOpen?: boolean;
+  readonly integer?: boolean;
+  readonly doc: string;
+}
+
+export const NUMERIC_PARAMS = {
+  dimensions: {
+    default: 2,
+    min: 1,
+    max: 64,
+    integer: true,
+    doc: 'components of the value state S',
+  },
+  alpha: { default: 0.05, min: 0, max: 1, doc: 'weight of the entropy force (seeds: 0.01..0.10)' },
+  beta: {
+    default: 0.1,
+    min: 0,
+    max: 1,
+    minOpen: true,
+    doc: 'weight of the peer force (seeds: 0.05..0.20); the step is a convex combination',
+  },
+  trimF: {
+    default: 1,
+    min: 0,
+    max: 32,
+    integer: true,
+    doc: 'F of trimmed(F): diffs dropped at each end, per coordinate',
+  },
+  maxDiff: {
+    default: 10,
+    min: 0,
+    max: 1e12,
+    minOpen: true,
+    doc: 'diff clamp: |diff_j| <= maxDiff (VU)',
+  },
+  anomalyLimit: {
+    default: 50,
+    min: 0,
+    max: 1e12,
+    minOpen: true,
+    doc: 'diffs longer than this are anomalies: excluded, and TC lowered (VU)',
+  },
+  maxDrift: {
+    default: 2,
+    min: 0,
+    max: 1e12,
+    minOpen: true,
+    doc: 'drift clamp: |D| <= maxDrift (VU)',
+  },
+  wMax: { default: 4, min: 0, max: 1e6, minOpen: true, doc: "bound on a sender's claimed weight" },
+  lossLimit: {
+    default: 0.05,
+    min: 0,
+    max: 1,
+    minOpen: true,
+    maxOpen: true,
+    doc: 'largest share of sum(S) one cycle may remove',
+  },
+  forceLimit: {
+    default: 5,
+    min: 0,
+    max: 1e12,
+    minOpen: true,
+    doc: 'mean accepted |diff| that switches recovery mode on (off under half of it)',
+  },
+  earnRate: { default: 0.01, min: 0, max: 1e3, doc: 'VU earned per cycle at full participation' },
+  tcRise: {
+    default: 0.01,
+    min: 0,
+    max: 1,
+    doc: 'share of the gap to 1 that TC gains per accepted cycle',
+  },
+  tcDrop: { default: 0.5, min: 0, max: 1, doc: 'share of TC lost on every anomaly' },
+  drainPenalty: {
+    default: 0.1,
+    min: 0,
+    max: 1,
+    doc: 'TC lost per cycle while a peer is flagged as draining',
+  },
+  drainZ: {
+    default: 4,
+    min: 1,
+    max: 100,
+    doc: 'one-sided z-score over which a peer counts as draining',
+  },
+  drainMinSamples: {
+    default: 16,
+    min: 1,
+    max: 1e6,
+    doc: 'evidence (decayed count of telling cycles) needed before the drain test may fire',
+  },
+  drainMemory: {
+    default: 0.95,
+    min: 0,
+    max: 1,
+    maxOpen: true,
+    doc: 'per-cycle decay of the drain evidence (0.95: about 20 cycles)',
+  },
+  tcSelfWindow: {
+    default: 100,
+    min: 1,
+    max: 1e6,
+    doc: 'cycles over which tcSelf (share of uncorrected own steps) is averaged',
+  },
+} as const satisfies Record<string, NumericSpec>;
+
+export type NumericParam = keyof typeof NUMERIC_PARAMS;
+
+export type DriftParams = { readonly [K in NumericParam]: number } & {
+  readonly aggregator: Aggregator;
+  readonly weighting: Weighting;
+};
+
+export const DEFAULT_PARAMS: DriftParams = Object.freeze({
+  ...(Object.fromEntries(Object.entries(NUMERIC_PARAMS).map(([k, spec]) => [k, spec.default])) as {
+    [K in NumericParam]: number;
+  }),
+  aggregator: 'mean',
+  weighting: 'claimed',
+});
+
+/** A parameter, flag or field outside its allowed range. The message is one line for users. */
+export class ParamError extends Error {
+  override readonly name = 'ParamError';
+}
+
+/** "in (0, 1]", "an integer in 1..64" */
+export function describeRange(spec: NumericSpec): string {
+  if (spec.integer) return `an integer in ${spec.min}..${spec.max}`;
+  return `in ${spec.minOpen ? '(' : '['}${spec.min}, ${spec.max}${spec.maxOpen ? ')' : ']'}`;
+}
+
+function inRange(spec: NumericSpec, v: number): boolean {
+  if (!Number.isFinite(v)) return false;
+  if (spec.integer && !Number.isInteger(v)) return false;
+  if (spec.minOpen ? v <= spec.min : v < spec.min) return false;
+  if (spec.maxOpen ? v >= spec.max : v > spec.max) return false;
+  return true;
+}
+
+function numberSchema(name: string, spec: NumericSpec) {
+  return z.number().refine((v) => inRange(spec, v), {
+    error: (issue) => `${name} must be ${describeRange(spec)} (got ${String(issue.input)})`,
+  });
+}
+
+const shape = Object.fromEntries(
+  Object.entries(NUMERIC_PARAMS).map(([k, spec]) => [k, numberSchema(k, spec)]),
+) as { [K in NumericParam]: ReturnType<typeof numberSchema> };
+
+const paramsSchema = z
+  .strictObject({
+    ...shape,
+    aggregator: z.enum(AGGREGATORS, {
+      error: (i) => `aggregator must be one of ${AGGREGATORS.join(', ')} (got ${String(i.input)})`,
+    }),
+    weighting: z.enum(WEIGHTINGS, {
+      error: (i) => `weighting must be one of ${WEIGHTINGS.join(', ')} (got ${String(i.input)})`,
+    }),
+  })
+  .partial();
+
+/** Relations between parameters that single ranges cannot say. Returns the first violation. */
+function crossCheck(p: DriftParams): string | null {
+  if (p.maxDiff > p.anomalyLimit)
+    return `maxDiff (${p.maxDiff}) must not exceed anomalyLimit (${p.anomalyLimit})`;
+  if (p.weighting === 'metropolis' && p.aggregator !== 'mean')
+    return `metropolis weighting works with the mean aggregator only (got ${p.aggregator})`;
+  return null;
+}
+
+/**
+ * Validates a partial set of parameters over the defaults (or over `base`). Throws a
+ * ParamError with one line naming the parameter and what is allowed.
+ */
+export function resolveParams(input: unknown, base: DriftParams = DEFAULT_PARAMS): DriftParams {
+  const parsed = paramsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path[0];
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `unknown parameter ${issue.keys.join(', ')} (known: ${Object.keys(paramsSchema.shape).join(', ')})`
+        : (issue?.message ?? 'invalid parameters');
+    throw new ParamError(
+      key !== undefined && !message.startsWith(String(key))
+        ? `${String(key)}: ${message}`
+        : message,
+    );
+  }
+  const defined = Object.fromEntries(
+    Object.entries(parsed.data).filter(([, v]) => v !== undefined),
+  );
+  const params = Object.freeze({ ...base, ...defined }) as DriftParams;
+  const problem = crossCheck(params);
+  if (problem) throw new ParamError(problem);
+  return params;
+}
+
+/** Checks one numeric value against a parameter's range (used for single flags and settings). */
+export function checkParam(name: NumericParam, value: number): number {
+  const spec: NumericSpec = NUMERIC_PARAMS[name];
+  if (!inRange(spec, value))
+    throw new ParamError(`${name} must be ${describeRange(spec)} (got ${String(value)})`);
+  return value;
+}

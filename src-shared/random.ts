@@ -1,0 +1,92 @@
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+
+/**
+ * A mutable, seeded random source. Streams are independent sub-sequences of one seed
+ * (xoroshiro128+ jumped 2^64 steps per stream), so a run can hand one stream to each
+ * block of nodes and stay bit-identical however the blocks are spread over threads.
+ */
+export interface Rng {
+  /** Uniform in [0, 1) with 53 random bits. */
+  float(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** One standard normal sample. */
+  normal(): number;
+}
+
+class SeededRng implements Rng {
+  private spare = 0;
+  private hasSpare = false;
+
+  constructor(private readonly gen: JumpableRandomGenerator) {}
+
+  float(): number {
+    return uniformFloat64(this.gen);
+  }
+
+  int(n: number): number {
+    return uniformInt(this.gen, 0, n - 1);
+  }
+
+  normal(): number {
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
+    }
+    // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
+    const r = Math.sqrt(-2 * Math.log(1 - this.float()));
+    const theta = 2 * Math.PI * this.float();
+    this.spare = r * Math.sin(theta);
+    this.hasSpare = true;
+    return r * Math.cos(theta);
+  }
+}
+
+/** Seeds are 32-bit integers; stream k starts 2^64 * k steps into the seed's sequence. */
+export function seededRng(seed: number, stream = 0): Rng {
+  const gen = xoroshiro128plus(seed | 0);
+  for (let i = 0; i < stream; i++) gen.jump();
+  return new SeededRng(gen);
+}
+
+/** Fills `out` with standard normal samples. */
+export function fillNormal(rng: Rng, out: Float64Array, from = 0, to = out.length): void {
+  for (let i = from; i < to; i++) out[i] = rng.normal();
+}
+
+/**
+ * Entropy for a personal node: the platform's secure generator (Web Crypto, present in
+ * browsers and in Node), drawn in batches to keep the per-sample cost low.
+ */
+export function secureRng(): Rng {
+  const pool = new Uint32Array(256);
+  let next = pool.length;
+  const word = (): number => {
+    if (next === pool.length) {
+      globalThis.crypto.getRandomValues(pool);
+      next = 0;
+    }
+    return pool[next++];
+  };
+  let spare = 0;
+  let hasSpare = false;
+  const float = (): number => ((word() >>> 5) * 67108864 + (word() >>> 6)) / 9007199254740992;
+  return {
+    float,
+    int: (n) => Math.floor(float() * n),
+    normal() {
+      if (hasSpare) {
+        hasSpare = false;
+        return spare;
+      }
+      const r = Math.sqrt(-2 * Math.log(1 - float()));
+      const theta = 2 * Math.PI * float();
+      spare = r * Math.sin(theta);
+      hasSpare = true;
+      return r * Math.cos(theta);
+    },
+  };
+}

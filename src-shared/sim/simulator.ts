@@ -1,0 +1,317 @@
+import { driftCoefficient, entropyVariance } from '../drift/coefficient';
+import {
+  compileParams,
+  createScratch,
+  stepNode,
+  type DriftArrays,
+  type KernelParams,
+  type Scratch,
+} from '../drift/kernel';
+import type { DriftParams } from '../drift/params';
+import { countsByRule, RULE_COUNT, type RuleName } from '../drift/rules';
+import { TRUST_PRIOR } from '../drift/vaultguard';
+import { seededRng, type Rng } from '../random';
+import type { Graph } from './graph';
+import { maxPairwiseDistance, networkMean, spreadOf, stdPerCoordinate } from './metrics';
+
+/*
+ * The whole-network simulator: every node's state in one Float64Array, neighbours in the
+ * graph's compressed rows, and each node stepped by the same kernel the personal node runs.
+ * The buffers can live in SharedArrayBuffers so that worker threads step disjoint blocks of
+ * nodes; a run is bit-identical however many threads share it.
+ */
+
+/** Nodes per entropy stream: the unit of work a thread owns, so streams never move. */
+export const BLOCK = 4096;
+
+/** Random streams of one seed: the topology, the initial states, then one per block. */
+export const STREAM_TOPOLOGY = 0;
+export const STREAM_INITIAL = 1;
+const STREAM_FIRST_BLOCK = 2;
+
+export interface SimBuffers {
+  readonly n: number;
+  readonly d: number;
+  readonly offsets: Int32Array;
+  readonly neighbors: Int32Array;
+  /** The two state buffers: cycle t reads states[t % 2] and writes the other. */
+  readonly states: readonly [Float64Array, Float64Array];
+  readonly drift: Float64Array;
+  readonly entropy: Float64Array;
+  readonly claims: Float64Array;
+  readonly trust: Float32Array;
+  readonly toLess: Float32Array;
+  readonly toMore: Float32Array;
+  readonly lastLenSq: Float32Array;
+  readonly earned: Float64Array;
+  readonly tcSelf: Float64Array;
+  readonly recovery: Uint8Array;
+  /** RULE_COUNT counters per thread, so that no two threads write one counter. */
+  readonly counts: Float64Array;
+}
+
+/** Typed arrays in shared memory when threads will step the run, in plain memory otherwise. */
+function allocator(shared: boolean) {
+  const memory = (bytes: number): ArrayBufferLike =>
+    shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return {
+    f64: (length: number) => new Float64Array(memory(length * 8)),
+    f32: (length: number) => new Float32Array(memory(length * 4)),
+    i32: (length: number) => new Int32Array(memory(length * 4)),
+    u8: (length: number) => new Uint8Array(memory(length)),
+  };
+}
+
+export function allocateBuffers(
+  graph: Graph,
+  d: number,
+  threads: number,
+  shared: boolean,
+): SimBuffers {
+  const alloc = allocator(shared);
+  const n = graph.n;
+  const m = graph.neighbors.length;
+  const offsets = alloc.i32(n + 1);
+  offsets.set(graph.offsets);
+  const neighbors = alloc.i32(m);
+  neighbors.set(graph.neighbors);
+  const trust = alloc.f32(m);
+  trust.fill(TRUST_PRIOR);
+  const tcSelf = alloc.f64(n);
+  tcSelf.fill(1);
+  return {
+    n,
+    d,
+    offsets,
+    neighbors,
+    states: [alloc.f64(n * d), alloc.f64(n * d)],
+    drift: alloc.f64(n * d),
+    entropy: alloc.f64(n * d),
+    claims: alloc.f64(n),
+    trust,
+    toLess: alloc.f32(m),
+    toMore: alloc.f32(m),
+    lastLenSq: alloc.f32(m),
+    earned: alloc.f64(n),
+    tcSelf,
+    recovery: alloc.u8(n),
+    counts: alloc.f64(threads * RULE_COUNT),
+  };
+}
+
+/** The parameters of the run that every thread needs to step its share. */
+export interface RunSpec {
+  readonly params: DriftParams;
+  readonly seed: number;
+}
+
+/** The kernel's view of the buffers for cycles of each parity, and a thread's own scratch. */
+export class BlockStepper {
+  private readonly views: readonly [DriftArrays, DriftArrays];
+  private readonly kernel: KernelParams;
+  private readonly scratch: Scratch;
+  private readonly rngs = new Map<number, Rng>();
+  private readonly drawEntropy: boolean;
+
+  constructor(
+    private readonly b: SimBuffers,
+    private readonly spec: RunSpec,
+    thread: number,
+  ) {
+    const counts = b.counts.subarray(thread * RULE_COUNT, (thread + 1) * RULE_COUNT);
+    const view = (t: 0 | 1): DriftArrays => ({
+      d: b.d,
+      offsets: b.offsets,
+      neighbors: b.neighbors,
+      state: b.states[t],
+      next: b.states[1 - t],
+      drift: b.drift,
+      entropy: b.entropy,
+      claims: b.claims,
+      trust: b.trust,
+      toLess: b.toLess,
+      toMore: b.toMore,
+      lastLenSq: b.lastLenSq,
+      fresh: null,
+      earned: b.earned,
+      tcSelf: b.tcSelf,
+      recovery: b.recovery,
+      counts,
+    });
+    this.views = [view(0), view(1)];
+    this.kernel = compileParams(spec.params);
+    let maxDegree = 0;
+    for (let i = 0; i < b.n; i++) maxDegree = Math.max(maxDegree, b.offsets[i + 1] - b.offsets[i]);
+    this.scratch = createScratch(b.d, maxDegree);
+    // Entropy that is multiplied by zero and read by nobody need not be drawn.
+    this.drawEntropy = spec.params.alpha > 0 || spec.params.weighting === 'claimed';
+  }
+
+  /** Steps nodes [from, to) of cycle `cycle`; `from` and `to` are block-aligned (or n). */
+  step(cycle: number, from: number, to: number): void {
+    const a = this.views[cycle % 2 === 0 ? 0 : 1];
+    const d = this.b.d;
+    for (let start = from; start < to; start += BLOCK) {
+      const end = Math.min(start + BLOCK, to);
+      if (this.drawEntropy) {
+        const rng = this.blockRng(start / BLOCK);
+        const E = this.b.entropy;
+        for (let x = start * d; x < end * d; x++) E[x] = rng.normal();
+      }
+      for (let i = start; i < end; i++) stepNode(a, this.kernel, this.scratch, i, 0, null);
+    }
+  }
+
+  /** Claimed weights: each node's DC for the next cycle, from its neighbours' entropy. */
+  updateClaims(from: number, to: number): void {
+    const { offsets, neighbors, entropy, d } = this.b;
+    const wMax = this.spec.params.wMax;
+    for (let i = from; i < to; i++) {
+      const row = offsets[i];
+      const variance = entropyVariance(
+        offsets[i + 1] - row,
+        d,
+        (k, c) => entropy[neighbors[row + k] * d + c],
+      );
+      this.b.claims[i] = driftCoefficient(this.b.earned[i], this.b.tcSelf[i], variance, wMax);
+    }
+  }
+
+  private blockRng(block: number): Rng {
+    let rng = this.rngs.get(block);
+    if (!rng) {
+      rng = seededRng(this.spec.seed, STREAM_FIRST_BLOCK + block);
+      this.rngs.set(block, rng);
+    }
+    return rng;
+  }
+}
+
+/** A node that has earned nothing claims DC = log(1 + 0) = 0; other weightings read no claims. */
+export function initialiseClaims(b: SimBuffers): void {
+  b.claims.fill(0);
+}
+
+/** Initial states uniform in [center - spread, center + spread) per component, from the seed. */
+export function randomStates(
+  n: number,
+  d: number,
+  seed: number,
+  center: number,
+  spread: number,
+): Float64Array {
+  const rng = seededRng(seed, STREAM_INITIAL);
+  const out = new Float64Array(n * d);
+  for (let x = 0; x < out.length; x++) out[x] = center + spread * (2 * rng.float() - 1);
+  return out;
+}
+
+/** What a run measures after every cycle. */
+export interface CycleMetrics {
+  readonly cycle: number;
+  /** RMS distance of the states from the network mean. */
+  readonly spread: number;
+  /** Standard deviation per coordinate. */
+  readonly std: readonly number[];
+  readonly maxDistance: number;
+  readonly mean: readonly number[];
+  /** Distance of the network mean from where it started. */
+  readonly wander: number;
+  /** VaultGuard interventions in this cycle, by rule. */
+  readonly interventions: Record<RuleName, number>;
+}
+
+/** Measures the swarm after a cycle; keeps the previous counter totals for per-cycle deltas. */
+export class Meter {
+  private readonly mean: Float64Array;
+  private readonly std: Float64Array;
+  private readonly initialMean: Float64Array;
+  private readonly lastTotals = new Float64Array(RULE_COUNT);
+  readonly totals = new Float64Array(RULE_COUNT);
+
+  constructor(
+    private readonly b: SimBuffers,
+    initialState: Float64Array,
+  ) {
+    this.mean = new Float64Array(b.d);
+    this.std = new Float64Array(b.d);
+    this.initialMean = networkMean(initialState, b.n, b.d, new Float64Array(b.d));
+  }
+
+  measure(cycle: number, state: Float64Array, withDistance = true): CycleMetrics {
+    const { n, d } = this.b;
+    networkMean(state, n, d, this.mean);
+    stdPerCoordinate(state, n, d, this.mean, this.std);
+    let wanderSq = 0;
+    for (let c = 0; c < d; c++) wanderSq += (this.mean[c] - this.initialMean[c]) ** 2;
+    this.totals.fill(0);
+    const threads = this.b.counts.length / RULE_COUNT;
+    for (let t = 0; t < threads; t++)
+      for (let r = 0; r < RULE_COUNT; r++) this.totals[r] += this.b.counts[t * RULE_COUNT + r];
+    const delta = this.totals.map((v, r) => v - this.lastTotals[r]);
+    this.lastTotals.set(this.totals);
+    return {
+      cycle,
+      spread: spreadOf(this.std),
+      std: [...this.std],
+      maxDistance: withDistance ? maxPairwiseDistance(state, n, d) : NaN,
+      mean: [...this.mean],
+      wander: Math.sqrt(wanderSq),
+      interventions: countsByRule(delta),
+    };
+  }
+}
+
+export interface SimulationSetup extends RunSpec {
+  readonly graph: Graph;
+  /** n * d initial states. */
+  readonly initial: Float64Array;
+}
+
+/** A single-threaded run: the reference the threaded runner must match bit for bit. */
+export class Simulation {
+  readonly buffers: SimBuffers;
+  private readonly stepper: BlockStepper;
+  private readonly meter: Meter;
+  private cycles = 0;
+
+  constructor(private readonly setup: SimulationSetup) {
+    const d = setup.params.dimensions;
+    if (setup.initial.length !== setup.graph.n * d)
+      throw new RangeError(
+        `initial states: expected ${setup.graph.n * d} numbers, got ${setup.initial.length}`,
+      );
+    this.buffers = allocateBuffers(setup.graph, d, 1, false);
+    this.buffers.states[0].set(setup.initial);
+    initialiseClaims(this.buffers);
+    this.stepper = new BlockStepper(this.buffers, setup, 0);
+    this.meter = new Meter(this.buffers, setup.initial);
+  }
+
+  get cycle(): number {
+    return this.cycles;
+  }
+
+  /** The states after the last cycle. */
+  get state(): Float64Array {
+    return this.buffers.states[this.cycles % 2];
+  }
+
+  /** Runs one cycle and returns its metrics (the diameter only when asked: it costs O(n^2)). */
+  step(withDistance = false): CycleMetrics {
+    this.advance();
+    return this.meter.measure(this.cycles, this.state, withDistance);
+  }
+
+  /** Runs one cycle without measuring. */
+  advance(): void {
+    const n = this.buffers.n;
+    this.stepper.step(this.cycles, 0, n);
+    if (this.setup.params.weighting === 'claimed') this.stepper.updateClaims(0, n);
+    this.cycles++;
+  }
+
+  measure(withDistance = false): CycleMetrics {
+    return this.meter.measure(this.cycles, this.state, withDistance);
+  }
+}
