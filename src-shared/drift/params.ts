@@ -146,10 +146,15 @@ export class ParamError extends Error {
   override readonly name = 'ParamError';
 }
 
+/** 1000000 and above as 1e6, so that ranges stay readable. */
+function bound(x: number): string {
+  return Math.abs(x) >= 1e6 ? x.toExponential().replace('e+', 'e') : String(x);
+}
+
 /** "in (0, 1]", "an integer in 1..64" */
 export function describeRange(spec: NumericSpec): string {
-  if (spec.integer) return `an integer in ${spec.min}..${spec.max}`;
-  return `in ${spec.minOpen ? '(' : '['}${spec.min}, ${spec.max}${spec.maxOpen ? ')' : ']'}`;
+  if (spec.integer) return `an integer in ${bound(spec.min)}..${bound(spec.max)}`;
+  return `in ${spec.minOpen ? '(' : '['}${bound(spec.min)}, ${bound(spec.max)}${spec.maxOpen ? ')' : ']'}`;
 }
 
 function inRange(spec: NumericSpec, v: number): boolean {
