@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { NUMERIC_PARAMS } from '../drift/params';
+
+/*
+ * The drift protocol's messages (MODEL.md section 2) as plain data, with the checks every
+ * frame must pass before it touches state. The wire codec (framing, protobuf) lives with the
+ * transport; these schemas are what a decoded frame is held to.
+ */
+
+export const PROTOCOL_ID = '/lvs/drift/1.0.0';
+export const PROTOCOL_VERSION = 1;
+
+const dims = NUMERIC_PARAMS.dimensions;
+
+/** Sent once when a stream opens. A peer with another d is refused, with the reason. */
+export interface Hello {
+  readonly kind: 'hello';
+  readonly version: number;
+  readonly dimensions: number;
+  readonly cycleMs: number;
+}
+
+/** Entropy packet. */
+export interface EntropyPacket {
+  readonly kind: 'ep';
+  readonly entropy: readonly number[];
+  /** Sender's wall clock, ms since the epoch. */
+  readonly timestamp: number;
+  readonly load: number;
+}
+
+/** State diff message: the sender's state for one shard, its claimed weight, its cycle. */
+export interface StateDiffMessage {
+  readonly kind: 'sdm';
+  readonly shard: number;
+  readonly state: readonly number[];
+  readonly weight: number;
+  readonly cycle: number;
+}
+
+export type DriftMessage = Hello | EntropyPacket | StateDiffMessage;
+
+// zod 4 numbers already refuse NaN and the infinities; the message says so in our words.
+const finite = z.number({ error: 'must be a finite number' });
+const vector = (d: number) =>
+  z.array(finite).length(d, { error: `must have exactly ${d} components (the dimension)` });
+
+const helloSchema = z.strictObject({
+  kind: z.literal('hello'),
+  version: z.number().int().min(1).max(1_000),
+  dimensions: z.number().int().min(dims.min).max(dims.max),
+  cycleMs: z.number().int().min(10).max(3_600_000),
+});
+
+function epSchema(d: number) {
+  return z.strictObject({
+    kind: z.literal('ep'),
+    entropy: vector(d),
+    timestamp: finite.min(0),
+    load: finite.min(0).max(1),
+  });
+}
+
+function sdmSchema(d: number) {
+  return z.strictObject({
+    kind: z.literal('sdm'),
+    shard: z.number().int().min(0).max(0, { error: 'must be 0 (the whole vector is one shard)' }),
+    state: vector(d).refine((s) => s.every((x) => x >= 0), {
+      error: 'must have no negative component',
+    }),
+    weight: finite.min(0),
+    cycle: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  });
+}
+
+export type Verdict<T> =
+  { readonly ok: true; readonly message: T } | { readonly ok: false; readonly reason: string };
+
+function verdict<T>(result: z.ZodSafeParseResult<T>): Verdict<T> {
+  if (result.success) return { ok: true, message: result.data };
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'frame';
+  return { ok: false, reason: `${where} ${issue?.message ?? 'is malformed'}` };
+}
+
+/** Checks a decoded HELLO. */
+export function checkHello(value: unknown): Verdict<Hello> {
+  return verdict(helloSchema.safeParse(value));
+}
+
+/**
+ * Checks a decoded EP or SDM against the receiver's dimension. The reason, when it fails, is
+ * one line naming the field and what was wrong, for the log and the monitor.
+ */
+export function checkDriftMessage(
+  value: unknown,
+  d: number,
+): Verdict<EntropyPacket | StateDiffMessage> {
+  const kind =
+    typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  if (kind === 'ep') return verdict(epSchema(d).safeParse(value));
+  if (kind === 'sdm') return verdict(sdmSchema(d).safeParse(value));
+  return {
+    ok: false,
+    reason: `kind must be "ep" or "sdm" (got ${JSON.stringify(kind) ?? 'nothing'})`,
+  };
+}
+
+/** Why two nodes cannot talk, or null if they can. */
+export function helloMismatch(mine: Hello, theirs: Hello): string | null {
+  if (theirs.version !== mine.version)
+    return `protocol version ${theirs.version} is not ours (${mine.version})`;
+  if (theirs.dimensions !== mine.dimensions)
+    return `peer has dimension ${theirs.dimensions}, this node has ${mine.dimensions}`;
+  return null;
+}
