@@ -33,9 +33,17 @@ export default defineConfig({
       externalizeDeps: true,
       outDir: resolve(root, 'out/main'),
       rolldownOptions: {
-        // -> out/main/index.js, which is package.json "main". ESM, because package.json is
-        // "type": "module".
-        input: { index: resolve(root, 'src-main/electron/main.ts') },
+        // ESM, because package.json is "type": "module".
+        input: {
+          // -> out/main/index.js, which is package.json "main".
+          index: resolve(root, 'src-main/electron/main.ts'),
+          // -> out/main/cli.js, run by bin/lvs.js (the `lvs` command) with plain node.
+          cli: resolve(root, 'src-main/cli/lvs.ts'),
+          // -> out/main/sim-worker.js: startWorker() loads it from beside the chunk holding
+          // threaded-simulation.ts, so entries and shared chunks must all sit in out/main/.
+          'sim-worker': resolve(root, 'src-main/sim/sim-worker.ts'),
+        },
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -1,4 +1,5 @@
 import {
+  checkParam,
   describeRange,
   NUMERIC_PARAMS,
   ParamError,
@@ -39,12 +40,15 @@ export function numberFlag(flag: string, min: number, max: number) {
   };
 }
 
-/** A flag that sets a drift parameter, held to the parameter's own range. */
+/**
+ * A flag that sets a drift parameter, held to the parameter's own range. Relations between
+ * parameters (maxDiff <= anomalyLimit, ...) are checked once all flags are read: see paramsFrom.
+ */
 export function paramFlag(flag: string, name: NumericParam) {
   return (text: string): number => {
     const v = toNumber(flag, text);
     try {
-      resolveParams({ [name]: v });
+      return checkParam(name, v);
     } catch (err) {
       if (err instanceof ParamError)
         throw new UsageError(
@@ -52,7 +56,6 @@ export function paramFlag(flag: string, name: NumericParam) {
         );
       throw err;
     }
-    return v;
   };
 }
 
@@ -79,12 +82,25 @@ export function collectSetting(
   return { ...previous, [name]: paramFlag(`set ${name}`, name as NumericParam)(match[2] ?? '') };
 }
 
-/** Resolves the collected parameters, turning a cross-parameter conflict into a UsageError. */
-export function paramsFrom(values: Partial<Record<keyof DriftParams, unknown>>): DriftParams {
+/**
+ * Resolves the collected parameters, turning a cross-parameter conflict into a UsageError that
+ * names flags rather than parameters: `flags` maps a parameter to the flag that sets it; any
+ * other parameter is set with `--set name=value`.
+ */
+export function paramsFrom(
+  values: Partial<Record<keyof DriftParams, unknown>>,
+  flags: Partial<Record<keyof DriftParams, string>> = {},
+): DriftParams {
   try {
     return resolveParams(values);
   } catch (err) {
-    if (err instanceof ParamError) throw new UsageError(err.message);
-    throw err;
+    if (!(err instanceof ParamError)) throw err;
+    const names = new RegExp(
+      `\\b(${[...Object.keys(NUMERIC_PARAMS), ...Object.keys(flags)].join('|')})\\b`,
+      'g',
+    );
+    throw new UsageError(
+      err.message.replace(names, (name) => flags[name as keyof DriftParams] ?? `--set ${name}`),
+    );
   }
 }

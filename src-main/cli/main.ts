@@ -8,6 +8,7 @@ function registerPlanned(program: Command, name: string, what: string): void {
     .command(name)
     .description(`${what} (not built yet)`)
     .allowUnknownOption()
+    .allowExcessArguments()
     .action(() => {
       throw new UsageError(
         `lvs ${name} is not built yet: ${what} arrives in a later release (see README)`,
@@ -31,13 +32,22 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; user mistakes print one line and exit 2, never a stack trace. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
         return EXIT.ok;
+      if (err.code === 'commander.help') {
+        // `lvs help [command]` showed help (exit code 0); `lvs` alone names no command.
+        if (err.exitCode === 0) return EXIT.ok;
+        process.stderr.write(
+          `lvs: missing command: one of ${program.commands.map((c) => c.name()).join(', ')} (see lvs --help)\n`,
+        );
+        return EXIT.usage;
+      }
       process.stderr.write(`lvs: ${err.message.replace(/^error: /, '')}\n`);
       return EXIT.usage;
     }
@@ -49,5 +59,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.failure;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { RULES } from '../../src-shared/drift/rules';
 import type { CycleMetrics } from '../../src-shared/sim/simulator';
 import { UsageError } from './errors';
@@ -12,6 +12,11 @@ export function resultsFormat(path: string, force: boolean): ResultsFormat {
   const ext = extname(path).toLowerCase();
   if (ext !== '.csv' && ext !== '.json')
     throw new UsageError(`--out must end in .csv or .json (got "${path}")`);
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(`--out ${path}: folder ${folder} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`--out ${path} is a folder; give a file name ending in .csv or .json`);
   if (existsSync(path) && !force)
     throw new UsageError(
       `--out ${path} exists; refusing to overwrite it (add --force to replace it)`,

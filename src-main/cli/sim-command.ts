@@ -9,6 +9,7 @@ import {
   type Weighting,
 } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
+import type { Graph } from '../../src-shared/sim/graph';
 import type { SimSummary } from '../../src-shared/sim/summary';
 import {
   parseTopology,
@@ -16,7 +17,7 @@ import {
   TOPOLOGY_FORMS,
   type TopologySpec,
 } from '../../src-shared/sim/topology';
-import { runSimulation, type SimRunOptions } from '../sim/run';
+import { buildGraph, runSimulation, type SimRunOptions } from '../sim/run';
 import { UsageError } from './errors';
 import {
   choiceFlag,
@@ -29,6 +30,16 @@ import {
 import { metricsCsv, resultsFormat, writeAtomically } from './results-file';
 
 const SIM_WEIGHTINGS = ['uniform', 'metropolis', 'claimed'] as const satisfies readonly Weighting[];
+
+/** Drift parameters with a flag of their own (the rest are set with --set name=value). */
+const PARAM_FLAGS = {
+  dimensions: '--dimensions',
+  alpha: '--alpha',
+  beta: '--beta',
+  trimF: '--aggregator trimmed:F',
+  aggregator: '--aggregator',
+  weighting: '--weights',
+} as const;
 
 interface SimFlags {
   nodes: number;
@@ -70,18 +81,39 @@ function parseTopologyFlag(text: string, degree: number): TopologySpec {
   }
 }
 
+/** Builds the graph before the run starts: a topology that does not fit --nodes is a usage error. */
+function graphFor(opts: SimRunOptions): Graph {
+  try {
+    return buildGraph(opts);
+  } catch (err) {
+    if (err instanceof TopologyError)
+      throw new UsageError(
+        `--topology ${opts.topology.kind} on ${opts.nodes} nodes: ${err.message}`,
+      );
+    throw err;
+  }
+}
+
 /** Turns the parsed flags into run options; every check happens before anything runs. */
 export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
   const { aggregator, trimF } = parseAggregator(flags.aggregator);
-  const params = paramsFrom({
-    ...flags.set,
-    dimensions: flags.dimensions,
-    alpha: flags.alpha,
-    beta: flags.beta,
-    aggregator,
-    ...(trimF === undefined ? {} : { trimF }),
-    weighting: flags.weights,
-  });
+  for (const name of Object.keys(flags.set ?? {}))
+    if (name in PARAM_FLAGS)
+      throw new UsageError(
+        `--set ${name}: use ${PARAM_FLAGS[name as keyof typeof PARAM_FLAGS]} instead`,
+      );
+  const params = paramsFrom(
+    {
+      ...flags.set,
+      dimensions: flags.dimensions,
+      alpha: flags.alpha,
+      beta: flags.beta,
+      aggregator,
+      ...(trimF === undefined ? {} : { trimF }),
+      weighting: flags.weights,
+    },
+    PARAM_FLAGS,
+  );
   if (flags.center - flags.spread < 0)
     throw new UsageError(
       `--center minus --spread must be >= 0: value units are never negative (got ${flags.center} - ${flags.spread})`,
@@ -154,8 +186,9 @@ export function registerSim(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: SimFlags) => {
       const opts = simOptions(flags);
+      const graph = graphFor(opts);
       const bar = progressBar(flags.progress, opts.cycles, opts.nodes);
-      const result = await runSimulation({ ...opts, onCycle: (m) => bar?.update(m.cycle) });
+      const result = await runSimulation({ ...opts, graph, onCycle: (m) => bar?.update(m.cycle) });
       bar?.stop();
       if (opts.out) {
         const text =

@@ -22,6 +22,8 @@ export interface SimRunOptions {
   readonly center: number;
   readonly spread: number;
   readonly threads: number;
+  /** The graph of nodes/topology/seed when the caller has built it already (see buildGraph). */
+  readonly graph?: Graph;
   /** Called after every cycle (and once for the initial state, cycle 0). */
   readonly onCycle?: (m: CycleMetrics) => void;
 }
@@ -65,7 +67,7 @@ async function startRun(graph: Graph, opts: SimRunOptions, initial: Float64Array
 
 /** Builds the graph, runs every cycle and measures after each one. */
 export async function runSimulation(opts: SimRunOptions): Promise<SimRunResult> {
-  const graph = buildGraph(opts);
+  const graph = opts.graph ?? buildGraph(opts);
   const d = opts.params.dimensions;
   const initial = randomStates(graph.n, d, opts.seed, opts.center, opts.spread);
   const run = await startRun(graph, opts, initial);

@@ -27,6 +27,8 @@ export class ThreadedSimulation {
     readonly buffers: SimBuffers,
     private readonly spec: RunSpec,
     private readonly workers: readonly Worker[],
+    /** Rejects once any worker fails or stops; every wait on the workers races it. */
+    private readonly failed: Promise<never>,
     initial: Float64Array,
   ) {
     this.meter = new Meter(buffers, initial);
@@ -48,8 +50,14 @@ export class ThreadedSimulation {
       const workerData: SimWorkerData = { buffers, spec, thread, from, to };
       return startWorker('sim-worker', import.meta.url, { workerData });
     });
-    await Promise.all(workers.map((w) => once(w, 'online')));
-    return new ThreadedSimulation(buffers, spec, workers, initial);
+    const failed = watchWorkers(workers);
+    try {
+      await Promise.race([Promise.all(workers.map((w) => once(w, 'online'))), failed]);
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
+    return new ThreadedSimulation(buffers, spec, workers, failed, initial);
   }
 
   get cycle(): number {
@@ -81,8 +89,26 @@ export class ThreadedSimulation {
   private async broadcast(cmd: SimWorkerCommand): Promise<void> {
     const done = this.workers.map((w) => once(w, 'message'));
     for (const w of this.workers) w.postMessage(cmd);
-    await Promise.all(done);
+    await Promise.race([Promise.all(done), this.failed]);
   }
+}
+
+/**
+ * A promise that rejects with the first error of any worker, or when one stops: a worker that
+ * dies between two waits would otherwise crash the process (an 'error' event nobody listens to)
+ * or leave the run waiting for an answer forever.
+ */
+function watchWorkers(workers: readonly Worker[]): Promise<never> {
+  const failed = new Promise<never>((_, reject) => {
+    for (const w of workers) {
+      w.once('error', reject);
+      w.once('exit', (code) =>
+        reject(new Error(`a simulation worker stopped (exit code ${code})`)),
+      );
+    }
+  });
+  failed.catch(() => undefined); // observed by every wait; closing the run also rejects it
+  return failed;
 }
 
 /** Splits n nodes into `count` ranges of whole blocks (the last range takes the remainder). */
