@@ -260,7 +260,12 @@ export function stepNode(
     if (!(lenSq <= anomalySq)) {
       // Too far, infinite or NaN: excluded from this cycle, and the sender trusted less.
       trust[e] = trustDrop(tc, p.tcDrop);
-      const rule = Number.isNaN(lenSq) ? Rule.Finite : Rule.Anomaly;
+      // A non-finite report is a finite-state violation, whether its diff came out NaN or
+      // infinite (an infinite diff from finite numbers is an overflow: a true anomaly).
+      const jb = neighbors[e] * d;
+      let finite = true;
+      for (let c = 0; c < d; c++) if (!Number.isFinite(S[jb + c])) finite = false;
+      const rule = finite ? Rule.Anomaly : Rule.Finite;
       counts[rule]++;
       sink?.(rule, i, neighbors[e], Math.sqrt(lenSq), p.anomalyLimit);
       continue;
@@ -295,7 +300,9 @@ export function stepNode(
     // Drain evidence: only a diff that did not shrink says something about the sender.
     let toLess = lessArr[e] * memory;
     let toMore = moreArr[e] * memory;
-    if (lenSq >= lastArr[e]) {
+    // lastLenSq is kept in float32, which rounds up about half the time: a diff as long as the
+    // last one must count as unshrunk, so anything within float32 precision of it does.
+    if (lenSq >= lastArr[e] * (1 - 1e-6)) {
       const sum = sums[k];
       if (sum < -tie) toLess += 1;
       else if (sum > tie) toMore += 1;
@@ -341,8 +348,8 @@ export function stepNode(
     }
     // Metropolis weights are not renormalised: the remainder is the node's own weight.
     if (!metropolis) {
-      const inv = weightSum > 0 ? 1 / weightSum : 0;
-      for (let c = 0; c < d; c++) g[c] *= inv;
+      // A division, not a multiplication by 1 / weightSum, which overflows for subnormal sums.
+      for (let c = 0; c < d; c++) g[c] = weightSum > 0 ? g[c] / weightSum : 0;
     }
   } else {
     for (let c = 0; c < d; c++) {
@@ -479,12 +486,15 @@ function weightedMedian(s: Scratch, k: number, d: number, c: number): number {
     insertionSort(order, vals, k, d, c);
   }
   const half = total / 2;
+  // The running sum adds the weights in another order than `total` did, so it can miss half
+  // by a few ulps where it lands on it exactly in real numbers (eight equal weights do).
+  const tie = total * 1e-12;
   let cum = 0;
   for (let q = 0; q < k; q++) {
     const o = order[q];
     cum += w[o];
-    if (cum > half) return vals[o * d + c];
-    if (cum === half)
+    if (cum > half + tie) return vals[o * d + c];
+    if (cum >= half - tie)
       return q + 1 < k ? (vals[o * d + c] + vals[order[q + 1] * d + c]) / 2 : vals[o * d + c];
   }
   return vals[order[k - 1] * d + c];

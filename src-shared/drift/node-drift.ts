@@ -83,6 +83,7 @@ export class NodeDrift {
   readonly counts = emptyCounts();
 
   constructor(opts: NodeDriftOptions) {
+    refuseMetropolis(opts.params);
     this.params = opts.params;
     this.kernel = compileParams(opts.params);
     this.d = opts.params.dimensions;
@@ -126,6 +127,7 @@ export class NodeDrift {
   setParams(params: DriftParams): void {
     if (params.dimensions !== this.d)
       throw new RangeError(`dimensions cannot change on a running node (${this.d})`);
+    refuseMetropolis(params);
     this.params = params;
     this.kernel = compileParams(params);
   }
@@ -259,6 +261,14 @@ export class NodeDrift {
     const oldest = [...this.peers].sort((x, y) => x[1].lastSeen - y[1].lastSeen);
     for (const [id] of oldest.slice(0, this.peers.size - this.peerMemory)) this.peers.delete(id);
   }
+}
+
+/** Metropolis weights need every peer's degree, which a node does not know: simulator only. */
+function refuseMetropolis(params: DriftParams): void {
+  if (params.weighting === 'metropolis')
+    throw new RangeError(
+      'metropolis weighting is for the simulator; a node weighs its peers by claimed or uniform weights',
+    );
 }
 
 function uniqueById(peers: readonly PeerReport[]): PeerReport[] {

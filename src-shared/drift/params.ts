@@ -166,9 +166,10 @@ function inRange(spec: NumericSpec, v: number): boolean {
 }
 
 function numberSchema(name: string, spec: NumericSpec) {
-  return z.number().refine((v) => inRange(spec, v), {
-    error: (issue) => `${name} must be ${describeRange(spec)} (got ${String(issue.input)})`,
-  });
+  // One message for a value of the wrong type (NaN, a string) and one out of range alike.
+  const error = (issue: { input: unknown }) =>
+    `${name} must be ${describeRange(spec)} (got ${typeof issue.input === 'string' ? JSON.stringify(issue.input) : String(issue.input)})`;
+  return z.number({ error }).refine((v) => inRange(spec, v), { error });
 }
 
 const shape = Object.fromEntries(
