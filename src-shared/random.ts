@@ -2,6 +2,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+import { zigguratNormal } from './normal';
 
 /**
  * A mutable, seeded random source. Streams are independent sub-sequences of one seed
@@ -18,8 +19,8 @@ export interface Rng {
 }
 
 class SeededRng implements Rng {
-  private spare = 0;
-  private hasSpare = false;
+  private readonly int32 = () => this.gen.next();
+  private readonly unit = () => this.float();
 
   constructor(private readonly gen: JumpableRandomGenerator) {}
 
@@ -32,16 +33,7 @@ class SeededRng implements Rng {
   }
 
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
-    }
-    // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
-    const r = Math.sqrt(-2 * Math.log(1 - this.float()));
-    const theta = 2 * Math.PI * this.float();
-    this.spare = r * Math.sin(theta);
-    this.hasSpare = true;
-    return r * Math.cos(theta);
+    return zigguratNormal(this.int32, this.unit);
   }
 }
 
@@ -71,22 +63,11 @@ export function secureRng(): Rng {
     }
     return pool[next++];
   };
-  let spare = 0;
-  let hasSpare = false;
   const float = (): number => ((word() >>> 5) * 67108864 + (word() >>> 6)) / 9007199254740992;
+  const int32 = () => word() | 0;
   return {
     float,
     int: (n) => Math.floor(float() * n),
-    normal() {
-      if (hasSpare) {
-        hasSpare = false;
-        return spare;
-      }
-      const r = Math.sqrt(-2 * Math.log(1 - float()));
-      const theta = 2 * Math.PI * float();
-      spare = r * Math.sin(theta);
-      hasSpare = true;
-      return r * Math.cos(theta);
-    },
+    normal: () => zigguratNormal(int32, float),
   };
 }

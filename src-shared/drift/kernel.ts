@@ -132,8 +132,6 @@ export interface Scratch {
   readonly g: Float64Array;
   readonly w: Float64Array;
   readonly vals: Float64Array;
-  readonly lenSq: Float64Array;
-  readonly sum: Float64Array;
   readonly dropped: Uint8Array;
   readonly order: Int32Array;
 }
@@ -145,8 +143,6 @@ export function createScratch(d: number, maxDegree: number): Scratch {
     g: new Float64Array(d),
     w: new Float64Array(k),
     vals: new Float64Array(k * d),
-    lenSq: new Float64Array(k),
-    sum: new Float64Array(k),
     dropped: new Uint8Array(k),
     order: new Int32Array(k),
   };
@@ -199,8 +195,6 @@ export function stepNode(
   const fresh = a.fresh;
   const vals = s.vals;
   const ws = s.w;
-  const lens = s.lenSq;
-  const sums = s.sum;
   const rowStart = offsets[i];
   const rowEnd = offsets[i + 1];
   const degree = rowEnd - rowStart;
@@ -212,46 +206,41 @@ export function stepNode(
   const wMax = p.wMax;
   const memory = p.drainMemory;
   const tie = p.drainTie;
+  // d = 2, the default, keeps its diff and its sum in registers: the generic loops over
+  // coordinates cost a third of the cycle there.
+  const two = d === 2;
+  const s0 = self[0];
+  const s1 = two ? self[1] : 0;
+  let g0 = 0;
+  let g1 = 0;
+  let weightSum = 0;
+  let accepted = 0;
+  let forceSum = 0;
 
-  // Pass 1 gathers every diff before any bookkeeping: a tight loop of independent loads lets
-  // the processor overlap the cache misses of a large, randomly wired network.
-  if (d === 2) {
-    // The default dimension, unrolled: the generic loop costs a third of the cycle here.
-    const s0 = self[0];
-    const s1 = self[1];
-    for (let k = 0; k < degree; k++) {
-      const jb = neighbors[rowStart + k] * 2;
-      const x0 = S[jb] - s0;
-      const x1 = S[jb + 1] - s1;
-      vals[2 * k] = x0;
-      vals[2 * k + 1] = x1;
-      lens[k] = x0 * x0 + x1 * x1;
-      sums[k] = x0 + x1;
-    }
-  } else {
-    for (let k = 0; k < degree; k++) {
-      const jb = neighbors[rowStart + k] * d;
-      let lenSq = 0;
-      let sum = 0;
+  for (let e = rowStart; e < rowEnd; e++) {
+    if (fresh !== null && fresh[e] === 0) continue;
+    const jb = neighbors[e] * d;
+    // The diff goes into the slot it keeps if accepted (generic d); d = 2 uses x0 and x1.
+    let x0 = 0;
+    let x1 = 0;
+    let lenSq: number;
+    let sum: number;
+    if (two) {
+      x0 = S[jb] - s0;
+      x1 = S[jb + 1] - s1;
+      lenSq = x0 * x0 + x1 * x1;
+      sum = x0 + x1;
+    } else {
+      lenSq = 0;
+      sum = 0;
+      const slot = accepted * d;
       for (let c = 0; c < d; c++) {
         const diff = S[jb + c] - self[c];
-        vals[k * d + c] = diff;
+        vals[slot + c] = diff;
         lenSq += diff * diff;
         sum += diff;
       }
-      lens[k] = lenSq;
-      sums[k] = sum;
     }
-  }
-
-  // Pass 2: anomalies, clamps, trust and drain evidence; accepted diffs are compacted to the
-  // front of `vals`, scaled by the diff clamp, with their weights in `ws`.
-  let accepted = 0;
-  let forceSum = 0;
-  for (let k = 0; k < degree; k++) {
-    const e = rowStart + k;
-    if (fresh !== null && fresh[e] === 0) continue;
-    const lenSq = lens[k];
 
     let tc = trust[e];
     if (!(tc >= 0)) tc = 0;
@@ -262,7 +251,6 @@ export function stepNode(
       trust[e] = trustDrop(tc, p.tcDrop);
       // A non-finite report is a finite-state violation, whether its diff came out NaN or
       // infinite (an infinite diff from finite numbers is an overflow: a true anomaly).
-      const jb = neighbors[e] * d;
       let finite = true;
       for (let c = 0; c < d; c++) if (!Number.isFinite(S[jb + c])) finite = false;
       const rule = finite ? Rule.Anomaly : Rule.Finite;
@@ -303,7 +291,6 @@ export function stepNode(
     // lastLenSq is kept in float32, which rounds up about half the time: a diff as long as the
     // last one must count as unshrunk, so anything within float32 precision of it does.
     if (lenSq >= lastArr[e] * (1 - 1e-6)) {
-      const sum = sums[k];
       if (sum < -tie) toLess += 1;
       else if (sum > tie) toMore += 1;
     }
@@ -319,32 +306,32 @@ export function stepNode(
       trust[e] = trustRise(tc, p.tcRise);
     }
 
-    ws[accepted] = w;
-    if (accepted !== k || scale !== 1) {
-      for (let c = 0; c < d; c++) vals[accepted * d + c] = scale * vals[k * d + c];
+    const slot = accepted * d;
+    if (mean) {
+      const pull = w * scale;
+      weightSum += w;
+      if (two) {
+        g0 += pull * x0;
+        g1 += pull * x1;
+      } else {
+        for (let c = 0; c < d; c++) g[c] += pull * vals[slot + c];
+      }
+    } else {
+      ws[accepted] = w;
+      if (two) {
+        vals[slot] = scale * x0;
+        vals[slot + 1] = scale * x1;
+      } else if (scale !== 1) {
+        for (let c = 0; c < d; c++) vals[slot + c] *= scale;
+      }
     }
     accepted++;
   }
 
   if (mean) {
-    let weightSum = 0;
-    if (d === 2) {
-      let g0 = 0;
-      let g1 = 0;
-      for (let k = 0; k < accepted; k++) {
-        const w = ws[k];
-        weightSum += w;
-        g0 += w * vals[2 * k];
-        g1 += w * vals[2 * k + 1];
-      }
+    if (two) {
       g[0] = g0;
       g[1] = g1;
-    } else {
-      for (let k = 0; k < accepted; k++) {
-        const w = ws[k];
-        weightSum += w;
-        for (let c = 0; c < d; c++) g[c] += w * vals[k * d + c];
-      }
     }
     // Metropolis weights are not renormalised: the remainder is the node's own weight.
     if (!metropolis) {
