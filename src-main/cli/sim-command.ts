@@ -206,10 +206,13 @@ export function registerSim(program: Command): void {
         await writeAtomically(opts.out, text);
       }
       const rate = (opts.nodes * opts.cycles) / (result.stepMs / 1000);
+      // maxRSS covers the worker threads too: they share the process.
+      const peakMb = process.resourceUsage().maxRSS / 1024;
       process.stdout.write(summaryTable(result.summary) + '\n');
       process.stdout.write(
         `${opts.nodes} nodes, ${opts.cycles} cycles on ${result.threads} thread(s): ` +
-          `${(rate / 1e6).toFixed(2)} million node-cycles/s${opts.out ? `; metrics in ${opts.out}` : ''}\n`,
+          `${(rate / 1e6).toFixed(2)} million node-cycles/s, peak memory ${peakMb.toFixed(0)} MB` +
+          `${opts.out ? `; metrics in ${opts.out}` : ''}\n`,
       );
     });
 }
