@@ -128,8 +128,12 @@ export function recoveryBeta(beta: number): number {
 
 /** Working space for one thread; sized for the largest row it will step. */
 export interface Scratch {
+  /** The stepping node's own state, repaired. */
   readonly self: Float64Array;
+  /** The aggregated peer term G. */
   readonly g: Float64Array;
+  /** Mean |diff| of the accepted peers this cycle (before clamping). */
+  meanForce: number;
   readonly w: Float64Array;
   readonly vals: Float64Array;
   readonly dropped: Uint8Array;
@@ -141,6 +145,7 @@ export function createScratch(d: number, maxDegree: number): Scratch {
   return {
     self: new Float64Array(d),
     g: new Float64Array(d),
+    meanForce: 0,
     w: new Float64Array(k),
     vals: new Float64Array(k * d),
     dropped: new Uint8Array(k),
@@ -162,29 +167,82 @@ export function stepNode(
   sink: InterventionSink | null,
 ): number {
   const d = a.d;
+  const base = i * d;
+  const repaired = readOwnState(a, s, i, sink);
+  const accepted = pullOfPeers(a, p, s, i, sink);
+  const recovering = switchRecovery(a, p, i, s.meanForce, sink);
+  composeDrift(a, p, s, i, load, recovering, sink);
+  const guarded = guardDrift(a, p, s, i, sink);
+
+  for (let c = 0; c < d; c++) a.next[base + c] = s.self[c] + a.drift[base + c];
+  const forced = (guarded & LOSS_LIMITED) !== 0;
+  if (forced && !recovering) {
+    a.counts[Rule.RecoveryEnter]++;
+    sink?.(Rule.RecoveryEnter, i, -1, s.meanForce, p.forceLimit);
+  }
+  a.recovery[i] = recovering || forced ? 1 : 0;
+
+  const corrected = repaired || guarded !== 0;
+  const tcSelf = a.tcSelf[i];
+  const was = tcSelf >= 0 && tcSelf <= 1 ? tcSelf : 1;
+  a.tcSelf[i] = was + ((corrected ? 0 : 1) - was) * p.tcSelfRate;
+  const earned = a.earned[i];
+  const degree = a.offsets[i + 1] - a.offsets[i];
+  a.earned[i] =
+    (earned >= 0 && earned < Infinity ? earned : 0) +
+    (degree > 0 ? (p.earnRate * accepted) / degree : 0);
+  return accepted;
+}
+
+/**
+ * Copies node i's state into s.self, reading a non-finite or negative component as 0 (and
+ * reporting it): `state` is shared with every node stepping this cycle, so it is never written
+ * here. Returns whether anything had to be repaired.
+ */
+function readOwnState(
+  a: DriftArrays,
+  s: Scratch,
+  i: number,
+  sink: InterventionSink | null,
+): boolean {
+  const d = a.d;
   const S = a.state;
   const base = i * d;
   const self = s.self;
-  const g = s.g;
-  const counts = a.counts;
-
-  // The node's own state is read through a repaired copy: `state` is shared with every other
-  // node stepping this cycle, so it is never written here.
-  let corrected = false;
+  let repaired = false;
   for (let c = 0; c < d; c++) {
     const v = S[base + c];
     if (v >= 0 && v !== Infinity) {
       self[c] = v;
     } else {
       self[c] = 0;
-      corrected = true;
+      repaired = true;
       const rule = Number.isFinite(v) ? Rule.VuNonNegative : Rule.Finite;
-      counts[rule]++;
+      a.counts[rule]++;
       sink?.(rule, i, -1, v, 0);
     }
-    g[c] = 0;
   }
+  return repaired;
+}
 
+/**
+ * The peer term G of node i into s.g, and the mean accepted |diff| into s.meanForce: anomaly
+ * exclusion, the diff clamp, weights, trust and drain evidence per edge, then the aggregator.
+ * Returns how many peers were accepted.
+ */
+function pullOfPeers(
+  a: DriftArrays,
+  p: KernelParams,
+  s: Scratch,
+  i: number,
+  sink: InterventionSink | null,
+): number {
+  const d = a.d;
+  const S = a.state;
+  const self = s.self;
+  const g = s.g;
+  const counts = a.counts;
+  g.fill(0);
   const offsets = a.offsets;
   const neighbors = a.neighbors;
   const trust = a.trust;
@@ -328,6 +386,7 @@ export function stepNode(
     accepted++;
   }
 
+  s.meanForce = accepted > 0 ? forceSum / accepted : 0;
   if (mean) {
     if (two) {
       g[0] = g0;
@@ -347,79 +406,105 @@ export function stepNode(
     }
   }
 
-  const meanForce = accepted > 0 ? forceSum / accepted : 0;
-  const wasRecovering = a.recovery[i] === 1;
-  let recovering = nextRecovery(wasRecovering, meanForce, p.forceLimit);
-  if (recovering !== wasRecovering) {
-    const rule = recovering ? Rule.RecoveryEnter : Rule.RecoveryExit;
-    counts[rule]++;
-    sink?.(rule, i, -1, meanForce, recovering ? p.forceLimit : p.forceLimit / 2);
+  return accepted;
+}
+
+/** Recovery mode for this cycle, from the mean accepted |diff| (hysteresis, MODEL.md 4). */
+function switchRecovery(
+  a: DriftArrays,
+  p: KernelParams,
+  i: number,
+  meanForce: number,
+  sink: InterventionSink | null,
+): boolean {
+  const was = a.recovery[i] === 1;
+  const now = nextRecovery(was, meanForce, p.forceLimit);
+  if (now !== was) {
+    const rule = now ? Rule.RecoveryEnter : Rule.RecoveryExit;
+    a.counts[rule]++;
+    sink?.(rule, i, -1, meanForce, now ? p.forceLimit : p.forceLimit / 2);
   }
+  return now;
+}
+
+/** D = alpha F + beta G, with F = E / max(1, |E|) * (1 - load) written back as applied. */
+function composeDrift(
+  a: DriftArrays,
+  p: KernelParams,
+  s: Scratch,
+  i: number,
+  load: number,
+  recovering: boolean,
+  sink: InterventionSink | null,
+): void {
+  const d = a.d;
+  const base = i * d;
   const alpha = recovering ? recoveryAlpha(p.alpha) : p.alpha;
   const beta = recovering ? recoveryBeta(p.beta) : p.beta;
-
-  // Entropy F = E / max(1, |E|) * (1 - load), written back as applied.
   const E = a.entropy;
   let eSq = 0;
   for (let c = 0; c < d; c++) eSq += E[base + c] * E[base + c];
   if (!Number.isFinite(eSq)) {
-    counts[Rule.Finite]++;
+    a.counts[Rule.Finite]++;
     sink?.(Rule.Finite, i, -1, eSq, 0);
     eSq = 0;
     for (let c = 0; c < d; c++) E[base + c] = 0;
   }
   const quiet = load > 0 ? (load < 1 ? 1 - load : 0) : 1;
   const eScale = quiet / (eSq > 1 ? Math.sqrt(eSq) : 1);
-
   const D = a.drift;
   for (let c = 0; c < d; c++) {
     const f = E[base + c] * eScale;
     E[base + c] = f;
-    D[base + c] = alpha * f + beta * g[c];
+    D[base + c] = alpha * f + beta * s.g[c];
   }
+}
 
+/** guardDrift's result bits. */
+const CORRECTED = 1;
+const LOSS_LIMITED = 2;
+
+/**
+ * VaultGuard on node i's drift, in order: drift clamp, catastrophic loss, VU >= 0, finite.
+ * Returns CORRECTED if any rule changed D, plus LOSS_LIMITED if the loss limit did.
+ */
+function guardDrift(
+  a: DriftArrays,
+  p: KernelParams,
+  s: Scratch,
+  i: number,
+  sink: InterventionSink | null,
+): number {
+  const d = a.d;
+  const base = i * d;
+  const D = a.drift;
+  const counts = a.counts;
+  let result = 0;
   const driftBefore = clampDrift(D, base, d, p.maxDrift);
   if (driftBefore >= 0) {
-    corrected = true;
+    result |= CORRECTED;
     counts[Rule.DriftClamp]++;
     sink?.(Rule.DriftClamp, i, -1, driftBefore, p.maxDrift);
   }
-  const lostShare = limitLoss(self, 0, D, base, d, p.lossLimit);
+  const lostShare = limitLoss(s.self, 0, D, base, d, p.lossLimit);
   if (lostShare >= 0) {
-    corrected = true;
+    result |= CORRECTED | LOSS_LIMITED;
     counts[Rule.CatastrophicLoss]++;
     sink?.(Rule.CatastrophicLoss, i, -1, lostShare, p.lossLimit);
-    if (!recovering) {
-      recovering = true;
-      counts[Rule.RecoveryEnter]++;
-      sink?.(Rule.RecoveryEnter, i, -1, lostShare, p.lossLimit);
-    }
   }
-  const lowest = floorAtZero(self, 0, D, base, d);
+  const lowest = floorAtZero(s.self, 0, D, base, d);
   if (lowest < 0) {
-    corrected = true;
+    result |= CORRECTED;
     counts[Rule.VuNonNegative]++;
     sink?.(Rule.VuNonNegative, i, -1, lowest, 0);
   }
   // Unreachable with finite inputs; kept so that no path can put a NaN into S.
   if (repairNonFinite(D, base, d, 0) > 0) {
-    corrected = true;
+    result |= CORRECTED;
     counts[Rule.Finite]++;
     sink?.(Rule.Finite, i, -1, NaN, 0);
   }
-
-  const next = a.next;
-  for (let c = 0; c < d; c++) next[base + c] = self[c] + D[base + c];
-
-  a.recovery[i] = recovering ? 1 : 0;
-  const tcSelf = a.tcSelf[i];
-  const was = tcSelf >= 0 && tcSelf <= 1 ? tcSelf : 1;
-  a.tcSelf[i] = was + ((corrected ? 0 : 1) - was) * p.tcSelfRate;
-  const earned = a.earned[i];
-  a.earned[i] =
-    (earned >= 0 && earned < Infinity ? earned : 0) +
-    (degree > 0 ? (p.earnRate * accepted) / degree : 0);
-  return accepted;
+  return result;
 }
 
 /**

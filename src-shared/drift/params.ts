@@ -14,7 +14,7 @@ export type Aggregator = (typeof AGGREGATORS)[number];
 export const WEIGHTINGS = ['claimed', 'uniform', 'metropolis'] as const;
 export type Weighting = (typeof WEIGHTINGS)[number];
 
-interface NumericSpec {
+export interface NumericSpec {
   readonly default: number;
   readonly min: number;
   readonly max: number;

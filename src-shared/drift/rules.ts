@@ -78,7 +78,9 @@ export function describeIntervention(rule: RuleId, value: number, limit: number)
     case Rule.WeightBound:
       return `peer claimed weight ${fmt(value)}; bounded to [0, ${fmt(limit)}]`;
     case Rule.RecoveryEnter:
-      return `mean |diff| ${fmt(value)} over the force limit ${fmt(limit)}: recovery mode on`;
+      return value > limit
+        ? `mean |diff| ${fmt(value)} over the force limit ${fmt(limit)}: recovery mode on`
+        : `recovery mode on after a catastrophic loss (mean |diff| ${fmt(value)})`;
     case Rule.RecoveryExit:
       return `mean |diff| ${fmt(value)} under ${fmt(limit)}: recovery mode off`;
   }

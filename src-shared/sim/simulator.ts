@@ -29,23 +29,14 @@ export const STREAM_TOPOLOGY = 0;
 export const STREAM_INITIAL = 1;
 const STREAM_FIRST_BLOCK = 2;
 
-export interface SimBuffers {
+/**
+ * The whole network's arrays: the kernel's, except that the states come as the pair that
+ * cycles alternate between, and the counters as one row per thread.
+ */
+export interface SimBuffers extends Omit<DriftArrays, 'state' | 'next' | 'fresh' | 'counts'> {
   readonly n: number;
-  readonly d: number;
-  readonly offsets: Int32Array;
-  readonly neighbors: Int32Array;
   /** The two state buffers: cycle t reads states[t % 2] and writes the other. */
   readonly states: readonly [Float64Array, Float64Array];
-  readonly drift: Float64Array;
-  readonly entropy: Float64Array;
-  readonly claims: Float64Array;
-  readonly trust: Float32Array;
-  readonly toLess: Float32Array;
-  readonly toMore: Float32Array;
-  readonly lastLenSq: Float32Array;
-  readonly earned: Float64Array;
-  readonly tcSelf: Float64Array;
-  readonly recovery: Uint8Array;
   /** RULE_COUNT counters per thread, so that no two threads write one counter. */
   readonly counts: Float64Array;
 }

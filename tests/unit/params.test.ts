@@ -6,6 +6,7 @@ import {
   ParamError,
   resolveParams,
   type NumericParam,
+  type NumericSpec,
 } from '../../src-shared/drift/params';
 
 /*
@@ -14,17 +15,8 @@ import {
  * and the offending value.
  */
 
-interface Spec {
-  readonly default: number;
-  readonly min: number;
-  readonly max: number;
-  readonly minOpen?: boolean;
-  readonly maxOpen?: boolean;
-  readonly integer?: boolean;
-}
-
 const names = Object.keys(NUMERIC_PARAMS) as NumericParam[];
-const specOf = (name: NumericParam): Spec => NUMERIC_PARAMS[name];
+const specOf = (name: NumericParam): NumericSpec => NUMERIC_PARAMS[name];
 
 /** The neighbouring doubles of x. */
 function nextUp(x: number): number {
@@ -44,7 +36,7 @@ function boundPattern(x: number): string {
   return `(?:${[...forms].map((f) => f.replace(/[.+]/g, '\\$&')).join('|')})`;
 }
 
-function rangePattern(s: Spec): string {
+function rangePattern(s: NumericSpec): string {
   if (s.integer) return `an integer in ${boundPattern(s.min)}\\.\\.${boundPattern(s.max)}`;
   return `in ${s.minOpen ? '\\(' : '\\['}${boundPattern(s.min)}, ${boundPattern(s.max)}${
     s.maxOpen ? '\\)' : '\\]'
@@ -52,7 +44,7 @@ function rangePattern(s: Spec): string {
 }
 
 /** Values just outside the range, and the bounds themselves when they are open. */
-function justOutside(s: Spec): number[] {
+function justOutside(s: NumericSpec): number[] {
   if (s.integer) return [s.min - 1, s.max + 1, s.min + 0.5];
   return [
     s.minOpen ? s.min : nextDown(s.min),
@@ -63,7 +55,7 @@ function justOutside(s: Spec): number[] {
 }
 
 /** Values just inside (the bounds themselves when closed). */
-function justInside(s: Spec): number[] {
+function justInside(s: NumericSpec): number[] {
   if (s.integer) return [s.min, s.max];
   return [s.minOpen ? nextUp(s.min) : s.min, s.maxOpen ? nextDown(s.max) : s.max];
 }
