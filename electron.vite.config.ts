@@ -42,6 +42,8 @@ export default defineConfig({
           // -> out/main/sim-worker.js: startWorker() loads it from beside the chunk holding
           // threaded-simulation.ts, so entries and shared chunks must all sit in out/main/.
           'sim-worker': resolve(root, 'src-main/sim/sim-worker.ts'),
+          // -> out/main/engine-worker.js: a node's drift engine, loaded the same way.
+          'engine-worker': resolve(root, 'src-main/node/engine/engine-worker.ts'),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

@@ -1,0 +1,51 @@
+import type { CycleResult, PeerReport } from '../../../src-shared/drift/node-drift';
+import type { DriftParams } from '../../../src-shared/drift/params';
+
+/*
+ * Messages between the node's main thread (the libp2p host) and its drift engine worker.
+ * Plain structured-clone data; the main thread is the only sender of commands.
+ */
+
+/** What the engine starts from: a stored state or a genesis state. */
+export interface EngineInit {
+  readonly params: DriftParams;
+  readonly state: readonly number[];
+  readonly earned: number;
+  readonly tcSelf: number;
+  /** Seeded entropy (labs, tests); absent: the platform's secure generator. */
+  readonly seed?: number;
+}
+
+export type EngineCommand =
+  | {
+      readonly op: 'step';
+      readonly id: number;
+      readonly peers: readonly PeerReport[];
+      readonly load: number;
+    }
+  | { readonly op: 'set-params'; readonly id: number; readonly params: DriftParams }
+  | { readonly op: 'penalise'; readonly id: number; readonly peer: string; readonly drop?: number }
+  | { readonly op: 'snapshot'; readonly id: number };
+
+/** The engine's state after a command, as the node stores and shows it. */
+export interface EngineSnapshot {
+  readonly cycle: number;
+  readonly S: readonly number[];
+  readonly D: readonly number[];
+  readonly earned: number;
+  readonly tcSelf: number;
+  readonly dc: number;
+  readonly recovery: boolean;
+  readonly trust: Record<string, number>;
+  /** VaultGuard interventions since start, by rule id. */
+  readonly counts: readonly number[];
+}
+
+export type EngineReply =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly snapshot: EngineSnapshot;
+      readonly cycle?: CycleResult;
+    }
+  | { readonly id: number; readonly ok: false; readonly error: string };

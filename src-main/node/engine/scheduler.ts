@@ -1,0 +1,125 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/** Low-power mode multiplies the cycle period by this (MODEL.md 4). */
+export const LOW_POWER_FACTOR = 4;
+
+export interface SchedulerOptions {
+  readonly cycleMs: number;
+  /** Each period is cycleMs * (1 +- jitter): nodes started together drift apart in phase. */
+  readonly jitter?: number;
+  /** Event-loop delay (p99 over the last few cycles) above which low-power mode switches on. */
+  readonly lagLimitMs?: number;
+  /** Uniform in [0, 1) for the jitter; seeded in labs and tests. */
+  readonly random?: () => number;
+  readonly onTick: (cycle: number) => Promise<void> | void;
+  readonly onLowPower?: (on: boolean, reasons: readonly string[]) => void;
+  /** A tick that threw: the scheduler keeps going. */
+  readonly onError?: (err: unknown) => void;
+}
+
+/** Cycles between two looks at the event-loop delay. */
+const LAG_CHECK_CYCLES = 5;
+
+/**
+ * Ticks the drift cycle every cycleMs with a little jitter, never two ticks at once, and
+ * stretches the period in low-power mode: when the user asks, on battery (the shell says so),
+ * or when the event loop lags.
+ */
+export class CycleScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private paused = false;
+  private cycle = 0;
+  private readonly reasons = new Set<string>();
+  private readonly lag: IntervalHistogram;
+  private readonly jitter: number;
+  private readonly lagLimitMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.jitter = opts.jitter ?? 0.05;
+    this.lagLimitMs = opts.lagLimitMs ?? 250;
+    this.random = opts.random ?? Math.random;
+    this.lag = monitorEventLoopDelay({ resolution: 20 });
+  }
+
+  get lowPower(): boolean {
+    return this.reasons.size > 0;
+  }
+
+  get lowPowerReasons(): readonly string[] {
+    return [...this.reasons];
+  }
+
+  /** The current period before jitter. */
+  get periodMs(): number {
+    return this.opts.cycleMs * (this.lowPower ? LOW_POWER_FACTOR : 1);
+  }
+
+  get cycles(): number {
+    return this.cycle;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.lag.enable();
+    this.schedule(this.periodMs * this.random());
+  }
+
+  stop(): void {
+    this.running = false;
+    this.lag.disable();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Switches one reason for low-power mode on or off ("requested", "on battery", ...). */
+  setLowPower(reason: string, on: boolean): void {
+    const was = this.lowPower;
+    if (on) this.reasons.add(reason);
+    else this.reasons.delete(reason);
+    if (this.lowPower !== was) this.opts.onLowPower?.(this.lowPower, this.lowPowerReasons);
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, delayMs));
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    const started = performance.now();
+    if (!this.paused) {
+      try {
+        await this.opts.onTick(++this.cycle);
+      } catch (err) {
+        this.opts.onError?.(err);
+      }
+      if (this.cycle % LAG_CHECK_CYCLES === 0) this.checkLag();
+    }
+    const period = this.periodMs * (1 + this.jitter * (2 * this.random() - 1));
+    this.schedule(period - (performance.now() - started));
+  }
+
+  /** Low power on while the loop's p99 delay is over the limit; off under half of it. */
+  private checkLag(): void {
+    const p99 = this.lag.percentile(99) / 1e6;
+    this.lag.reset();
+    const reason = 'event-loop lag';
+    if (p99 > this.lagLimitMs) this.setLowPower(reason, true);
+    else if (p99 < this.lagLimitMs / 2) this.setLowPower(reason, false);
+  }
+}
