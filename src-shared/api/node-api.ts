@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { AGGREGATORS, NUMERIC_PARAMS, WEIGHTINGS, type DriftParams } from '../drift/params';
+import type { RuleName, VaultEvent } from '../drift/rules';
+
+/*
+ * The typed API between a node and whatever watches or steers it: the desktop monitor over
+ * Electron IPC, the web monitor over a WebSocket, tests. Plain data only, and every request
+ * is checked against its schema at each boundary before anything acts on it.
+ */
+
+export type NodeMode = 'active' | 'recovery' | 'low-power' | 'paused';
+
+export interface NodeStatus {
+  /** This run's ephemeral session id (no persistent identity unless asked for). */
+  readonly sessionId: string;
+  readonly listen: readonly string[];
+  readonly cycle: number;
+  readonly mode: NodeMode;
+  readonly lowPowerReasons: readonly string[];
+  readonly peers: number;
+  /** RMS distance from this node's state to its peers' latest states. */
+  readonly spreadToPeers: number;
+  readonly params: DriftParams;
+  readonly interventions: Record<RuleName, number>;
+  readonly uptimeMs: number;
+}
+
+export interface NodeStateView {
+  readonly S: readonly number[];
+  readonly D: readonly number[];
+  readonly earned: number;
+  readonly tcSelf: number;
+  readonly dc: number;
+  readonly recovery: boolean;
+}
+
+export interface PeerView {
+  readonly sessionId: string;
+  readonly address: string;
+  readonly trust: number;
+  readonly lastState: readonly number[] | null;
+  readonly lastCycle: number | null;
+  readonly framesIn: number;
+  readonly framesOut: number;
+  readonly badFrames: number;
+}
+
+export interface HistoryPoint {
+  readonly cycle: number;
+  /** ms since the epoch */
+  readonly at: number;
+  readonly S: readonly number[];
+}
+
+export interface LoggedEvent extends VaultEvent {
+  readonly cycle: number;
+  readonly at: number;
+}
+
+/** What a node pushes to its watchers, at most once per SNAPSHOT_MIN_INTERVAL_MS. */
+export interface NodeSnapshot {
+  readonly status: NodeStatus;
+  readonly state: NodeStateView;
+}
+
+export const SNAPSHOT_MIN_INTERVAL_MS = 200;
+/** Longest lists a single answer carries. */
+export const MAX_HISTORY = 1000;
+export const MAX_EVENTS = 500;
+
+const paramShape = Object.fromEntries(
+  Object.keys(NUMERIC_PARAMS).map((k) => [k, z.number({ error: `${k} must be a number` })]),
+) as Record<keyof typeof NUMERIC_PARAMS, z.ZodNumber>;
+
+/** Ranges are checked by resolveParams at the node, against its current parameters. */
+const paramsPatch = z
+  .strictObject({
+    ...paramShape,
+    aggregator: z.enum(AGGREGATORS),
+    weighting: z.enum(WEIGHTINGS),
+  })
+  .partial();
+
+const multiaddr = z
+  .string()
+  .max(512)
+  .regex(/^\/\S+$/, {
+    error: 'must be a multiaddr such as /ip4/192.168.1.7/tcp/4001/p2p/12D3Koo...',
+  });
+const sessionId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9]+$/, { error: 'must be a peer session id (letters and digits)' });
+
+const requestSchema = z.discriminatedUnion(
+  'op',
+  [
+    z.strictObject({ op: z.literal('status') }),
+    z.strictObject({ op: z.literal('state') }),
+    z.strictObject({ op: z.literal('peers') }),
+    z.strictObject({
+      op: z.literal('events'),
+      limit: z.number().int().min(1).max(MAX_EVENTS).optional(),
+    }),
+    z.strictObject({
+      op: z.literal('history'),
+      limit: z.number().int().min(1).max(MAX_HISTORY).optional(),
+    }),
+    z.strictObject({ op: z.literal('set-params'), params: paramsPatch }),
+    z.strictObject({ op: z.literal('pause') }),
+    z.strictObject({ op: z.literal('resume') }),
+    z.strictObject({ op: z.literal('low-power'), on: z.boolean() }),
+    z.strictObject({ op: z.literal('connect'), address: multiaddr }),
+    z.strictObject({ op: z.literal('disconnect'), peer: sessionId }),
+  ],
+  {
+    error:
+      'op must be one of status, state, peers, events, history, set-params, pause, resume, low-power, connect, disconnect',
+  },
+);
+
+export type NodeRequest = z.infer<typeof requestSchema>;
+
+/** The answer to each request. */
+export interface NodeResponses {
+  status: NodeStatus;
+  state: NodeStateView;
+  peers: readonly PeerView[];
+  events: readonly LoggedEvent[];
+  history: readonly HistoryPoint[];
+  'set-params': DriftParams;
+  pause: NodeStatus;
+  resume: NodeStatus;
+  'low-power': NodeStatus;
+  connect: PeerView;
+  disconnect: NodeStatus;
+}
+
+export type ResponseTo<R extends NodeRequest> = NodeResponses[R['op']];
+
+/** One node seen through either transport. */
+export interface NodeApi {
+  request<R extends NodeRequest>(req: R): Promise<ResponseTo<R>>;
+  /** Snapshots as the node pushes them; returns the unsubscribe function. */
+  onSnapshot(listener: (s: NodeSnapshot) => void): () => void;
+  onEvent(listener: (e: LoggedEvent) => void): () => void;
+}
+
+export type RequestVerdict = { ok: true; request: NodeRequest } | { ok: false; reason: string };
+
+/** Checks a request from outside; the reason is one line naming the field. */
+export function checkNodeRequest(value: unknown): RequestVerdict {
+  const r = requestSchema.safeParse(value);
+  if (r.success) return { ok: true, request: r.data };
+  const issue = r.error.issues[0];
+  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, reason: `${where}${issue?.message ?? 'malformed request'}` };
+}
