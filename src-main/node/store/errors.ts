@@ -1,0 +1,55 @@
+/**
+ * Problems with the node's data folder that a user has to act on. Every message is one line
+ * that names the folder or file and says what to do; the CLI and the desktop app print it as
+ * it is, never with a stack trace.
+ */
+export class StoreError extends Error {
+  override readonly name: string = 'StoreError';
+}
+
+/** Another LVS Node (or another store in this process) holds the data folder's lock. */
+export class StoreLockedError extends StoreError {
+  override readonly name = 'StoreLockedError';
+  constructor(
+    message: string,
+    /** The folder that is in use. */
+    readonly dir: string,
+    /** The pid written in the lock, if it could be read. */
+    readonly pid?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A store file written by a newer LVS Node: refused, and left exactly as it was. */
+export class StoreNewerFormatError extends StoreError {
+  override readonly name = 'StoreNewerFormatError';
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly format: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The store was used after `close()`. A bug in the caller, not a user problem. */
+export class StoreClosedError extends StoreError {
+  override readonly name = 'StoreClosedError';
+}
+
+/** `code (message)` of a Node system error, without the stack and the repeated path. */
+export function describeSystemError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Node puts "CODE: text, syscall 'path'" in the message; keep the text only.
+    const text = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    return code && !text.startsWith(code) ? `${code}: ${text}` : text;
+  }
+  return String(err);
+}
+
+/** Wraps an I/O failure as a one-line StoreError saying what was being done to which path. */
+export function ioError(what: string, path: string, err: unknown): StoreError {
+  return new StoreError(`cannot ${what} ${path}: ${describeSystemError(err)}`);
+}

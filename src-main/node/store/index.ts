@@ -1,0 +1,25 @@
+// The micro-node's crash-safe store. See node-store.ts for the API and safe-file.ts for how a
+// write reaches the disk.
+export { StoreClosedError, StoreError, StoreLockedError, StoreNewerFormatError } from './errors';
+export { LOCK_FILE } from './lock';
+export {
+  DEFAULT_PERSIST_MS,
+  NodeStore,
+  STORE_FILE,
+  storedEvent,
+  type OpenOptions,
+  type Opened,
+  type Recovered,
+  type SavedInfo,
+} from './node-store';
+export { userDataDir } from './paths';
+export {
+  DEFAULT_LIMITS,
+  STORE_FORMAT,
+  type HistoryEntry,
+  type StoreConfig,
+  type StoreDocument,
+  type StoredEvent,
+  type StoreLimits,
+  type StoreState,
+} from './schema';
