@@ -42,6 +42,15 @@ export type DriftMessage = Hello | EntropyPacket | StateDiffMessage;
 
 // zod 4 numbers already refuse NaN and the infinities; the message says so in our words.
 const finite = z.number({ error: 'must be a finite number' });
+/** A finite number in [min, max], with a message that gives the range. */
+const within = (min: number, max: number) =>
+  z
+    .number({ error: `must be a finite number in [${min}, ${max}]` })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+const nonNegative = z
+  .number({ error: 'must be a finite number' })
+  .min(0, { error: 'must not be negative' });
 const vector = (d: number) =>
   z.array(finite).length(d, { error: `must have exactly ${d} components (the dimension)` });
 
@@ -56,8 +65,8 @@ function epSchema(d: number) {
   return z.strictObject({
     kind: z.literal('ep'),
     entropy: vector(d),
-    timestamp: finite.min(0),
-    load: finite.min(0).max(1),
+    timestamp: nonNegative,
+    load: within(0, 1),
   });
 }
 
@@ -68,9 +77,23 @@ function sdmSchema(d: number) {
     state: vector(d).refine((s) => s.every((x) => x >= 0), {
       error: 'must have no negative component',
     }),
-    weight: finite.min(0),
+    weight: nonNegative,
     cycle: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   });
+}
+
+/** Schemas are built once per dimension: building one costs a hundred times checking with it. */
+const schemas = new Map<
+  number,
+  { ep: ReturnType<typeof epSchema>; sdm: ReturnType<typeof sdmSchema> }
+>();
+function schemasFor(d: number) {
+  let s = schemas.get(d);
+  if (!s) {
+    s = { ep: epSchema(d), sdm: sdmSchema(d) };
+    schemas.set(d, s);
+  }
+  return s;
 }
 
 export type Verdict<T> =
@@ -98,8 +121,8 @@ export function checkDriftMessage(
 ): Verdict<EntropyPacket | StateDiffMessage> {
   const kind =
     typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
-  if (kind === 'ep') return verdict(epSchema(d).safeParse(value));
-  if (kind === 'sdm') return verdict(sdmSchema(d).safeParse(value));
+  if (kind === 'ep') return verdict(schemasFor(d).ep.safeParse(value));
+  if (kind === 'sdm') return verdict(schemasFor(d).sdm.safeParse(value));
   return {
     ok: false,
     reason: `kind must be "ep" or "sdm" (got ${JSON.stringify(kind) ?? 'nothing'})`,
