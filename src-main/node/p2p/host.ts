@@ -1,0 +1,145 @@
+import './polyfill';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { bootstrap } from '@libp2p/bootstrap';
+import { identify, type Identify } from '@libp2p/identify';
+import type { PeerId, PrivateKey } from '@libp2p/interface';
+import { mdns } from '@libp2p/mdns';
+import { ping, type Ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { PeerGate } from './gater';
+
+/*
+ * The libp2p host of an LVS node: TCP, Noise, Yamux, identify and ping, optional mDNS and
+ * bootstrap discovery, connection limits, and the diversity gater. It knows nothing of the drift
+ * protocol, which is started on top of it (src-main/node/protocol).
+ *
+ * Identity: libp2p makes a fresh Ed25519 transport key at every start unless `privateKey` is
+ * given (a user who asks for a stable id), so peers know this node by an ephemeral id only.
+ *
+ * The connection monitor (libp2p's periodic ping on a new stream per connection) is off by
+ * default: it pings every connection of a node in the same tick, with no jitter, which with
+ * hundreds of nodes started together in one process stalls the event loop in bursts. The drift
+ * protocol sends frames every cycle on its one long-lived stream per peer and closes sessions
+ * that stay silent (its idle timeout), Yamux's own keep-alive (a 12-byte ping frame, no stream)
+ * still runs per connection, and TCP closes sockets idle for two minutes. `pingIntervalMs` turns
+ * the monitor back on for a node that wants RTT figures.
+ */
+
+export type HostServices = { identify: Identify; ping: Ping };
+export type Libp2pHost = Libp2p<HostServices>;
+
+export interface HostOptions {
+  /** Address to listen on; 0.0.0.0 for a personal node, 127.0.0.1 in tests and labs. */
+  readonly host?: string;
+  /** TCP port; 0 picks a free one. */
+  readonly port?: number;
+  /** A stable transport key; without it a fresh key is made at every start. */
+  readonly privateKey?: PrivateKey;
+  /** Multicast DNS discovery on the local network (off unless asked; always off in tests). */
+  readonly mdns?: boolean;
+  /** Multiaddrs (with /p2p/<id>) dialled at start. */
+  readonly bootstrap?: readonly string[];
+  /** Dial peers found by mDNS while fewer than `targetOutbound` outbound peers are open. */
+  readonly targetOutbound?: number;
+  /** Connections kept at most, inbound and outbound (libp2p prunes above it). */
+  readonly maxConnections?: number;
+  /** Outbound peers allowed per address group (IPv4 /16, IPv6 /32). */
+  readonly maxOutboundPerGroup?: number;
+  /** Exempt loopback addresses from the group limit (labs on 127.0.0.1). */
+  readonly allowLoopbackGroups?: boolean;
+  /** New inbound connections accepted per second from one IP (libp2p's limit; 5 by default). */
+  readonly inboundConnectionThreshold?: number;
+  /** Turns libp2p's connection monitor on with this ping interval; off when absent. */
+  readonly pingIntervalMs?: number;
+}
+
+export const HOST_DEFAULTS = {
+  host: '0.0.0.0',
+  port: 0,
+  targetOutbound: 8,
+  maxConnections: 64,
+  maxOutboundPerGroup: 2,
+  allowLoopbackGroups: false,
+  inboundConnectionThreshold: 5,
+} as const;
+
+/**
+ * Options for a node in a loopback lab or a test: 127.0.0.1, a free port, loopback exempt from the
+ * group limit, and no per-IP limit on new inbound connections (every lab node shares one IP).
+ */
+export const LOOPBACK_LAB: HostOptions = {
+  host: '127.0.0.1',
+  port: 0,
+  allowLoopbackGroups: true,
+  inboundConnectionThreshold: 1_000_000,
+};
+
+/** A started libp2p node with its gater. */
+export interface Host {
+  readonly libp2p: Libp2pHost;
+  readonly gater: PeerGate;
+  readonly peerId: PeerId;
+  /** The addresses it listens on, each ending in /p2p/<id>. */
+  addresses(): Multiaddr[];
+  stop(): Promise<void>;
+}
+
+/** Builds and starts a host. */
+export async function createHost(options: HostOptions = {}): Promise<Host> {
+  const o = { ...HOST_DEFAULTS, ...options };
+  const ip6 = o.host.includes(':');
+  const gater = new PeerGate({
+    maxOutboundPerGroup: o.maxOutboundPerGroup,
+    allowLoopbackGroups: o.allowLoopbackGroups,
+  });
+  const libp2p = await createLibp2p({
+    ...(o.privateKey ? { privateKey: o.privateKey } : {}),
+    addresses: { listen: [`/${ip6 ? 'ip6' : 'ip4'}/${o.host}/tcp/${o.port}`] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: [
+      ...(o.mdns ? [mdns()] : []),
+      ...(o.bootstrap?.length ? [bootstrap({ list: [...o.bootstrap] })] : []),
+    ],
+    services: { identify: identify(), ping: ping() },
+    connectionGater: gater,
+    connectionManager: {
+      maxConnections: o.maxConnections,
+      inboundConnectionThreshold: o.inboundConnectionThreshold,
+    },
+    connectionMonitor:
+      o.pingIntervalMs === undefined
+        ? { enabled: false }
+        : { enabled: true, pingInterval: o.pingIntervalMs },
+  });
+  gater.attach(() => libp2p.getConnections());
+
+  if (o.mdns) {
+    libp2p.addEventListener('peer:discovery', (evt) => {
+      const peer = evt.detail.id;
+      const outbound = libp2p.getConnections().filter((c) => c.direction === 'outbound').length;
+      if (outbound >= o.targetOutbound || libp2p.getConnections(peer).length > 0) return;
+      // The gater refuses a full group; a failed dial is normal and needs no report.
+      libp2p.dial(peer).catch(() => undefined);
+    });
+  }
+
+  return {
+    libp2p,
+    gater,
+    peerId: libp2p.peerId,
+    addresses: () => libp2p.getMultiaddrs(),
+    stop: async () => {
+      await libp2p.stop();
+    },
+  };
+}
+
+/** Parses a multiaddr given as text (for the CLI and tests). */
+export function toMultiaddr(address: string | Multiaddr): Multiaddr {
+  return typeof address === 'string' ? multiaddr(address) : address;
+}

@@ -1,0 +1,560 @@
+import '../p2p/polyfill';
+import {
+  TypedEventEmitter,
+  type Connection,
+  type Libp2p,
+  type PeerId,
+  type Stream,
+  type StreamCloseEvent,
+  type StreamMessageEvent,
+} from '@libp2p/interface';
+import {
+  PROTOCOL_ID,
+  PROTOCOL_VERSION,
+  checkDriftMessage,
+  checkHello,
+  helloMismatch,
+  type EntropyPacket,
+  type Hello,
+  type StateDiffMessage,
+} from '../../../src-shared/protocol/messages';
+import { MAX_FRAME_BYTES, decodeBody, encodeFrame } from './codec';
+import { FrameReader } from './frame-reader';
+import {
+  PenaltyBook,
+  PeerRecord,
+  TokenBucket,
+  type BadFrameCategory,
+  type Received,
+  type SessionCounters,
+} from './session';
+
+/*
+ * The drift protocol /lvs/drift/1.0.0 over a libp2p host: one long-lived stream per peer,
+ * opened by whoever dialled the connection; HELLO first; then EP and SDM frames, each checked
+ * before it touches anything. docs/protocol.md has the rules; this file is their one
+ * implementation. Nothing a peer sends can throw past the stream's event handlers, and nothing
+ * is buffered per peer beyond one frame.
+ */
+
+export interface DriftProtocolOptions {
+  /** This node's dimension d; a peer with another d is refused. */
+  readonly dimensions: number;
+  /** This node's cycle period (ms), sent in HELLO. */
+  readonly cycleMs: number;
+  /** Frames a peer may send per cycle of its own (its HELLO's cycleMs), on average. */
+  readonly framesPerCycle?: number;
+  /** Bucket depth, in cycles' worth of frames: how much a burst may exceed the average. */
+  readonly burstCycles?: number;
+  /** Rate-limit floor: a peer's cycle counts as at least this long (default cycleMs / 4). */
+  readonly minPeerCycleMs?: number;
+  /** An SDM is fresh for this many cycles after it arrives. */
+  readonly freshCycles?: number;
+  /** Bad frames within `badFrameWindowMs` after which a peer is disconnected and denied. */
+  readonly badFrameLimit?: number;
+  readonly badFrameWindowMs?: number;
+  /** How long a disconnected offender is refused (its dials and ours). */
+  readonly denyMs?: number;
+  /** A stream whose HELLO has not arrived by then is closed. */
+  readonly helloTimeoutMs?: number;
+  /** A session that receives nothing for this long is closed (0: never). */
+  readonly idleTimeoutMs?: number;
+  /** Bytes queued on a stream above which new frames for that peer are dropped. */
+  readonly maxWriteBufferBytes?: number;
+  /** Called for every bad frame; the node lowers the peer's TC (NodeDrift.penalise). */
+  readonly onPenalty?: (peerId: string, reason: string) => void;
+  /** One line per notable event (refusals, bad frames, disconnections). */
+  readonly log?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+export const DRIFT_DEFAULTS = {
+  framesPerCycle: 4,
+  burstCycles: 2,
+  freshCycles: 3,
+  badFrameLimit: 10,
+  denyMs: 10 * 60_000,
+  helloTimeoutMs: 10_000,
+  idleTimeoutMs: 30_000,
+  maxWriteBufferBytes: 64 * 1024,
+} as const;
+
+/** What the protocol needs of a host: the libp2p node, and a deny list its gater honours. */
+export interface DriftHost {
+  readonly libp2p: Libp2p;
+  readonly gater: { deny(peerId: string, ms: number): void; isDenied(peerId: string): boolean };
+}
+
+export interface SessionInfo {
+  readonly peerId: string;
+  readonly remoteAddr: string;
+  /** Who opened the stream in use: this node's id or the peer's. */
+  readonly opener: string;
+  readonly hello: Hello | undefined;
+  readonly sdm: Received<StateDiffMessage> | undefined;
+  /** Whether that SDM is still fresh (see PeerRecord.freshSdm). */
+  readonly sdmFresh: boolean;
+  readonly ep: Received<EntropyPacket> | undefined;
+  readonly counters: SessionCounters;
+  /** Bytes the frame reader holds right now. */
+  readonly bufferedBytes: number;
+}
+
+export interface SessionEnd {
+  readonly peerId: string;
+  readonly reason: string;
+}
+
+export interface BadFrame extends SessionEnd {
+  readonly category: BadFrameCategory;
+}
+
+export interface DriftProtocolEvents {
+  /** A peer's HELLO was accepted: frames now flow both ways. */
+  'session:open': CustomEvent<SessionInfo>;
+  'session:close': CustomEvent<SessionEnd & { readonly counters: SessionCounters }>;
+  /** A peer was refused (another dimension or version, or it does not speak the protocol). */
+  'session:refused': CustomEvent<SessionEnd>;
+  'frame:bad': CustomEvent<BadFrame>;
+  /** A peer reached the bad-frame limit: disconnected and denied until `until` (ms). */
+  'peer:denied': CustomEvent<SessionEnd & { readonly until: number }>;
+  /** An accepted EP or SDM (already stored as the peer's newest). */
+  message: CustomEvent<{
+    readonly peerId: string;
+    readonly message: EntropyPacket | StateDiffMessage;
+  }>;
+}
+
+interface Channel {
+  readonly stream: Stream;
+  readonly connection: Connection;
+  readonly opener: string;
+  readonly reader: FrameReader;
+  readonly openedAt: number;
+  helloIn: boolean;
+  closed: boolean;
+}
+
+interface Session {
+  readonly peerId: string;
+  readonly peer: PeerId;
+  readonly record: PeerRecord;
+  readonly bucket: TokenBucket;
+  channel: Channel;
+  open: boolean;
+  ended: boolean;
+  lastFrameAt: number;
+}
+
+/** Of two streams to one peer, the one both ends keep: the lower opener's, or the newer. */
+export function preferredOpener(a: string, b: string): 'first' | 'second' {
+  if (a === b) return 'second';
+  return a < b ? 'first' : 'second';
+}
+
+export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
+  private readonly o: Required<Omit<DriftProtocolOptions, 'onPenalty' | 'log'>> &
+    Pick<DriftProtocolOptions, 'onPenalty'>;
+  private readonly hello: Hello;
+  private readonly penalties: PenaltyBook;
+  private readonly live = new Map<string, Session>();
+  private host: DriftHost | undefined;
+  private selfId = '';
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly userLog: ((line: string) => void) | undefined;
+  private logLine: (line: string) => void;
+
+  constructor(options: DriftProtocolOptions) {
+    super();
+    const cycleMs = options.cycleMs;
+    this.o = {
+      ...DRIFT_DEFAULTS,
+      minPeerCycleMs: cycleMs / 4,
+      badFrameWindowMs: 10 * cycleMs,
+      now: Date.now,
+      ...options,
+    };
+    const hello = {
+      kind: 'hello',
+      version: PROTOCOL_VERSION,
+      dimensions: options.dimensions,
+      cycleMs,
+    };
+    const checked = checkHello(hello);
+    if (!checked.ok) throw new RangeError(`drift protocol: ${checked.reason}`);
+    this.hello = checked.message;
+    this.penalties = new PenaltyBook(this.o.badFrameLimit, this.o.badFrameWindowMs);
+    this.userLog = options.log;
+    this.logLine = options.log ?? (() => undefined);
+  }
+
+  /** Registers the protocol on a started host and opens streams on its outbound connections. */
+  async start(host: DriftHost): Promise<void> {
+    if (this.host) throw new Error('drift protocol: already started');
+    this.host = host;
+    this.selfId = host.libp2p.peerId.toString();
+    if (!this.userLog) {
+      const log = host.libp2p.logger.forComponent('lvs:drift');
+      this.logLine = (line) => log(line);
+    }
+    await host.libp2p.handle(PROTOCOL_ID, (stream, connection) => this.attach(stream, connection), {
+      maxInboundStreams: 1,
+      maxOutboundStreams: 1,
+    });
+    host.libp2p.addEventListener('connection:open', this.onConnectionOpen);
+    for (const c of host.libp2p.getConnections()) this.openOn(c);
+    const sweepMs = Math.max(
+      50,
+      Math.min(this.o.helloTimeoutMs, this.o.idleTimeoutMs || Infinity) / 4,
+    );
+    this.timer = setInterval(() => this.sweep(), sweepMs);
+    this.timer.unref?.();
+  }
+
+  /** Closes every session and unregisters the protocol. The host stays up. */
+  async stop(): Promise<void> {
+    const host = this.host;
+    if (!host) return;
+    clearInterval(this.timer);
+    host.libp2p.removeEventListener('connection:open', this.onConnectionOpen);
+    for (const s of [...this.live.values()]) this.end(s, 'protocol stopped', true);
+    this.host = undefined;
+    await host.libp2p.unhandle(PROTOCOL_ID).catch(() => undefined);
+  }
+
+  /**
+   * Sends an EP or SDM to every open session; returns how many it was queued for. Throws if the
+   * message would not pass the receivers' checks (a bug in the caller, not a network fault).
+   */
+  broadcast(message: EntropyPacket | StateDiffMessage): number {
+    const v = checkDriftMessage(message, this.hello.dimensions);
+    if (!v.ok)
+      throw new TypeError(`drift protocol: not sending an invalid ${message.kind}: ${v.reason}`);
+    const bytes = encodeFrame(message);
+    let sent = 0;
+    for (const s of this.live.values()) if (s.open && this.send(s, s.channel, bytes)) sent++;
+    return sent;
+  }
+
+  /** A snapshot of every session (open or awaiting HELLO). */
+  sessions(): SessionInfo[] {
+    return [...this.live.values()].map((s) => this.info(s));
+  }
+
+  /** The fresh SDM of every open session, for the drift cycle. */
+  freshSdms(): Array<{ readonly peerId: string; readonly sdm: StateDiffMessage }> {
+    const now = this.o.now();
+    const out: Array<{ peerId: string; sdm: StateDiffMessage }> = [];
+    for (const s of this.live.values()) {
+      const sdm = s.open
+        ? s.record.freshSdm(now, this.hello.cycleMs, this.o.freshCycles)
+        : undefined;
+      if (sdm) out.push({ peerId: s.peerId, sdm });
+    }
+    return out;
+  }
+
+  private info(s: Session): SessionInfo {
+    const c = s.record.counters;
+    c.maxBufferedBytes = Math.max(c.maxBufferedBytes, s.channel.reader.highWater);
+    const now = this.o.now();
+    return {
+      peerId: s.peerId,
+      remoteAddr: s.channel.connection.remoteAddr.toString(),
+      opener: s.channel.opener,
+      hello: s.record.hello,
+      sdm: s.record.sdm,
+      sdmFresh: s.record.freshSdm(now, this.hello.cycleMs, this.o.freshCycles) !== undefined,
+      ep: s.record.ep,
+      counters: { ...c, badFrames: { ...c.badFrames }, dropped: { ...c.dropped } },
+      bufferedBytes: s.channel.reader.bufferedBytes,
+    };
+  }
+
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void =>
+    this.openOn(evt.detail);
+
+  /** Whoever dialled a connection opens the drift stream on it. */
+  private openOn(connection: Connection): void {
+    if (connection.direction !== 'outbound') return;
+    const signal = AbortSignal.timeout(this.o.helloTimeoutMs);
+    connection
+      .newStream(PROTOCOL_ID, { signal })
+      .then((stream) => this.attach(stream, connection))
+      .catch((err: unknown) => {
+        if (!this.host || connection.status !== 'open') return;
+        const peerId = connection.remotePeer.toString();
+        const reason = `could not open ${PROTOCOL_ID}: ${describe(err)}`;
+        // Both ends dialled at once and the peer already closed this duplicate: nothing to report.
+        if (this.live.has(peerId)) {
+          this.logLine(`second stream to ${peerId} not needed: ${reason}`);
+          return;
+        }
+        this.logLine(`refused ${peerId}: ${reason}`);
+        this.safeDispatchEvent('session:refused', { detail: { peerId, reason } });
+      });
+  }
+
+  /** Takes a new stream (ours or the peer's) and keeps one per peer. */
+  private attach(stream: Stream, connection: Connection): void {
+    const host = this.host;
+    const peerId = connection.remotePeer.toString();
+    if (!host || host.gater.isDenied(peerId)) {
+      stream.abort(new Error('denied'));
+      return;
+    }
+    const now = this.o.now();
+    const channel: Channel = {
+      stream,
+      connection,
+      opener: stream.direction === 'outbound' ? this.selfId : peerId,
+      reader: new FrameReader(MAX_FRAME_BYTES),
+      openedAt: now,
+      helloIn: false,
+      closed: false,
+    };
+    let s = this.live.get(peerId);
+    if (s && !s.ended) {
+      const keepNew = preferredOpener(s.channel.opener, channel.opener) === 'second';
+      const reason = `duplicate stream: kept the one opened by ${keepNew ? channel.opener : s.channel.opener}`;
+      if (!keepNew) {
+        this.closeChannel(channel, reason);
+        return;
+      }
+      const old = s.channel;
+      s.channel = channel;
+      this.closeChannel(old, reason);
+    } else {
+      const record = new PeerRecord();
+      const bucket = new TokenBucket(this.rateFor(undefined), this.burst(), now);
+      s = {
+        peerId,
+        peer: connection.remotePeer,
+        record,
+        bucket,
+        channel,
+        open: false,
+        ended: false,
+        lastFrameAt: now,
+      };
+      this.live.set(peerId, s);
+    }
+    const session = s;
+    stream.addEventListener('message', (evt: StreamMessageEvent) =>
+      this.onData(session, channel, evt.data),
+    );
+    stream.addEventListener('close', (evt: StreamCloseEvent) => {
+      const why = evt.error
+        ? describe(evt.error)
+        : evt.local
+          ? 'closed here'
+          : 'closed by the peer';
+      this.onChannelClosed(session, channel, `stream ${why}`);
+    });
+    this.send(session, channel, encodeFrame(this.hello));
+  }
+
+  private rateFor(hello: Hello | undefined): number {
+    const cycleMs = Math.max(hello?.cycleMs ?? this.hello.cycleMs, this.o.minPeerCycleMs);
+    return this.o.framesPerCycle / cycleMs;
+  }
+
+  private burst(): number {
+    return this.o.framesPerCycle * this.o.burstCycles;
+  }
+
+  private onData(s: Session, ch: Channel, data: Uint8Array | StreamMessageEvent['data']): void {
+    if (ch.closed || s.ended) return;
+    try {
+      s.record.counters.bytesIn += data.byteLength;
+      for (const ev of ch.reader.push(data)) {
+        if (ev.type === 'frame') this.onFrame(s, ch, ev.body);
+        else if (ev.type === 'oversize')
+          this.bad(
+            s,
+            'oversize',
+            `frame of ${ev.length} bytes is over the ${MAX_FRAME_BYTES}-byte limit`,
+          );
+        else {
+          this.bad(s, 'framing', ev.reason);
+          this.closeChannel(ch, ev.reason);
+        }
+        if (ch.closed || s.ended) break;
+      }
+    } catch (err) {
+      // Unreachable by design; if it happens, the stream goes, never the node.
+      this.logLine(`internal error on ${s.peerId}: ${describe(err)}`);
+      this.closeChannel(ch, 'internal error');
+    } finally {
+      const c = s.record.counters;
+      c.maxBufferedBytes = Math.max(c.maxBufferedBytes, ch.reader.highWater);
+    }
+  }
+
+  private onFrame(s: Session, ch: Channel, body: Uint8Array): void {
+    const now = this.o.now();
+    s.record.counters.framesIn++;
+    s.lastFrameAt = now;
+    if (!s.bucket.take(now)) {
+      const perSecond = Math.round(this.rateFor(s.record.hello) * 1000 * 10) / 10;
+      this.bad(s, 'rate', `over the rate limit of ${perSecond} frames/s`);
+      return;
+    }
+    const decoded = decodeBody(body);
+    if (!decoded.ok) {
+      this.bad(s, decoded.category, decoded.reason);
+      return;
+    }
+    const raw = decoded.message as { kind: 'hello' | 'ep' | 'sdm' };
+    const label = raw.kind.toUpperCase();
+    if (raw.kind === 'hello') {
+      this.onHello(s, ch, raw);
+      return;
+    }
+    if (!ch.helloIn) {
+      this.bad(s, 'hello-expected', `an ${label} came before HELLO`);
+      this.closeChannel(ch, 'no HELLO first');
+      return;
+    }
+    const v = checkDriftMessage(raw, this.hello.dimensions);
+    if (!v.ok) {
+      this.bad(s, 'invalid', `invalid ${label}: ${v.reason}`);
+      return;
+    }
+    const m = v.message;
+    const kept = m.kind === 'sdm' ? s.record.offerSdm(m, now) : s.record.offerEp(m, now);
+    if (kept === 'kept')
+      this.safeDispatchEvent('message', { detail: { peerId: s.peerId, message: m } });
+  }
+
+  private onHello(s: Session, ch: Channel, raw: unknown): void {
+    if (ch.helloIn) {
+      this.bad(s, 'hello-repeated', 'a second HELLO on one stream');
+      return;
+    }
+    const v = checkHello(raw);
+    if (!v.ok) {
+      this.bad(s, 'invalid', `invalid HELLO: ${v.reason}`);
+      this.closeChannel(ch, 'invalid HELLO');
+      return;
+    }
+    const mismatch = helloMismatch(this.hello, v.message);
+    if (mismatch !== null) {
+      this.refuse(s, ch, mismatch);
+      return;
+    }
+    ch.helloIn = true;
+    s.record.hello = v.message;
+    s.bucket.setRate(this.rateFor(v.message), this.burst());
+    if (!s.open) {
+      s.open = true;
+      this.logLine(`session open with ${s.peerId}`);
+      this.safeDispatchEvent('session:open', { detail: this.info(s) });
+    }
+  }
+
+  /** Another dimension or version: say why, close the stream gracefully, then the connection. */
+  private refuse(s: Session, ch: Channel, reason: string): void {
+    this.logLine(`refused ${s.peerId}: ${reason}`);
+    this.safeDispatchEvent('session:refused', { detail: { peerId: s.peerId, reason } });
+    ch.closed = true;
+    this.end(s, `refused: ${reason}`, true);
+    void ch.stream
+      .close({ signal: AbortSignal.timeout(2_000) })
+      .catch(() => undefined)
+      .finally(() => ch.connection.close().catch(() => undefined));
+  }
+
+  private bad(s: Session, category: BadFrameCategory, reason: string): void {
+    s.record.counters.badFrames[category]++;
+    this.logLine(`bad frame from ${s.peerId}: ${reason}`);
+    this.safeDispatchEvent('frame:bad', { detail: { peerId: s.peerId, category, reason } });
+    try {
+      this.o.onPenalty?.(s.peerId, reason);
+    } catch (err) {
+      this.logLine(`onPenalty threw: ${describe(err)}`);
+    }
+    if (!s.ended && this.penalties.record(s.peerId, this.o.now())) this.punish(s);
+  }
+
+  /** Too many bad frames: deny the peer for a while and hang up on it. */
+  private punish(s: Session): void {
+    const host = this.host;
+    if (!host) return;
+    const reason = `${this.o.badFrameLimit} bad frames within ${this.o.badFrameWindowMs} ms`;
+    const until = this.o.now() + this.o.denyMs;
+    host.gater.deny(s.peerId, this.o.denyMs);
+    this.penalties.forget(s.peerId);
+    this.logLine(`disconnecting ${s.peerId}: ${reason}; denied for ${this.o.denyMs} ms`);
+    this.safeDispatchEvent('peer:denied', { detail: { peerId: s.peerId, reason, until } });
+    this.end(s, `disconnected: ${reason}`, true);
+    host.libp2p.hangUp(s.peer).catch(() => undefined);
+  }
+
+  private send(s: Session, ch: Channel, bytes: Uint8Array): boolean {
+    const stream = ch.stream;
+    if (ch.closed || stream.writeStatus !== 'writable') return false;
+    const c = s.record.counters;
+    if (stream.writeBufferLength + bytes.byteLength > this.o.maxWriteBufferBytes) {
+      c.dropped.backpressure++;
+      return false;
+    }
+    try {
+      stream.send(bytes);
+    } catch (err) {
+      this.closeChannel(ch, `send failed: ${describe(err)}`);
+      return false;
+    }
+    c.framesOut++;
+    c.bytesOut += bytes.byteLength;
+    return true;
+  }
+
+  private closeChannel(ch: Channel, reason: string): void {
+    if (ch.closed) return;
+    ch.closed = true;
+    ch.stream.abort(new Error(reason));
+    // The stream's close event ends the session if this was its channel.
+    const s = this.live.get(ch.connection.remotePeer.toString());
+    if (s && s.channel === ch) this.end(s, reason, false);
+  }
+
+  private onChannelClosed(s: Session, ch: Channel, reason: string): void {
+    ch.closed = true;
+    if (s.channel === ch) this.end(s, reason, false);
+  }
+
+  /** Ends a session once; `abort` also aborts its stream. */
+  private end(s: Session, reason: string, abort: boolean): void {
+    if (s.ended) return;
+    s.ended = true;
+    if (this.live.get(s.peerId) === s) this.live.delete(s.peerId);
+    if (abort && !s.channel.closed) {
+      s.channel.closed = true;
+      s.channel.stream.abort(new Error(reason));
+    }
+    if (s.open) {
+      this.logLine(`session with ${s.peerId} closed: ${reason}`);
+      const counters = this.info(s).counters;
+      this.safeDispatchEvent('session:close', { detail: { peerId: s.peerId, reason, counters } });
+    }
+  }
+
+  /** One timer for all sessions: HELLO deadlines and silent peers. */
+  private sweep(): void {
+    const now = this.o.now();
+    for (const s of [...this.live.values()]) {
+      if (!s.channel.helloIn && now - s.channel.openedAt > this.o.helloTimeoutMs) {
+        this.closeChannel(s.channel, `no HELLO within ${this.o.helloTimeoutMs} ms`);
+      } else if (s.open && this.o.idleTimeoutMs > 0 && now - s.lastFrameAt > this.o.idleTimeoutMs) {
+        const reason = `silent for ${this.o.idleTimeoutMs} ms`;
+        this.end(s, reason, true);
+        s.channel.connection.close().catch(() => undefined);
+      }
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,14 @@
+export { MAX_FRAME_BYTES, decodeBody, encodeBody, encodeFrame, frameBytes } from './codec';
+export {
+  DRIFT_DEFAULTS,
+  DriftProtocol,
+  preferredOpener,
+  type BadFrame,
+  type DriftHost,
+  type DriftProtocolEvents,
+  type DriftProtocolOptions,
+  type SessionEnd,
+  type SessionInfo,
+} from './drift-protocol';
+export { FrameReader, type ReadEvent } from './frame-reader';
+export type { BadFrameCategory, DropCategory, Received, SessionCounters } from './session';

@@ -1,0 +1,68 @@
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  LOOPBACK_LAB,
+  createHost,
+  type Host,
+  type HostOptions,
+} from '../../src-main/node/p2p/host';
+
+/* Real hosts over TCP on loopback: identity, and the diversity gater on actual dials. */
+
+const running: Host[] = [];
+
+afterEach(async () => {
+  for (const h of running.splice(0)) await h.stop();
+});
+
+async function host(options: HostOptions = {}): Promise<Host> {
+  const h = await createHost({ ...LOOPBACK_LAB, ...options });
+  running.push(h);
+  return h;
+}
+
+const addr = (h: Host) => h.addresses()[0]!;
+
+describe('the host', () => {
+  it('make a fresh transport key at every start unless given a stable one', async () => {
+    const a = await host();
+    const b = await host();
+    expect(a.peerId.toString()).not.toBe(b.peerId.toString());
+    const key = await generateKeyPair('Ed25519');
+    const c = await host({ privateKey: key });
+    const id = c.peerId.toString();
+    await c.stop();
+    const d = await host({ privateKey: key });
+    expect(d.peerId.toString()).toBe(id);
+    expect(addr(d).toString()).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${id}$`));
+  });
+
+  it('refuse a second outbound peer in one /16 when the limit is 1 and loopback is not exempt', async () => {
+    const strict = { allowLoopbackGroups: false, maxOutboundPerGroup: 1 };
+    const a = await host(strict);
+    const b = await host();
+    const c = await host();
+    await a.libp2p.dial(addr(b));
+    await expect(a.libp2p.dial(addr(c))).rejects.toThrow(/gater/i);
+    expect(a.libp2p.getConnections(c.peerId)).toEqual([]);
+    // Another /16 of the loopback range is another group (labs use this to study diversity).
+    const far = await host({ host: '127.1.0.1' });
+    await a.libp2p.dial(addr(far));
+    // The limit is on this node's choices only: C may still dial in.
+    await c.libp2p.dial(addr(a));
+    await vi.waitFor(() => expect(a.libp2p.getConnections()).toHaveLength(3));
+    // Once B is gone its slot is free again (C came in, so it holds no outbound slot).
+    await a.libp2p.hangUp(b.peerId);
+    await vi.waitFor(() => expect(a.libp2p.getConnections(b.peerId)).toEqual([]));
+    await a.libp2p.dial(addr(b));
+  });
+
+  it('exempt loopback addresses in a lab', async () => {
+    const a = await host({ maxOutboundPerGroup: 1 });
+    const b = await host();
+    const c = await host();
+    await a.libp2p.dial(addr(b));
+    await a.libp2p.dial(addr(c));
+    expect(a.libp2p.getConnections()).toHaveLength(2);
+  });
+});

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HOST_DEFAULTS } from '../../src-main/node/p2p/host';
+import { DRIFT_DEFAULTS, MAX_FRAME_BYTES, encodeFrame } from '../../src-main/node/protocol';
+
+const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'protocol.md'), 'utf8');
+const rows = doc.split('\n').map((line) => line.split('|').map((cell) => cell.trim()));
+const cell = (name: string) => rows.find((r) => r[1] === `\`${name}\``)?.[2];
+
+describe('docs/protocol.md', () => {
+  it.each([
+    ...Object.entries(DRIFT_DEFAULTS),
+    ...(['maxOutboundPerGroup', 'maxConnections', 'targetOutbound'] as const).map(
+      (k) => [k, HOST_DEFAULTS[k]] as const,
+    ),
+  ])('gives the default of %s the code uses', (name, value) => {
+    expect(Number(cell(name))).toBe(value);
+  });
+
+  it('states the frame size limit and the measured frame sizes', () => {
+    expect(doc).toContain(`Size limit: ${MAX_FRAME_BYTES} bytes of body`);
+    const size = (label: string) => Number(rows.find((r) => r[1] === label)?.[2]);
+    const sdm = { kind: 'sdm', shard: 0, state: [1, 2], weight: 0.5, cycle: 7 } as const;
+    expect(size('HELLO (cycle 1000 ms)')).toBe(
+      encodeFrame({ kind: 'hello', version: 1, dimensions: 2, cycleMs: 1000 }).byteLength,
+    );
+    expect(size('SDM, d = 2, cycle < 128')).toBe(encodeFrame(sdm).byteLength);
+    expect(size('SDM, d = 2, cycle 100 000')).toBe(
+      encodeFrame({ ...sdm, cycle: 100_000 }).byteLength,
+    );
+    expect(size('EP, d = 2')).toBe(
+      encodeFrame({ kind: 'ep', entropy: [0.1, -0.2], timestamp: 1.7e12, load: 0.3 }).byteLength,
+    );
+    expect(size('SDM, d = 64 (the largest dimension), cycle 2^40')).toBe(
+      encodeFrame({ ...sdm, state: new Array<number>(64).fill(1), cycle: 2 ** 40 }).byteLength,
+    );
+  });
+});
