@@ -1,0 +1,462 @@
+import './p2p/polyfill';
+import { EventEmitter } from 'node:events';
+import {
+  checkNodeRequest,
+  MAX_EVENTS,
+  MAX_HISTORY,
+  type HistoryPoint,
+  type LoggedEvent,
+  type NodeRequest,
+  type NodeResponses,
+  type NodeSnapshot,
+  type NodeStateView,
+  type NodeStatus,
+  type PeerView,
+} from '../../src-shared/api/node-api';
+import type { PeerReport } from '../../src-shared/drift/node-drift';
+import { resolveParams, type DriftParams } from '../../src-shared/drift/params';
+import { countsByRule, emptyCounts, RULES, type VaultEvent } from '../../src-shared/drift/rules';
+import { seededRng } from '../../src-shared/random';
+import { DriftEngine } from './engine/drift-engine';
+import type { EngineSnapshot } from './engine/engine-protocol';
+import { CycleScheduler } from './engine/scheduler';
+import { createHost, toMultiaddr, type Host, type HostOptions } from './p2p/host';
+import { DriftProtocol } from './protocol';
+import { NodeStore, type Recovered } from './store';
+
+/** A minimal structured logger; `lvs node` passes pino, tests pass a collector. */
+export interface NodeLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface LvsNodeOptions {
+  /** The data folder (store and lock). */
+  readonly dataDir: string;
+  readonly appVersion: string;
+  /** Drift parameters; the dimension must match a stored state, if there is one. */
+  readonly params: DriftParams;
+  readonly cycleMs: number;
+  readonly host: HostOptions;
+  /** S of the very first node of a swarm: one value for every component, or the vector. */
+  readonly genesis: number | readonly number[];
+  /** Cycles a node without a stored state waits for its peers' states before genesis. */
+  readonly joinCycles?: number;
+  /** Seeded entropy and jitter (labs, tests); absent: the secure generator. */
+  readonly seed?: number;
+  /** At most one store write per this many ms. */
+  readonly persistMs?: number;
+  readonly log: NodeLog;
+}
+
+/** Refused configuration: one line for the user. */
+export class NodeConfigError extends Error {
+  override readonly name = 'NodeConfigError';
+}
+
+interface LvsNodeEvents {
+  snapshot: [NodeSnapshot];
+  event: [LoggedEvent];
+}
+
+const DEFAULT_JOIN_CYCLES = 3;
+const JITTER_STREAM = 1;
+
+/**
+ * A personal LVS node: the libp2p host and the drift protocol on this thread, the drift engine
+ * in a worker, the store on disk, and a scheduler that runs one cycle every cycleMs:
+ * fresh peer states in, one engine step, EP and SDM out, the result saved (coalesced).
+ */
+export class LvsNode extends EventEmitter<LvsNodeEvents> {
+  private engine: DriftEngine | null = null;
+  private last: EngineSnapshot | null = null;
+  private params: DriftParams;
+  private waited = 0;
+  private lastSnapshotAt = 0;
+  private readonly startedAt = Date.now();
+  private readonly scheduler: CycleScheduler;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    private readonly opts: LvsNodeOptions,
+    private readonly store: NodeStore,
+    private readonly host: Host,
+    private readonly protocol: DriftProtocol,
+    readonly recovered: Recovered,
+  ) {
+    super();
+    this.params = opts.params;
+    const random = seededUnit(opts.seed);
+    this.scheduler = new CycleScheduler({
+      cycleMs: opts.cycleMs,
+      ...(random ? { random } : {}),
+      onTick: () => this.cycle(),
+      onLowPower: (on, reasons) =>
+        opts.log.info(on ? `low-power mode on (${reasons.join(', ')})` : 'low-power mode off'),
+      onError: (err) => opts.log.error(`drift cycle failed: ${message(err)}`),
+    });
+  }
+
+  /** Opens the store (taking its lock), starts the host, the protocol and the cycle. */
+  static async start(opts: LvsNodeOptions): Promise<LvsNode> {
+    const d = opts.params.dimensions;
+    const genesis = genesisState(opts.genesis, d);
+    const opened = await NodeStore.open(opts.dataDir, {
+      appVersion: opts.appVersion,
+      ...(opts.persistMs === undefined ? {} : { persistMs: opts.persistMs }),
+      log: (line) => opts.log.warn(line),
+      fresh: { config: { params: changedParams(opts.params), cycleMs: opts.cycleMs }, S: genesis },
+    });
+    const { store } = opened;
+    if (opened.notice) opts.log.warn(opened.notice);
+    let host: Host | null = null;
+    try {
+      const stored = store.data.state;
+      if (stored.cycle > 0 && stored.S.length !== d)
+        throw new NodeConfigError(
+          `${opts.dataDir} holds a ${stored.S.length}-dimensional state; dimensions ${d} cannot use it (choose another data folder)`,
+        );
+      host = await createHost(opts.host);
+      const protocol = new DriftProtocol({
+        dimensions: d,
+        cycleMs: opts.cycleMs,
+        log: (line) => opts.log.info(line),
+      });
+      const node = new LvsNode(opts, store, host, protocol, opened.recovered);
+      protocol.addEventListener('session:refused', (e) =>
+        opts.log.warn(`refused peer ${e.detail.peerId}: ${e.detail.reason}`),
+      );
+      // Every bad frame costs its sender trust, as an anomaly would (MODEL.md 2).
+      protocol.addEventListener('frame:bad', (e) => node.penalise(e.detail.peerId));
+      await protocol.start(host);
+      store.update((doc) => {
+        doc.config = { ...doc.config, params: changedParams(opts.params), cycleMs: opts.cycleMs };
+      });
+      if (stored.cycle > 0) await node.startEngine(stored.S, stored.earned, stored.tcSelf);
+      node.scheduler.start();
+      opts.log.info(`listening on ${host.addresses().join(' ')}`);
+      return node;
+    } catch (err) {
+      await host?.stop().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get sessionId(): string {
+    return this.host.peerId.toString();
+  }
+
+  addresses(): string[] {
+    return this.host.addresses().map(String);
+  }
+
+  /** Whether the node has a state yet (from its store, its peers or genesis). */
+  get joined(): boolean {
+    return this.engine !== null;
+  }
+
+  status(): NodeStatus {
+    const peers = this.protocol.sessions().filter((s) => s.hello !== undefined);
+    const S = this.last?.S ?? [];
+    let sq = 0;
+    let n = 0;
+    for (const p of peers) {
+      const theirs = p.sdm?.message.state;
+      if (!theirs || theirs.length !== S.length) continue;
+      for (let c = 0; c < S.length; c++) sq += (theirs[c]! - S[c]!) ** 2;
+      n++;
+    }
+    const counts = this.last?.counts ?? emptyCounts();
+    return {
+      sessionId: this.sessionId,
+      listen: this.addresses(),
+      cycle: this.last?.cycle ?? 0,
+      mode: this.scheduler.isPaused
+        ? 'paused'
+        : this.scheduler.lowPower
+          ? 'low-power'
+          : this.last?.recovery
+            ? 'recovery'
+            : 'active',
+      lowPowerReasons: this.scheduler.lowPowerReasons,
+      peers: peers.length,
+      spreadToPeers: n > 0 ? Math.sqrt(sq / n) : 0,
+      params: this.params,
+      interventions: countsByRule(counts),
+      uptimeMs: Date.now() - this.startedAt,
+    };
+  }
+
+  state(): NodeStateView {
+    const s = this.last;
+    return {
+      S: s?.S ?? [],
+      D: s?.D ?? [],
+      earned: s?.earned ?? 0,
+      tcSelf: s?.tcSelf ?? 1,
+      dc: s?.dc ?? 0,
+      recovery: s?.recovery ?? false,
+    };
+  }
+
+  peers(): PeerView[] {
+    const trust = this.last?.trust ?? {};
+    return this.protocol.sessions().map((s) => ({
+      sessionId: s.peerId,
+      address: s.remoteAddr,
+      trust: trust[s.peerId] ?? 0.5,
+      lastState: s.sdm ? [...s.sdm.message.state] : null,
+      lastCycle: s.sdm?.message.cycle ?? null,
+      framesIn: s.counters.framesIn,
+      framesOut: s.counters.framesOut,
+      badFrames: Object.values(s.counters.badFrames).reduce((a, b) => a + b, 0),
+    }));
+  }
+
+  events(limit = MAX_EVENTS): LoggedEvent[] {
+    return this.store.data.events.slice(-limit).map((e) => ({
+      rule: (RULES as readonly string[]).includes(e.rule)
+        ? (e.rule as LoggedEvent['rule'])
+        : 'finite-state',
+      ...(e.peer === undefined ? {} : { peer: e.peer }),
+      value: e.value ?? NaN,
+      limit: e.limit ?? NaN,
+      reason: e.reason,
+      cycle: e.cycle,
+      at: Date.parse(e.at),
+    }));
+  }
+
+  history(limit = MAX_HISTORY): HistoryPoint[] {
+    return this.store.data.history
+      .slice(-limit)
+      .map((h) => ({ cycle: h.cycle, at: Date.parse(h.at), S: h.S }));
+  }
+
+  /** Applies validated parameters from the next cycle on (the dimension cannot change). */
+  async setParams(patch: Partial<DriftParams>): Promise<DriftParams> {
+    const next = resolveParams(patch, this.params);
+    if (next.dimensions !== this.params.dimensions)
+      throw new NodeConfigError(
+        `dimensions cannot change on a running node (${this.params.dimensions})`,
+      );
+    if (this.engine) this.last = await this.engine.setParams(next);
+    this.params = next;
+    this.store.update((doc) => {
+      doc.config = { ...doc.config, params: changedParams(next) };
+    });
+    return next;
+  }
+
+  pause(): void {
+    this.scheduler.pause();
+  }
+
+  resume(): void {
+    this.scheduler.resume();
+  }
+
+  setLowPower(reason: string, on: boolean): void {
+    this.scheduler.setLowPower(reason, on);
+  }
+
+  async connect(address: string): Promise<void> {
+    await this.host.libp2p.dial(toMultiaddr(address));
+  }
+
+  async disconnect(peer: string): Promise<void> {
+    const conns = this.host.libp2p.getConnections().filter((c) => c.remotePeer.toString() === peer);
+    await Promise.all(conns.map((c) => c.close()));
+  }
+
+  /** The node API: checks the request, then answers it. */
+  async request<R extends NodeRequest>(raw: R | unknown): Promise<NodeResponses[R['op']]> {
+    const v = checkNodeRequest(raw);
+    if (!v.ok) throw new NodeConfigError(v.reason);
+    return (await this.answer(v.request)) as NodeResponses[R['op']];
+  }
+
+  private async answer(req: NodeRequest): Promise<NodeResponses[NodeRequest['op']]> {
+    switch (req.op) {
+      case 'status':
+        return this.status();
+      case 'state':
+        return this.state();
+      case 'peers':
+        return this.peers();
+      case 'events':
+        return this.events(req.limit);
+      case 'history':
+        return this.history(req.limit);
+      case 'set-params':
+        return this.setParams(req.params);
+      case 'pause':
+        this.pause();
+        return this.status();
+      case 'resume':
+        this.resume();
+        return this.status();
+      case 'low-power':
+        this.setLowPower('requested', req.on);
+        return this.status();
+      case 'connect': {
+        await this.connect(req.address);
+        const peer = this.peers().find((p) => req.address.endsWith(p.sessionId));
+        if (!peer)
+          throw new NodeConfigError(`connected to ${req.address}, but it opened no drift session`);
+        return peer;
+      }
+      case 'disconnect':
+        await this.disconnect(req.peer);
+        return this.status();
+    }
+  }
+
+  /** Graceful stop: no new cycle, a final save, peers closed, the lock given back. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.scheduler.stop();
+      await this.protocol
+        .stop()
+        .catch((err) => this.opts.log.warn(`stopping the protocol: ${message(err)}`));
+      await this.host
+        .stop()
+        .catch((err) => this.opts.log.warn(`stopping the host: ${message(err)}`));
+      await this.engine?.stop();
+      await this.store.close();
+    })();
+    return this.stopping;
+  }
+
+  private async startEngine(S: readonly number[], earned: number, tcSelf: number): Promise<void> {
+    this.engine = await DriftEngine.start({
+      params: this.params,
+      state: S,
+      earned,
+      tcSelf,
+      ...(this.opts.seed === undefined ? {} : { seed: this.opts.seed }),
+    });
+    this.last = await this.engine.snapshot();
+  }
+
+  private penalise(peerId: string): void {
+    this.engine
+      ?.penalise(peerId)
+      .catch((err) => this.opts.log.warn(`penalising ${peerId}: ${message(err)}`));
+  }
+
+  /** One drift cycle (MODEL.md 3), or a step of joining while the node has no state yet. */
+  private async cycle(): Promise<void> {
+    const reports = this.reports();
+    if (!this.engine) {
+      await this.join(reports);
+      return;
+    }
+    const { snapshot, cycle } = await this.engine.step(reports, 0);
+    this.last = snapshot;
+    this.protocol.broadcast({ kind: 'ep', entropy: [...cycle.F], timestamp: Date.now(), load: 0 });
+    this.protocol.broadcast({
+      kind: 'sdm',
+      shard: 0,
+      state: [...cycle.S],
+      weight: cycle.dc,
+      cycle: snapshot.cycle,
+    });
+    this.save(snapshot, cycle.events);
+    this.publish(snapshot.cycle, cycle.events);
+  }
+
+  /**
+   * "Retrieve minimum state": a node without a stored state takes the per-coordinate median
+   * of its first peers' states; the very first node of a swarm, hearing nobody for
+   * joinCycles cycles, starts from the genesis state.
+   */
+  private async join(reports: readonly PeerReport[]): Promise<void> {
+    const d = this.params.dimensions;
+    const waitFor = this.opts.joinCycles ?? DEFAULT_JOIN_CYCLES;
+    if (reports.length === 0 && ++this.waited < waitFor) return;
+    const S =
+      reports.length > 0
+        ? Array.from({ length: d }, (_, c) => median(reports.map((r) => Number(r.state[c]))))
+        : genesisState(this.opts.genesis, d);
+    this.opts.log.info(
+      reports.length > 0
+        ? `joined from ${reports.length} peer(s): S = [${S.map((x) => x.toPrecision(6)).join(', ')}]`
+        : `no peers after ${waitFor} cycles: starting from the genesis state`,
+    );
+    await this.startEngine(S, 0, 1);
+  }
+
+  /** Fresh SDMs (with each peer's newest EP) as the engine wants them. */
+  private reports(): PeerReport[] {
+    const eps = new Map(this.protocol.sessions().map((s) => [s.peerId, s.ep?.message.entropy]));
+    return this.protocol.freshSdms().map(({ peerId, sdm }) => {
+      const entropy = eps.get(peerId);
+      return { id: peerId, state: sdm.state, weight: sdm.weight, ...(entropy ? { entropy } : {}) };
+    });
+  }
+
+  private save(s: EngineSnapshot, events: readonly VaultEvent[]): void {
+    const at = new Date();
+    this.store.update((doc) => {
+      doc.state = {
+        S: [...s.S],
+        D: [...s.D],
+        earned: s.earned,
+        tcSelf: s.tcSelf,
+        recovery: s.recovery,
+        cycle: s.cycle,
+      };
+      doc.trust = { ...s.trust };
+      doc.counters = countsByRule(s.counts);
+      doc.history.push({ cycle: s.cycle, at: at.toISOString(), S: [...s.S] });
+    });
+    if (events.length > 0) this.store.appendEvents(events, s.cycle, at);
+  }
+
+  private publish(cycle: number, events: readonly VaultEvent[]): void {
+    const at = Date.now();
+    for (const e of events) this.emit('event', { ...e, cycle, at });
+    if (at - this.lastSnapshotAt < 200) return;
+    this.lastSnapshotAt = at;
+    this.emit('snapshot', { status: this.status(), state: this.state() });
+  }
+}
+
+/** The drift parameters that differ from the defaults: what the store keeps as config. */
+function changedParams(p: DriftParams): Record<string, unknown> {
+  const defaults = resolveParams({});
+  return Object.fromEntries(
+    Object.entries(p).filter(([k, v]) => defaults[k as keyof DriftParams] !== v),
+  );
+}
+
+function genesisState(genesis: number | readonly number[], d: number): number[] {
+  const S = typeof genesis === 'number' ? new Array<number>(d).fill(genesis) : [...genesis];
+  if (S.length !== d || !S.every((x) => Number.isFinite(x) && x >= 0))
+    throw new NodeConfigError(
+      `the genesis state must have ${d} finite components >= 0 (got [${S.join(', ')}])`,
+    );
+  return S;
+}
+
+function median(xs: readonly number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return 0;
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The scheduler's jitter from its own stream of the seed (the engine's entropy uses stream 0). */
+function seededUnit(seed: number | undefined): (() => number) | undefined {
+  if (seed === undefined) return undefined;
+  const rng = seededRng(seed, JITTER_STREAM);
+  return () => rng.float();
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,169 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveParams } from '../../src-shared/drift/params';
+import { LOOPBACK_LAB } from '../../src-main/node/p2p/host';
+import { LvsNode, type NodeLog } from '../../src-main/node/lvs-node';
+
+/*
+ * Real nodes: libp2p over TCP on 127.0.0.1, drift engines in worker threads, stores on disk.
+ * Cycles are short (40 ms) so that convergence takes seconds; assertions are on states, never
+ * on timing.
+ */
+
+const CYCLE_MS = 40;
+const running: LvsNode[] = [];
+const folders: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((n) => n.stop()));
+  await Promise.all(folders.splice(0).map((f) => rm(f, { recursive: true, force: true })));
+});
+
+function collector(lines: string[]): NodeLog {
+  const put = (m: string) => void lines.push(m);
+  return { info: put, warn: put, error: put, debug: () => undefined };
+}
+
+async function startNode(
+  genesis: number[],
+  params: Record<string, unknown>,
+  lines: string[] = [],
+): Promise<LvsNode> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lvs-node-'));
+  folders.push(dataDir);
+  const node = await LvsNode.start({
+    dataDir,
+    appVersion: 'test',
+    params: resolveParams(params),
+    cycleMs: CYCLE_MS,
+    host: LOOPBACK_LAB,
+    genesis,
+    joinCycles: 1,
+    seed: running.length + 1,
+    persistMs: 200,
+    log: collector(lines),
+  });
+  running.push(node);
+  return node;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await sleep(CYCLE_MS);
+  }
+}
+
+function spread(nodes: readonly LvsNode[]): number {
+  const states = nodes.map((n) => n.state().S);
+  const d = states[0]!.length;
+  let total = 0;
+  for (let c = 0; c < d; c++) {
+    const mean = states.reduce((a, s) => a + s[c]!, 0) / states.length;
+    total += states.reduce((a, s) => a + (s[c]! - mean) ** 2, 0) / states.length;
+  }
+  return Math.sqrt(total);
+}
+
+describe('LvsNode over real TCP', () => {
+  it('two nodes converge', async () => {
+    const params = { alpha: 0, beta: 0.3, weighting: 'uniform' };
+    const a = await startNode([100, 100], params);
+    const b = await startNode([104, 97], params);
+    await until('both have a state', () => a.joined && b.joined);
+    await b.connect(a.addresses()[0]!);
+    const s0 = spread([a, b]);
+    expect(s0).toBeGreaterThan(1);
+    await until('they agree to 1e-3 of their start', () => spread([a, b]) < 1e-3 * s0);
+    for (const c of [0, 1]) {
+      const x = a.state().S[c]!;
+      expect(x).toBeGreaterThanOrEqual(Math.min(100, c === 0 ? 104 : 97));
+      expect(x).toBeLessThanOrEqual(Math.max(100, c === 0 ? 104 : 97));
+    }
+  });
+
+  it('ten nodes in a ring with alpha = 0 converge inside the range of their initial states', async () => {
+    const params = { alpha: 0, beta: 0.5, weighting: 'uniform' };
+    const nodes: LvsNode[] = [];
+    for (let i = 0; i < 10; i++) nodes.push(await startNode([100 + 2 * i, 120 - i], params));
+    await until('all have a state', () => nodes.every((n) => n.joined));
+    for (let i = 0; i < 10; i++) await nodes[i]!.connect(nodes[(i + 1) % 10]!.addresses()[0]!);
+    await until('every node has its two ring peers', () =>
+      nodes.every((n) => n.status().peers === 2),
+    );
+    const s0 = spread(nodes);
+    await until(
+      'the spread falls under 1e-3 of its start',
+      () => spread(nodes) < 1e-3 * s0,
+      60_000,
+    );
+    for (const n of nodes) {
+      const [x, y] = n.state().S;
+      expect(x).toBeGreaterThanOrEqual(100);
+      expect(x).toBeLessThanOrEqual(118);
+      expect(y).toBeGreaterThanOrEqual(111);
+      expect(y).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('a node started later takes its first state from its peers', async () => {
+    const params = { alpha: 0, beta: 0.2, weighting: 'uniform' };
+    const a = await startNode([50, 60], params);
+    await until('the first node starts from genesis', () => a.joined);
+    const lines: string[] = [];
+    const dataDir = await mkdtemp(join(tmpdir(), 'lvs-node-'));
+    folders.push(dataDir);
+    const b = await LvsNode.start({
+      dataDir,
+      appVersion: 'test',
+      params: resolveParams(params),
+      cycleMs: CYCLE_MS,
+      host: { ...LOOPBACK_LAB, bootstrap: a.addresses() },
+      genesis: [999, 999],
+      joinCycles: 50,
+      persistMs: 200,
+      log: collector(lines),
+    });
+    running.push(b);
+    await until('the new node joins', () => b.joined);
+    expect(b.state().S[0]).toBeCloseTo(50, 6);
+    expect(b.state().S[1]).toBeCloseTo(60, 6);
+    expect(lines.some((l) => l.startsWith('joined from 1 peer'))).toBe(true);
+  });
+
+  it('nodes of different dimensions refuse each other, and both log the reason', async () => {
+    const la: string[] = [];
+    const lb: string[] = [];
+    const a = await startNode([1, 1], { dimensions: 2 }, la);
+    const b = await startNode([1, 1, 1], { dimensions: 3 }, lb);
+    await b.connect(a.addresses()[0]!).catch(() => undefined);
+    await until(
+      'both logged the refusal',
+      () =>
+        la.some((l) => /dimension 3, this node has 2/.test(l)) &&
+        lb.some((l) => /dimension 2, this node has 3/.test(l)),
+      10_000,
+    );
+    await sleep(5 * CYCLE_MS);
+    expect(a.status().peers).toBe(0);
+    expect(b.status().peers).toBe(0);
+  });
+
+  it('answers the node API and refuses a malformed request in one line', async () => {
+    const a = await startNode([10, 10], {});
+    await until('joined', () => a.joined);
+    const status = await a.request({ op: 'status' });
+    expect(status.sessionId).toBe(a.sessionId);
+    const params = await a.request({ op: 'set-params', params: { alpha: 0.02 } });
+    expect(params.alpha).toBe(0.02);
+    await expect(a.request({ op: 'set-params', params: { beta: 3 } })).rejects.toThrow(
+      /beta must be in \(0, 1\]/,
+    );
+    await expect(a.request({ op: 'format-disk' })).rejects.toThrow(/op must be one of/);
+  });
+});
