@@ -272,11 +272,16 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     await Promise.all(conns.map((c) => c.close()));
   }
 
-  /** The node API: checks the request, then answers it. */
-  async request<R extends NodeRequest>(raw: R | unknown): Promise<NodeResponses[R['op']]> {
+  /** The node API, typed: still checked, since a typed caller can be handed bad data. */
+  request<R extends NodeRequest>(req: R): Promise<NodeResponses[R['op']]> {
+    return this.handle(req) as Promise<NodeResponses[R['op']]>;
+  }
+
+  /** The node API for a transport (IPC, WebSocket): checks the request, then answers it. */
+  async handle(raw: unknown): Promise<NodeResponses[NodeRequest['op']]> {
     const v = checkNodeRequest(raw);
     if (!v.ok) throw new NodeConfigError(v.reason);
-    return (await this.answer(v.request)) as NodeResponses[R['op']];
+    return this.answer(v.request);
   }
 
   private async answer(req: NodeRequest): Promise<NodeResponses[NodeRequest['op']]> {

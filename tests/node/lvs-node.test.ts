@@ -164,7 +164,7 @@ describe('LvsNode over real TCP', () => {
     await expect(a.request({ op: 'set-params', params: { beta: 3 } })).rejects.toThrow(
       /beta must be in \(0, 1\]/,
     );
-    await expect(a.request({ op: 'format-disk' })).rejects.toThrow(/op must be one of/);
+    await expect(a.handle({ op: 'format-disk' })).rejects.toThrow(/op must be one of/);
   });
 });
 

@@ -1,0 +1,153 @@
+// npm run bench:node: one headless node at the defaults (1 cycle per second, d = 2) with 8
+// peers, each a real `lvs node` process on 127.0.0.1. Measures bytes on the wire per minute
+// (counted at the TCP sockets), CPU share of one core, memory, and cold start to listening;
+// writes the figures into docs/benchmarks.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { machineLine, writeSection } from './bench/report';
+
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'out', 'main', 'cli.js');
+if (!existsSync(cli)) {
+  console.error('bench:node measures the built CLI: run npm run build first');
+  process.exit(2);
+}
+
+const PEERS = 8;
+const WARMUP_S = 10;
+const MEASURE_S = 60;
+const ADDRESS = /\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+/;
+
+interface Started {
+  child: ChildProcess;
+  address: string;
+  /** ms from spawn to the listening line */
+  coldStartMs: number;
+  output: string[];
+}
+
+const folders: string[] = [];
+const children: ChildProcess[] = [];
+
+async function startNode(
+  extra: string[],
+  env: Record<string, string> = {},
+  preload?: string,
+): Promise<Started> {
+  const data = await mkdtemp(join(tmpdir(), 'lvs-bench-node-'));
+  folders.push(data);
+  const args = [
+    ...(preload ? ['--import', preload] : []),
+    cli,
+    'node',
+    ...['--data', data, '--host', '127.0.0.1', '--port', '0', '--no-mdns', '--status-every', '1'],
+    ...extra,
+  ];
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line) continue;
+        output.push(line);
+        const m = ADDRESS.exec(line);
+        if (m && /listening/.test(line))
+          resolve({ child, address: m[0], coldStartMs: performance.now() - t0, output });
+      }
+    };
+    child.stdout?.on('data', onLine);
+    child.stderr?.on('data', onLine);
+    child.on('exit', (code) =>
+      reject(new Error(`lvs node exited (${code}) before listening:\n${output.join('\n')}`)),
+    );
+  });
+}
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function memoryMb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? NaN) / 1024;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+try {
+  const reportFile = join(await mkdtemp(join(tmpdir(), 'lvs-bench-sock-')), 'sockets.json');
+  folders.push(join(reportFile, '..'));
+  const counter = join(root, 'scripts', 'bench', 'socket-counter.mjs');
+  const colds: number[] = [];
+  const measured = await startNode([], { LVS_SOCKET_REPORT: reportFile }, counter);
+  colds.push(measured.coldStartMs);
+  for (let i = 0; i < PEERS; i++)
+    colds.push((await startNode(['--bootstrap', measured.address])).coldStartMs);
+  console.log(
+    `started 1 + ${PEERS} nodes; cold start to listening ${colds.map((c) => c.toFixed(0)).join(', ')} ms`,
+  );
+  await sleep(WARMUP_S * 1000);
+  const pid = measured.child.pid ?? 0;
+  const read = () =>
+    JSON.parse(readFileSync(reportFile, 'utf8')) as { read: number; written: number; at: number };
+  const s0 = read();
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await sleep(MEASURE_S * 1000);
+  const s1 = read();
+  const c1 = cpuSeconds(pid);
+  const seconds = (performance.now() - t0) / 1000;
+  const minutes = (s1.at - s0.at) / 60_000;
+  const sentKb = (s1.written - s0.written) / 1000 / minutes;
+  const recvKb = (s1.read - s0.read) / 1000 / minutes;
+  const cpuShare = (100 * (c1 - c0)) / seconds;
+  const rss = memoryMb(pid, 'VmRSS');
+  const peak = memoryMb(pid, 'VmHWM');
+  const peers = measured.output.filter((l) => /peers/.test(l)).pop() ?? '';
+  const cold = [...colds].sort((a, b) => a - b)[colds.length >> 1];
+  console.log(`last status: ${peers}`);
+  console.log(
+    `bytes on the wire per minute: sent ${sentKb.toFixed(1)} KB, received ${recvKb.toFixed(1)} KB`,
+  );
+  console.log(
+    `CPU ${cpuShare.toFixed(2)}% of one core; RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); cold start median ${cold.toFixed(0)} ms`,
+  );
+  await writeSection(
+    'node',
+    `## Headless node (\`npm run bench:node\`)
+
+One \`lvs node\` at the defaults (1 cycle per second, d = 2, entropy from the secure generator)
+with ${PEERS} peers, every one a real \`lvs node\` process on 127.0.0.1. Bytes are counted at the
+measured node's TCP sockets (Noise, Yamux, libp2p and drift framing, identify and every other
+background message included) over ${MEASURE_S} s after a ${WARMUP_S} s warm-up; CPU from the kernel's
+accounting of that process; cold start from spawn to the listening line.
+
+Machine: ${machineLine()}; ${new Date().toISOString().slice(0, 10)}.
+
+| measure | value | target |
+| --- | ---: | ---: |
+| bytes sent per minute | ${sentKb.toFixed(1)} KB | <= 30 KB (seeds: 50 KB) |
+| bytes received per minute | ${recvKb.toFixed(1)} KB | |
+| CPU | ${cpuShare.toFixed(2)}% of one core | <= 2% |
+| memory (RSS now / peak) | ${rss.toFixed(0)} / ${peak.toFixed(0)} MB | <= 120 MB |
+| cold start to listening (median of ${colds.length}) | ${cold.toFixed(0)} ms | < 1000 ms |
+
+Last status line of the measured node: \`${peers.replace(/`/g, "'").slice(0, 200)}\``,
+  );
+  console.log('written to docs/benchmarks.md');
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await sleep(1500);
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await Promise.all(folders.map((f) => rm(f, { recursive: true, force: true })));
+}
