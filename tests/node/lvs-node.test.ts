@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveParams } from '../../src-shared/drift/params';
-import { LOOPBACK_LAB } from '../../src-main/node/p2p/host';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createHost, LOOPBACK_LAB } from '../../src-main/node/p2p/host';
+import { encodeFrame, frameBytes } from '../../src-main/node/protocol';
+import { Frame } from '../../src-main/node/protocol/drift';
+import { PROTOCOL_ID } from '../../src-shared/protocol/messages';
+import { seededRng } from '../../src-shared/random';
 import { LvsNode, type NodeLog } from '../../src-main/node/lvs-node';
 
 /*
@@ -203,5 +208,51 @@ describe('LvsNode with entropy', () => {
     // theory does not model: the floor holds to within a factor, not to the digit.
     expect(msd).toBeGreaterThan(floor / 2);
     expect(msd).toBeLessThan(2 * floor);
+  });
+});
+
+describe('LvsNode and a hostile peer', () => {
+  it('stays up with a finite, guarded state while the peer loses trust and is cut off', async () => {
+    const node = await startNode([100, 100], { alpha: 0.05, beta: 0.2 });
+    await until('joined', () => node.joined);
+    const evil = await createHost(LOOPBACK_LAB);
+    try {
+      const evilId = evil.peerId.toString();
+      const stream = await evil.libp2p.dialProtocol(multiaddr(node.addresses()[0]!), PROTOCOL_ID);
+      stream.send(encodeFrame({ kind: 'hello', version: 1, dimensions: 2, cycleMs: CYCLE_MS }));
+      const rng = seededRng(7);
+      const frames = [
+        frameBytes(new Uint8Array(64 * 1024).fill(0xaa)),
+        frameBytes(Frame.encode({ sdm: { shard: 0, state: [1, NaN], weight: 1, cycle: 1 } })),
+        frameBytes(Frame.encode({ sdm: { shard: 0, state: [1, 2, 3], weight: 1, cycle: 2 } })),
+        frameBytes(Frame.encode({ sdm: { shard: 0, state: [1, 2], weight: -5, cycle: 3 } })),
+        frameBytes(new Uint8Array(100).map(() => rng.int(256))),
+      ];
+      const trustOf = () => node.peers().find((p) => p.sessionId === evilId)?.trust ?? 1;
+      const sendAll = async () => {
+        for (const f of frames) {
+          if (stream.status !== 'open') return;
+          stream.send(f);
+          await sleep(20);
+        }
+      };
+      // Five bad frames: under the disconnection limit, so the peer is still there to be seen.
+      await sendAll();
+      await until('the hostile peer has lost trust', () => trustOf() < 0.5, 5_000);
+      await sendAll();
+      await sendAll();
+      await until(
+        'the hostile peer is disconnected',
+        () => node.peers().every((p) => p.sessionId !== evilId),
+        10_000,
+      );
+      const { S, D } = node.state();
+      expect(S.every((x) => Number.isFinite(x) && x >= 0)).toBe(true);
+      expect(Math.hypot(...D)).toBeLessThanOrEqual(resolveParams({}).maxDrift);
+      const status = await node.request({ op: 'status' });
+      expect(status.cycle).toBeGreaterThan(0);
+    } finally {
+      await evil.stop();
+    }
   });
 });
