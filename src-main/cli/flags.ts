@@ -1,9 +1,11 @@
 import {
+  AGGREGATORS,
   checkParam,
   describeRange,
   NUMERIC_PARAMS,
   ParamError,
   resolveParams,
+  type Aggregator,
   type DriftParams,
   type NumericParam,
 } from '../../src-shared/drift/params';
@@ -103,4 +105,25 @@ export function paramsFrom(
       err.message.replace(names, (name) => flags[name as keyof DriftParams] ?? `--set ${name}`),
     );
   }
+}
+
+/** `--aggregator`: `mean`, `median`, `trimmed` or `trimmed:F`. */
+export function parseAggregator(text: string): { aggregator: Aggregator; trimF?: number } {
+  const [name, f, extra] = text.split(':');
+  const forms = `${AGGREGATORS.join(', ')} or trimmed:F`;
+  if (extra !== undefined || !(AGGREGATORS as readonly string[]).includes(name ?? ''))
+    throw new UsageError(`--aggregator must be ${forms} (got "${text}")`);
+  if (f === undefined) return { aggregator: name as Aggregator };
+  if (name !== 'trimmed') throw new UsageError(`--aggregator must be ${forms} (got "${text}")`);
+  return { aggregator: 'trimmed', trimF: paramFlag('aggregator trimmed:F', 'trimF')(f) };
+}
+
+/** A parameter that has a flag of its own may not be given with `--set` as well. */
+export function refuseSetForFlags(
+  set: Record<string, number> | undefined,
+  flags: Partial<Record<keyof DriftParams, string>>,
+): void {
+  for (const name of Object.keys(set ?? {}))
+    if (name in flags)
+      throw new UsageError(`--set ${name}: use ${flags[name as keyof DriftParams]} instead`);
 }

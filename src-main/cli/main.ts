@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT, UsageError } from './errors';
+import { EXIT, ExitError, UsageError } from './errors';
+import { registerNode } from './node-command';
 import { registerSim } from './sim-command';
 
 /** Parts of the command line that later releases fill in; they say so rather than vanish. */
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   registerSim(program);
-  registerPlanned(program, 'node', 'a personal node on libp2p');
+  registerNode(program);
   registerPlanned(program, 'lab', 'a swarm of real nodes on this machine');
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeErr: () => undefined });
@@ -48,12 +49,18 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
         return EXIT.usage;
       }
-      process.stderr.write(`lvs: ${err.message.replace(/^error: /, '')}\n`);
+      // One line, even where commander adds a suggestion on a line of its own.
+      const text = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      process.stderr.write(`lvs: ${text.trim()}\n`);
       return EXIT.usage;
     }
     if (err instanceof UsageError) {
       process.stderr.write(`lvs: ${err.message}\n`);
       return EXIT.usage;
+    }
+    if (err instanceof ExitError) {
+      process.stderr.write(`lvs: ${err.message}\n`);
+      return err.exitCode;
     }
     process.stderr.write(`lvs: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failure;

@@ -2,12 +2,7 @@ import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import {
-  AGGREGATORS,
-  NUMERIC_PARAMS,
-  type Aggregator,
-  type Weighting,
-} from '../../src-shared/drift/params';
+import { AGGREGATORS, NUMERIC_PARAMS, type Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import type { Graph } from '../../src-shared/sim/graph';
 import type { SimSummary } from '../../src-shared/sim/summary';
@@ -26,6 +21,8 @@ import {
   numberFlag,
   paramFlag,
   paramsFrom,
+  parseAggregator,
+  refuseSetForFlags,
 } from './flags';
 import { metricsCsv, resultsFormat, writeAtomically } from './results-file';
 
@@ -61,17 +58,6 @@ interface SimFlags {
   progress: boolean;
 }
 
-/** `mean`, `median`, `trimmed` or `trimmed:F`. */
-function parseAggregator(text: string): { aggregator: Aggregator; trimF?: number } {
-  const [name, f, extra] = text.split(':');
-  const forms = `${AGGREGATORS.join(', ')} or trimmed:F`;
-  if (extra !== undefined || !(AGGREGATORS as readonly string[]).includes(name ?? ''))
-    throw new UsageError(`--aggregator must be ${forms} (got "${text}")`);
-  if (f === undefined) return { aggregator: name as Aggregator };
-  if (name !== 'trimmed') throw new UsageError(`--aggregator must be ${forms} (got "${text}")`);
-  return { aggregator: 'trimmed', trimF: paramFlag('aggregator trimmed:F', 'trimF')(f) };
-}
-
 function parseTopologyFlag(text: string, degree: number): TopologySpec {
   try {
     return parseTopology(text, degree);
@@ -97,11 +83,7 @@ function graphFor(opts: SimRunOptions): Graph {
 /** Turns the parsed flags into run options; every check happens before anything runs. */
 export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
   const { aggregator, trimF } = parseAggregator(flags.aggregator);
-  for (const name of Object.keys(flags.set ?? {}))
-    if (name in PARAM_FLAGS)
-      throw new UsageError(
-        `--set ${name}: use ${PARAM_FLAGS[name as keyof typeof PARAM_FLAGS]} instead`,
-      );
+  refuseSetForFlags(flags.set, PARAM_FLAGS);
   const params = paramsFrom(
     {
       ...flags.set,

@@ -22,7 +22,7 @@ import type { EngineSnapshot } from './engine/engine-protocol';
 import { CycleScheduler } from './engine/scheduler';
 import { createHost, toMultiaddr, type Host, type HostOptions } from './p2p/host';
 import { DriftProtocol } from './protocol';
-import { NodeStore, type Recovered } from './store';
+import { NodeStore, STORE_FILE, type Recovered } from './store';
 
 /** A minimal structured logger; `lvs node` passes pino, tests pass a collector. */
 export interface NodeLog {
@@ -134,7 +134,14 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       store.update((doc) => {
         doc.config = { ...doc.config, params: changedParams(opts.params), cycleMs: opts.cycleMs };
       });
-      if (stored.cycle > 0) await node.startEngine(stored.S, stored.earned, stored.tcSelf);
+      if (stored.cycle > 0) {
+        await node.startEngine(stored.S, stored.earned, stored.tcSelf, stored.cycle);
+        const from = opened.recovered === 'backup' ? `${STORE_FILE}.bak` : STORE_FILE;
+        opts.log.info(
+          `resumed cycle ${stored.cycle} from ${from}: S = [${stored.S.map((x) => x.toPrecision(6)).join(', ')}]`,
+          { resumed: { cycle: stored.cycle, from, S: [...stored.S] } },
+        );
+      }
       node.scheduler.start();
       opts.log.info(`listening on ${host.addresses().join(' ')}`);
       return node;
@@ -336,12 +343,18 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     return this.stopping;
   }
 
-  private async startEngine(S: readonly number[], earned: number, tcSelf: number): Promise<void> {
+  private async startEngine(
+    S: readonly number[],
+    earned: number,
+    tcSelf: number,
+    cycle: number,
+  ): Promise<void> {
     this.engine = await DriftEngine.start({
       params: this.params,
       state: S,
       earned,
       tcSelf,
+      cycle,
       ...(this.opts.seed === undefined ? {} : { seed: this.opts.seed }),
     });
     this.last = await this.engine.snapshot();
@@ -392,7 +405,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
         ? `joined from ${reports.length} peer(s): S = [${S.map((x) => x.toPrecision(6)).join(', ')}]`
         : `no peers after ${waitFor} cycles: starting from the genesis state`,
     );
-    await this.startEngine(S, 0, 1);
+    await this.startEngine(S, 0, 1, 0);
   }
 
   /** Fresh SDMs (with each peer's newest EP) as the engine wants them. */

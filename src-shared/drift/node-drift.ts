@@ -51,6 +51,8 @@ export interface NodeDriftOptions {
   readonly rng: Rng;
   readonly earned?: number;
   readonly tcSelf?: number;
+  /** Cycles already run (a node resuming from its store goes on counting from there). */
+  readonly cycle?: number;
   /** Peers considered in one cycle; the rest of a larger report is ignored. */
   readonly maxPeers?: number;
   /** Peer sessions remembered; the longest-unseen are forgotten first. */
@@ -94,6 +96,7 @@ export class NodeDrift {
     this.rng = opts.rng;
     this.earnedVu = opts.earned ?? 0;
     this.tcSelfShare = opts.tcSelf ?? 1;
+    this.cycles = opts.cycle ?? 0;
     this.maxPeers = opts.maxPeers ?? 64;
     this.peerMemory = opts.peerMemory ?? 256;
   }

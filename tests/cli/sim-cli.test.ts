@@ -221,7 +221,8 @@ describe('lvs sim: good runs', () => {
 });
 
 describe('lvs: commands and help', () => {
-  it.concurrent.each(['node', 'lab'])('lvs %s says it is not built yet', async (command) => {
+  // `lvs node` is built: tests/cli/node-cli.test.ts.
+  it.concurrent.each(['lab'])('lvs %s says it is not built yet', async (command) => {
     const run = await lvs(command, '--port', '4001');
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');

@@ -12,6 +12,8 @@ export interface EngineInit {
   readonly state: readonly number[];
   readonly earned: number;
   readonly tcSelf: number;
+  /** Cycles already run (0 for a new node). */
+  readonly cycle?: number;
   /** Seeded entropy (labs, tests); absent: the platform's secure generator. */
   readonly seed?: number;
 }

@@ -15,6 +15,7 @@ const drift = new NodeDrift({
   rng: init.seed === undefined ? secureRng() : seededRng(init.seed),
   earned: init.earned,
   tcSelf: init.tcSelf,
+  cycle: init.cycle ?? 0,
 });
 
 function snapshot(): EngineSnapshot {

@@ -1,0 +1,458 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
+import type { PrivateKey } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Command } from 'commander';
+import type { NodeStatus } from '../../src-shared/api/node-api';
+import { NUMERIC_PARAMS, type DriftParams, type Weighting } from '../../src-shared/drift/params';
+import { RULES } from '../../src-shared/drift/rules';
+import { LvsNode, NodeConfigError } from '../node/lvs-node';
+import type { HostOptions } from '../node/p2p/host';
+import {
+  StoreError,
+  StoreLockedError,
+  StoreNewerFormatError,
+  STORE_FILE,
+  userDataDir,
+} from '../node/store';
+import { EXIT, ExitError, UsageError } from './errors';
+import {
+  choiceFlag,
+  collectSetting,
+  integerFlag,
+  numberFlag,
+  paramFlag,
+  paramsFrom,
+  parseAggregator,
+  refuseSetForFlags,
+} from './flags';
+import { createLog, LOG_LEVELS, type CliLog, type LogLevel } from './log';
+
+/*
+ * `lvs node`: a personal LVS node in the foreground. Every flag is checked before anything
+ * starts; then the node prints where it listens and a status line every few seconds, and stops
+ * gracefully on SIGINT or SIGTERM (final save, peers closed, lock released, exit 0). A second
+ * signal during that stop exits at once (130 / 143).
+ */
+
+/** The desktop app's name: `--data` defaults to its user-data folder, so both share a node. */
+export const APP_NAME = 'LVS Node';
+
+/** The transport key of `--stable-key`, in the data folder (protobuf, mode 0600). */
+export const KEY_FILE = 'node.key';
+
+/** Weightings a node can use: metropolis needs every peer's degree, which a node cannot know. */
+const NODE_WEIGHTINGS = ['claimed', 'uniform'] as const satisfies readonly Weighting[];
+
+/** Drift parameters with a flag of their own (the rest are set with --set name=value). */
+const PARAM_FLAGS = {
+  dimensions: '--dimensions',
+  alpha: '--alpha',
+  beta: '--beta',
+  trimF: '--aggregator trimmed:F',
+  aggregator: '--aggregator',
+  weighting: '--weights',
+} as const;
+
+interface NodeFlags {
+  port: number;
+  host: string;
+  data?: string;
+  bootstrap?: string[];
+  dimensions: number;
+  alpha: number;
+  beta: number;
+  aggregator: string;
+  weights: Weighting;
+  cycleMs: number;
+  genesis: string;
+  mdns: boolean;
+  stableKey?: boolean;
+  logLevel: LogLevel;
+  jsonLogs?: boolean;
+  statusEvery: number;
+  seed?: number;
+  set?: Record<string, number>;
+}
+
+/** What `lvs node` runs with, every value checked. */
+export interface NodeConfig {
+  readonly dataDir: string;
+  readonly params: DriftParams;
+  readonly cycleMs: number;
+  readonly genesis: number | number[];
+  readonly host: HostOptions & { host: string; port: number };
+  readonly stableKey: boolean;
+  readonly logLevel: LogLevel;
+  readonly json: boolean;
+  readonly statusEveryMs: number;
+  readonly seed?: number;
+}
+
+/** `--host`: an IP address of this machine to listen on. */
+function hostFlag(text: string): string {
+  if (isIP(text) === 0)
+    throw new UsageError(
+      `--host must be an IP address to listen on, such as 0.0.0.0, 127.0.0.1 or :: (got "${text}")`,
+    );
+  return text;
+}
+
+/** `--bootstrap <multiaddr>`, repeatable: each must parse and end in /p2p/<peer id>. */
+function collectBootstrap(text: string, previous: string[] = []): string[] {
+  const form =
+    'a multiaddr ending in /p2p/<peer id>, such as /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW...';
+  let last: { name: string; value?: string } | undefined;
+  try {
+    last = multiaddr(text).getComponents().at(-1);
+  } catch {
+    throw new UsageError(`--bootstrap must be ${form} (got "${text}")`);
+  }
+  if (last?.name !== 'p2p' || !last.value)
+    throw new UsageError(
+      `--bootstrap must be ${form} (got "${text}": no /p2p/<peer id> at the end)`,
+    );
+  return [...previous, text];
+}
+
+/** `--weights`: claimed or uniform, with the reason metropolis is not offered. */
+function weightsFlag(text: string): Weighting {
+  if (text === 'metropolis')
+    throw new UsageError(
+      `--weights must be one of ${NODE_WEIGHTINGS.join(', ')} (got "metropolis": it needs every peer's degree, which a node cannot know)`,
+    );
+  return choiceFlag('weights', NODE_WEIGHTINGS)(text);
+}
+
+/** `--genesis`: one number >= 0 for every component, or d comma-separated numbers >= 0. */
+export function parseGenesis(text: string, d: number): number | number[] {
+  const form = `one number >= 0, or ${d} comma-separated numbers >= 0 (one per --dimensions)`;
+  const values = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (!values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1e12))
+    throw new UsageError(`--genesis must be ${form}, each at most 1e12 (got "${text}")`);
+  if (values.length === 1) return values[0]!;
+  if (values.length !== d)
+    throw new UsageError(`--genesis must be ${form} (got ${values.length} numbers)`);
+  return values;
+}
+
+/** `--data`: a folder, created when the node starts if it does not exist. */
+function dataFolder(text: string | undefined): string {
+  if (text === undefined) return userDataDir(APP_NAME);
+  if (text.trim() === '') throw new UsageError('--data must name a folder (got "")');
+  const dir = resolve(text);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new UsageError(`--data ${text} is not a folder; give a folder for the node's data`);
+  return dir;
+}
+
+/** Turns the parsed flags into the node's configuration; every check happens here. */
+export function nodeConfig(flags: NodeFlags): NodeConfig {
+  const { aggregator, trimF } = parseAggregator(flags.aggregator);
+  refuseSetForFlags(flags.set, PARAM_FLAGS);
+  const params = paramsFrom(
+    {
+      ...flags.set,
+      dimensions: flags.dimensions,
+      alpha: flags.alpha,
+      beta: flags.beta,
+      aggregator,
+      ...(trimF === undefined ? {} : { trimF }),
+      weighting: flags.weights,
+    },
+    PARAM_FLAGS,
+  );
+  return {
+    dataDir: dataFolder(flags.data),
+    params,
+    cycleMs: flags.cycleMs,
+    genesis: parseGenesis(flags.genesis, params.dimensions),
+    host: {
+      host: flags.host,
+      port: flags.port,
+      mdns: flags.mdns,
+      ...(flags.bootstrap?.length ? { bootstrap: flags.bootstrap } : {}),
+    },
+    stableKey: flags.stableKey === true,
+    logLevel: flags.logLevel,
+    json: flags.jsonLogs === true,
+    statusEveryMs: Math.round(flags.statusEvery * 1000),
+    ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+  };
+}
+
+export function registerNode(program: Command): void {
+  const p = NUMERIC_PARAMS;
+  program
+    .command('node')
+    .description('run a personal LVS node on libp2p in the foreground (stop it with Ctrl-C)')
+    .option(
+      '--port <n>',
+      'TCP port to listen on; 0 = any free port',
+      integerFlag('port', 0, 65535),
+      0,
+    )
+    .option(
+      '--host <ip>',
+      'address to listen on (127.0.0.1: this machine only)',
+      hostFlag,
+      '0.0.0.0',
+    )
+    .option('--data <dir>', `data folder (default: ${userDataDir(APP_NAME)})`)
+    .option(
+      '--bootstrap <multiaddr>',
+      'a peer to dial at start, ending in /p2p/<id> (repeatable)',
+      collectBootstrap,
+    )
+    .option(
+      '--dimensions <d>',
+      'components of the value state',
+      paramFlag('dimensions', 'dimensions'),
+      p.dimensions.default,
+    )
+    .option('--alpha <a>', 'entropy weight', paramFlag('alpha', 'alpha'), p.alpha.default)
+    .option('--beta <b>', 'peer weight, 0 < beta <= 1', paramFlag('beta', 'beta'), p.beta.default)
+    .option('--aggregator <name>', 'mean, trimmed, median or trimmed:F', 'mean')
+    .option('--weights <w>', 'claimed (DC) or uniform', weightsFlag, 'claimed')
+    .option(
+      '--cycle-ms <ms>',
+      'milliseconds per drift cycle',
+      integerFlag('cycle-ms', 10, 3_600_000),
+      1000,
+    )
+    .option(
+      '--genesis <v>',
+      'S of the first node of a swarm: one number, or one per dimension (a,b,...)',
+      '100',
+    )
+    .option('--no-mdns', 'no multicast DNS discovery on the local network')
+    .option(
+      '--stable-key',
+      `keep the transport key (peer id) across restarts, in <data>/${KEY_FILE}`,
+    )
+    .option(
+      '--log-level <level>',
+      LOG_LEVELS.join(', '),
+      choiceFlag('log-level', LOG_LEVELS),
+      'info',
+    )
+    .option('--json-logs', 'log JSON lines (pino) instead of compact lines')
+    .option(
+      '--status-every <s>',
+      'seconds between status lines; 0 = none',
+      numberFlag('status-every', 0, 86_400),
+      5,
+    )
+    .option(
+      '--seed <s>',
+      'seed the entropy and the jitter (labs; not for a real node)',
+      integerFlag('seed', 0, 2 ** 32 - 1),
+    )
+    .option('--set <name=value>', 'any other drift parameter (repeatable)', collectSetting)
+    .action(async (flags: NodeFlags) => {
+      const config = nodeConfig(flags);
+      await runNode(config);
+      // Everything is closed; should a stray handle keep the process up, do not hang on it.
+      setTimeout(() => process.exit(), 2000).unref();
+    });
+}
+
+/** Runs the node until SIGINT or SIGTERM, then stops it gracefully. */
+export async function runNode(config: NodeConfig): Promise<void> {
+  const log = createLog({ level: config.logLevel, json: config.json });
+  let requestStop: () => void = () => undefined;
+  const stopRequested = new Promise<void>((done) => (requestStop = done));
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) {
+      log.warn(`${sig} again: exiting at once, without the final save`);
+      log.flush();
+      process.exit(sig === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
+    }
+    signalled = sig;
+    log.info(`${sig}: stopping (final save, closing peers)`);
+    requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  try {
+    const privateKey = config.stableKey ? await stableKey(config.dataDir, log) : undefined;
+    const node = await LvsNode.start({
+      dataDir: config.dataDir,
+      appVersion: appVersion(),
+      params: config.params,
+      cycleMs: config.cycleMs,
+      host: { ...config.host, ...(privateKey ? { privateKey } : {}) },
+      genesis: config.genesis,
+      ...(config.seed === undefined ? {} : { seed: config.seed }),
+      log,
+    }).catch((err: unknown) => {
+      throw startError(err, config);
+    });
+    node.on('event', (e) =>
+      log.debug(`VaultGuard ${e.rule} at cycle ${e.cycle}: ${e.reason}`, {
+        kind: 'vaultguard',
+        ...e,
+      }),
+    );
+    if (config.statusEveryMs > 0)
+      timer = setInterval(() => logStatus(log, node), config.statusEveryMs);
+    await stopRequested;
+    clearInterval(timer);
+    try {
+      await node.stop();
+    } catch (err) {
+      throw new ExitError(`stopping the node: ${oneLine(err)}`, EXIT.failure);
+    }
+    const s = node.status();
+    log.info(
+      `stopped at cycle ${s.cycle}: state saved in ${join(config.dataDir, STORE_FILE)}, peers closed`,
+    );
+  } finally {
+    clearInterval(timer);
+    log.flush();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** `cycle 42 | peers 3 | spread to peers 0.0123 | mode active | VaultGuard: diff-clamp 4`. */
+export function statusLine(s: NodeStatus, joined: boolean): string {
+  const fired = RULES.filter((r) => s.interventions[r] > 0).map(
+    (r) => `${r} ${s.interventions[r]}`,
+  );
+  return [
+    `cycle ${s.cycle}`,
+    `peers ${s.peers}`,
+    `spread to peers ${s.spreadToPeers === 0 ? '0' : s.spreadToPeers.toPrecision(3)}`,
+    `mode ${joined ? s.mode : 'joining'}`,
+    `VaultGuard: ${fired.length > 0 ? fired.join(', ') : 'none'}`,
+  ].join(' | ');
+}
+
+function logStatus(log: CliLog, node: LvsNode): void {
+  const s = node.status();
+  log.info(statusLine(s, node.joined), {
+    kind: 'status',
+    cycle: s.cycle,
+    peers: s.peers,
+    spreadToPeers: s.spreadToPeers,
+    mode: node.joined ? s.mode : 'joining',
+    joined: node.joined,
+    S: node.state().S,
+    interventions: s.interventions,
+    uptimeMs: s.uptimeMs,
+  });
+}
+
+/** A start failure as one line: the user's own (exit 2, 3 when the folder is in use) or not (1). */
+function startError(err: unknown, config: NodeConfig): Error {
+  if (err instanceof StoreLockedError) return new ExitError(err.message, EXIT.inUse);
+  if (err instanceof StoreNewerFormatError || err instanceof NodeConfigError)
+    return new UsageError(err.message);
+  const { host, port } = config.host;
+  if (hasCode(err, 'EADDRINUSE'))
+    return new UsageError(
+      `--port ${port} is in use on ${host} by another program; choose another port, or 0 for any free one`,
+    );
+  if (hasCode(err, 'EADDRNOTAVAIL'))
+    return new UsageError(`--host ${host} is not an address of this machine`);
+  if (err instanceof StoreError) return new ExitError(err.message, EXIT.failure);
+  if (err instanceof ExitError || err instanceof UsageError) return err;
+  return new ExitError(`the node could not start: ${oneLine(err)}`, EXIT.failure);
+}
+
+/** Whether a system error code appears in the error, its causes or its aggregated errors. */
+function hasCode(err: unknown, code: string, depth = 0): boolean {
+  if (depth > 5 || typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
+  if (e.code === code) return true;
+  if (typeof e.message === 'string' && e.message.includes(code)) return true;
+  if (hasCode(e.cause, code, depth + 1)) return true;
+  return Array.isArray(e.errors) && e.errors.some((x) => hasCode(x, code, depth + 1));
+}
+
+function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * The transport key kept in `<data>/node.key` (--stable-key): read it, or make one. It is
+ * written to a temporary file first and linked into place, so a crash never leaves half a key
+ * and two nodes starting at once end up with the same one.
+ */
+async function stableKey(dir: string, log: CliLog): Promise<PrivateKey> {
+  const file = join(dir, KEY_FILE);
+  const read = async (): Promise<PrivateKey | null> => {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new ExitError(`cannot read ${file}: ${oneLine(err)}`, EXIT.failure);
+    }
+    try {
+      const key = privateKeyFromProtobuf(bytes);
+      const { mode } = await stat(file);
+      if (process.platform !== 'win32' && (mode & 0o077) !== 0)
+        log.warn(`${file} can be read by other users (chmod 600 ${file})`);
+      return key;
+    } catch {
+      throw new ExitError(
+        `${file} holds no private key; move it aside to make a new one (the node then gets a new peer id)`,
+        EXIT.failure,
+      );
+    }
+  };
+  const found = await read();
+  if (found) return found;
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new ExitError(`cannot create the data folder ${dir}: ${oneLine(err)}`, EXIT.failure);
+  }
+  const key = await generateKeyPair('Ed25519');
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(privateKeyToProtobuf(key));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new ExitError(`cannot write ${file}: ${oneLine(err)}`, EXIT.failure);
+    const theirs = await read(); // another node made one at the same moment
+    if (theirs) return theirs;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  log.info(`made a new transport key in ${file}; this node keeps its peer id across restarts`);
+  return key;
+}
+
+/** The version in package.json, found from this module (sources or build); `unknown` if not. */
+function appVersion(): string {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'lvs-node' && pkg.version) return pkg.version;
+    } catch {
+      // not here: look one folder up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}

@@ -1,0 +1,381 @@
+// End-to-end tests of `lvs node`: real processes, real TCP on 127.0.0.1, real signals. The CLI
+// and the engine worker are bundled once with esbuild (packages stay in node_modules), so a
+// start costs a fraction of a second instead of tsx's compile; without esbuild they run through
+// tsx. Flag mistakes must cost one line on stderr and exit code 2 before anything starts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ENTRY = join(ROOT, 'src-main/cli/lvs.ts');
+const WORKER = join(ROOT, 'src-main/node/engine/engine-worker.ts');
+
+/** How to start `lvs`: the bundle, or through tsx. */
+let lvsArgs: string[] = ['--import', 'tsx', ENTRY];
+let bundleDir = '';
+let work = '';
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'lvs-node-cli-'));
+  try {
+    const { build } = await import('esbuild');
+    // Inside node_modules/, so that the bundle finds the packages it leaves external.
+    await mkdir(join(ROOT, 'node_modules/.cache'), { recursive: true });
+    bundleDir = await mkdtemp(join(ROOT, 'node_modules/.cache/lvs-node-cli-'));
+    await writeFile(join(bundleDir, 'package.json'), '{ "type": "module" }\n');
+    const common = {
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    } as const;
+    // The drift engine's worker is loaded from beside the module that starts it.
+    await build({ ...common, entryPoints: [ENTRY], outfile: join(bundleDir, 'cli.js') });
+    await build({ ...common, entryPoints: [WORKER], outfile: join(bundleDir, 'engine-worker.js') });
+    lvsArgs = [join(bundleDir, 'cli.js')];
+  } catch {
+    lvsArgs = ['--import', 'tsx', ENTRY];
+  }
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A running `lvs node` with its output so far. */
+interface Proc {
+  readonly child: ChildProcess;
+  out(): string;
+  err(): string;
+  /** Resolves with the first match in stdout (waiting for more output as needed). */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  readonly done: Promise<Run>;
+}
+
+const procs: Proc[] = [];
+afterEach(() => {
+  for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+});
+
+function start(args: readonly string[]): Proc {
+  const child = spawn(process.execPath, [...lvsArgs, 'node', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+    for (const w of waiters) w();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = new Promise<Run>((ok) =>
+    child.on('close', (code, signal) => {
+      for (const w of waiters) w();
+      ok({ code, signal, stdout, stderr });
+    }),
+  );
+  const proc: Proc = {
+    child,
+    out: () => stdout,
+    err: () => stderr,
+    done,
+    waitFor: (re, timeoutMs = 15_000) =>
+      new Promise((ok, fail) => {
+        const check = () => {
+          const m = re.exec(stdout);
+          if (m) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            ok(m);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            fail(new Error(`lvs node ended before ${re}:\n${stdout}\n${stderr}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          fail(new Error(`timed out waiting for ${re}:\n${stdout}\n${stderr}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+  };
+  procs.push(proc);
+  return proc;
+}
+
+const run = (args: readonly string[]) => start(args).done;
+
+/** Flags every test node runs with: loopback, any port, no mDNS, fast cycles. */
+const LAB = ['--host', '127.0.0.1', '--port', '0', '--no-mdns', '--cycle-ms', '50'];
+
+/** Exit 2, nothing on stdout, one `lvs: ` line on stderr naming `flag`, no stack trace. */
+function expectUsageError(r: Run, flag: string, allowed?: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^lvs: [^\n]+\n$/);
+  const line = r.stderr.trimEnd();
+  expect(line).toContain(flag);
+  if (allowed) expect(line).toMatch(allowed);
+  expect(line).not.toMatch(/\bError\b|^\s*at |node:internal|\.ts:\d+/m);
+}
+
+type Stored = { state: { cycle: number; S: number[] } };
+const readStore = async (dir: string) =>
+  JSON.parse(await readFile(join(dir, 'node.json'), 'utf8')) as Stored;
+
+const PEER = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWFBJEn3ZgfNBAkwpNyz34LQVnK73hHpV4X4Nyxz26991m';
+
+/** Every flag of `lvs node` with wrong values; `allowed` is what the message must say. */
+const BAD_FLAGS: readonly (readonly [flag: string, args: readonly string[], allowed: RegExp])[] = [
+  ['--port', ['--port', 'http'], /number/],
+  ['--port', ['--port', '-1'], /integer in 0\.\.65535/],
+  ['--port', ['--port', '65536'], /integer in 0\.\.65535/],
+  ['--port', ['--port', '80.5'], /integer in 0\.\.65535/],
+  ['--host', ['--host', 'localhost'], /IP address/],
+  ['--host', ['--host', '300.1.2.3'], /IP address/],
+  ['--bootstrap', ['--bootstrap', 'not-a-multiaddr'], /multiaddr ending in \/p2p/],
+  ['--bootstrap', ['--bootstrap', '/ip4/127.0.0.1/tcp/4001'], /\/p2p\/<peer id>/],
+  ['--bootstrap', ['--bootstrap', PEER, '--bootstrap', '/ip4/1.2.3.4/tcp/x'], /multiaddr/],
+  ['--dimensions', ['--dimensions', 'two'], /number/],
+  ['--dimensions', ['--dimensions', '0'], /integer in 1\.\.64/],
+  ['--dimensions', ['--dimensions', '65'], /integer in 1\.\.64/],
+  ['--alpha', ['--alpha', '-0.1'], /\[0, 1\]/],
+  ['--alpha', ['--alpha', 'x'], /number/],
+  ['--beta', ['--beta', '0'], /\(0, 1\]/],
+  ['--beta', ['--beta', '2'], /\(0, 1\]/],
+  ['--aggregator', ['--aggregator', 'max'], /mean, trimmed, median/],
+  ['--aggregator', ['--aggregator', 'trimmed:99'], /integer in 0\.\.32/],
+  ['--aggregator', ['--aggregator', 'mean:2'], /trimmed:F/],
+  ['--weights', ['--weights', 'metropolis'], /claimed, uniform.*cannot know/],
+  ['--weights', ['--weights', 'equal'], /claimed, uniform/],
+  ['--cycle-ms', ['--cycle-ms', '5'], /integer in 10\.\.3600000/],
+  ['--cycle-ms', ['--cycle-ms', 'fast'], /number/],
+  ['--cycle-ms', ['--cycle-ms', '3600001'], /integer in 10\.\.3600000/],
+  ['--genesis', ['--genesis', 'x'], /one number >= 0/],
+  ['--genesis', ['--genesis', '-5'], /one number >= 0/],
+  ['--genesis', ['--genesis', '1,2,3'], /2 comma-separated/],
+  ['--genesis', ['--dimensions', '3', '--genesis', '1,2'], /3 comma-separated/],
+  ['--log-level', ['--log-level', 'verbose'], /fatal, error, warn, info, debug/],
+  ['--status-every', ['--status-every', '-1'], /\[0, 86400\]/],
+  ['--status-every', ['--status-every', 'often'], /number/],
+  ['--seed', ['--seed', '-1'], /integer in 0\.\./],
+  ['--seed', ['--seed', '0.5'], /integer in 0\.\./],
+  ['--set', ['--set', 'colour=1'], /name=value.*maxDiff/],
+  ['--set', ['--set', 'maxDiff=0'], /\(0, /],
+  ['--set', ['--set', 'beta=0.5'], /use --beta/],
+  ['--set', ['--set', 'maxDiff=100'], /must not exceed --set anomalyLimit/],
+  ['--data', ['--data', ''], /folder/],
+  ['--no-mdns', ['--no-mdns=yes'], /no-mdns/],
+  ['--stable-key', ['--stable-key=yes'], /unknown option/],
+  ['--json-logs', ['--json-logs=1'], /json-logs/],
+];
+
+describe('lvs node flags', () => {
+  it('refuses every wrong value with one line naming the flag, exit 2, nothing started', async () => {
+    const data = join(work, 'never-created');
+    const queue = [...BAD_FLAGS];
+    const failures: string[] = [];
+    // A few at a time: each is a whole process.
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const [flag, args, allowed] = c;
+          const withData = flag === '--data' ? args : ['--data', data, ...args];
+          const r = await run(withData);
+          try {
+            expectUsageError(r, flag, allowed);
+          } catch (err) {
+            failures.push(
+              `${args.join(' ')}: ${(err as Error).message.split('\n')[0]}\n${r.stderr}`,
+            );
+          }
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    expect(existsSync(data)).toBe(false);
+  });
+
+  it('refuses a --data that is a file, and a port in use (the lock given back)', async () => {
+    const file = join(work, 'a-file');
+    await writeFile(file, 'x');
+    expectUsageError(await run(['--data', file]), '--data', /not a folder/);
+
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const dir = join(work, 'port-in-use');
+      const r = await run([...LAB, '--port', String(port), '--data', dir]);
+      expectUsageError(r, '--port', new RegExp(`${port} is in use`));
+      expect(existsSync(join(dir, 'node.lock'))).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('lvs node running', () => {
+  it('prints where it listens and its status; a second node on the folder exits 3; SIGTERM saves and exits 0', async () => {
+    const dir = join(work, 'run');
+    const a = start([...LAB, '--data', dir, '--status-every', '0.2']);
+    const [, addr] = await a.waitFor(/listening on (\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+)\n/);
+    expect(addr).toBeTruthy();
+    await a.waitFor(
+      /cycle ([5-9]|\d\d+) \| peers 0 \| spread to peers 0 \| mode active \| VaultGuard: /,
+    );
+
+    const b = await run([...LAB, '--data', dir]);
+    expect(b.code).toBe(3);
+    expect(b.stdout).toBe('');
+    expect(b.stderr).toMatch(/^lvs: [^\n]+\n$/);
+    expect(b.stderr).toContain(dir);
+    expect(b.stderr).toContain(`pid ${a.child.pid}`);
+
+    a.child.kill('SIGTERM');
+    const r = await a.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/SIGTERM: stopping/);
+    expect(r.stdout).toMatch(/stopped at cycle \d+/);
+    expect((await readStore(dir)).state.cycle).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'node.lock'))).toBe(false);
+  });
+
+  it('logs JSON lines with --json-logs, status as a record; SIGINT exits 0', async () => {
+    const dir = join(work, 'json');
+    const a = start([...LAB, '--data', dir, '--status-every', '0.2', '--json-logs']);
+    await a.waitFor(/"kind":"status".*\n/);
+    a.child.kill('SIGINT');
+    const r = await a.done;
+    expect(r.code, r.stderr).toBe(0);
+    const records = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.every((x) => typeof x.msg === 'string' && typeof x.level === 'number')).toBe(
+      true,
+    );
+    const status = records.find((x) => x.kind === 'status')!;
+    expect(status).toMatchObject({ peers: 0, mode: expect.any(String) as unknown });
+    expect(typeof status.cycle).toBe('number');
+    expect(records.some((x) => String(x.msg).startsWith('listening on /ip4/127.0.0.1/'))).toBe(
+      true,
+    );
+  });
+
+  it('resumes from its stored state after SIGKILL, not from genesis', async () => {
+    const drift = [
+      '--alpha',
+      '0',
+      '--beta',
+      '0.05',
+      '--weights',
+      'uniform',
+      '--status-every',
+      '0.2',
+    ];
+    const dirA = join(work, 'resume-a');
+    const dirB = join(work, 'resume-b');
+    const a = start([...LAB, ...drift, '--data', dirA, '--genesis', '100']);
+    const [, addrA] = await a.waitFor(/listening on (\S+)/);
+    // B hears nobody in its first cycles (bootstrap peers are dialled after a second), starts
+    // from its genesis 106, then meets A and drifts toward it. (States further apart than
+    // VaultGuard's anomaly limit would never draw together: each excludes the other.)
+    const bArgs = [...LAB, ...drift, '--data', dirB, '--genesis', '106', '--bootstrap', addrA!];
+    const b = start(bArgs);
+    await b.waitFor(/peers 1/);
+    // Wait until B's saved state has moved away from genesis, then kill it without warning.
+    let stored: Stored | null = null;
+    for (const end = Date.now() + 15_000; Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const s = await readStore(dirB).catch(() => null);
+      if (s && s.state.cycle > 0 && s.state.S[0]! < 105.5) {
+        b.child.kill('SIGKILL');
+        stored = s;
+        break;
+      }
+    }
+    expect(stored, b.out()).not.toBeNull();
+    const killed = await b.done;
+    expect(killed.signal).toBe('SIGKILL');
+    // What is on disk after the kill: at least what was seen (a save may have landed since).
+    const onDisk = await readStore(dirB);
+    expect(onDisk.state.cycle).toBeGreaterThan(0);
+    expect(onDisk.state.S[0]).toBeLessThan(106);
+    expect(onDisk.state.S[0]).toBeGreaterThan(100);
+
+    const b2 = start(bArgs);
+    const [, cycle, from, s] = await b2.waitFor(/resumed cycle (\d+) from (\S+): S = \[([^\]]*)\]/);
+    expect(Number(cycle)).toBe(onDisk.state.cycle);
+    expect(from).toBe('node.json');
+    const S = s!.split(', ').map(Number);
+    for (let c = 0; c < S.length; c++) expect(S[c]).toBeCloseTo(onDisk.state.S[c]!, 3);
+    expect(b2.out()).toMatch(/took over the lock of LVS Node/);
+    // It goes on counting from the stored cycle, so its SDMs stay newer than those it sent.
+    const [, next] = await b2.waitFor(/cycle (\d+) \| peers/);
+    expect(Number(next)).toBeGreaterThan(onDisk.state.cycle);
+    expect(b2.out()).not.toMatch(/genesis|joined from/);
+
+    b2.child.kill('SIGTERM');
+    a.child.kill('SIGTERM');
+    expect((await b2.done).code).toBe(0);
+    expect((await a.done).code).toBe(0);
+  });
+
+  it('keeps a corrupt node.json aside and starts; refuses a newer format, file untouched', async () => {
+    const corrupt = join(work, 'corrupt');
+    await mkdir(corrupt);
+    await writeFile(join(corrupt, 'node.json'), '{"format": 1, "state": garbage');
+    const a = start([...LAB, '--data', corrupt, '--status-every', '0']);
+    const [line] = await a.waitFor(/.*node\.json in .* kept it as node\.json\.corrupt-\S+.*\n/);
+    expect(line).toMatch(/started fresh/);
+    await a.waitFor(/listening on/);
+    a.child.kill('SIGTERM');
+    expect((await a.done).code).toBe(0);
+
+    const newer = join(work, 'newer');
+    await mkdir(newer);
+    const text = '{"format": 999, "writtenBy": "9.0.0", "future": true}\n';
+    await writeFile(join(newer, 'node.json'), text);
+    const r = await run([...LAB, '--data', newer]);
+    expectUsageError(r, 'node.json', /newer LVS Node/);
+    expect(await readFile(join(newer, 'node.json'), 'utf8')).toBe(text);
+    expect(existsSync(join(newer, 'node.lock'))).toBe(false);
+  });
+
+  it('keeps its peer id across restarts with --stable-key, in a key file only its owner reads', async () => {
+    const dir = join(work, 'stable');
+    const id = async () => {
+      const p = start([...LAB, '--data', dir, '--stable-key', '--status-every', '0']);
+      const [, peer] = await p.waitFor(/listening on \S+\/p2p\/(\w+)/);
+      p.child.kill('SIGTERM');
+      expect((await p.done).code).toBe(0);
+      return peer;
+    };
+    const first = await id();
+    expect(await id()).toBe(first);
+    const { statSync } = await import('node:fs');
+    if (process.platform !== 'win32')
+      expect(statSync(join(dir, 'node.key')).mode & 0o777).toBe(0o600);
+  });
+});
