@@ -12,6 +12,7 @@ import { RULES } from '../../src-shared/drift/rules';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { HostOptions } from '../node/p2p/host';
 import {
+  DEFAULT_PERSIST_MS,
   StoreError,
   StoreLockedError,
   StoreNewerFormatError,
@@ -68,6 +69,7 @@ interface NodeFlags {
   aggregator: string;
   weights: Weighting;
   cycleMs: number;
+  persistMs: number;
   genesis: string;
   mdns: boolean;
   stableKey?: boolean;
@@ -83,6 +85,7 @@ export interface NodeConfig {
   readonly dataDir: string;
   readonly params: DriftParams;
   readonly cycleMs: number;
+  readonly persistMs: number;
   readonly genesis: number | number[];
   readonly host: HostOptions & { host: string; port: number };
   readonly stableKey: boolean;
@@ -169,6 +172,7 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     dataDir: dataFolder(flags.data),
     params,
     cycleMs: flags.cycleMs,
+    persistMs: flags.persistMs,
     genesis: parseGenesis(flags.genesis, params.dimensions),
     host: {
       host: flags.host,
@@ -222,6 +226,12 @@ export function registerNode(program: Command): void {
       'milliseconds per drift cycle',
       integerFlag('cycle-ms', 10, 3_600_000),
       1000,
+    )
+    .option(
+      '--persist-ms <ms>',
+      'save the state at most this often: a crash loses at most this much',
+      integerFlag('persist-ms', 10, 600_000),
+      DEFAULT_PERSIST_MS,
     )
     .option(
       '--genesis <v>',
@@ -286,6 +296,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
       appVersion: appVersion(),
       params: config.params,
       cycleMs: config.cycleMs,
+      persistMs: config.persistMs,
       host: { ...config.host, ...(privateKey ? { privateKey } : {}) },
       genesis: config.genesis,
       ...(config.seed === undefined ? {} : { seed: config.seed }),

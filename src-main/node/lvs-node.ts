@@ -107,6 +107,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       appVersion: opts.appVersion,
       ...(opts.persistMs === undefined ? {} : { persistMs: opts.persistMs }),
       log: (line) => opts.log.warn(line),
+      onSaved: (saved) => opts.log.debug(`saved cycle ${saved.cycle}`, { saved }),
       fresh: { config: { params: changedParams(opts.params), cycleMs: opts.cycleMs }, S: genesis },
     });
     const { store } = opened;
