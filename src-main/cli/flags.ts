@@ -8,6 +8,7 @@ import {
   type Aggregator,
   type DriftParams,
   type NumericParam,
+  type Weighting,
 } from '../../src-shared/drift/params';
 import { UsageError } from './errors';
 
@@ -126,4 +127,42 @@ export function refuseSetForFlags(
   for (const name of Object.keys(set ?? {}))
     if (name in flags)
       throw new UsageError(`--set ${name}: use ${flags[name as keyof DriftParams]} instead`);
+}
+
+/** Drift parameters with a flag of their own in `lvs sim` and `lvs node` (the rest: --set). */
+export const PARAM_FLAGS = {
+  dimensions: '--dimensions',
+  alpha: '--alpha',
+  beta: '--beta',
+  trimF: '--aggregator trimmed:F',
+  aggregator: '--aggregator',
+  weighting: '--weights',
+} as const;
+
+/** The drift flags both commands share. */
+export interface DriftFlags {
+  readonly dimensions: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly aggregator: string;
+  readonly weights: Weighting;
+  readonly set?: Record<string, number>;
+}
+
+/** The drift parameters from the shared flags and --set, every value and relation checked. */
+export function driftParamsFromFlags(flags: DriftFlags): DriftParams {
+  const { aggregator, trimF } = parseAggregator(flags.aggregator);
+  refuseSetForFlags(flags.set, PARAM_FLAGS);
+  return paramsFrom(
+    {
+      ...flags.set,
+      dimensions: flags.dimensions,
+      alpha: flags.alpha,
+      beta: flags.beta,
+      aggregator,
+      ...(trimF === undefined ? {} : { trimF }),
+      weighting: flags.weights,
+    },
+    PARAM_FLAGS,
+  );
 }

@@ -26,9 +26,7 @@ import {
   integerFlag,
   numberFlag,
   paramFlag,
-  paramsFrom,
-  parseAggregator,
-  refuseSetForFlags,
+  driftParamsFromFlags,
 } from './flags';
 import { createLog, LOG_LEVELS, type CliLog, type LogLevel } from './log';
 
@@ -47,16 +45,6 @@ export const KEY_FILE = 'node.key';
 
 /** Weightings a node can use: metropolis needs every peer's degree, which a node cannot know. */
 const NODE_WEIGHTINGS = ['claimed', 'uniform'] as const satisfies readonly Weighting[];
-
-/** Drift parameters with a flag of their own (the rest are set with --set name=value). */
-const PARAM_FLAGS = {
-  dimensions: '--dimensions',
-  alpha: '--alpha',
-  beta: '--beta',
-  trimF: '--aggregator trimmed:F',
-  aggregator: '--aggregator',
-  weighting: '--weights',
-} as const;
 
 interface NodeFlags {
   port: number;
@@ -154,20 +142,7 @@ function dataFolder(text: string | undefined): string {
 
 /** Turns the parsed flags into the node's configuration; every check happens here. */
 export function nodeConfig(flags: NodeFlags): NodeConfig {
-  const { aggregator, trimF } = parseAggregator(flags.aggregator);
-  refuseSetForFlags(flags.set, PARAM_FLAGS);
-  const params = paramsFrom(
-    {
-      ...flags.set,
-      dimensions: flags.dimensions,
-      alpha: flags.alpha,
-      beta: flags.beta,
-      aggregator,
-      ...(trimF === undefined ? {} : { trimF }),
-      weighting: flags.weights,
-    },
-    PARAM_FLAGS,
-  );
+  const params = driftParamsFromFlags(flags);
   return {
     dataDir: dataFolder(flags.data),
     params,

@@ -20,23 +20,11 @@ import {
   integerFlag,
   numberFlag,
   paramFlag,
-  paramsFrom,
-  parseAggregator,
-  refuseSetForFlags,
+  driftParamsFromFlags,
 } from './flags';
 import { metricsCsv, resultsFormat, writeAtomically } from './results-file';
 
 const SIM_WEIGHTINGS = ['uniform', 'metropolis', 'claimed'] as const satisfies readonly Weighting[];
-
-/** Drift parameters with a flag of their own (the rest are set with --set name=value). */
-const PARAM_FLAGS = {
-  dimensions: '--dimensions',
-  alpha: '--alpha',
-  beta: '--beta',
-  trimF: '--aggregator trimmed:F',
-  aggregator: '--aggregator',
-  weighting: '--weights',
-} as const;
 
 interface SimFlags {
   nodes: number;
@@ -82,20 +70,7 @@ function graphFor(opts: SimRunOptions): Graph {
 
 /** Turns the parsed flags into run options; every check happens before anything runs. */
 export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
-  const { aggregator, trimF } = parseAggregator(flags.aggregator);
-  refuseSetForFlags(flags.set, PARAM_FLAGS);
-  const params = paramsFrom(
-    {
-      ...flags.set,
-      dimensions: flags.dimensions,
-      alpha: flags.alpha,
-      beta: flags.beta,
-      aggregator,
-      ...(trimF === undefined ? {} : { trimF }),
-      weighting: flags.weights,
-    },
-    PARAM_FLAGS,
-  );
+  const params = driftParamsFromFlags(flags);
   if (flags.center - flags.spread < 0)
     throw new UsageError(
       `--center minus --spread must be >= 0: value units are never negative (got ${flags.center} - ${flags.spread})`,

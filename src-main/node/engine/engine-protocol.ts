@@ -1,3 +1,4 @@
+import type { NodeStateView } from '../../../src-shared/api/node-api';
 import type { CycleResult, PeerReport } from '../../../src-shared/drift/node-drift';
 import type { DriftParams } from '../../../src-shared/drift/params';
 
@@ -29,15 +30,9 @@ export type EngineCommand =
   | { readonly op: 'penalise'; readonly id: number; readonly peer: string; readonly drop?: number }
   | { readonly op: 'snapshot'; readonly id: number };
 
-/** The engine's state after a command, as the node stores and shows it. */
-export interface EngineSnapshot {
+/** The engine's state after a command: what the node shows (its state view), and keeps. */
+export interface EngineSnapshot extends NodeStateView {
   readonly cycle: number;
-  readonly S: readonly number[];
-  readonly D: readonly number[];
-  readonly earned: number;
-  readonly tcSelf: number;
-  readonly dc: number;
-  readonly recovery: boolean;
   readonly trust: Record<string, number>;
   /** VaultGuard interventions since start, by rule id. */
   readonly counts: readonly number[];
