@@ -10,6 +10,7 @@ import {
   type NumericParam,
   type Weighting,
 } from '../../src-shared/drift/params';
+import type { Command } from 'commander';
 import { UsageError } from './errors';
 
 /*
@@ -165,4 +166,19 @@ export function driftParamsFromFlags(flags: DriftFlags): DriftParams {
     },
     PARAM_FLAGS,
   );
+}
+
+/** Adds the drift flags `lvs sim` and `lvs node` share (each adds its own --weights). */
+export function withDriftOptions(cmd: Command): Command {
+  const p = NUMERIC_PARAMS;
+  return cmd
+    .option(
+      '--dimensions <d>',
+      'components of the value state',
+      paramFlag('dimensions', 'dimensions'),
+      p.dimensions.default,
+    )
+    .option('--alpha <a>', 'entropy weight', paramFlag('alpha', 'alpha'), p.alpha.default)
+    .option('--beta <b>', 'peer weight, 0 < beta <= 1', paramFlag('beta', 'beta'), p.beta.default)
+    .option('--aggregator <name>', `${AGGREGATORS.join(', ')} or trimmed:F`, 'mean');
 }

@@ -7,7 +7,7 @@ import type { PrivateKey } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Command } from 'commander';
 import type { NodeStatus } from '../../src-shared/api/node-api';
-import { NUMERIC_PARAMS, type DriftParams, type Weighting } from '../../src-shared/drift/params';
+import type { DriftParams, Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { HostOptions } from '../node/p2p/host';
@@ -25,7 +25,7 @@ import {
   collectSetting,
   integerFlag,
   numberFlag,
-  paramFlag,
+  withDriftOptions,
   driftParamsFromFlags,
 } from './flags';
 import { createLog, LOG_LEVELS, type CliLog, type LogLevel } from './log';
@@ -164,10 +164,11 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
 }
 
 export function registerNode(program: Command): void {
-  const p = NUMERIC_PARAMS;
-  program
-    .command('node')
-    .description('run a personal LVS node on libp2p in the foreground (stop it with Ctrl-C)')
+  withDriftOptions(
+    program
+      .command('node')
+      .description('run a personal LVS node on libp2p in the foreground (stop it with Ctrl-C)'),
+  )
     .option(
       '--port <n>',
       'TCP port to listen on; 0 = any free port',
@@ -186,15 +187,6 @@ export function registerNode(program: Command): void {
       'a peer to dial at start, ending in /p2p/<id> (repeatable)',
       collectBootstrap,
     )
-    .option(
-      '--dimensions <d>',
-      'components of the value state',
-      paramFlag('dimensions', 'dimensions'),
-      p.dimensions.default,
-    )
-    .option('--alpha <a>', 'entropy weight', paramFlag('alpha', 'alpha'), p.alpha.default)
-    .option('--beta <b>', 'peer weight, 0 < beta <= 1', paramFlag('beta', 'beta'), p.beta.default)
-    .option('--aggregator <name>', 'mean, trimmed, median or trimmed:F', 'mean')
     .option('--weights <w>', 'claimed (DC) or uniform', weightsFlag, 'claimed')
     .option(
       '--cycle-ms <ms>',

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { AGGREGATORS, NUMERIC_PARAMS, type Weighting } from '../../src-shared/drift/params';
+import type { Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import type { Graph } from '../../src-shared/sim/graph';
 import type { SimSummary } from '../../src-shared/sim/summary';
@@ -19,7 +19,7 @@ import {
   collectSetting,
   integerFlag,
   numberFlag,
-  paramFlag,
+  withDriftOptions,
   driftParamsFromFlags,
 } from './flags';
 import { metricsCsv, resultsFormat, writeAtomically } from './results-file';
@@ -90,10 +90,11 @@ export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
 }
 
 export function registerSim(program: Command): void {
-  const p = NUMERIC_PARAMS;
-  program
-    .command('sim')
-    .description('simulate a whole swarm with the drift rule, seeded and reproducible')
+  withDriftOptions(
+    program
+      .command('sim')
+      .description('simulate a whole swarm with the drift rule, seeded and reproducible'),
+  )
     .option('--nodes <n>', 'number of nodes', integerFlag('nodes', 2, 10_000_000), 1000)
     .option('--topology <spec>', `graph: ${TOPOLOGY_FORMS}`, 'random')
     .option(
@@ -102,15 +103,6 @@ export function registerSim(program: Command): void {
       integerFlag('degree', 1, 10_000),
       8,
     )
-    .option(
-      '--dimensions <d>',
-      'components of the value state',
-      paramFlag('dimensions', 'dimensions'),
-      p.dimensions.default,
-    )
-    .option('--alpha <a>', 'entropy weight', paramFlag('alpha', 'alpha'), p.alpha.default)
-    .option('--beta <b>', 'peer weight, 0 < beta <= 1', paramFlag('beta', 'beta'), p.beta.default)
-    .option('--aggregator <name>', `${AGGREGATORS.join(', ')} or trimmed:F`, 'mean')
     .option(
       '--weights <w>',
       'uniform (the seeds), metropolis, or claimed (DC)',
