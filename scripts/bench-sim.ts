@@ -85,7 +85,7 @@ Where the time goes, at d = 2 on one thread (CPU profile): the random gather of 
 states (a 100,000-node state buffer does not fit in a core's L2, and a random graph has no
 locality to exploit) and the square roots per edge dominate; the per-edge trust and drain
 bookkeeping hides under that latency (removing it changes nothing measurable). Box-Muller entropy
-took a third of the cycle and was replaced by the ziggurat method. Two threads give about 1.5x
+took a third of the cycle and was replaced by the ziggurat method. Two threads give ${(mrate(cases[1]) / mrate(cases[0])).toFixed(2)}x
 one thread: both cores read the whole state buffer, which each cycle rewrites.`,
 );
 console.log('written to docs/benchmarks.md');
