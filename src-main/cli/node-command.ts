@@ -1,9 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
-import type { PrivateKey } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Command } from 'commander';
 import type { NodeStatus } from '../../src-shared/api/node-api';
@@ -11,6 +8,7 @@ import type { DriftParams, Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { HostOptions } from '../node/p2p/host';
+import { KEY_FILE, KeyFileError, loadOrCreateKey } from '../node/p2p/stable-key';
 import {
   DEFAULT_PERSIST_MS,
   StoreError,
@@ -41,7 +39,6 @@ import { createLog, LOG_LEVELS, type CliLog, type LogLevel } from './log';
 export const APP_NAME = 'LVS Node';
 
 /** The transport key of `--stable-key`, in the data folder (protobuf, mode 0600). */
-export const KEY_FILE = 'node.key';
 
 /** Weightings a node can use: metropolis needs every peer's degree, which a node cannot know. */
 const NODE_WEIGHTINGS = ['claimed', 'uniform'] as const satisfies readonly Weighting[];
@@ -257,7 +254,11 @@ export async function runNode(config: NodeConfig): Promise<void> {
   process.on('SIGTERM', onSignal);
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
-    const privateKey = config.stableKey ? await stableKey(config.dataDir, log) : undefined;
+    const privateKey = config.stableKey
+      ? await loadOrCreateKey(config.dataDir, log).catch((err: unknown) => {
+          throw err instanceof KeyFileError ? new ExitError(err.message, EXIT.failure) : err;
+        })
+      : undefined;
     const node = await LvsNode.start({
       dataDir: config.dataDir,
       appVersion: appVersion(),
@@ -357,64 +358,6 @@ function hasCode(err: unknown, code: string, depth = 0): boolean {
 function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-/**
- * The transport key kept in `<data>/node.key` (--stable-key): read it, or make one. It is
- * written to a temporary file first and linked into place, so a crash never leaves half a key
- * and two nodes starting at once end up with the same one.
- */
-async function stableKey(dir: string, log: CliLog): Promise<PrivateKey> {
-  const file = join(dir, KEY_FILE);
-  const read = async (): Promise<PrivateKey | null> => {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new ExitError(`cannot read ${file}: ${oneLine(err)}`, EXIT.failure);
-    }
-    try {
-      const key = privateKeyFromProtobuf(bytes);
-      const { mode } = await stat(file);
-      if (process.platform !== 'win32' && (mode & 0o077) !== 0)
-        log.warn(`${file} can be read by other users (chmod 600 ${file})`);
-      return key;
-    } catch {
-      throw new ExitError(
-        `${file} holds no private key; move it aside to make a new one (the node then gets a new peer id)`,
-        EXIT.failure,
-      );
-    }
-  };
-  const found = await read();
-  if (found) return found;
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw new ExitError(`cannot create the data folder ${dir}: ${oneLine(err)}`, EXIT.failure);
-  }
-  const key = await generateKeyPair('Ed25519');
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(privateKeyToProtobuf(key));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await link(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-      throw new ExitError(`cannot write ${file}: ${oneLine(err)}`, EXIT.failure);
-    const theirs = await read(); // another node made one at the same moment
-    if (theirs) return theirs;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
-  log.info(`made a new transport key in ${file}; this node keeps its peer id across restarts`);
-  return key;
 }
 
 /** The version in package.json, found from this module (sources or build); `unknown` if not. */
