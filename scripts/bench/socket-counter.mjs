@@ -3,12 +3,14 @@
 // totals to $LVS_SOCKET_REPORT once a second.
 import diagnostics from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 
 const sockets = new Set();
 for (const channel of ['net.client.socket', 'net.server.socket'])
   diagnostics.subscribe(channel, ({ socket }) => sockets.add(socket));
 
-const report = process.env.LVS_SOCKET_REPORT;
+// --import runs in every worker thread too; only the main thread has the node's sockets.
+const report = isMainThread ? process.env.LVS_SOCKET_REPORT : undefined;
 if (report) {
   setInterval(() => {
     let read = 0;
