@@ -376,14 +376,10 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     }
     const { snapshot, cycle } = await this.engine.step(reports, 0);
     this.last = snapshot;
-    this.protocol.broadcast({ kind: 'ep', entropy: [...cycle.F], timestamp: Date.now(), load: 0 });
-    this.protocol.broadcast({
-      kind: 'sdm',
-      shard: 0,
-      state: [...cycle.S],
-      weight: cycle.dc,
-      cycle: snapshot.cycle,
-    });
+    this.protocol.broadcastCycle(
+      { kind: 'ep', entropy: [...cycle.F], timestamp: Date.now(), load: 0 },
+      { kind: 'sdm', shard: 0, state: [...cycle.S], weight: cycle.dc, cycle: snapshot.cycle },
+    );
     this.save(snapshot, cycle.events);
     this.publish(snapshot.cycle, cycle.events);
   }

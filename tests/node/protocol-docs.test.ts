@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HOST_DEFAULTS } from '../../src-main/node/p2p/host';
-import { DRIFT_DEFAULTS, MAX_FRAME_BYTES, encodeFrame } from '../../src-main/node/protocol';
+import {
+  DRIFT_DEFAULTS,
+  MAX_FRAME_BYTES,
+  encodeCycleBody,
+  encodeFrame,
+  frameBytes,
+} from '../../src-main/node/protocol';
 
 const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'protocol.md'), 'utf8');
 const rows = doc.split('\n').map((line) => line.split('|').map((cell) => cell.trim()));
@@ -31,6 +37,11 @@ describe('docs/protocol.md', () => {
     );
     expect(size('EP, d = 2')).toBe(
       encodeFrame({ kind: 'ep', entropy: [0.1, -0.2], timestamp: 1.7e12, load: 0.3 }).byteLength,
+    );
+    expect(size('EP and SDM in one cycle frame, d = 2')).toBe(
+      frameBytes(
+        encodeCycleBody({ kind: 'ep', entropy: [0.1, -0.2], timestamp: 1.7e12, load: 0.3 }, sdm),
+      ).byteLength,
     );
     expect(size('SDM, d = 64 (the largest dimension), cycle 2^40')).toBe(
       encodeFrame({ ...sdm, state: new Array<number>(64).fill(1), cycle: 2 ** 40 }).byteLength,

@@ -96,6 +96,17 @@ describe('the drift protocol between two honest hosts', () => {
     const sent = a.drift.sessions()[0]!.counters;
     expect(sent.framesOut).toBe(6);
     expect(sent.bytesOut).toBe(seen.counters.bytesIn);
+
+    // A node's cycle: EP and SDM in one frame, both kept as if they had come alone.
+    const ep = { kind: 'ep', entropy: [0.5, 0.25], timestamp: 2_000, load: 0 } as const;
+    expect(a.drift.broadcastCycle(ep, sdm(7, [6, 5]))).toBe(1);
+    await vi.waitFor(() => expect(b.drift.sessions()[0]?.sdm?.message.cycle).toBe(7));
+    const after = b.drift.sessions()[0]!;
+    expect(after.ep?.message.entropy).toEqual([0.5, 0.25]);
+    expect(after.sdm?.message.state).toEqual([6, 5]);
+    expect(after.counters.framesIn).toBe(7);
+    // A cycle frame with a bad half is refused for that half, by name.
+    expect(() => a.drift.broadcastCycle({ ...ep, load: 2 }, sdm(8))).toThrow(/invalid ep/);
   });
 
   it('keep exactly one stream, the lower id’s, when both dial at once', async () => {

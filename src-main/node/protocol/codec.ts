@@ -1,5 +1,9 @@
 import { NUMERIC_PARAMS } from '../../../src-shared/drift/params';
-import type { DriftMessage } from '../../../src-shared/protocol/messages';
+import type {
+  DriftMessage,
+  EntropyPacket,
+  StateDiffMessage,
+} from '../../../src-shared/protocol/messages';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { Frame } from './drift';
 
@@ -14,10 +18,11 @@ import { Frame } from './drift';
 export const MAX_FRAME_BYTES = 4096;
 
 /** No repeated field may hold more values than the largest dimension allowed. */
-const limits = {
+const repeated = {
   ep: { entropy: NUMERIC_PARAMS.dimensions.max },
   sdm: { state: NUMERIC_PARAMS.dimensions.max },
 };
+const limits = { ...repeated, cycle: repeated };
 
 /** The protobuf body of a message, without its length prefix. */
 export function encodeBody(message: DriftMessage): Uint8Array {
@@ -44,6 +49,16 @@ export function encodeBody(message: DriftMessage): Uint8Array {
         },
       });
   }
+}
+
+/** A cycle's EP and SDM as one frame body (drift.proto's CycleMessages). */
+export function encodeCycleBody(ep: EntropyPacket, sdm: StateDiffMessage): Uint8Array {
+  return Frame.encode({
+    cycle: {
+      ep: { entropy: [...ep.entropy], timestamp: ep.timestamp, load: ep.load },
+      sdm: { shard: sdm.shard, state: [...sdm.state], weight: sdm.weight, cycle: sdm.cycle },
+    },
+  });
 }
 
 /** Prefixes a body with its length (unsigned varint), ready to write on the stream. */
@@ -88,5 +103,16 @@ export function decodeBody(body: Uint8Array | Uint8ArrayList): Decoded {
   if (frame.hello) return { ok: true, message: { kind: 'hello', ...frame.hello } };
   if (frame.ep) return { ok: true, message: { kind: 'ep', ...frame.ep } };
   if (frame.sdm) return { ok: true, message: { kind: 'sdm', ...frame.sdm } };
-  return { ok: false, category: 'empty', reason: 'frame carries no hello, ep or sdm' };
+  if (frame.cycle?.ep && frame.cycle.sdm)
+    return {
+      ok: true,
+      message: {
+        kind: 'cycle',
+        ep: { kind: 'ep', ...frame.cycle.ep },
+        sdm: { kind: 'sdm', ...frame.cycle.sdm },
+      },
+    };
+  if (frame.cycle)
+    return { ok: false, category: 'empty', reason: 'cycle frame without both its ep and its sdm' };
+  return { ok: false, category: 'empty', reason: 'frame carries no hello, ep, sdm or cycle' };
 }

@@ -18,7 +18,7 @@ import {
   type Hello,
   type StateDiffMessage,
 } from '../../../src-shared/protocol/messages';
-import { MAX_FRAME_BYTES, decodeBody, encodeFrame } from './codec';
+import { MAX_FRAME_BYTES, decodeBody, encodeCycleBody, encodeFrame, frameBytes } from './codec';
 import { FrameReader } from './frame-reader';
 import {
   PenaltyBook,
@@ -227,10 +227,24 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
    * message would not pass the receivers' checks (a bug in the caller, not a network fault).
    */
   broadcast(message: EntropyPacket | StateDiffMessage): number {
+    this.mustPass(message);
+    return this.sendToAll(encodeFrame(message));
+  }
+
+  /** Sends a cycle's EP and SDM to every open session in one frame (what a node does). */
+  broadcastCycle(ep: EntropyPacket, sdm: StateDiffMessage): number {
+    this.mustPass(ep);
+    this.mustPass(sdm);
+    return this.sendToAll(frameBytes(encodeCycleBody(ep, sdm)));
+  }
+
+  private mustPass(message: EntropyPacket | StateDiffMessage): void {
     const v = checkDriftMessage(message, this.hello.dimensions);
     if (!v.ok)
       throw new TypeError(`drift protocol: not sending an invalid ${message.kind}: ${v.reason}`);
-    const bytes = encodeFrame(message);
+  }
+
+  private sendToAll(bytes: Uint8Array): number {
     let sent = 0;
     for (const s of this.live.values()) if (s.open && this.send(s, s.channel, bytes)) sent++;
     return sent;
@@ -405,26 +419,30 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       this.bad(s, decoded.category, decoded.reason);
       return;
     }
-    const raw = decoded.message as { kind: 'hello' | 'ep' | 'sdm' };
-    const label = raw.kind.toUpperCase();
+    const raw = decoded.message as
+      | { kind: 'hello' | 'ep' | 'sdm' }
+      | { kind: 'cycle'; ep: { kind: 'ep' }; sdm: { kind: 'sdm' } };
     if (raw.kind === 'hello') {
       this.onHello(s, ch, raw);
       return;
     }
     if (!ch.helloIn) {
-      this.bad(s, 'hello-expected', `an ${label} came before HELLO`);
+      this.bad(s, 'hello-expected', `an ${raw.kind.toUpperCase()} came before HELLO`);
       this.closeChannel(ch, 'no HELLO first');
       return;
     }
-    const v = checkDriftMessage(raw, this.hello.dimensions);
-    if (!v.ok) {
-      this.bad(s, 'invalid', `invalid ${label}: ${v.reason}`);
-      return;
+    // A cycle frame carries two messages; each is checked and kept as if it came alone.
+    for (const part of raw.kind === 'cycle' ? [raw.ep, raw.sdm] : [raw]) {
+      const v = checkDriftMessage(part, this.hello.dimensions);
+      if (!v.ok) {
+        this.bad(s, 'invalid', `invalid ${part.kind.toUpperCase()}: ${v.reason}`);
+        return;
+      }
+      const m = v.message;
+      const kept = m.kind === 'sdm' ? s.record.offerSdm(m, now) : s.record.offerEp(m, now);
+      if (kept === 'kept')
+        this.safeDispatchEvent('message', { detail: { peerId: s.peerId, message: m } });
     }
-    const m = v.message;
-    const kept = m.kind === 'sdm' ? s.record.offerSdm(m, now) : s.record.offerEp(m, now);
-    if (kept === 'kept')
-      this.safeDispatchEvent('message', { detail: { peerId: s.peerId, message: m } });
   }
 
   private onHello(s: Session, ch: Channel, raw: unknown): void {

@@ -1,4 +1,11 @@
-export { MAX_FRAME_BYTES, decodeBody, encodeBody, encodeFrame, frameBytes } from './codec';
+export {
+  MAX_FRAME_BYTES,
+  decodeBody,
+  encodeBody,
+  encodeCycleBody,
+  encodeFrame,
+  frameBytes,
+} from './codec';
 export {
   DRIFT_DEFAULTS,
   DriftProtocol,
