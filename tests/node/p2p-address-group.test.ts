@@ -4,6 +4,8 @@ import {
   addressGroup,
   expandIPv6,
   ipGroup,
+  inboundHost,
+  inboundHostFull,
   outboundGroupFull,
 } from '../../src-main/node/p2p/address-group';
 import { PeerGate } from '../../src-main/node/p2p/gater';
@@ -62,12 +64,28 @@ describe('the outbound gating decision', () => {
     expect(outboundGroupFull('ip4:203.0', ['ip4:203.0', 'ip4:203.0'], 2)).toBe(true);
   });
 
+  it('count inbound connections per host, loopback exempt only in a lab', () => {
+    const strict = { allowLoopbackGroups: false };
+    expect(inboundHost(multiaddr('/ip4/203.0.113.7/tcp/1'), strict)).toBe('203.0.113.7');
+    expect(inboundHost(multiaddr('/ip4/127.0.0.1/tcp/1'), strict)).toBe('127.0.0.1');
+    expect(
+      inboundHost(multiaddr('/ip4/127.0.0.1/tcp/1'), { allowLoopbackGroups: true }),
+    ).toBeNull();
+    expect(inboundHostFull('203.0.113.7', ['203.0.113.7', '203.0.113.8'], 2)).toBe(false);
+    expect(inboundHostFull('203.0.113.7', ['203.0.113.7', '203.0.113.7'], 2)).toBe(true);
+    expect(inboundHostFull(null, [null, null], 1)).toBe(false);
+  });
+
   it('never refuse an exempt address', () => {
     expect(outboundGroupFull(null, [null, null, null], 1)).toBe(false);
   });
 
   it('gate dials on the group before a socket is opened', () => {
-    const gate = new PeerGate({ maxOutboundPerGroup: 1, allowLoopbackGroups: false });
+    const gate = new PeerGate({
+      maxOutboundPerGroup: 1,
+      maxInboundPerHost: 8,
+      allowLoopbackGroups: false,
+    });
     const open = (addr: string, peer: string) =>
       ({
         direction: 'outbound',
@@ -86,7 +104,10 @@ describe('the outbound gating decision', () => {
 describe('the deny list', () => {
   it('refuse a denied peer until its time is up', () => {
     let now = 1_000;
-    const gate = new PeerGate({ maxOutboundPerGroup: 2, allowLoopbackGroups: true }, () => now);
+    const gate = new PeerGate(
+      { maxOutboundPerGroup: 2, maxInboundPerHost: 8, allowLoopbackGroups: true },
+      () => now,
+    );
     const peer = { toString: () => 'P' } as never;
     gate.deny('P', 500);
     expect(gate.isDenied('P')).toBe(true);

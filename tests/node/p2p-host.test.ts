@@ -57,6 +57,20 @@ describe('the host', () => {
     await a.libp2p.dial(addr(b));
   });
 
+  it('refuse inbound connections beyond the per-host limit, and exempt loopback in a lab', async () => {
+    const strict = await host({ allowLoopbackGroups: false, maxInboundPerHost: 2 });
+    const dialers = [await host(), await host(), await host()];
+    // Every dialer connects from 127.0.0.1: one host, so only two of them get in.
+    await dialers[0]!.libp2p.dial(addr(strict));
+    await dialers[1]!.libp2p.dial(addr(strict));
+    await vi.waitFor(() => expect(strict.libp2p.getConnections()).toHaveLength(2));
+    await expect(dialers[2]!.libp2p.dial(addr(strict))).rejects.toThrow();
+    await vi.waitFor(() => expect(strict.libp2p.getConnections(dialers[2]!.peerId)).toEqual([]));
+    const lab = await host({ maxInboundPerHost: 2 });
+    for (const d of dialers) await d.libp2p.dial(addr(lab));
+    await vi.waitFor(() => expect(lab.libp2p.getConnections()).toHaveLength(3));
+  });
+
   it('exempt loopback addresses in a lab', async () => {
     const a = await host({ maxOutboundPerGroup: 1 });
     const b = await host();

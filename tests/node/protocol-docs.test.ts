@@ -17,9 +17,9 @@ const cell = (name: string) => rows.find((r) => r[1] === `\`${name}\``)?.[2];
 describe('docs/protocol.md', () => {
   it.each([
     ...Object.entries(DRIFT_DEFAULTS),
-    ...(['maxOutboundPerGroup', 'maxConnections', 'targetOutbound'] as const).map(
-      (k) => [k, HOST_DEFAULTS[k]] as const,
-    ),
+    ...(
+      ['maxOutboundPerGroup', 'maxInboundPerHost', 'maxConnections', 'targetOutbound'] as const
+    ).map((k) => [k, HOST_DEFAULTS[k]] as const),
   ])('gives the default of %s the code uses', (name, value) => {
     expect(Number(cell(name))).toBe(value);
   });

@@ -88,3 +88,27 @@ export function outboundGroupFull(
   for (const g of peerGroups) if (g === group) n++;
   return n >= maxOutboundPerGroup;
 }
+
+/**
+ * The host a multiaddr names, as inbound limits count it: the IP (IPv4-mapped IPv6 as IPv4) or
+ * DNS name; null for a loopback address under `allowLoopbackGroups` (exempt, as for groups).
+ */
+export function inboundHost(ma: Multiaddr, options: GroupOptions): string | null {
+  if (addressGroup(ma, options) === null) return null;
+  for (const c of ma.getComponents())
+    if ((c.name === 'ip4' || c.name === 'ip6' || c.name.startsWith('dns')) && c.value !== undefined)
+      return c.value.toLowerCase();
+  return 'other';
+}
+
+/** The gating decision for inbound connections: may `host` open one more, given open ones? */
+export function inboundHostFull(
+  host: string | null,
+  openHosts: Iterable<string | null>,
+  maxInboundPerHost: number,
+): boolean {
+  if (host === null) return false;
+  let n = 0;
+  for (const h of openHosts) if (h === host) n++;
+  return n >= maxInboundPerHost;
+}

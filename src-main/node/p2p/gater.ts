@@ -1,6 +1,13 @@
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { addressGroup, outboundGroupFull, peerIdOf, type GroupOptions } from './address-group';
+import {
+  addressGroup,
+  inboundHost,
+  inboundHostFull,
+  outboundGroupFull,
+  peerIdOf,
+  type GroupOptions,
+} from './address-group';
 
 /*
  * The host's connection gater: peer-selection diversity for outbound peers, and a deny list with
@@ -15,6 +22,8 @@ import { addressGroup, outboundGroupFull, peerIdOf, type GroupOptions } from './
 export interface DiversityOptions extends GroupOptions {
   /** Outbound peers allowed per address group (IPv4 /16, IPv6 /32). */
   readonly maxOutboundPerGroup: number;
+  /** Inbound connections allowed from one host (IP address), so no host takes every slot. */
+  readonly maxInboundPerHost: number;
 }
 
 /** Denied peers remembered at most; the one whose ban ends first is forgotten first. */
@@ -89,6 +98,14 @@ export class PeerGate implements ConnectionGater {
     const peer = peerIdOf(multiaddr);
     if (peer !== undefined && this.isDenied(peer)) return true;
     return this.groupFull(peer, multiaddr);
+  }
+
+  denyInboundConnection(maConn: MultiaddrConnection): boolean {
+    const host = inboundHost(maConn.remoteAddr, this.options);
+    const open = this.connections()
+      .filter((c) => c.direction === 'inbound' && c.status === 'open')
+      .map((c) => inboundHost(c.remoteAddr, this.options));
+    return inboundHostFull(host, open, this.options.maxInboundPerHost);
   }
 
   denyInboundEncryptedConnection(peerId: PeerId): boolean {

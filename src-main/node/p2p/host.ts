@@ -52,6 +52,8 @@ export interface HostOptions {
   readonly allowLoopbackGroups?: boolean;
   /** New inbound connections accepted per second from one IP (libp2p's limit; 5 by default). */
   readonly inboundConnectionThreshold?: number;
+  /** Inbound connections kept at most from one host (IP address); loopback exempt in labs. */
+  readonly maxInboundPerHost?: number;
   /** Turns libp2p's connection monitor on with this ping interval; off when absent. */
   readonly pingIntervalMs?: number;
 }
@@ -64,6 +66,7 @@ export const HOST_DEFAULTS = {
   maxOutboundPerGroup: 2,
   allowLoopbackGroups: false,
   inboundConnectionThreshold: 5,
+  maxInboundPerHost: 8,
 } as const;
 
 /**
@@ -93,6 +96,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const ip6 = o.host.includes(':');
   const gater = new PeerGate({
     maxOutboundPerGroup: o.maxOutboundPerGroup,
+    maxInboundPerHost: o.maxInboundPerHost,
     allowLoopbackGroups: o.allowLoopbackGroups,
   });
   const libp2p = await createLibp2p({
