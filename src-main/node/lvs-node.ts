@@ -15,7 +15,13 @@ import {
 } from '../../src-shared/api/node-api';
 import type { PeerReport } from '../../src-shared/drift/node-drift';
 import { resolveParams, type DriftParams } from '../../src-shared/drift/params';
-import { countsByRule, emptyCounts, RULES, type VaultEvent } from '../../src-shared/drift/rules';
+import {
+  countsByRule,
+  emptyCounts,
+  RULES,
+  type RuleName,
+  type VaultEvent,
+} from '../../src-shared/drift/rules';
 import { seededRng } from '../../src-shared/random';
 import { DriftEngine } from './engine/drift-engine';
 import type { EngineSnapshot } from './engine/engine-protocol';
@@ -224,18 +230,24 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     }));
   }
 
+  /** The latest logged interventions (a rule this version does not know is left out). */
   events(limit = MAX_EVENTS): LoggedEvent[] {
-    return this.store.data.events.slice(-limit).map((e) => ({
-      rule: (RULES as readonly string[]).includes(e.rule)
-        ? (e.rule as LoggedEvent['rule'])
-        : 'finite-state',
-      ...(e.peer === undefined ? {} : { peer: e.peer }),
-      value: e.value ?? NaN,
-      limit: e.limit ?? NaN,
-      reason: e.reason,
-      cycle: e.cycle,
-      at: Date.parse(e.at),
-    }));
+    const known = (rule: string): rule is RuleName => (RULES as readonly string[]).includes(rule);
+    return this.store.data.events.slice(-limit).flatMap((e) =>
+      known(e.rule)
+        ? [
+            {
+              rule: e.rule,
+              ...(e.peer === undefined ? {} : { peer: e.peer }),
+              value: e.value ?? NaN,
+              limit: e.limit ?? NaN,
+              reason: e.reason,
+              cycle: e.cycle,
+              at: Date.parse(e.at),
+            },
+          ]
+        : [],
+    );
   }
 
   history(limit = MAX_HISTORY): HistoryPoint[] {

@@ -164,6 +164,11 @@ describe('LvsNode over real TCP', () => {
     await until('joined', () => a.joined);
     const status = await a.request({ op: 'status' });
     expect(status.sessionId).toBe(a.sessionId);
+    await until('a few cycles are saved', () => a.history().length >= 3);
+    const history = await a.request({ op: 'history', limit: 2 });
+    expect(history).toHaveLength(2);
+    expect(history[1]!.cycle).toBe(history[0]!.cycle + 1);
+    expect(await a.request({ op: 'events' })).toEqual([]); // a lone node at rest: no intervention
     const params = await a.request({ op: 'set-params', params: { alpha: 0.02 } });
     expect(params.alpha).toBe(0.02);
     await expect(a.request({ op: 'set-params', params: { beta: 3 } })).rejects.toThrow(
