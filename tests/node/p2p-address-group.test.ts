@@ -5,8 +5,7 @@ import {
   expandIPv6,
   ipGroup,
   inboundHost,
-  inboundHostFull,
-  outboundGroupFull,
+  limitReached,
 } from '../../src-main/node/p2p/address-group';
 import { PeerGate } from '../../src-main/node/p2p/gater';
 
@@ -57,11 +56,11 @@ describe('address groups', () => {
 
 describe('the outbound gating decision', () => {
   it('refuse a peer once its group holds the limit', () => {
-    expect(outboundGroupFull('ip4:203.0', [], 1)).toBe(false);
-    expect(outboundGroupFull('ip4:203.0', ['ip4:203.0'], 1)).toBe(true);
-    expect(outboundGroupFull('ip4:203.0', ['ip4:203.1', 'ip6:2001:db8'], 1)).toBe(false);
-    expect(outboundGroupFull('ip4:203.0', ['ip4:203.0'], 2)).toBe(false);
-    expect(outboundGroupFull('ip4:203.0', ['ip4:203.0', 'ip4:203.0'], 2)).toBe(true);
+    expect(limitReached('ip4:203.0', [], 1)).toBe(false);
+    expect(limitReached('ip4:203.0', ['ip4:203.0'], 1)).toBe(true);
+    expect(limitReached('ip4:203.0', ['ip4:203.1', 'ip6:2001:db8'], 1)).toBe(false);
+    expect(limitReached('ip4:203.0', ['ip4:203.0'], 2)).toBe(false);
+    expect(limitReached('ip4:203.0', ['ip4:203.0', 'ip4:203.0'], 2)).toBe(true);
   });
 
   it('count inbound connections per host, loopback exempt only in a lab', () => {
@@ -71,13 +70,13 @@ describe('the outbound gating decision', () => {
     expect(
       inboundHost(multiaddr('/ip4/127.0.0.1/tcp/1'), { allowLoopbackGroups: true }),
     ).toBeNull();
-    expect(inboundHostFull('203.0.113.7', ['203.0.113.7', '203.0.113.8'], 2)).toBe(false);
-    expect(inboundHostFull('203.0.113.7', ['203.0.113.7', '203.0.113.7'], 2)).toBe(true);
-    expect(inboundHostFull(null, [null, null], 1)).toBe(false);
+    expect(limitReached('203.0.113.7', ['203.0.113.7', '203.0.113.8'], 2)).toBe(false);
+    expect(limitReached('203.0.113.7', ['203.0.113.7', '203.0.113.7'], 2)).toBe(true);
+    expect(limitReached(null, [null, null], 1)).toBe(false);
   });
 
   it('never refuse an exempt address', () => {
-    expect(outboundGroupFull(null, [null, null, null], 1)).toBe(false);
+    expect(limitReached(null, [null, null, null], 1)).toBe(false);
   });
 
   it('gate dials on the group before a socket is opened', () => {

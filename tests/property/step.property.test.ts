@@ -492,7 +492,17 @@ function makeNode(s: Scenario): NodeDrift {
   });
 }
 
-function runChecked(s: Scenario): void {
+/** What a checked cycle hands to a test that looks further than checkCycle does. */
+interface CheckedCycle {
+  readonly S0: readonly number[];
+  readonly peers: readonly PeerReport[];
+  readonly r: CycleResult;
+  readonly v: Verdict;
+  readonly maxPeers: number;
+}
+
+/** Runs a scenario, checking every cycle; `also` adds a test's own checks per cycle. */
+function runChecked(s: Scenario, also?: (c: CheckedCycle) => void): void {
   const p = s.params;
   const node = makeNode(s);
   expectSaneNode(node, p);
@@ -506,21 +516,26 @@ function runChecked(s: Scenario): void {
     const before = { earned: node.earned, recovery: node.recovery };
     const peers = cycle.peers.map((spec) => materialise(spec, S0, p));
     const r = node.step(peers, cycle.load);
-    checkCycle(node, p, S0, before, peers, cycle.load, r, tracker);
+    const v = checkCycle(node, p, S0, before, peers, cycle.load, r, tracker);
+    also?.({ S0, peers, r, v, maxPeers: tracker.maxPeers });
   }
 }
 
 describe('NodeDrift.step under arbitrary and hostile input', () => {
   it('keeps every invariant and reports every intervention (0-12 peers, 1-10 cycles)', () => {
     fc.assert(
-      fc.property(scenarioArb({ ids: 16, minPeers: 0, maxPeers: 12, cycles: 10 }), runChecked),
+      fc.property(scenarioArb({ ids: 16, minPeers: 0, maxPeers: 12, cycles: 10 }), (s) =>
+        runChecked(s),
+      ),
       { seed: SEED, numRuns: 400 },
     );
   });
 
   it('does the same with a crowd of 30-200 peers and a maxPeers cut', () => {
     fc.assert(
-      fc.property(scenarioArb({ ids: 400, minPeers: 30, maxPeers: 200, cycles: 3 }), runChecked),
+      fc.property(scenarioArb({ ids: 400, minPeers: 30, maxPeers: 200, cycles: 3 }), (s) =>
+        runChecked(s),
+      ),
       { seed: SEED, numRuns: 60 },
     );
   });
@@ -619,19 +634,8 @@ describe('excluded peers have no influence', () => {
       fc.property(scenarioArb({ ids: 8, minPeers: 0, maxPeers: 8, cycles: 5 }), (s0) => {
         const s = { ...s0, params: resolveParams({ ...s0.params, alpha: 0 }) };
         const p = s.params;
-        const node = makeNode(s);
-        const tracker: Tracker = {
-          seen: new Float64Array(RULES.length),
-          maxPeers: s.maxPeers ?? 64,
-          known: new Set<string>(),
-        };
-        for (const cycle of s.cycles) {
-          const S0 = node.state;
-          const before = { earned: node.earned, recovery: node.recovery };
-          const peers = cycle.peers.map((spec) => materialise(spec, S0, p));
-          const r = node.step(peers, cycle.load);
-          const v = checkCycle(node, p, S0, before, peers, cycle.load, r, tracker);
-          const targets = considered(peers, tracker.maxPeers)
+        runChecked(s, ({ S0, peers, r, v, maxPeers }) => {
+          const targets = considered(peers, maxPeers)
             .filter((x) => v.acceptedIds.has(x.id))
             .map((x) => {
               const diff = S0.map((y, c) => x.state[c] - y);
@@ -647,7 +651,7 @@ describe('excluded peers have no influence', () => {
             expect(r.S[c]).toBeGreaterThanOrEqual(lo - tol);
             expect(r.S[c]).toBeLessThanOrEqual(hi + tol);
           }
-        }
+        });
       }),
       { seed: SEED, numRuns: 200 },
     );

@@ -75,18 +75,19 @@ export function peerIdOf(ma: Multiaddr): string | undefined {
 }
 
 /**
- * The gating decision: may this node take one more outbound peer in `group`, given the groups of
- * the outbound peers it already has (one entry per peer)? An exempt group (null) always may.
+ * The gating decision, for outbound peers per group and inbound connections per host alike: is
+ * `key`'s share of the slots already taken (one entry per peer or connection) at `max`? An exempt
+ * key (null) never is.
  */
-export function outboundGroupFull(
-  group: string | null,
-  peerGroups: Iterable<string | null>,
-  maxOutboundPerGroup: number,
+export function limitReached(
+  key: string | null,
+  taken: Iterable<string | null>,
+  max: number,
 ): boolean {
-  if (group === null) return false;
+  if (key === null) return false;
   let n = 0;
-  for (const g of peerGroups) if (g === group) n++;
-  return n >= maxOutboundPerGroup;
+  for (const k of taken) if (k === key) n++;
+  return n >= max;
 }
 
 /**
@@ -99,16 +100,4 @@ export function inboundHost(ma: Multiaddr, options: GroupOptions): string | null
     if ((c.name === 'ip4' || c.name === 'ip6' || c.name.startsWith('dns')) && c.value !== undefined)
       return c.value.toLowerCase();
   return 'other';
-}
-
-/** The gating decision for inbound connections: may `host` open one more, given open ones? */
-export function inboundHostFull(
-  host: string | null,
-  openHosts: Iterable<string | null>,
-  maxInboundPerHost: number,
-): boolean {
-  if (host === null) return false;
-  let n = 0;
-  for (const h of openHosts) if (h === host) n++;
-  return n >= maxInboundPerHost;
 }

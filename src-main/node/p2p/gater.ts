@@ -3,8 +3,7 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import {
   addressGroup,
   inboundHost,
-  inboundHostFull,
-  outboundGroupFull,
+  limitReached,
   peerIdOf,
   type GroupOptions,
 } from './address-group';
@@ -87,7 +86,7 @@ export class PeerGate implements ConnectionGater {
   private groupFull(peer: string | undefined, addr: Multiaddr): boolean {
     const group = addressGroup(addr, this.options);
     const others = this.outboundGroups(peer).values();
-    return outboundGroupFull(group, others, this.options.maxOutboundPerGroup);
+    return limitReached(group, others, this.options.maxOutboundPerGroup);
   }
 
   denyDialPeer(peerId: PeerId): boolean {
@@ -105,7 +104,7 @@ export class PeerGate implements ConnectionGater {
     const open = this.connections()
       .filter((c) => c.direction === 'inbound' && c.status === 'open')
       .map((c) => inboundHost(c.remoteAddr, this.options));
-    return inboundHostFull(host, open, this.options.maxInboundPerHost);
+    return limitReached(host, open, this.options.maxInboundPerHost);
   }
 
   denyInboundEncryptedConnection(peerId: PeerId): boolean {
