@@ -23,12 +23,15 @@ import {
   type VaultEvent,
 } from '../../src-shared/drift/rules';
 import { seededRng } from '../../src-shared/random';
-import { DriftEngine } from './engine/drift-engine';
+import type { StateDiffMessage } from '../../src-shared/protocol/messages';
+import { startEngine, type Engine, type EngineKind } from './engine/drift-engine';
 import type { EngineSnapshot } from './engine/engine-protocol';
 import { CycleScheduler } from './engine/scheduler';
 import { createHost, toMultiaddr, type Host, type HostOptions } from './p2p/host';
 import { DriftProtocol } from './protocol';
+import type { FrameShaper } from './protocol/link-shaper';
 import { NodeStore, STORE_FILE, type Recovered } from './store';
+import type { StoreLimits } from './store/schema';
 
 /** A minimal structured logger; `lvs node` passes pino, tests pass a collector. */
 export interface NodeLog {
@@ -54,8 +57,33 @@ export interface LvsNodeOptions {
   readonly seed?: number;
   /** At most one store write per this many ms. */
   readonly persistMs?: number;
+  readonly storeLimits?: Partial<StoreLimits>;
+  /** Where the drift step runs (default: a worker thread of its own). */
+  readonly engine?: EngineKind;
+  /**
+   * A node without a stored state starts from this state instead of joining from its peers
+   * (a lab's seeded initial states). A stored state still wins.
+   */
+  readonly initialState?: readonly number[];
+  /** Network faults on the frames this node sends (a lab). */
+  readonly shaper?: FrameShaper;
   readonly log: NodeLog;
 }
+
+/**
+ * A node that lies (a lab's attack): it runs its cycle as usual, but chooses what each peer is
+ * told from the honest SDM and the peer's own newest one, or sends undecodable frames instead.
+ */
+export type Liar =
+  | {
+      readonly kind: 'tell';
+      tell(
+        peerId: string,
+        theirs: StateDiffMessage | undefined,
+        honest: StateDiffMessage,
+      ): StateDiffMessage;
+    }
+  | { readonly kind: 'garbage'; body(): Uint8Array };
 
 /** Refused configuration: one line for the user. */
 export class NodeConfigError extends Error {
@@ -76,7 +104,8 @@ const JITTER_STREAM = 1;
  * fresh peer states in, one engine step, EP and SDM out, the result saved (coalesced).
  */
 export class LvsNode extends EventEmitter<LvsNodeEvents> {
-  private engine: DriftEngine | null = null;
+  private engine: Engine | null = null;
+  private liar: Liar | null = null;
   private last: EngineSnapshot | null = null;
   private params: DriftParams;
   private waited = 0;
@@ -112,6 +141,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     const opened = await NodeStore.open(opts.dataDir, {
       appVersion: opts.appVersion,
       ...(opts.persistMs === undefined ? {} : { persistMs: opts.persistMs }),
+      ...(opts.storeLimits ? { limits: opts.storeLimits } : {}),
       log: (line) => opts.log.warn(line),
       onSaved: (saved) => opts.log.debug(`saved cycle ${saved.cycle}`, { saved }),
       fresh: { config: { params: changedParams(opts.params), cycleMs: opts.cycleMs }, S: genesis },
@@ -130,6 +160,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
         dimensions: d,
         cycleMs: opts.cycleMs,
         log: (line) => opts.log.info(line),
+        ...(opts.shaper ? { shaper: opts.shaper } : {}),
       });
       const node = new LvsNode(opts, store, host, protocol, opened.recovered);
       protocol.addEventListener('session:refused', (e) =>
@@ -141,7 +172,9 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       store.update((doc) => {
         doc.config = { ...doc.config, params: changedParams(opts.params), cycleMs: opts.cycleMs };
       });
-      if (stored.cycle > 0) {
+      if (stored.cycle === 0 && opts.initialState) {
+        await node.startEngine(genesisState(opts.initialState, d), 0, 1, 0);
+      } else if (stored.cycle > 0) {
         await node.startEngine(stored.S, stored.earned, stored.tcSelf, stored.cycle);
         const from = opened.recovered === 'backup' ? `${STORE_FILE}.bak` : STORE_FILE;
         opts.log.info(
@@ -161,6 +194,70 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
 
   get sessionId(): string {
     return this.host.peerId.toString();
+  }
+
+  /** The peers with an open drift session (their HELLO arrived). */
+  sessionPeers(): string[] {
+    return this.protocol
+      .sessions()
+      .filter((s) => s.hello !== undefined)
+      .map((s) => s.peerId);
+  }
+
+  /** The libp2p host (a lab cuts, dials and hangs up on it). */
+  get p2p(): Host {
+    return this.host;
+  }
+
+  /** Frames and bytes this node's drift protocol sent and received since start. */
+  traffic(): ReturnType<DriftProtocol['traffic']> {
+    return this.protocol.traffic();
+  }
+
+  /** VaultGuard interventions since the engine started, by rule. */
+  interventions(): Record<RuleName, number> {
+    return countsByRule(this.last?.counts ?? emptyCounts());
+  }
+
+  /** Makes the node lie from its next cycle (a lab's attack); null makes it honest again. */
+  setLiar(liar: Liar | null): void {
+    this.liar = liar;
+  }
+
+  /** A frozen node stops cycling and answering (a lab's fault, like a stopped process). */
+  freeze(on: boolean): void {
+    this.protocol.setFrozen(on);
+    if (on) this.scheduler.pause();
+    else this.scheduler.resume();
+  }
+
+  get frozen(): boolean {
+    return this.protocol.isFrozen;
+  }
+
+  /** Stretches (factor > 1) or shortens this node's cycle period: a skewed clock. */
+  setClockSkew(factor: number): void {
+    this.scheduler.setSkew(factor);
+  }
+
+  /** One cycle now while paused (a lab stepping cycle by cycle). */
+  step(): Promise<void> {
+    return this.scheduler.stepOnce();
+  }
+
+  /**
+   * Stops as a crash would: no final save (the store keeps its last coalesced write), peers cut
+   * off without a goodbye. Only the lock is given back, so the node can be revived in-process.
+   */
+  crash(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.scheduler.stop();
+      await this.store.abandon();
+      await this.host.stop().catch(() => undefined);
+      await this.protocol.stop().catch(() => undefined);
+      await this.engine?.stop();
+    })();
+    return this.stopping;
   }
 
   addresses(): string[] {
@@ -362,7 +459,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     tcSelf: number,
     cycle: number,
   ): Promise<void> {
-    this.engine = await DriftEngine.start({
+    this.engine = await startEngine(this.opts.engine ?? 'worker', {
       params: this.params,
       state: S,
       earned,
@@ -388,10 +485,18 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     }
     const { snapshot, cycle } = await this.engine.step(reports, 0);
     this.last = snapshot;
-    this.protocol.broadcastCycle(
-      { kind: 'ep', entropy: [...cycle.F], timestamp: Date.now(), load: 0 },
-      { kind: 'sdm', shard: 0, state: [...cycle.S], weight: cycle.dc, cycle: snapshot.cycle },
-    );
+    const ep = { kind: 'ep', entropy: [...cycle.F], timestamp: Date.now(), load: 0 } as const;
+    const sdm = {
+      kind: 'sdm',
+      shard: 0,
+      state: [...cycle.S],
+      weight: cycle.dc,
+      cycle: snapshot.cycle,
+    } as const;
+    const liar = this.liar;
+    if (!liar) this.protocol.broadcastCycle(ep, sdm);
+    else if (liar.kind === 'garbage') this.protocol.broadcastRaw(liar.body());
+    else this.protocol.broadcastCycle(ep, sdm, (peer, theirs) => liar.tell(peer, theirs, sdm));
     this.save(snapshot, cycle.events);
     this.publish(snapshot.cycle, cycle.events);
   }

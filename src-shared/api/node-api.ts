@@ -73,7 +73,7 @@ const paramShape = Object.fromEntries(
 ) as Record<keyof typeof NUMERIC_PARAMS, z.ZodNumber>;
 
 /** Ranges are checked by resolveParams at the node, against its current parameters. */
-const paramsPatch = z
+export const paramsPatch = z
   .strictObject({
     ...paramShape,
     aggregator: z.enum(AGGREGATORS),
@@ -152,8 +152,12 @@ export type RequestVerdict = { ok: true; request: NodeRequest } | { ok: false; r
 /** Checks a request from outside; the reason is one line naming the field. */
 export function checkNodeRequest(value: unknown): RequestVerdict {
   const r = requestSchema.safeParse(value);
-  if (r.success) return { ok: true, request: r.data };
-  const issue = r.error.issues[0];
+  return r.success ? { ok: true, request: r.data } : { ok: false, reason: reasonOf(r.error) };
+}
+
+/** A schema failure as one line: the first issue, with the path to the field. */
+export function reasonOf(error: z.ZodError): string {
+  const issue = error.issues[0];
   const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  return { ok: false, reason: `${where}${issue?.message ?? 'malformed request'}` };
+  return `${where}${issue?.message ?? 'malformed request'}`;
 }

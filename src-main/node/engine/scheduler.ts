@@ -30,6 +30,7 @@ export class CycleScheduler {
   private running = false;
   private paused = false;
   private cycle = 0;
+  private skew = 1;
   private readonly reasons = new Set<string>();
   private readonly lag: IntervalHistogram;
   private readonly jitter: number;
@@ -53,7 +54,20 @@ export class CycleScheduler {
 
   /** The current period before jitter. */
   get periodMs(): number {
-    return this.opts.cycleMs * (this.lowPower ? LOW_POWER_FACTOR : 1);
+    return this.opts.cycleMs * (this.lowPower ? LOW_POWER_FACTOR : 1) * this.skew;
+  }
+
+  /** A skewed clock (a lab's fault): every period is `factor` times as long; 1 undoes it. */
+  setSkew(factor: number): void {
+    if (!(factor > 0 && Number.isFinite(factor)))
+      throw new RangeError(`a clock skew factor must be a finite number > 0 (got ${factor})`);
+    this.skew = factor;
+  }
+
+  /** While paused, runs one cycle now (a lab's single step); does nothing otherwise. */
+  async stepOnce(): Promise<void> {
+    if (!this.paused || !this.running) return;
+    await this.opts.onTick(++this.cycle);
   }
 
   get cycles(): number {

@@ -9,8 +9,9 @@ import {
 } from './address-group';
 
 /*
- * The host's connection gater: peer-selection diversity for outbound peers, and a deny list with
- * expiry that the drift protocol fills when a peer keeps sending bad frames.
+ * The host's connection gater: peer-selection diversity for outbound peers, a deny list with
+ * expiry that the drift protocol fills when a peer keeps sending bad frames, and the cut set a
+ * lab's partition gives it.
  *
  * Diversity is checked twice: before dialling an address (no socket is opened for a full group),
  * and once the connection is upgraded and the remote peer is known, counting the outbound peers
@@ -32,6 +33,7 @@ const PENDING_MS = 30_000;
 
 export class PeerGate implements ConnectionGater {
   private readonly denied = new Map<string, number>();
+  private cut: ReadonlySet<string> = new Set();
   private readonly pending = new Map<string, { group: string | null; until: number }>();
   private connections: () => readonly Connection[] = () => [];
 
@@ -57,7 +59,20 @@ export class PeerGate implements ConnectionGater {
     }
   }
 
+  /**
+   * Refuses every connection with these peers until the next call (a lab's partition): kept
+   * apart from the deny list, so a heal does not pardon a peer banned for bad frames.
+   */
+  setCut(peerIds: Iterable<string>): void {
+    this.cut = new Set(peerIds);
+  }
+
+  isCut(peerId: string): boolean {
+    return this.cut.has(peerId);
+  }
+
   isDenied(peerId: string): boolean {
+    if (this.cut.has(peerId)) return true;
     const until = this.denied.get(peerId);
     if (until === undefined) return false;
     if (until > this.now()) return true;

@@ -20,6 +20,7 @@ import {
 } from '../../../src-shared/protocol/messages';
 import { MAX_FRAME_BYTES, decodeBody, encodeCycleBody, encodeFrame, frameBytes } from './codec';
 import { FrameReader } from './frame-reader';
+import type { FrameShaper } from './link-shaper';
 import {
   PenaltyBook,
   PeerRecord,
@@ -61,6 +62,8 @@ export interface DriftProtocolOptions {
   readonly idleTimeoutMs?: number;
   /** Bytes queued on a stream above which new frames for that peer are dropped. */
   readonly maxWriteBufferBytes?: number;
+  /** Network faults on outgoing frames (a lab); absent: frames go out as they are. */
+  readonly shaper?: FrameShaper;
   /** Called for every bad frame; the node lowers the peer's TC (NodeDrift.penalise). */
   readonly onPenalty?: (peerId: string, reason: string) => void;
   /** One line per notable event (refusals, bad frames, disconnections). */
@@ -153,14 +156,16 @@ export function preferredOpener(a: string, b: string): 'first' | 'second' {
 }
 
 export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
-  private readonly o: Required<Omit<DriftProtocolOptions, 'onPenalty' | 'log'>> &
-    Pick<DriftProtocolOptions, 'onPenalty'>;
+  private readonly o: Required<Omit<DriftProtocolOptions, 'onPenalty' | 'log' | 'shaper'>> &
+    Pick<DriftProtocolOptions, 'onPenalty' | 'shaper'>;
   private readonly hello: Hello;
   private readonly penalties: PenaltyBook;
   private readonly live = new Map<string, Session>();
   private host: DriftHost | undefined;
   private selfId = '';
   private timer: ReturnType<typeof setInterval> | undefined;
+  private frozen = false;
+  private readonly total = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0 };
   private readonly userLog: ((line: string) => void) | undefined;
   private logLine: (line: string) => void;
 
@@ -216,6 +221,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     const host = this.host;
     if (!host) return;
     clearInterval(this.timer);
+    this.o.shaper?.clear();
     host.libp2p.removeEventListener('connection:open', this.onConnectionOpen);
     for (const s of [...this.live.values()]) this.end(s, 'protocol stopped', true);
     this.host = undefined;
@@ -231,11 +237,56 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     return this.sendToAll(encodeFrame(message));
   }
 
-  /** Sends a cycle's EP and SDM to every open session in one frame (what a node does). */
-  broadcastCycle(ep: EntropyPacket, sdm: StateDiffMessage): number {
+  /**
+   * Sends a cycle's EP and SDM to every open session in one frame (what a node does). `tell`,
+   * when given, chooses the SDM each peer gets from the peer's own newest one: a lab's liar
+   * lies to each peer in the way that hurts that peer most.
+   */
+  broadcastCycle(
+    ep: EntropyPacket,
+    sdm: StateDiffMessage,
+    tell?: (peerId: string, theirs: StateDiffMessage | undefined) => StateDiffMessage,
+  ): number {
     this.mustPass(ep);
     this.mustPass(sdm);
-    return this.sendToAll(frameBytes(encodeCycleBody(ep, sdm)));
+    if (!tell) return this.sendToAll(frameBytes(encodeCycleBody(ep, sdm)));
+    let sent = 0;
+    for (const s of this.live.values()) {
+      if (!s.open) continue;
+      const told = tell(s.peerId, s.record.sdm?.message);
+      this.mustPass(told);
+      if (this.sendShaped(s, frameBytes(encodeCycleBody(ep, told)))) sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Sends a frame body as it is, unchecked, to every open session: a lab's garbage attack, and
+   * nothing else. The receivers' checks are what it tests.
+   */
+  broadcastRaw(body: Uint8Array): number {
+    return this.sendToAll(frameBytes(body));
+  }
+
+  /**
+   * A frozen node neither sends nor answers (frames that arrive are dropped unread) and times no
+   * peer out, as a stopped process would; on thaw its sessions' silence clocks start afresh.
+   */
+  setFrozen(on: boolean): void {
+    if (this.frozen && !on) {
+      const now = this.o.now();
+      for (const s of this.live.values()) s.lastFrameAt = now;
+    }
+    this.frozen = on;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  /** Frames and bytes sent and received since start, over every session that ever was. */
+  traffic(): { framesOut: number; framesIn: number; bytesOut: number; bytesIn: number } {
+    return { ...this.total };
   }
 
   private mustPass(message: EntropyPacket | StateDiffMessage): void {
@@ -246,8 +297,20 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
 
   private sendToAll(bytes: Uint8Array): number {
     let sent = 0;
-    for (const s of this.live.values()) if (s.open && this.send(s, s.channel, bytes)) sent++;
+    for (const s of this.live.values()) if (s.open && this.sendShaped(s, bytes)) sent++;
     return sent;
+  }
+
+  /** Sends through the shaper, if any: true when the frame was sent or handed to it. */
+  private sendShaped(s: Session, bytes: Uint8Array): boolean {
+    if (this.frozen) return false;
+    const shaper = this.o.shaper;
+    if (!shaper) return this.send(s, s.channel, bytes);
+    // The channel is looked up at delivery: a delayed frame goes on the stream then in use.
+    shaper.route(s.peerId, bytes, (b) => {
+      if (!s.ended && !this.frozen) this.send(s, s.channel, b);
+    });
+    return true;
   }
 
   /** A snapshot of every session (open or awaiting HELLO). */
@@ -381,7 +444,10 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     if (ch.closed || s.ended) return;
     try {
       s.record.counters.bytesIn += data.byteLength;
+      this.total.bytesIn += data.byteLength;
       for (const ev of ch.reader.push(data)) {
+        // Frozen: the frames are read off the stream (to keep its framing) but not looked at.
+        if (this.frozen) continue;
         if (ev.type === 'frame') this.onFrame(s, ch, ev.body);
         else if (ev.type === 'oversize')
           this.bad(
@@ -408,6 +474,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   private onFrame(s: Session, ch: Channel, body: Uint8Array): void {
     const now = this.o.now();
     s.record.counters.framesIn++;
+    this.total.framesIn++;
     s.lastFrameAt = now;
     if (!s.bucket.take(now)) {
       const perSecond = Math.round(this.rateFor(s.record.hello) * 1000 * 10) / 10;
@@ -525,6 +592,8 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     }
     c.framesOut++;
     c.bytesOut += bytes.byteLength;
+    this.total.framesOut++;
+    this.total.bytesOut += bytes.byteLength;
     return true;
   }
 
@@ -560,6 +629,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
 
   /** One timer for all sessions: HELLO deadlines and silent peers. */
   private sweep(): void {
+    if (this.frozen) return;
     const now = this.o.now();
     for (const s of [...this.live.values()]) {
       if (!s.channel.helloIn && now - s.channel.openedAt > this.o.helloTimeoutMs) {

@@ -291,6 +291,21 @@ export class NodeStore {
     return this.closing;
   }
 
+  /**
+   * Gives the folder back without saving what changed since the last write: what a crash
+   * leaves (a lab's kill). A write already under way completes; nothing newer is written.
+   */
+  abandon(): Promise<void> {
+    this.closing ??= (async () => {
+      this.clearTimer();
+      this.closed = true;
+      this.dirty = false;
+      await this.inflight?.catch(() => undefined);
+      await this.lock.release();
+    })();
+    return this.closing;
+  }
+
   private clearTimer(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

@@ -1,0 +1,360 @@
+import { z } from 'zod';
+import type { DriftParams } from '../drift/params';
+import type { RuleName } from '../drift/rules';
+import { paramsPatch, reasonOf, type NodeStatus } from './node-api';
+
+/*
+ * The typed API of a lab (many real nodes on one machine) for whatever drives it: the monitor
+ * over Electron IPC or a WebSocket, scenario files, `lvs lab`, tests. It follows the node API's
+ * pattern: plain data, every request checked against its schema at each boundary, and then
+ * checked against the lab as it is (checkAgainstLab) before anything changes.
+ *
+ * Nodes are named by slot: 0 .. nodes-1 in the order they were added. A slot keeps its number
+ * through kill and revive (its session id changes: a revived node has a fresh transport key).
+ */
+
+/** Largest lab a request may ask for (memory: about 1.5 MB per node). */
+export const MAX_LAB_NODES = 2000;
+const slot = z
+  .number({ error: 'a node is a slot number' })
+  .int({ error: 'a node is a whole slot number' })
+  .min(0, { error: 'a node is a slot number >= 0' })
+  .max(MAX_LAB_NODES - 1);
+const slots = z.array(slot).min(1, { error: 'name at least one node' }).max(MAX_LAB_NODES);
+const share = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .min(0, { error: `${what} must be in 0..1` })
+    .max(1, { error: `${what} must be in 0..1` });
+const ms = (what: string, max: number) =>
+  z
+    .number({ error: `${what} must be a number of milliseconds` })
+    .min(0, { error: `${what} must be >= 0 ms` })
+    .max(max, { error: `${what} must be at most ${max} ms` });
+const vector = z.array(z.number().finite().min(0)).min(1).max(64);
+
+// ---------------------------------------------------------------- partitions
+
+/** Partitions, named as Jepsen's nemeses name them where a name exists. */
+export const PARTITION_KINDS = [
+  'partition-halves',
+  'partition-random-halves',
+  'partition-random-node',
+  'bridge',
+  'majorities-ring',
+  'minority-third',
+  'groups',
+] as const;
+export type PartitionKind = (typeof PARTITION_KINDS)[number];
+
+export const partitionSpec = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('partition-halves') }),
+    z.strictObject({ kind: z.literal('partition-random-halves') }),
+    z.strictObject({ kind: z.literal('partition-random-node') }),
+    z.strictObject({ kind: z.literal('bridge') }),
+    z.strictObject({ kind: z.literal('majorities-ring') }),
+    z.strictObject({ kind: z.literal('minority-third') }),
+    /** Custom groups: nodes talk only within their group; nodes in no group are isolated. */
+    z.strictObject({
+      kind: z.literal('groups'),
+      groups: z.array(slots).min(2, { error: 'a partition needs at least two groups' }).max(64),
+    }),
+  ],
+  { error: `kind must be one of ${PARTITION_KINDS.join(', ')}` },
+);
+export type PartitionSpec = z.infer<typeof partitionSpec>;
+
+// ---------------------------------------------------------------- faults and attacks
+
+/** Faults injected on drift frames at the sender's protocol layer. */
+export const linkFaults = z.strictObject({
+  /** Share of frames dropped. */
+  loss: share('loss').default(0),
+  /** Extra delay of every frame. */
+  delayMs: ms('delayMs', 60_000).default(0),
+  /** Uniform extra delay in 0..jitterMs on top of delayMs. */
+  jitterMs: ms('jitterMs', 60_000).default(0),
+  /** Share of frames sent twice. */
+  duplicate: share('duplicate').default(0),
+  /** Share of frames held back and sent after the next one. */
+  reorder: share('reorder').default(0),
+});
+export type LinkFaults = z.infer<typeof linkFaults>;
+export const NO_LINK_FAULTS: LinkFaults = Object.freeze({
+  loss: 0,
+  delayMs: 0,
+  jitterMs: 0,
+  duplicate: 0,
+  reorder: 0,
+});
+
+/**
+ * What a liar node sends instead of its state. It still runs a node (it keeps its sessions and
+ * cycles), so only its messages lie.
+ * - constant: the same state every cycle (far off, the anomaly bound excludes it);
+ * - pull: to each peer, that peer's own state moved `reach` toward `target`: the strongest lie
+ *   the anomaly bound admits when reach is just under anomalyLimit (MODEL.md 5);
+ * - drain: pull toward zero (the drain VaultGuard looks for);
+ * - noise: its honest state plus Gaussian noise of `sigma` per component;
+ * - garbage: frames that do not decode (the sender is penalised, then disconnected).
+ * `weight` replaces the drift coefficient it claims (inflated weights); VaultGuard bounds it.
+ */
+export const liarBehaviour = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('constant'),
+      state: vector,
+      weight: z.number().min(0).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('pull'),
+      target: vector,
+      reach: z.number().positive(),
+      weight: z.number().min(0).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('drain'),
+      reach: z.number().positive(),
+      weight: z.number().min(0).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('noise'),
+      sigma: z.number().positive(),
+      weight: z.number().min(0).optional(),
+    }),
+    z.strictObject({ kind: z.literal('garbage') }),
+  ],
+  { error: 'behaviour kind must be one of constant, pull, drain, noise, garbage' },
+);
+export type LiarBehaviour = z.infer<typeof liarBehaviour>;
+
+// ---------------------------------------------------------------- nemesis schedules
+
+/** A single fault a nemesis applies for a while and then undoes. */
+export const nemesisFault = z.enum([
+  'partition-halves',
+  'partition-random-halves',
+  'partition-random-node',
+  'bridge',
+  'majorities-ring',
+  'minority-third',
+  'kill-random',
+  'freeze-random',
+  'loss',
+]);
+export type NemesisFault = z.infer<typeof nemesisFault>;
+
+export const nemesisSpec = z.strictObject({
+  /** Seconds from the start of one fault to the start of the next. */
+  everyS: z.number().positive().max(3600),
+  /** Seconds each fault lasts (at most everyS). */
+  durationS: z.number().positive().max(3600),
+  /** Faults to draw from (random order, seeded), or to apply in turn when `scripted`. */
+  faults: z.array(nemesisFault).min(1).max(64),
+  order: z.enum(['random', 'scripted']).default('random'),
+  /** How many faults in all; the schedule then heals everything and stops. */
+  rounds: z.number().int().min(1).max(10_000),
+});
+export type NemesisSpec = z.infer<typeof nemesisSpec>;
+
+// ---------------------------------------------------------------- commands
+
+/** What changes a running lab. Every command is recorded with its time. */
+export const labCommand = z.discriminatedUnion(
+  'op',
+  [
+    z.strictObject({ op: z.literal('partition'), partition: partitionSpec }),
+    z.strictObject({ op: z.literal('heal') }),
+    z.strictObject({ op: z.literal('kill'), nodes: slots }),
+    z.strictObject({ op: z.literal('revive'), nodes: slots }),
+    z.strictObject({ op: z.literal('freeze'), nodes: slots }),
+    z.strictObject({ op: z.literal('thaw'), nodes: slots }),
+    /** Whole lab when `links` is absent; otherwise those links, both directions. */
+    z.strictObject({
+      op: z.literal('link-faults'),
+      faults: linkFaults,
+      links: z
+        .array(z.tuple([slot, slot]))
+        .min(1)
+        .max(100_000)
+        .optional(),
+    }),
+    /** A node's cycle timer runs `factor` times slower (factor < 1: faster); 1 undoes it. */
+    z.strictObject({
+      op: z.literal('clock-skew'),
+      nodes: slots,
+      factor: z.number().min(0.1, { error: 'factor must be in 0.1..10' }).max(10, {
+        error: 'factor must be in 0.1..10',
+      }),
+    }),
+    z.strictObject({ op: z.literal('liar'), nodes: slots, behaviour: liarBehaviour }),
+    z.strictObject({ op: z.literal('honest'), nodes: slots }),
+    /** Adds `count` liar nodes, each linked to every target and to nothing else. */
+    z.strictObject({
+      op: z.literal('sybil'),
+      count: z.number().int().min(1).max(256),
+      targets: slots,
+      behaviour: liarBehaviour,
+    }),
+    /** Drift parameters for every node (or the ones named), from their next cycle. */
+    z.strictObject({
+      op: z.literal('set-params'),
+      params: paramsPatch,
+      nodes: slots.optional(),
+    }),
+    /** New honest nodes, wired into the topology's degree; they join from their peers. */
+    z.strictObject({ op: z.literal('add-nodes'), count: z.number().int().min(1).max(500) }),
+    z.strictObject({ op: z.literal('nemesis'), schedule: nemesisSpec }),
+    z.strictObject({ op: z.literal('nemesis-stop') }),
+    /** Every node stops cycling (sessions stay up) / goes on / runs one cycle. */
+    z.strictObject({ op: z.literal('pause') }),
+    z.strictObject({ op: z.literal('resume') }),
+    z.strictObject({ op: z.literal('step') }),
+  ],
+  {
+    error:
+      'op must be one of partition, heal, kill, revive, freeze, thaw, link-faults, clock-skew, liar, honest, sybil, set-params, add-nodes, nemesis, nemesis-stop, pause, resume, step',
+  },
+);
+export type LabCommand = z.infer<typeof labCommand>;
+export type LabCommandInput = z.input<typeof labCommand>;
+
+const labQuery = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('status') }),
+  /** The newest tick's metrics and every node's sample. */
+  z.strictObject({ op: z.literal('snapshot') }),
+  /** The links as they are on the live connections. */
+  z.strictObject({ op: z.literal('links') }),
+  /** One node's status, as its own node API gives it. */
+  z.strictObject({ op: z.literal('node'), node: slot }),
+  /** The events so far (newest last). */
+  z.strictObject({
+    op: z.literal('events'),
+    limit: z.number().int().min(1).max(10_000).optional(),
+  }),
+]);
+export type LabQuery = z.infer<typeof labQuery>;
+
+export type LabRequest = LabQuery | LabCommand;
+
+// ---------------------------------------------------------------- what a lab reports
+
+export type NodeCondition = 'starting' | 'up' | 'frozen' | 'dead';
+
+/** One node at one tick. */
+export interface NodeSample {
+  readonly slot: number;
+  readonly condition: NodeCondition;
+  /** A liar's behaviour kind, or null for an honest node. */
+  readonly liar: LiarBehaviour['kind'] | null;
+  /** Cycles run; 0 while the node has no state yet. */
+  readonly cycle: number;
+  /** [] until the node has a state. */
+  readonly S: readonly number[];
+  readonly D: readonly number[];
+  readonly earned: number;
+  /** Slots of the peers with an open drift session. */
+  readonly peers: readonly number[];
+  /** Totals since the node (re)started. */
+  readonly framesOut: number;
+  readonly framesIn: number;
+  readonly bytesOut: number;
+  readonly bytesIn: number;
+  readonly interventions: Record<RuleName, number>;
+}
+
+/** Metrics over the honest nodes that are up and have a state (see docs/lab.md). */
+export interface TickMetrics {
+  /** ms since the lab started */
+  readonly t: number;
+  /** Median cycle count of those nodes. */
+  readonly cycle: number;
+  readonly counted: number;
+  /** RMS distance from the honest mean (the simulator's spread). */
+  readonly spread: number;
+  readonly maxDistance: number;
+  readonly mean: readonly number[];
+  /** Each node's distance to the honest mean (NaN for nodes not counted), by slot. */
+  readonly distances: readonly number[];
+  /** Mean and spread per partition group while a partition is in place. */
+  readonly groups: readonly { readonly mean: readonly number[]; readonly spread: number }[];
+  /** Per honest node that is up, per second, since the previous tick. */
+  readonly framesPerNodeS: number;
+  readonly bytesPerNodeS: number;
+  readonly interventions: Record<RuleName, number>;
+}
+
+/** Things that happen in a lab, recorded in order. */
+export type LabEvent =
+  | { readonly t: number; readonly type: 'command'; readonly command: LabCommand }
+  | {
+      readonly t: number;
+      readonly type: 'converged';
+      /** What the time is measured from: the start or the heal at `since`. */
+      readonly after: 'start' | 'heal';
+      readonly since: number;
+      readonly cycles: number;
+      readonly ms: number;
+    }
+  | { readonly t: number; readonly type: 'node'; readonly slot: number; readonly what: string }
+  | { readonly t: number; readonly type: 'error'; readonly message: string };
+
+export interface LabStatus {
+  readonly running: boolean;
+  readonly paused: boolean;
+  readonly nodes: number;
+  readonly up: number;
+  readonly seed: number;
+  readonly topology: string;
+  readonly cycleMs: number;
+  readonly params: DriftParams;
+  readonly partition: PartitionSpec | null;
+  readonly dir: string;
+  readonly startedAt: number;
+}
+
+export interface LabSnapshot {
+  readonly status: LabStatus;
+  readonly metrics: TickMetrics | null;
+  readonly samples: readonly NodeSample[];
+}
+
+export interface LabResponses {
+  status: LabStatus;
+  snapshot: LabSnapshot;
+  links: readonly (readonly [number, number])[];
+  node: NodeStatus;
+  events: readonly LabEvent[];
+}
+
+/** The answer to a request: a query's answer, or the status after a command. */
+export type LabResponseTo<R extends LabRequest> = R['op'] extends keyof LabResponses
+  ? LabResponses[R['op']]
+  : LabStatus;
+
+export interface LabApi {
+  request<R extends LabRequest>(req: R): Promise<LabResponseTo<R>>;
+  onSnapshot(listener: (s: LabSnapshot) => void): () => void;
+  onEvent(listener: (e: LabEvent) => void): () => void;
+}
+
+const labRequest = z.union([labQuery, labCommand]);
+
+export type LabVerdict<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Checks the shape of a request from outside; the reason is one line naming the field. */
+export function checkLabRequest(value: unknown): LabVerdict<LabRequest> {
+  // Queries and commands share `op`; choose the schema by it so the error names the right one.
+  const op = (value as { op?: unknown } | null)?.op;
+  const isQuery = ['status', 'snapshot', 'links', 'node', 'events'].includes(String(op));
+  const r = (isQuery ? labQuery : labRequest).safeParse(value);
+  return r.success ? { ok: true, value: r.data } : { ok: false, reason: reasonOf(r.error) };
+}
+
+export function checkLabCommand(value: unknown): LabVerdict<LabCommand> {
+  const r = labCommand.safeParse(value);
+  return r.success ? { ok: true, value: r.data } : { ok: false, reason: reasonOf(r.error) };
+}
