@@ -44,6 +44,8 @@ export default defineConfig({
           'sim-worker': resolve(root, 'src-main/sim/sim-worker.ts'),
           // -> out/main/engine-worker.js: a node's drift engine, loaded the same way.
           'engine-worker': resolve(root, 'src-main/node/engine/engine-worker.ts'),
+          // -> out/main/lab-worker.js: a lab's pool of nodes on one thread, loaded the same way.
+          'lab-worker': resolve(root, 'src-main/lab/lab-worker.ts'),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

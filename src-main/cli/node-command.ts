@@ -1,11 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Command } from 'commander';
 import type { NodeStatus } from '../../src-shared/api/node-api';
 import type { DriftParams, Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
+import { appVersion } from '../runtime/app-version';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { HostOptions } from '../node/p2p/host';
 import { KEY_FILE, KeyFileError, loadOrCreateKey } from '../node/p2p/stable-key';
@@ -358,22 +359,4 @@ function hasCode(err: unknown, code: string, depth = 0): boolean {
 function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-/** The version in package.json, found from this module (sources or build); `unknown` if not. */
-function appVersion(): string {
-  let dir = import.meta.dirname;
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'lvs-node' && pkg.version) return pkg.version;
-    } catch {
-      // not here: look one folder up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
 }

@@ -45,14 +45,31 @@ export function writeLies(
 ): void {
   const { honest, perNode } = layout;
   for (let i = 0; i < honest; i++) {
-    let dist = 0;
-    for (let c = 0; c < d; c++) dist += (target[c] - state[i * d + c]) ** 2;
-    dist = Math.sqrt(dist);
-    const step = dist > reach ? reach / dist : 1;
-    for (let q = 0; q < perNode; q++) {
-      const li = (honest + i * perNode + q) * d;
-      for (let c = 0; c < d; c++)
-        state[li + c] = state[i * d + c] + step * (target[c] - state[i * d + c]);
-    }
+    const first = honest + i * perNode;
+    towardTarget(state, first * d, state, i * d, target, reach, d);
+    for (let q = 1; q < perNode; q++) state.copyWithin((first + q) * d, first * d, (first + 1) * d);
+  }
+}
+
+/**
+ * Writes into `out` at `outOff` the point `reach` away from `from` (at `fromOff`) toward
+ * `target`, or the target itself when it is closer than that: the lie a liar tells its listener.
+ */
+export function towardTarget(
+  out: { [i: number]: number },
+  outOff: number,
+  from: ArrayLike<number>,
+  fromOff: number,
+  target: ArrayLike<number>,
+  reach: number,
+  d: number,
+): void {
+  let dist = 0;
+  for (let c = 0; c < d; c++) dist += (target[c] - from[fromOff + c]) ** 2;
+  dist = Math.sqrt(dist);
+  const step = dist > reach ? reach / dist : 1;
+  for (let c = 0; c < d; c++) {
+    const x = from[fromOff + c];
+    out[outOff + c] = x + step * (target[c] - x);
   }
 }

@@ -1,0 +1,28 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { NodePool } from './node-pool';
+import type { PoolCommand, PoolInit, PoolMessage } from './pool-protocol';
+
+/*
+ * A lab worker: one NodePool on its own thread, answering the controller's commands in the
+ * order they arrive. Nodes' warnings go to the controller as events.
+ */
+
+const port = parentPort;
+if (!port) throw new Error('lab-worker runs as a worker thread');
+const post = (m: PoolMessage) => port.postMessage(m);
+const pool = new NodePool(workerData as PoolInit, (slot, what) =>
+  post({ type: 'node', slot, what }),
+);
+
+port.on('message', (cmd: PoolCommand) => {
+  pool.handle(cmd).then(
+    (value) => post({ type: 'reply', id: cmd.id, ok: true, value }),
+    (err: unknown) =>
+      post({
+        type: 'reply',
+        id: cmd.id,
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+  );
+});

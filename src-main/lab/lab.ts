@@ -1,0 +1,792 @@
+import { EventEmitter } from 'node:events';
+import { mkdir, readdir } from 'node:fs/promises';
+import {
+  checkLabRequest,
+  MAX_LAB_NODES,
+  NO_LINK_FAULTS,
+  type LabCommand,
+  type LabEvent,
+  type LabRequest,
+  type LabResponses,
+  type LabResponseTo,
+  type LabSnapshot,
+  type LabStatus,
+  type LiarBehaviour,
+  type NodeSample,
+  type PartitionSpec,
+  type TickMetrics,
+} from '../../src-shared/api/lab-api';
+import type { NodeStatus } from '../../src-shared/api/node-api';
+import { ParamError, resolveParams, type DriftParams } from '../../src-shared/drift/params';
+import { LabCommandError } from '../../src-shared/lab/errors';
+import { ConvergenceTracker, tickMetrics, type TrafficMark } from '../../src-shared/lab/metrics';
+import { planNemesis } from '../../src-shared/lab/nemesis';
+import { describeSlots, planPartition, type PartitionPlan } from '../../src-shared/lab/partitions';
+import { statesOf } from '../../src-shared/lab/recording';
+import { seededRng, type Rng } from '../../src-shared/random';
+import { buildTopology, parseTopology, TopologyError } from '../../src-shared/sim/topology';
+import { STREAM_INITIAL, STREAM_TOPOLOGY } from '../../src-shared/sim/simulator';
+import { RecordingWriter } from './recording-file';
+import { defaultPoolCount, PoolClient } from './pool-client';
+import type { DirectoryEntry, FaultTable } from './pool-protocol';
+
+/*
+ * The lab's controller: it plans (topology, partitions, faults, schedules), checks every command
+ * against the lab as it is, records it, and has the node pools carry it out. It runs on the
+ * caller's thread (the CLI's, or the desktop app's main process, where the monitor lives), so it
+ * does little per tick: one sample from each pool, the metrics over them, one recording line.
+ */
+
+export interface LabOptions {
+  readonly nodes: number;
+  /** A topology form as `lvs sim --topology` takes it (random:8, ws:6:0.1, ring:4, ...). */
+  readonly topology: string;
+  readonly seed: number;
+  readonly cycleMs: number;
+  readonly params: DriftParams;
+  /** Each node starts from a seeded state, uniform in [min, max] per component. */
+  readonly initial: { readonly min: number; readonly max: number };
+  /** The lab folder: empty or new. Stores and the recording go here. */
+  readonly dir: string;
+  /** The spread under which the lab counts as converged. */
+  readonly epsilon: number;
+  readonly appVersion: string;
+  /** Worker threads hosting the nodes (default: one per core). */
+  readonly workers?: number;
+  /** How often the lab is sampled (default: once per cycle, at least every 100 ms). */
+  readonly tickMs?: number;
+  readonly persistMs?: number;
+  /** Write a recording (default true). */
+  readonly record?: boolean;
+  readonly scenario?: string;
+  /** Wiring must be complete by then, or the start fails (default 30 s + 50 ms per node). */
+  readonly wireTimeoutMs?: number;
+}
+
+interface LabEvents {
+  snapshot: [LabSnapshot];
+  event: [LabEvent];
+}
+
+/** A lab that cannot start, as one line. */
+export class LabStartError extends Error {
+  override readonly name = 'LabStartError';
+}
+
+const MAX_EVENTS = 10_000;
+const QUERY_OPS = new Set(['status', 'snapshot', 'links', 'node', 'events']);
+/** Seeded streams of the lab's own choices (beside the simulator's topology and initial ones). */
+const STREAM_COMMANDS = 5;
+
+export class Lab extends EventEmitter<LabEvents> {
+  private readonly edges: Array<[number, number]>;
+  private readonly neighbours = new Map<number, Set<number>>();
+  private readonly directory = new Map<number, DirectoryEntry>();
+  private readonly dead = new Set<number>();
+  private readonly frozen = new Set<number>();
+  private readonly liars = new Map<number, LiarBehaviour>();
+  private readonly tracker: ConvergenceTracker;
+  private readonly rng: Rng;
+  private readonly eventLog: LabEvent[] = [];
+  private nodeCount: number;
+  private params: DriftParams;
+  private partition: { spec: PartitionSpec; plan: PartitionPlan } | null = null;
+  private faults: FaultTable = { all: NO_LINK_FAULTS, links: [] };
+  private paused = false;
+  private last: { metrics: TickMetrics; samples: NodeSample[]; traffic: TrafficMark } | null = null;
+  private t0 = 0;
+  private startedAt = 0;
+  private tickTimer: ReturnType<typeof setTimeout> | undefined;
+  private nemesisTimers: Array<ReturnType<typeof setTimeout>> = [];
+  private nemesisUndo: LabCommand[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopping: Promise<string | null> | null = null;
+  private recorder: RecordingWriter | null = null;
+
+  private constructor(
+    private readonly opts: LabOptions,
+    private readonly pools: PoolClient[],
+    edges: Array<[number, number]>,
+  ) {
+    super();
+    this.nodeCount = opts.nodes;
+    this.params = opts.params;
+    this.edges = edges;
+    for (const [a, b] of edges) this.link(a, b);
+    this.tracker = new ConvergenceTracker(opts.epsilon);
+    this.rng = seededRng(opts.seed, STREAM_COMMANDS);
+  }
+
+  /**
+   * Starts the lab: its nodes (paused), their links, then every node at once; resolves when the
+   * topology's links are all up and the nodes cycle. Throws LabStartError for a bad setup.
+   */
+  static async start(opts: LabOptions): Promise<Lab> {
+    checkOptions(opts);
+    const edges = topologyEdges(opts);
+    await prepareFolder(opts.dir);
+    const count = Math.min(opts.workers ?? defaultPoolCount(), opts.nodes);
+    let lab: Lab | null = null;
+    const onNode = (slot: number, what: string) =>
+      lab?.note({ type: 'node', t: lab.now(), slot, what });
+    const pools = Array.from({ length: count }, (_, i) =>
+      PoolClient.start(
+        i,
+        {
+          dir: opts.dir,
+          appVersion: opts.appVersion,
+          cycleMs: opts.cycleMs,
+          params: opts.params,
+          seed: opts.seed,
+          persistMs: opts.persistMs ?? 2_000,
+          maintainMs: Math.max(250, opts.cycleMs),
+        },
+        onNode,
+      ),
+    );
+    const started = new Lab(opts, pools, edges);
+    lab = started;
+    try {
+      await started.launch();
+      return started;
+    } catch (err) {
+      await started.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async launch(): Promise<void> {
+    const started = performance.now();
+    await this.all({ op: 'pause' });
+    const rng = seededRng(this.opts.seed, STREAM_INITIAL);
+    const { min, max } = this.opts.initial;
+    const initial = Array.from({ length: this.nodeCount }, () =>
+      Array.from({ length: this.params.dimensions }, () => min + (max - min) * rng.float()),
+    );
+    await this.startNodes(
+      initial.map((state, slot) => ({ slot, initial: state })),
+      STARTS_IN_FLIGHT,
+    );
+    await this.sendWiring();
+    await this.waitForLinks(this.opts.wireTimeoutMs ?? 30_000 + 50 * this.nodeCount);
+    if (this.opts.record ?? true) {
+      this.recorder = await RecordingWriter.create(this.opts.dir, {
+        startedAt: new Date().toISOString(),
+        seed: this.opts.seed,
+        nodes: this.nodeCount,
+        topology: this.opts.topology,
+        cycleMs: this.opts.cycleMs,
+        params: this.params,
+        edges: this.edges,
+        ...(this.opts.scenario ? { scenario: this.opts.scenario } : {}),
+      });
+    }
+    this.startedAt = Date.now();
+    this.t0 = performance.now();
+    await this.all({ op: 'resume' });
+    this.note({
+      type: 'node',
+      t: 0,
+      slot: -1,
+      what: `${this.nodeCount} nodes started and wired in ${Math.round(this.t0 - started)} ms`,
+    });
+    this.tracker.mark('start', 0, 0);
+    this.scheduleTick();
+  }
+
+  /** Milliseconds since the nodes were released. */
+  now(): number {
+    return performance.now() - this.t0;
+  }
+
+  get dir(): string {
+    return this.opts.dir;
+  }
+
+  /** The lab API, typed: still checked, since a typed caller can be handed bad data. */
+  request<R extends LabRequest>(req: R): Promise<LabResponseTo<R>> {
+    return this.handle(req) as Promise<LabResponseTo<R>>;
+  }
+
+  /** The lab API for a transport: checks the request's shape, then answers or applies it. */
+  async handle(raw: unknown): Promise<unknown> {
+    const v = checkLabRequest(raw);
+    if (!v.ok) throw new LabCommandError(v.reason);
+    const req = v.value;
+    if (QUERY_OPS.has(req.op))
+      return this.query(req as Extract<LabRequest, { op: keyof LabResponses }>);
+    return this.apply(req as LabCommand);
+  }
+
+  private async query(req: Extract<LabRequest, { op: keyof LabResponses }>): Promise<unknown> {
+    switch (req.op) {
+      case 'status':
+        return this.status();
+      case 'snapshot':
+        return this.snapshot();
+      case 'links':
+        return this.links();
+      case 'node':
+        return this.nodeStatus(req.node);
+      case 'events':
+        return this.events(req.limit);
+    }
+  }
+
+  /**
+   * Checks a command against the lab as it is (nothing changes when it fails), records it, and
+   * carries it out. Commands run one at a time, in the order they were given.
+   */
+  apply(command: LabCommand): Promise<LabStatus> {
+    const run = this.queue.then(async () => {
+      if (this.stopping) throw new LabCommandError('the lab is stopping');
+      const prepared = this.prepare(command);
+      this.note({ type: 'command', t: this.now(), command });
+      await prepared();
+      return this.status();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  status(): LabStatus {
+    return {
+      running: this.stopping === null,
+      paused: this.paused,
+      nodes: this.nodeCount,
+      up: this.nodeCount - this.dead.size,
+      seed: this.opts.seed,
+      topology: this.opts.topology,
+      cycleMs: this.opts.cycleMs,
+      params: this.params,
+      partition: this.partition?.spec ?? null,
+      dir: this.opts.dir,
+      startedAt: this.startedAt,
+    };
+  }
+
+  snapshot(): LabSnapshot {
+    return {
+      status: this.status(),
+      metrics: this.last?.metrics ?? null,
+      samples: this.last?.samples ?? [],
+    };
+  }
+
+  /** The newest tick's metrics (null before the first tick). */
+  get metrics(): TickMetrics | null {
+    return this.last?.metrics ?? null;
+  }
+
+  /** The links on the live connections, each once, lower slot first, sorted. */
+  async links(): Promise<Array<[number, number]>> {
+    const parts = await Promise.all(this.pools.map((p) => p.request({ op: 'links' })));
+    const keys = new Set(parts.flat().map(([a, b]) => a * MAX_LAB_NODES + b));
+    return [...keys]
+      .sort((x, y) => x - y)
+      .map((k) => [Math.floor(k / MAX_LAB_NODES), k % MAX_LAB_NODES] as [number, number]);
+  }
+
+  /** The topology's links as planned (the partition aside), lower slot first, sorted. */
+  plannedEdges(): Array<[number, number]> {
+    return [...this.edges].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  }
+
+  nodeStatus(slot: number): Promise<NodeStatus> {
+    this.mustExist([slot]);
+    if (this.dead.has(slot)) throw new LabCommandError(`node ${slot} is dead; revive it first`);
+    return this.poolOf(slot).request({ op: 'node-status', slot });
+  }
+
+  events(limit = MAX_EVENTS): LabEvent[] {
+    return this.eventLog.slice(-limit);
+  }
+
+  /** Stops every node gracefully and closes the recording; resolves to its path (or null). */
+  stop(): Promise<string | null> {
+    this.stopping ??= (async () => {
+      clearTimeout(this.tickTimer);
+      this.clearNemesis();
+      await this.queue;
+      await Promise.all(this.pools.map((p) => p.stop()));
+      return (await this.recorder?.close()) ?? null;
+    })();
+    return this.stopping;
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Checks a command and returns the work that carries it out (or throws, changing nothing). */
+  private prepare(c: LabCommand): () => Promise<void> {
+    switch (c.op) {
+      case 'partition': {
+        const plan = planPartition(c.partition, this.slots(), this.rng);
+        return () => this.setPartition({ spec: c.partition, plan });
+      }
+      case 'heal':
+        return () => this.setPartition(null);
+      case 'kill': {
+        this.mustExist(c.nodes);
+        this.mustBe(c.nodes, (s) => !this.dead.has(s), 'is already dead');
+        return () => this.kill(c.nodes);
+      }
+      case 'revive': {
+        this.mustExist(c.nodes);
+        this.mustBe(c.nodes, (s) => this.dead.has(s), 'is not dead');
+        return () => this.revive(c.nodes);
+      }
+      case 'freeze':
+      case 'thaw': {
+        const on = c.op === 'freeze';
+        this.mustExist(c.nodes);
+        this.mustBe(c.nodes, (s) => !this.dead.has(s), 'is dead');
+        this.mustBe(
+          c.nodes,
+          (s) => this.frozen.has(s) !== on,
+          on ? 'is frozen already' : 'is not frozen',
+        );
+        return async () => {
+          for (const s of c.nodes) {
+            if (on) this.frozen.add(s);
+            else this.frozen.delete(s);
+          }
+          await this.bySlot(c.nodes, (slots) => ({ op: 'freeze', slots, on }));
+        };
+      }
+      case 'link-faults': {
+        if (c.links) this.mustExist(c.links.flat());
+        const table = c.links
+          ? this.withLinkFaults(c.links, c.faults)
+          : { all: c.faults, links: [] };
+        return async () => {
+          this.faults = table;
+          await this.all({ op: 'faults', table });
+        };
+      }
+      case 'clock-skew':
+        this.mustExist(c.nodes);
+        return () => this.bySlot(c.nodes, (slots) => ({ op: 'skew', slots, factor: c.factor }));
+      case 'liar': {
+        this.mustExist(c.nodes);
+        this.checkBehaviour(c.behaviour);
+        return async () => {
+          for (const s of c.nodes) this.liars.set(s, c.behaviour);
+          await this.bySlot(c.nodes, (slots) => ({ op: 'liar', slots, behaviour: c.behaviour }));
+        };
+      }
+      case 'honest':
+        this.mustExist(c.nodes);
+        return async () => {
+          for (const s of c.nodes) this.liars.delete(s);
+          await this.bySlot(c.nodes, (slots) => ({ op: 'liar', slots, behaviour: null }));
+        };
+      case 'sybil': {
+        this.mustExist(c.targets);
+        this.checkBehaviour(c.behaviour);
+        this.mustFit(c.count);
+        return () => this.addSybils(c.count, c.targets, c.behaviour);
+      }
+      case 'set-params': {
+        if (c.nodes) this.mustExist(c.nodes);
+        const next = this.checkParams(c.params);
+        return async () => {
+          if (!c.nodes) this.params = next;
+          await (c.nodes
+            ? this.bySlot(c.nodes, (slots) => ({ op: 'params', slots, params: c.params }))
+            : this.all({ op: 'params', slots: null, params: c.params }));
+        };
+      }
+      case 'add-nodes':
+        this.mustFit(c.count);
+        return () => this.addNodes(c.count);
+      case 'nemesis': {
+        const plan = planNemesis(c.schedule, this.slots(), this.rng);
+        return () => Promise.resolve(this.startNemesis(plan));
+      }
+      case 'nemesis-stop':
+        return () => this.stopNemesis();
+      case 'pause':
+      case 'resume':
+        return async () => {
+          this.paused = c.op === 'pause';
+          await this.all({ op: c.op });
+        };
+      case 'step':
+        if (!this.paused)
+          throw new LabCommandError('step runs one cycle of a paused lab: pause it first');
+        return () => this.all({ op: 'step' });
+    }
+  }
+
+  private async setPartition(
+    p: { spec: PartitionSpec; plan: PartitionPlan } | null,
+  ): Promise<void> {
+    const healing = this.partition !== null && p === null;
+    this.partition = p;
+    await this.all({ op: 'cut', cut: p?.plan.cut ?? null });
+    if (healing) this.tracker.mark('heal', this.now(), this.last?.metrics.cycle ?? 0);
+  }
+
+  private async kill(slots: readonly number[]): Promise<void> {
+    for (const s of slots) {
+      this.dead.add(s);
+      this.frozen.delete(s);
+      this.directory.delete(s);
+    }
+    await this.bySlot(slots, (group) => ({ op: 'kill', slots: group }));
+    await this.sendDirectory();
+  }
+
+  private async revive(slots: readonly number[]): Promise<void> {
+    for (const s of slots) {
+      const entry = await this.poolOf(s).request({ op: 'revive', slot: s });
+      this.dead.delete(s);
+      this.directory.set(s, entry);
+    }
+    await this.sendDirectory();
+  }
+
+  private async addNodes(count: number): Promise<void> {
+    const degree = parseTopology(this.opts.topology, DEFAULT_DEGREE).degree;
+    const existing = this.slots().filter((s) => !this.dead.has(s) && !this.liars.has(s));
+    const first = this.nodeCount;
+    this.nodeCount += count;
+    for (let s = first; s < this.nodeCount; s++) {
+      for (const peer of this.pickSome(existing, Math.min(degree, existing.length)))
+        this.link(peer, s);
+      this.edges.push(
+        ...[...(this.neighbours.get(s) ?? [])].map((p) => [p, s] as [number, number]),
+      );
+    }
+    await this.startNodes(
+      Array.from({ length: count }, (_, i) => ({ slot: first + i, initial: null })),
+      STARTS_IN_FLIGHT,
+    );
+    await this.sendWiring();
+  }
+
+  private async addSybils(count: number, targets: readonly number[], liar: LiarBehaviour) {
+    const first = this.nodeCount;
+    this.nodeCount += count;
+    const state = this.last?.metrics.mean.length
+      ? [...this.last.metrics.mean]
+      : new Array<number>(this.params.dimensions).fill(this.opts.initial.min);
+    for (let s = first; s < this.nodeCount; s++) {
+      this.liars.set(s, liar);
+      for (const t of targets) {
+        this.link(t, s);
+        this.edges.push([t, s]);
+      }
+    }
+    await this.startNodes(
+      Array.from({ length: count }, (_, i) => ({ slot: first + i, initial: state, liar })),
+      STARTS_IN_FLIGHT,
+    );
+    await this.sendWiring();
+  }
+
+  private startNemesis(plan: ReturnType<typeof planNemesis>): void {
+    this.clearNemesis();
+    this.nemesisUndo = plan.filter((p) => isUndo(p.command)).map((p) => p.command);
+    for (const step of plan) {
+      const timer = setTimeout(() => {
+        this.nemesisTimers = this.nemesisTimers.filter((x) => x !== timer);
+        this.apply(step.command).catch((err: unknown) =>
+          this.note({ type: 'error', t: this.now(), message: `nemesis: ${describe(err)}` }),
+        );
+      }, step.atMs);
+      timer.unref?.();
+      this.nemesisTimers.push(timer);
+    }
+  }
+
+  /** Stops a schedule at once and undoes what it did: the schedule always ends in a heal. */
+  private async stopNemesis(): Promise<void> {
+    this.clearNemesis();
+    const undo = this.nemesisUndo;
+    this.nemesisUndo = [];
+    if (this.dead.size > 0) await this.revive([...this.dead].filter((s) => !this.liars.has(s)));
+    if (this.frozen.size > 0) {
+      const slots = [...this.frozen];
+      this.frozen.clear();
+      await this.bySlot(slots, (group) => ({ op: 'freeze', slots: group, on: false }));
+    }
+    if (undo.some((c) => c.op === 'link-faults')) {
+      this.faults = { all: NO_LINK_FAULTS, links: [] };
+      await this.all({ op: 'faults', table: this.faults });
+    }
+    await this.setPartition(null);
+  }
+
+  private clearNemesis(): void {
+    for (const t of this.nemesisTimers) clearTimeout(t);
+    this.nemesisTimers = [];
+  }
+
+  // ------------------------------------------------------------------ checks
+
+  private slots(): number[] {
+    return Array.from({ length: this.nodeCount }, (_, i) => i);
+  }
+
+  private mustExist(slots: readonly number[]): void {
+    const unknown = slots.find((s) => s >= this.nodeCount);
+    if (unknown !== undefined)
+      throw new LabCommandError(
+        `unknown node ${unknown}: the lab has slots ${describeSlots(this.slots())}`,
+      );
+  }
+
+  private mustBe(slots: readonly number[], ok: (s: number) => boolean, problem: string): void {
+    const bad = slots.find((s) => !ok(s));
+    if (bad !== undefined) throw new LabCommandError(`node ${bad} ${problem}`);
+  }
+
+  private mustFit(count: number): void {
+    if (this.nodeCount + count > MAX_LAB_NODES)
+      throw new LabCommandError(
+        `the lab would have ${this.nodeCount + count} nodes; at most ${MAX_LAB_NODES} are allowed`,
+      );
+  }
+
+  private checkBehaviour(b: LiarBehaviour): void {
+    const d = this.params.dimensions;
+    const vector = b.kind === 'constant' ? b.state : b.kind === 'pull' ? b.target : null;
+    if (vector && vector.length !== d)
+      throw new LabCommandError(
+        `a ${b.kind} liar's ${b.kind === 'constant' ? 'state' : 'target'} must have ${d} components (the lab's dimensions), not ${vector.length}`,
+      );
+  }
+
+  private checkParams(patch: Partial<DriftParams>): DriftParams {
+    let next: DriftParams;
+    try {
+      next = resolveParams(patch, this.params);
+    } catch (err) {
+      if (err instanceof ParamError) throw new LabCommandError(err.message);
+      throw err;
+    }
+    if (next.dimensions !== this.params.dimensions)
+      throw new LabCommandError(
+        `dimensions cannot change in a running lab (${this.params.dimensions})`,
+      );
+    return next;
+  }
+
+  private withLinkFaults(
+    links: readonly (readonly [number, number])[],
+    faults: FaultTable['all'],
+  ): FaultTable {
+    const key = (a: number, b: number) => `${Math.min(a, b)}-${Math.max(a, b)}`;
+    const named = new Set(links.map(([a, b]) => key(a, b)));
+    const kept = this.faults.links.filter(([a, b]) => !named.has(key(a, b)));
+    const isNone = Object.values(faults).every((v) => v === 0);
+    return {
+      all: this.faults.all,
+      links: isNone ? kept : [...kept, ...links.map(([a, b]) => [a, b, faults] as const)],
+    };
+  }
+
+  // ------------------------------------------------------------------ pools and nodes
+
+  private poolOf(slot: number): PoolClient {
+    return this.pools[slot % this.pools.length]!;
+  }
+
+  private async all(req: Parameters<PoolClient['request']>[0]): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.request(req)));
+  }
+
+  /** Sends each pool the request for its own slots among `slots`. */
+  private async bySlot(
+    slots: readonly number[],
+    req: (slots: number[]) => Parameters<PoolClient['request']>[0],
+  ): Promise<void> {
+    const groups = new Map<PoolClient, number[]>();
+    for (const s of slots) {
+      const pool = this.poolOf(s);
+      groups.set(pool, [...(groups.get(pool) ?? []), s]);
+    }
+    await Promise.all([...groups].map(([pool, group]) => pool.request(req(group))));
+  }
+
+  private async startNodes(
+    starts: ReadonlyArray<{
+      slot: number;
+      initial: readonly number[] | null;
+      liar?: LiarBehaviour;
+    }>,
+    inFlight: number,
+  ): Promise<void> {
+    // Per pool, a few at a time: hundreds of libp2p nodes starting at once stall their thread.
+    const perPool = new Map<PoolClient, (typeof starts)[number][]>();
+    for (const s of starts)
+      perPool.set(this.poolOf(s.slot), [...(perPool.get(this.poolOf(s.slot)) ?? []), s]);
+    await Promise.all(
+      [...perPool].map(async ([pool, list]) => {
+        for (let i = 0; i < list.length; i += inFlight) {
+          const batch = list.slice(i, i + inFlight);
+          const entries = await Promise.all(
+            batch.map((s) =>
+              pool.request({
+                op: 'start',
+                slot: s.slot,
+                initial: s.initial,
+                ...(s.liar ? { liar: s.liar } : {}),
+              }),
+            ),
+          );
+          for (const e of entries) this.directory.set(e.slot, e);
+        }
+      }),
+    );
+  }
+
+  private link(a: number, b: number): void {
+    if (a === b) return;
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const set = this.neighbours.get(x) ?? new Set<number>();
+      set.add(y);
+      this.neighbours.set(x, set);
+    }
+  }
+
+  private pickSome(from: readonly number[], k: number): number[] {
+    const copy = [...from];
+    for (let i = 0; i < k; i++) {
+      const j = i + this.rng.int(copy.length - i);
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy.slice(0, k);
+  }
+
+  private async sendDirectory(): Promise<void> {
+    await this.all({ op: 'directory', entries: [...this.directory.values()] });
+  }
+
+  private async sendWiring(): Promise<void> {
+    await this.sendDirectory();
+    const neighbours = Object.fromEntries(
+      [...this.neighbours].map(([s, set]) => [s, [...set].sort((x, y) => x - y)]),
+    );
+    await this.all({ op: 'wiring', neighbours });
+  }
+
+  private async waitForLinks(timeoutMs: number): Promise<void> {
+    const want = this.edges.length;
+    const deadline = performance.now() + timeoutMs;
+    let have = 0;
+    while (performance.now() < deadline) {
+      have = (await this.links()).length;
+      if (have >= want) return;
+      await this.all({ op: 'maintain' });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new LabStartError(
+      `only ${have} of the topology's ${want} links came up within ${Math.round(timeoutMs / 1000)} s`,
+    );
+  }
+
+  // ------------------------------------------------------------------ ticks
+
+  private scheduleTick(): void {
+    const every = this.opts.tickMs ?? Math.max(100, this.opts.cycleMs);
+    this.tickTimer = setTimeout(() => {
+      this.tick()
+        .catch((err: unknown) =>
+          this.note({ type: 'error', t: this.now(), message: `sampling failed: ${describe(err)}` }),
+        )
+        .finally(() => {
+          if (!this.stopping) this.scheduleTick();
+        });
+    }, every);
+  }
+
+  private async tick(): Promise<void> {
+    const parts = await Promise.all(this.pools.map((p) => p.request({ op: 'sample' })));
+    const samples = parts.flat().sort((a, b) => a.slot - b.slot);
+    const { metrics, traffic } = tickMetrics({
+      t: this.now(),
+      samples,
+      groups: this.partition?.plan.groups ?? [],
+      previous: this.last?.traffic ?? null,
+    });
+    this.last = { metrics, samples, traffic };
+    const converged = this.tracker.observe(metrics);
+    if (converged) this.note(converged);
+    this.recorder?.write({ type: 'tick', metrics, states: statesOf(samples) });
+    this.emit('snapshot', this.snapshot());
+  }
+
+  private note(e: LabEvent): void {
+    this.eventLog.push(e);
+    if (this.eventLog.length > MAX_EVENTS) this.eventLog.shift();
+    this.recorder?.write({ type: 'event', event: e });
+    this.emit('event', e);
+  }
+}
+
+const DEFAULT_DEGREE = 8;
+const STARTS_IN_FLIGHT = 8;
+
+function isUndo(c: LabCommand): boolean {
+  return (
+    c.op === 'heal' ||
+    c.op === 'revive' ||
+    c.op === 'thaw' ||
+    (c.op === 'link-faults' && Object.values(c.faults).every((v) => v === 0))
+  );
+}
+
+function checkOptions(o: LabOptions): void {
+  const fail = (what: string) => {
+    throw new LabStartError(what);
+  };
+  if (!Number.isInteger(o.nodes) || o.nodes < 2 || o.nodes > MAX_LAB_NODES)
+    fail(`a lab needs 2..${MAX_LAB_NODES} nodes (got ${o.nodes})`);
+  if (!(o.epsilon > 0)) fail(`epsilon must be > 0 (got ${o.epsilon})`);
+  if (!(o.initial.min >= 0 && o.initial.max >= o.initial.min))
+    fail(`initial states need 0 <= min <= max (got ${o.initial.min}..${o.initial.max})`);
+  if (
+    o.workers !== undefined &&
+    !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64)
+  )
+    fail(`workers must be 1..64 (got ${o.workers})`);
+}
+
+function topologyEdges(o: LabOptions): Array<[number, number]> {
+  try {
+    const g = buildTopology(
+      parseTopology(o.topology, DEFAULT_DEGREE),
+      o.nodes,
+      seededRng(o.seed, STREAM_TOPOLOGY),
+    );
+    const edges: Array<[number, number]> = [];
+    for (let i = 0; i < g.n; i++)
+      for (let e = g.offsets[i]!; e < g.offsets[i + 1]!; e++) {
+        const j = g.neighbors[e]!;
+        if (i < j) edges.push([i, j]);
+      }
+    return edges;
+  } catch (err) {
+    if (err instanceof TopologyError) throw new LabStartError(err.message);
+    throw err;
+  }
+}
+
+/** The lab folder must be new or empty: a lab never runs over another lab's stores. */
+async function prepareFolder(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const entries = await readdir(dir);
+  if (entries.length > 0)
+    throw new LabStartError(
+      `the lab folder ${dir} is not empty (${entries.length} entries); choose a new folder`,
+    );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,391 @@
+import { join } from 'node:path';
+import { multiaddr } from '@multiformats/multiaddr';
+import { NO_LINK_FAULTS, type LiarBehaviour, type NodeSample } from '../../src-shared/api/lab-api';
+import { resolveParams, type DriftParams } from '../../src-shared/drift/params';
+import { countsByRule, emptyCounts } from '../../src-shared/drift/rules';
+import { garbageBody, toldState } from '../../src-shared/lab/lies';
+import { seededRng, type Rng } from '../../src-shared/random';
+import { LvsNode, type Liar, type NodeLog } from '../node/lvs-node';
+import { LOOPBACK_LAB } from '../node/p2p/host';
+import { LinkShaper } from '../node/protocol/link-shaper';
+import type {
+  DirectoryEntry,
+  FaultTable,
+  PoolAnswer,
+  PoolInit,
+  PoolRequest,
+} from './pool-protocol';
+
+/*
+ * A pool of real LvsNodes on one thread: what each lab worker hosts. The controller decides
+ * (partitions, faults, liars); the pool carries it out on its own nodes: it sets their gaters'
+ * cut sets, closes cut connections, shapes their frames, and keeps their topology links up by
+ * dialling, the lower slot of a link dialling the higher, as a real node's connection manager
+ * would keep its peers.
+ */
+
+interface Hosted {
+  readonly slot: number;
+  node: LvsNode | null;
+  /** Seeds for the node's entropy; a revived node is a new incarnation with new entropy. */
+  incarnation: number;
+  readonly shaper: LinkShaper;
+  readonly rng: Rng;
+  liar: LiarBehaviour | null;
+  skew: number;
+  frozen: boolean;
+  /** The state it started from or joins around (genesis if it finds no peer). */
+  genesis: readonly number[];
+  join: boolean;
+}
+
+/** Cycles a node added to a running lab waits for its peers' states before genesis. */
+const LAB_JOIN_CYCLES = 20;
+/** Dials in flight per pool at most; the next maintenance round continues. */
+const MAX_DIALS = 32;
+const DIAL_TIMEOUT_MS = 5_000;
+/** Bounded store sections: a lab node keeps less history than a personal one. */
+const LAB_STORE_LIMITS = { history: 100, events: 100 } as const;
+
+export class NodePool {
+  private readonly hosted = new Map<number, Hosted>();
+  private readonly directory = new Map<number, DirectoryEntry>();
+  private readonly slotOf = new Map<string, number>();
+  private neighbours: Readonly<Record<number, readonly number[]>> = {};
+  private cut: readonly (readonly number[])[] | null = null;
+  private faults: FaultTable = { all: NO_LINK_FAULTS, links: [] };
+  private params: DriftParams;
+  private paused = false;
+  private dialling = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly init: PoolInit,
+    private readonly report: (slot: number, what: string) => void,
+  ) {
+    this.params = init.params;
+    this.timer = setInterval(() => this.maintain(), init.maintainMs);
+    this.timer.unref?.();
+  }
+
+  async handle<R extends PoolRequest>(req: R): Promise<PoolAnswer<R>> {
+    return (await this.answer(req)) as PoolAnswer<R>;
+  }
+
+  private async answer(req: PoolRequest): Promise<unknown> {
+    switch (req.op) {
+      case 'start':
+        return this.start(req.slot, req.initial, req.liar ?? null);
+      case 'revive':
+        return this.revive(req.slot);
+      case 'directory':
+        this.setDirectory(req.entries);
+        return null;
+      case 'wiring':
+        this.neighbours = req.neighbours;
+        this.maintain();
+        return null;
+      case 'cut':
+        this.cut = req.cut;
+        this.applyCuts();
+        this.maintain();
+        return null;
+      case 'kill':
+        await Promise.all(req.slots.map((s) => this.kill(s)));
+        return null;
+      case 'freeze':
+        for (const h of this.pick(req.slots)) this.freeze(h, req.on);
+        return null;
+      case 'skew':
+        for (const h of this.pick(req.slots)) {
+          h.skew = req.factor;
+          h.node?.setClockSkew(req.factor);
+        }
+        return null;
+      case 'faults':
+        this.faults = req.table;
+        for (const h of this.hosted.values()) this.applyFaults(h);
+        return null;
+      case 'liar':
+        for (const h of this.pick(req.slots)) {
+          h.liar = req.behaviour;
+          h.node?.setLiar(this.liarFor(h));
+        }
+        return null;
+      case 'params':
+        await this.setParams(req.slots, req.params);
+        return null;
+      case 'pause':
+      case 'resume':
+        this.paused = req.op === 'pause';
+        for (const h of this.hosted.values()) if (!h.frozen) this.applyPause(h);
+        return null;
+      case 'step':
+        await Promise.all([...this.hosted.values()].map((h) => (h.frozen ? null : h.node?.step())));
+        return null;
+      case 'maintain':
+        this.maintain();
+        return null;
+      case 'sample':
+        return [...this.hosted.values()].map((h) => this.sample(h));
+      case 'links':
+        return this.links();
+      case 'node-status': {
+        const node = this.hosted.get(req.slot)?.node;
+        if (!node) throw new Error(`node ${req.slot} is not running`);
+        return node.status();
+      }
+      case 'stop':
+        await this.stop();
+        return null;
+    }
+  }
+
+  private pick(slots: readonly number[]): Hosted[] {
+    return slots.flatMap((s) => this.hosted.get(s) ?? []);
+  }
+
+  private async start(
+    slot: number,
+    initial: readonly number[] | null,
+    liar: LiarBehaviour | null,
+  ): Promise<DirectoryEntry> {
+    if (this.hosted.has(slot)) throw new Error(`node ${slot} is already in this pool`);
+    const seed = nodeSeed(this.init.seed, slot, -1);
+    const genesis = initial ?? new Array<number>(this.params.dimensions).fill(0);
+    const h: Hosted = {
+      slot,
+      node: null,
+      incarnation: 0,
+      shaper: new LinkShaper(seededRng(seed, 2)),
+      rng: seededRng(seed, 3),
+      liar,
+      skew: 1,
+      frozen: false,
+      genesis,
+      join: initial === null,
+    };
+    this.hosted.set(slot, h);
+    return this.launch(h);
+  }
+
+  private async revive(slot: number): Promise<DirectoryEntry> {
+    const h = this.hosted.get(slot);
+    if (!h) throw new Error(`node ${slot} is not in this pool`);
+    if (h.node) throw new Error(`node ${slot} is running`);
+    h.incarnation++;
+    h.frozen = false;
+    const entry = await this.launch(h);
+    const cycle = this.hosted.get(slot)?.node?.status().cycle ?? 0;
+    this.report(slot, `revived from its store at cycle ${cycle}`);
+    return entry;
+  }
+
+  /** Starts (or restarts) a hosted node and gives it the lab's current conditions. */
+  private async launch(h: Hosted): Promise<DirectoryEntry> {
+    const node = await LvsNode.start({
+      dataDir: join(this.init.dir, `node-${h.slot}`),
+      appVersion: this.init.appVersion,
+      params: this.params,
+      cycleMs: this.init.cycleMs,
+      persistMs: this.init.persistMs,
+      storeLimits: LAB_STORE_LIMITS,
+      host: LOOPBACK_LAB,
+      genesis: h.genesis,
+      joinCycles: LAB_JOIN_CYCLES,
+      ...(h.join ? {} : { initialState: h.genesis }),
+      engine: 'inline',
+      seed: nodeSeed(this.init.seed, h.slot, h.incarnation),
+      shaper: h.shaper,
+      log: this.nodeLog(h.slot),
+    });
+    h.node = node;
+    node.setClockSkew(h.skew);
+    node.setLiar(this.liarFor(h));
+    this.applyPause(h);
+    const entry = { slot: h.slot, peerId: node.sessionId, address: node.addresses()[0] ?? '' };
+    this.directory.set(h.slot, entry);
+    this.slotOf.set(entry.peerId, h.slot);
+    this.applyCut(h);
+    this.applyFaults(h);
+    return entry;
+  }
+
+  private async kill(slot: number): Promise<void> {
+    const h = this.hosted.get(slot);
+    const node = h?.node;
+    if (!h || !node) return;
+    h.node = null;
+    await node.crash();
+  }
+
+  private freeze(h: Hosted, on: boolean): void {
+    h.frozen = on;
+    h.node?.freeze(on);
+    if (!on) this.applyPause(h);
+  }
+
+  private applyPause(h: Hosted): void {
+    if (this.paused) h.node?.pause();
+    else h.node?.resume();
+  }
+
+  private async setParams(slots: readonly number[] | null, patch: Partial<DriftParams>) {
+    if (slots === null) this.params = resolveParams(patch, this.params);
+    const targets = slots === null ? [...this.hosted.values()] : this.pick(slots);
+    await Promise.all(targets.map((h) => h.node?.setParams(patch)));
+  }
+
+  private setDirectory(entries: readonly DirectoryEntry[]): void {
+    this.directory.clear();
+    this.slotOf.clear();
+    for (const e of entries) {
+      this.directory.set(e.slot, e);
+      this.slotOf.set(e.peerId, e.slot);
+    }
+    this.applyCuts();
+    for (const h of this.hosted.values()) this.applyFaults(h);
+    this.maintain();
+  }
+
+  private isCut(a: number, b: number): boolean {
+    return this.cut?.[a]?.includes(b) ?? false;
+  }
+
+  private applyCuts(): void {
+    for (const h of this.hosted.values()) this.applyCut(h);
+  }
+
+  /** Both ends of a cut link refuse it and hang up: a partition made of real refusals. */
+  private applyCut(h: Hosted): void {
+    const node = h.node;
+    if (!node) return;
+    const cutIds = (this.cut?.[h.slot] ?? []).flatMap((s) => this.directory.get(s)?.peerId ?? []);
+    node.p2p.gater.setCut(cutIds);
+    const libp2p = node.p2p.libp2p;
+    for (const c of libp2p.getConnections()) {
+      if (node.p2p.gater.isCut(c.remotePeer.toString()))
+        c.close().catch(() => c.abort(new Error('cut')));
+    }
+  }
+
+  private applyFaults(h: Hosted): void {
+    h.shaper.setDefault(this.faults.all);
+    for (const e of this.directory.values()) h.shaper.setPeer(e.peerId, null);
+    for (const [a, b, f] of this.faults.links) {
+      const other = a === h.slot ? b : b === h.slot ? a : null;
+      const peer = other === null ? undefined : this.directory.get(other)?.peerId;
+      if (peer) h.shaper.setPeer(peer, f);
+    }
+  }
+
+  private liarFor(h: Hosted): Liar | null {
+    const b = h.liar;
+    if (!b) return null;
+    if (b.kind === 'garbage') return { kind: 'garbage', body: () => garbageBody(h.rng) };
+    return {
+      kind: 'tell',
+      tell: (_peer, theirs, honest) => ({
+        ...honest,
+        state: toldState(b, honest.state, theirs?.state, h.rng),
+        weight: b.weight ?? honest.weight,
+      }),
+    };
+  }
+
+  /** Dials every missing topology link this pool's nodes should hold (lower slot dials). */
+  private maintain(): void {
+    for (const h of this.hosted.values()) {
+      const node = h.node;
+      if (!node || h.frozen) continue;
+      const libp2p = node.p2p.libp2p;
+      const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()));
+      for (const j of this.neighbours[h.slot] ?? []) {
+        if (j < h.slot || this.isCut(h.slot, j)) continue;
+        const entry = this.directory.get(j);
+        if (!entry || connected.has(entry.peerId) || this.dialling >= MAX_DIALS) continue;
+        this.dialling++;
+        libp2p
+          .dial(multiaddr(entry.address), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+          .catch(() => undefined) // a dead or cut peer: the next round tries again
+          .finally(() => this.dialling--);
+      }
+    }
+  }
+
+  private sample(h: Hosted): NodeSample {
+    const node = h.node;
+    if (!node) return deadSample(h);
+    const state = node.state();
+    const traffic = node.traffic();
+    return {
+      slot: h.slot,
+      condition: h.frozen ? 'frozen' : 'up',
+      liar: h.liar?.kind ?? null,
+      cycle: node.joined ? node.status().cycle : 0,
+      S: state.S,
+      D: state.D,
+      earned: state.earned,
+      peers: node.sessionPeers().flatMap((p) => this.slotOf.get(p) ?? []),
+      ...traffic,
+      interventions: node.interventions(),
+    };
+  }
+
+  /** Links as this pool's nodes' open connections show them, lower slot first. */
+  private links(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const h of this.hosted.values()) {
+      for (const c of h.node?.p2p.libp2p.getConnections() ?? []) {
+        const other = this.slotOf.get(c.remotePeer.toString());
+        if (other !== undefined && c.status === 'open')
+          out.push([Math.min(h.slot, other), Math.max(h.slot, other)]);
+      }
+    }
+    return out;
+  }
+
+  private nodeLog(slot: number): NodeLog {
+    const quiet = () => undefined;
+    return {
+      debug: quiet,
+      info: quiet,
+      warn: (msg) => this.report(slot, msg),
+      error: (msg) => this.report(slot, msg),
+    };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(
+      [...this.hosted.values()].map(async (h) => {
+        const node = h.node;
+        h.node = null;
+        await node?.stop();
+      }),
+    );
+  }
+}
+
+/** A 32-bit seed per slot and incarnation (-1: the pool's own streams for that slot). */
+function nodeSeed(labSeed: number, slot: number, incarnation: number): number {
+  return (labSeed ^ Math.imul(slot + 1, 0x9e3779b1) ^ Math.imul(incarnation + 2, 0x85ebca6b)) | 0;
+}
+
+function deadSample(h: Hosted): NodeSample {
+  return {
+    slot: h.slot,
+    condition: 'dead',
+    liar: h.liar?.kind ?? null,
+    cycle: 0,
+    S: [],
+    D: [],
+    earned: 0,
+    peers: [],
+    framesOut: 0,
+    framesIn: 0,
+    bytesOut: 0,
+    bytesIn: 0,
+    interventions: countsByRule(emptyCounts()),
+  };
+}

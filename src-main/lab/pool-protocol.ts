@@ -1,0 +1,85 @@
+import type { LiarBehaviour, LinkFaults, NodeSample } from '../../src-shared/api/lab-api';
+import type { NodeStatus } from '../../src-shared/api/node-api';
+import type { DriftParams } from '../../src-shared/drift/params';
+
+/*
+ * Messages between a lab's controller and the node pools that host its nodes (one pool per
+ * worker thread). Plain structured-clone data; the controller is the only sender of commands,
+ * and it has checked every one against the lab before it sends it.
+ */
+
+export interface PoolInit {
+  /** The lab folder; node <slot> keeps its store in <dir>/node-<slot>. */
+  readonly dir: string;
+  readonly appVersion: string;
+  readonly cycleMs: number;
+  readonly params: DriftParams;
+  readonly seed: number;
+  readonly persistMs: number;
+  /** How often each node's missing links are dialled again. */
+  readonly maintainMs: number;
+}
+
+/** Where a live node can be reached. */
+export interface DirectoryEntry {
+  readonly slot: number;
+  readonly peerId: string;
+  readonly address: string;
+}
+
+/** Frame faults: the default for every link, and per link (both directions). */
+export interface FaultTable {
+  readonly all: LinkFaults;
+  readonly links: readonly (readonly [number, number, LinkFaults])[];
+}
+
+export type PoolRequest =
+  | {
+      readonly op: 'start';
+      readonly slot: number;
+      /** The seeded initial state; null: join from the peers. */
+      readonly initial: readonly number[] | null;
+      /** A liar from its first cycle (a Sybil). */
+      readonly liar?: LiarBehaviour;
+    }
+  | { readonly op: 'directory'; readonly entries: readonly DirectoryEntry[] }
+  /** Every node's topology neighbours (the links it keeps unless cut). */
+  | { readonly op: 'wiring'; readonly neighbours: Readonly<Record<number, readonly number[]>> }
+  | { readonly op: 'cut'; readonly cut: readonly (readonly number[])[] | null }
+  | { readonly op: 'kill'; readonly slots: readonly number[] }
+  | { readonly op: 'revive'; readonly slot: number }
+  | { readonly op: 'freeze'; readonly slots: readonly number[]; readonly on: boolean }
+  | { readonly op: 'skew'; readonly slots: readonly number[]; readonly factor: number }
+  | { readonly op: 'faults'; readonly table: FaultTable }
+  | {
+      readonly op: 'liar';
+      readonly slots: readonly number[];
+      readonly behaviour: LiarBehaviour | null;
+    }
+  | {
+      readonly op: 'params';
+      readonly slots: readonly number[] | null;
+      readonly params: Partial<DriftParams>;
+    }
+  | { readonly op: 'pause' | 'resume' | 'step' | 'maintain' | 'sample' | 'links' | 'stop' }
+  | { readonly op: 'node-status'; readonly slot: number };
+
+export interface PoolAnswers {
+  start: DirectoryEntry;
+  revive: DirectoryEntry;
+  sample: NodeSample[];
+  links: Array<[number, number]>;
+  'node-status': NodeStatus;
+}
+
+export type PoolAnswer<R extends PoolRequest> = R['op'] extends keyof PoolAnswers
+  ? PoolAnswers[R['op']]
+  : null;
+
+export type PoolCommand = PoolRequest & { readonly id: number };
+
+export type PoolMessage =
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: string }
+  /** Something a node reported that the lab's event log should show. */
+  | { readonly type: 'node'; readonly slot: number; readonly what: string };
