@@ -4,6 +4,7 @@ import {
   checkLabRequest,
   MAX_LAB_NODES,
   NO_LINK_FAULTS,
+  type LabApi,
   type LabCommand,
   type LabEvent,
   type LabRequest,
@@ -21,7 +22,12 @@ import { ParamError, resolveParams, type DriftParams } from '../../src-shared/dr
 import { LabCommandError } from '../../src-shared/lab/errors';
 import { ConvergenceTracker, tickMetrics, type TrafficMark } from '../../src-shared/lab/metrics';
 import { planNemesis } from '../../src-shared/lab/nemesis';
-import { describeSlots, planPartition, type PartitionPlan } from '../../src-shared/lab/partitions';
+import {
+  canTalk,
+  describeSlots,
+  planPartition,
+  type PartitionPlan,
+} from '../../src-shared/lab/partitions';
 import { statesOf } from '../../src-shared/lab/recording';
 import { seededRng, type Rng } from '../../src-shared/random';
 import { buildTopology, parseTopology, TopologyError } from '../../src-shared/sim/topology';
@@ -78,7 +84,7 @@ const QUERY_OPS = new Set(['status', 'snapshot', 'links', 'node', 'events']);
 /** Seeded streams of the lab's own choices (beside the simulator's topology and initial ones). */
 const STREAM_COMMANDS = 5;
 
-export class Lab extends EventEmitter<LabEvents> {
+export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private readonly edges: Array<[number, number]>;
   private readonly neighbours = new Map<number, Set<number>>();
   private readonly directory = new Map<number, DirectoryEntry>();
@@ -249,6 +255,16 @@ export class Lab extends EventEmitter<LabEvents> {
     return run;
   }
 
+  onSnapshot(listener: (s: LabSnapshot) => void): () => void {
+    this.on('snapshot', listener);
+    return () => this.off('snapshot', listener);
+  }
+
+  onEvent(listener: (e: LabEvent) => void): () => void {
+    this.on('event', listener);
+    return () => this.off('event', listener);
+  }
+
   status(): LabStatus {
     return {
       running: this.stopping === null,
@@ -260,6 +276,7 @@ export class Lab extends EventEmitter<LabEvents> {
       cycleMs: this.opts.cycleMs,
       params: this.params,
       partition: this.partition?.spec ?? null,
+      cut: this.partition ? this.cutLinks(this.partition.plan) : [],
       dir: this.opts.dir,
       startedAt: this.startedAt,
     };
@@ -285,6 +302,10 @@ export class Lab extends EventEmitter<LabEvents> {
     return [...keys]
       .sort((x, y) => x - y)
       .map((k) => [Math.floor(k / MAX_LAB_NODES), k % MAX_LAB_NODES] as [number, number]);
+  }
+
+  private cutLinks(plan: PartitionPlan): Array<[number, number]> {
+    return this.edges.filter(([a, b]) => !canTalk(plan, a, b));
   }
 
   /** The topology's links as planned (the partition aside), lower slot first, sorted. */

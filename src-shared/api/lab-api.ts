@@ -312,6 +312,8 @@ export interface LabStatus {
   readonly cycleMs: number;
   readonly params: DriftParams;
   readonly partition: PartitionSpec | null;
+  /** The topology's links the partition cuts (the map draws them dashed). */
+  readonly cut: readonly (readonly [number, number])[];
   readonly dir: string;
   readonly startedAt: number;
 }
@@ -341,8 +343,6 @@ export interface LabApi {
   onEvent(listener: (e: LabEvent) => void): () => void;
 }
 
-const labRequest = z.union([labQuery, labCommand]);
-
 export type LabVerdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Checks the shape of a request from outside; the reason is one line naming the field. */
@@ -350,8 +350,11 @@ export function checkLabRequest(value: unknown): LabVerdict<LabRequest> {
   // Queries and commands share `op`; choose the schema by it so the error names the right one.
   const op = (value as { op?: unknown } | null)?.op;
   const isQuery = ['status', 'snapshot', 'links', 'node', 'events'].includes(String(op));
-  const r = (isQuery ? labQuery : labRequest).safeParse(value);
-  return r.success ? { ok: true, value: r.data } : { ok: false, reason: reasonOf(r.error) };
+  if (isQuery) {
+    const r = labQuery.safeParse(value);
+    return r.success ? { ok: true, value: r.data } : { ok: false, reason: reasonOf(r.error) };
+  }
+  return checkLabCommand(value);
 }
 
 export function checkLabCommand(value: unknown): LabVerdict<LabCommand> {
