@@ -1,7 +1,6 @@
 // Faults on real labs: crashes and revivals from the nodes' stores, lossy links, frozen nodes
 // and skewed clocks, each measured on what the nodes report.
 import { describe, expect, it } from 'vitest';
-import type { Lab } from '../../src-main/lab/lab';
 import type { LabEvent, LabSnapshot, NodeSample } from '../../src-shared/api/lab-api';
 import { convergedAfter, startLab, stopLab, waitForEvent, waitForSnapshot } from '../helpers/labs';
 
