@@ -1,14 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
+  checkLabCommand,
   checkLabRequest,
+  isLabQuery,
   MAX_LAB_NODES,
   NO_LINK_FAULTS,
   type LabApi,
   type LabCommand,
+  type LabCommandInput,
   type LabEvent,
+  type LabQuery,
   type LabRequest,
-  type LabResponses,
   type LabResponseTo,
   type LabSnapshot,
   type LabStatus,
@@ -69,6 +73,18 @@ export interface LabOptions {
   readonly wireTimeoutMs?: number;
 }
 
+/** How the lab keeps up: its controller's thread, and the nodes' cycle against their target. */
+export interface LabHealth {
+  /** From the first pool started to every node wired and released. */
+  readonly startMs: number;
+  /** Event-loop delay of the controller's thread since the release (the monitor lives there). */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+  /** Median over the honest nodes that are up of cycles run per second since the release. */
+  readonly cyclesPerS: number;
+  readonly targetCyclesPerS: number;
+}
+
 interface LabEvents {
   snapshot: [LabSnapshot];
   event: [LabEvent];
@@ -80,7 +96,6 @@ export class LabStartError extends Error {
 }
 
 const MAX_EVENTS = 10_000;
-const QUERY_OPS = new Set(['status', 'snapshot', 'links', 'node', 'events']);
 /** Seeded streams of the lab's own choices (beside the simulator's topology and initial ones). */
 const STREAM_COMMANDS = 5;
 
@@ -101,7 +116,9 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private paused = false;
   private last: { metrics: TickMetrics; samples: NodeSample[]; traffic: TrafficMark } | null = null;
   private t0 = 0;
+  private startMs = 0;
   private startedAt = 0;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private tickTimer: ReturnType<typeof setTimeout> | undefined;
   private nemesisTimers: Array<ReturnType<typeof setTimeout>> = [];
   private nemesisUndo: LabCommand[] = [];
@@ -189,12 +206,14 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     }
     this.startedAt = Date.now();
     this.t0 = performance.now();
+    this.startMs = this.t0 - started;
+    this.loopDelay.enable();
     await this.all({ op: 'resume' });
     this.note({
       type: 'node',
       t: 0,
       slot: -1,
-      what: `${this.nodeCount} nodes started and wired in ${Math.round(this.t0 - started)} ms`,
+      what: `${this.nodeCount} nodes started and wired in ${Math.round(this.startMs)} ms`,
     });
     this.tracker.mark('start', 0, 0);
     this.scheduleTick();
@@ -216,15 +235,13 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   /** The lab API for a transport: checks the request's shape, then answers or applies it. */
   async handle(raw: unknown): Promise<unknown> {
+    if (!isLabQuery(raw)) return this.apply(raw as LabCommandInput);
     const v = checkLabRequest(raw);
     if (!v.ok) throw new LabCommandError(v.reason);
-    const req = v.value;
-    if (QUERY_OPS.has(req.op))
-      return this.query(req as Extract<LabRequest, { op: keyof LabResponses }>);
-    return this.apply(req as LabCommand);
+    return this.query(v.value as LabQuery);
   }
 
-  private async query(req: Extract<LabRequest, { op: keyof LabResponses }>): Promise<unknown> {
+  private async query(req: LabQuery): Promise<unknown> {
     switch (req.op) {
       case 'status':
         return this.status();
@@ -240,10 +257,13 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 
   /**
-   * Checks a command against the lab as it is (nothing changes when it fails), records it, and
-   * carries it out. Commands run one at a time, in the order they were given.
+   * Checks a command's shape, then against the lab as it is (nothing changes when either fails),
+   * records it, and carries it out. Commands run one at a time, in the order they were given.
    */
-  apply(command: LabCommand): Promise<LabStatus> {
+  apply(input: LabCommandInput): Promise<LabStatus> {
+    const checked = checkLabCommand(input);
+    if (!checked.ok) return Promise.reject(new LabCommandError(checked.reason));
+    const command = checked.value;
     const run = this.queue.then(async () => {
       if (this.stopping) throw new LabCommandError('the lab is stopping');
       const prepared = this.prepare(command);
@@ -290,6 +310,17 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     };
   }
 
+  health(): LabHealth {
+    const m = this.last?.metrics;
+    return {
+      startMs: this.startMs,
+      loopDelayP99Ms: this.loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: this.loopDelay.max / 1e6,
+      cyclesPerS: m && m.t > 0 ? m.cycle / (m.t / 1000) : 0,
+      targetCyclesPerS: 1000 / this.opts.cycleMs,
+    };
+  }
+
   /** The newest tick's metrics (null before the first tick). */
   get metrics(): TickMetrics | null {
     return this.last?.metrics ?? null;
@@ -327,6 +358,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   stop(): Promise<string | null> {
     this.stopping ??= (async () => {
       clearTimeout(this.tickTimer);
+      this.loopDelay.disable();
       this.clearNemesis();
       await this.queue;
       await Promise.all(this.pools.map((p) => p.stop()));

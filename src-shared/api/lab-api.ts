@@ -343,14 +343,19 @@ export interface LabApi {
   onEvent(listener: (e: LabEvent) => void): () => void;
 }
 
+const QUERY_OPS: ReadonlySet<unknown> = new Set(['status', 'snapshot', 'links', 'node', 'events']);
+
+/** Whether a request asks something (answered) rather than changes something (a command). */
+export function isLabQuery(value: unknown): boolean {
+  return QUERY_OPS.has((value as { op?: unknown } | null)?.op);
+}
+
 export type LabVerdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Checks the shape of a request from outside; the reason is one line naming the field. */
 export function checkLabRequest(value: unknown): LabVerdict<LabRequest> {
   // Queries and commands share `op`; choose the schema by it so the error names the right one.
-  const op = (value as { op?: unknown } | null)?.op;
-  const isQuery = ['status', 'snapshot', 'links', 'node', 'events'].includes(String(op));
-  if (isQuery) {
+  if (isLabQuery(value)) {
     const r = labQuery.safeParse(value);
     return r.success ? { ok: true, value: r.data } : { ok: false, reason: reasonOf(r.error) };
   }
