@@ -1,21 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, ExitError, UsageError } from './errors';
+import { registerLab } from './lab-command';
 import { registerNode } from './node-command';
 import { registerSim } from './sim-command';
-
-/** Parts of the command line that later releases fill in; they say so rather than vanish. */
-function registerPlanned(program: Command, name: string, what: string): void {
-  program
-    .command(name)
-    .description(`${what} (not built yet)`)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new UsageError(
-        `lvs ${name} is not built yet: ${what} arrives in a later release (see README)`,
-      );
-    });
-}
 
 export function buildProgram(): Command {
   const program = new Command('lvs')
@@ -25,7 +12,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined });
   registerSim(program);
   registerNode(program);
-  registerPlanned(program, 'lab', 'a swarm of real nodes on this machine');
+  registerLab(program);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeErr: () => undefined });
   return program;

@@ -210,10 +210,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     this.loopDelay.enable();
     await this.all({ op: 'resume' });
     this.note({
-      type: 'node',
+      type: 'started',
       t: 0,
-      slot: -1,
-      what: `${this.nodeCount} nodes started and wired in ${Math.round(this.startMs)} ms`,
+      nodes: this.nodeCount,
+      links: this.edges.length,
+      ms: this.startMs,
     });
     this.tracker.mark('start', 0, 0);
     this.scheduleTick();

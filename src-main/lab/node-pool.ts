@@ -195,6 +195,7 @@ export class NodePool {
       joinCycles: LAB_JOIN_CYCLES,
       ...(h.join ? {} : { initialState: h.genesis }),
       engine: 'inline',
+      lowPowerOnLag: false,
       seed: nodeSeed(this.init.seed, h.slot, h.incarnation),
       shaper: h.shaper,
       log: this.nodeLog(h.slot),

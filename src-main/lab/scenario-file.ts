@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario, ScenarioError, type Scenario } from '../../src-shared/lab/scenario';
 
@@ -11,12 +11,16 @@ import { parseScenario, ScenarioError, type Scenario } from '../../src-shared/la
  * from its source (src-main/lab/) and from the build (a chunk in out/main/); both sit two levels
  * under the root, so `../../resources/scenarios` from this module's own URL finds the folder in
  * either case. When that is missing (a copied bundle, say), `resources/scenarios` under the
- * working directory is tried. Note that the packaged desktop app ships out/ only (see
- * electron-builder.yml), so there neither is found and only paths work.
+ * working directory is tried. The packaged desktop app ships out/ inside its archive and the
+ * scenarios beside it as extra resources (electron-builder.yml: resources/scenarios ->
+ * scenarios), so under Electron `process.resourcesPath/scenarios` is looked in first.
  */
 
 function scenarioFolders(): string[] {
+  // Defined by Electron only (main and renderer processes); undefined under plain Node.
+  const packaged = (process as { resourcesPath?: string }).resourcesPath;
   return [
+    ...(packaged ? [join(packaged, 'scenarios')] : []),
     fileURLToPath(new URL('../../resources/scenarios/', import.meta.url)),
     resolve(process.cwd(), 'resources', 'scenarios'),
   ];

@@ -67,6 +67,11 @@ export interface LvsNodeOptions {
   readonly initialState?: readonly number[];
   /** Network faults on the frames this node sends (a lab). */
   readonly shaper?: FrameShaper;
+  /**
+   * Low-power mode when the event loop lags (default true). A lab turns it off: its nodes share
+   * a thread, so one node's lag is everyone's, and a histogram timer per node would add to it.
+   */
+  readonly lowPowerOnLag?: boolean;
   readonly log: NodeLog;
 }
 
@@ -127,6 +132,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     this.scheduler = new CycleScheduler({
       cycleMs: opts.cycleMs,
       ...(random ? { random } : {}),
+      ...(opts.lowPowerOnLag === false ? { lagLimitMs: null } : {}),
       onTick: () => this.cycle(),
       onLowPower: (on, reasons) =>
         opts.log.info(on ? `low-power mode on (${reasons.join(', ')})` : 'low-power mode off'),

@@ -299,6 +299,14 @@ export type LabEvent =
       readonly cycles: number;
       readonly ms: number;
     }
+  /** Every node is up, wired and released (t = 0): how long that took. */
+  | {
+      readonly t: number;
+      readonly type: 'started';
+      readonly nodes: number;
+      readonly links: number;
+      readonly ms: number;
+    }
   | { readonly t: number; readonly type: 'node'; readonly slot: number; readonly what: string }
   | { readonly t: number; readonly type: 'error'; readonly message: string };
 

@@ -119,10 +119,17 @@ const eventSchema = z.discriminatedUnion(
       cycles: finite,
       ms: finite,
     }),
+    z.strictObject({
+      t: finite,
+      type: z.literal('started'),
+      nodes: count,
+      links: count,
+      ms: finite,
+    }),
     z.strictObject({ t: finite, type: z.literal('node'), slot: count, what: z.string() }),
     z.strictObject({ t: finite, type: z.literal('error'), message: z.string() }),
   ],
-  { error: 'event type must be one of command, converged, node, error' },
+  { error: 'event type must be one of command, converged, started, node, error' },
 );
 
 const metricsSchema = z.strictObject({

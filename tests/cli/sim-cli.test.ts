@@ -221,14 +221,7 @@ describe('lvs sim: good runs', () => {
 });
 
 describe('lvs: commands and help', () => {
-  // `lvs node` is built: tests/cli/node-cli.test.ts.
-  it.concurrent.each(['lab'])('lvs %s says it is not built yet', async (command) => {
-    const run = await lvs(command, '--port', '4001');
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(new RegExp(`^lvs: lvs ${command} is not built yet[^\\n]*\\n$`));
-  });
-
+  // `lvs node` and `lvs lab` have their own files: tests/cli/node-cli.test.ts, lab-cli.test.ts.
   it.concurrent('lvs without a command names the commands', async () => {
     const run = await lvs();
     expect(run.code).toBe(2);

@@ -1,4 +1,4 @@
-// Real `lvs` processes for tests: the CLI and the engine worker bundled once with esbuild
+// Real `lvs` processes for tests: the CLI and its workers bundled once with esbuild
 // (packages stay in node_modules), so a start costs a fraction of a second instead of tsx's
 // compile; without esbuild they run through tsx.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,11 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = join(ROOT, 'src-main/cli/lvs.ts');
-const WORKER = join(ROOT, 'src-main/node/engine/engine-worker.ts');
+/** Workers the CLI starts, each loaded from beside the module that starts it (worker-entry.ts). */
+const WORKERS = {
+  'engine-worker': join(ROOT, 'src-main/node/engine/engine-worker.ts'),
+  'lab-worker': join(ROOT, 'src-main/lab/lab-worker.ts'),
+} as const;
 
 /** How to start `lvs`: the bundle, or through tsx. */
 let lvsArgs: string[] = ['--import', 'tsx', ENTRY];
@@ -29,9 +33,14 @@ export async function prepareLvs(): Promise<void> {
       packages: 'external',
       logLevel: 'error',
     } as const;
-    // The drift engine's worker is loaded from beside the module that starts it.
-    await build({ ...common, entryPoints: [ENTRY], outfile: join(bundleDir, 'cli.js') });
-    await build({ ...common, entryPoints: [WORKER], outfile: join(bundleDir, 'engine-worker.js') });
+    // A node's drift engine and a lab's node pools run in workers that are loaded from beside
+    // the module that starts them: in the bundle, cli.js.
+    await Promise.all([
+      build({ ...common, entryPoints: [ENTRY], outfile: join(bundleDir, 'cli.js') }),
+      ...Object.entries(WORKERS).map(([name, entry]) =>
+        build({ ...common, entryPoints: [entry], outfile: join(bundleDir, `${name}.js`) }),
+      ),
+    ]);
     lvsArgs = [join(bundleDir, 'cli.js')];
   } catch {
     lvsArgs = ['--import', 'tsx', ENTRY];
@@ -50,7 +59,7 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** A running `lvs node` with its output so far. */
+/** A running `lvs` command with its output so far. */
 export interface Proc {
   readonly child: ChildProcess;
   out(): string;
@@ -68,8 +77,11 @@ export function killAll(): void {
 }
 
 /** Starts `lvs node` with these flags. */
-export function start(args: readonly string[]): Proc {
-  const child = spawn(process.execPath, [...lvsArgs, 'node', ...args], {
+export const start = (args: readonly string[]): Proc => startLvs(['node', ...args]);
+
+/** Starts `lvs` with this command line (command first). */
+export function startLvs(args: readonly string[]): Proc {
+  const child = spawn(process.execPath, [...lvsArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +116,7 @@ export function start(args: readonly string[]): Proc {
           } else if (child.exitCode !== null || child.signalCode !== null) {
             waiters.delete(check);
             clearTimeout(timer);
-            fail(new Error(`lvs node ended before ${re}:\n${stdout}\n${stderr}`));
+            fail(new Error(`lvs ${args[0] ?? ''} ended before ${re}:\n${stdout}\n${stderr}`));
           }
         };
         const timer = setTimeout(() => {
@@ -121,3 +133,6 @@ export function start(args: readonly string[]): Proc {
 
 /** Runs `lvs node` to its end. */
 export const run = (args: readonly string[]): Promise<Run> => start(args).done;
+
+/** Runs `lvs` with this command line (command first) to its end. */
+export const runLvs = (args: readonly string[]): Promise<Run> => startLvs(args).done;

@@ -7,8 +7,11 @@ export interface SchedulerOptions {
   readonly cycleMs: number;
   /** Each period is cycleMs * (1 +- jitter): nodes started together drift apart in phase. */
   readonly jitter?: number;
-  /** Event-loop delay (p99 over the last few cycles) above which low-power mode switches on. */
-  readonly lagLimitMs?: number;
+  /**
+   * Event-loop delay (p99 over the last few cycles) above which low-power mode switches on;
+   * null: never (a lab's nodes share a thread, so the lag one sees is all of theirs).
+   */
+  readonly lagLimitMs?: number | null;
   /** Uniform in [0, 1) for the jitter; seeded in labs and tests. */
   readonly random?: () => number;
   readonly onTick: (cycle: number) => Promise<void> | void;
@@ -32,7 +35,7 @@ export class CycleScheduler {
   private cycle = 0;
   private skew = 1;
   private readonly reasons = new Set<string>();
-  private readonly lag: IntervalHistogram;
+  private readonly lag: IntervalHistogram | null;
   private readonly jitter: number;
   private readonly lagLimitMs: number;
   private readonly random: () => number;
@@ -41,7 +44,7 @@ export class CycleScheduler {
     this.jitter = opts.jitter ?? 0.05;
     this.lagLimitMs = opts.lagLimitMs ?? 250;
     this.random = opts.random ?? Math.random;
-    this.lag = monitorEventLoopDelay({ resolution: 20 });
+    this.lag = opts.lagLimitMs === null ? null : monitorEventLoopDelay({ resolution: 20 });
   }
 
   get lowPower(): boolean {
@@ -81,13 +84,13 @@ export class CycleScheduler {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.lag.enable();
+    this.lag?.enable();
     this.schedule(this.periodMs * this.random());
   }
 
   stop(): void {
     this.running = false;
-    this.lag.disable();
+    this.lag?.disable();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -130,6 +133,7 @@ export class CycleScheduler {
 
   /** Low power on while the loop's p99 delay is over the limit; off under half of it. */
   private checkLag(): void {
+    if (!this.lag) return;
     const p99 = this.lag.percentile(99) / 1e6;
     this.lag.reset();
     const reason = 'event-loop lag';

@@ -1,0 +1,727 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { MultiBar, type SingleBar } from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import {
+  MAX_LAB_NODES,
+  type LabCommand,
+  type LabEvent,
+  type LinkFaults,
+} from '../../src-shared/api/lab-api';
+import type { Weighting } from '../../src-shared/drift/params';
+import { RULES } from '../../src-shared/drift/rules';
+import { describeSlots } from '../../src-shared/lab/partitions';
+import { RecordingError, type Recording } from '../../src-shared/lab/recording';
+import {
+  applyOverrides,
+  MAX_SCENARIO_S,
+  parseScenario,
+  ScenarioError,
+  SCENARIO_DEFAULT_DEGREE,
+  type Scenario,
+} from '../../src-shared/lab/scenario';
+import { summariseLab, type LabSummary, type SummaryTick } from '../../src-shared/lab/summary';
+import { seededRng } from '../../src-shared/random';
+import {
+  buildTopology,
+  parseTopology,
+  TopologyError,
+  TOPOLOGY_FORMS,
+} from '../../src-shared/sim/topology';
+import { Lab, LabStartError } from '../lab/lab';
+import { exportMetricsCsv, loadRecordingFile } from '../lab/recording-file';
+import { labOptionsFor, runScenario } from '../lab/scenario-run';
+import { listScenarios, loadScenario } from '../lab/scenario-file';
+import { userDataDir } from '../node/store';
+import { appVersion } from '../runtime/app-version';
+import { EXIT, ExitError, UsageError } from './errors';
+import {
+  choiceFlag,
+  collectSetting,
+  integerFlag,
+  paramsFrom,
+  parseAggregator,
+  PARAM_FLAGS,
+  refuseSetForFlags,
+  withDriftOptions,
+} from './flags';
+import { APP_NAME } from './node-command';
+
+/*
+ * `lvs lab`: many real nodes on this machine, wired over loopback, driven by a scenario (a
+ * shipped one by name, or a file) or run ad hoc with an empty timeline. Every flag is checked
+ * before a node starts. While the lab runs, stderr gets one line per lab event (and a progress
+ * bar on a terminal); at the end stdout gets a summary table (or JSON). SIGINT or SIGTERM stops
+ * the lab gracefully (nodes saved and closed, the recording completed), prints the summary of
+ * what ran and exits 130 / 143; a second signal exits at once.
+ *
+ * `--replay` reads a recording instead: its events one line each, then the same summary.
+ */
+
+/** What an ad-hoc run (no --scenario) uses for what no flag gives. */
+const AD_HOC = { nodes: 20, topology: 'random:8', seed: 1, cycleMs: 200, durationS: 30 } as const;
+
+/** Node messages printed per second while a lab runs; more are counted, not shown. */
+const NODE_LINES_PER_S = 4;
+
+/** Weightings a lab node can use (a real node cannot know its peers' degrees for metropolis). */
+const LAB_WEIGHTINGS = ['claimed', 'uniform'] as const satisfies readonly Weighting[];
+
+interface LabFlags {
+  scenario?: string;
+  nodes?: number;
+  topology?: string;
+  seed?: number;
+  cycleMs?: number;
+  duration?: number;
+  epsilon?: number;
+  workers?: number;
+  dir?: string;
+  record: boolean;
+  csv?: string;
+  force?: boolean;
+  listScenarios?: boolean;
+  replay?: string;
+  json?: boolean;
+  dimensions: number;
+  alpha: number;
+  beta: number;
+  aggregator: string;
+  weights?: Weighting;
+  set?: Record<string, number>;
+}
+
+/** Flags that shape a run, by option key: none of them applies to --replay. */
+const RUN_FLAGS: Readonly<Record<string, string>> = {
+  scenario: '--scenario',
+  nodes: '--nodes',
+  topology: '--topology',
+  seed: '--seed',
+  cycleMs: '--cycle-ms',
+  duration: '--duration',
+  epsilon: '--epsilon',
+  workers: '--workers',
+  dir: '--dir',
+  record: '--no-record',
+  dimensions: '--dimensions',
+  alpha: '--alpha',
+  beta: '--beta',
+  aggregator: '--aggregator',
+  weights: '--weights',
+  set: '--set',
+};
+
+/** A number > 0 and at most max. */
+function positiveFlag(flag: string, max: number) {
+  return (text: string): number => {
+    const v = text.trim() === '' ? NaN : Number(text);
+    if (!Number.isFinite(v) || v <= 0 || v > max)
+      throw new UsageError(`--${flag} must be a number in (0, ${max}] (got "${text}")`);
+    return v;
+  };
+}
+
+/** `--topology`: its form only; whether it fits the node count is checked once both are known. */
+function topologyFlag(text: string): string {
+  try {
+    parseTopology(text, SCENARIO_DEFAULT_DEGREE);
+    return text;
+  } catch (err) {
+    if (err instanceof TopologyError) throw new UsageError(`--topology: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * withDriftOptions gives each drift flag a default, which here must not override the scenario's
+ * value (driftPatch takes only the flags given). Say so in the help instead of the default.
+ */
+function scenarioDefaults(cmd: Command): Command {
+  for (const opt of cmd.options)
+    if (['--dimensions', '--alpha', '--beta', '--aggregator'].includes(opt.long ?? '')) {
+      opt.description += ` (default: the scenario's, else ${JSON.stringify(opt.defaultValue)})`;
+      opt.defaultValue = undefined;
+      opt.defaultValueDescription = undefined;
+    }
+  return cmd;
+}
+
+export function registerLab(program: Command): void {
+  scenarioDefaults(
+    withDriftOptions(
+      program
+        .command('lab')
+        .description(
+          'run many real nodes on this machine through a scenario (partitions, faults, attacks) and summarise',
+        ),
+    ),
+  )
+    .option('--scenario <name|file>', 'a shipped scenario by name, or a scenario .json file')
+    .option(
+      '--nodes <n>',
+      `number of nodes (default: the scenario's, else ${AD_HOC.nodes})`,
+      integerFlag('nodes', 2, MAX_LAB_NODES),
+    )
+    .option(
+      '--topology <spec>',
+      `graph (default: the scenario's, else ${AD_HOC.topology}): ${TOPOLOGY_FORMS}`,
+      topologyFlag,
+    )
+    .option(
+      '--seed <s>',
+      `seed of the topology, the start and the lab's choices (default: the scenario's, else ${AD_HOC.seed})`,
+      integerFlag('seed', 0, 2 ** 32 - 1),
+    )
+    .option(
+      '--cycle-ms <ms>',
+      `milliseconds per drift cycle (default: the scenario's, else ${AD_HOC.cycleMs})`,
+      integerFlag('cycle-ms', 20, 60_000),
+    )
+    .option(
+      '--duration <s>',
+      `seconds to run (default: the scenario's, else ${AD_HOC.durationS})`,
+      positiveFlag('duration', MAX_SCENARIO_S),
+    )
+    .option(
+      '--epsilon <e>',
+      "spread under which the swarm counts as converged (default: the scenario's, else 0.5)",
+      positiveFlag('epsilon', 1e12),
+    )
+    .option(
+      '--workers <n>',
+      'worker threads hosting the nodes (default: one per core)',
+      integerFlag('workers', 1, 64),
+    )
+    .option('--weights <w>', 'claimed (DC) or uniform', choiceFlag('weights', LAB_WEIGHTINGS))
+    .option('--set <name=value>', 'any other drift parameter (repeatable)', collectSetting)
+    .option(
+      '--dir <folder>',
+      `the lab folder, new or empty (default: ${join(userDataDir(APP_NAME), 'labs', 'lab-<time>')})`,
+    )
+    .option('--no-record', 'write no recording')
+    .option('--csv <file>', 'write the per-tick metrics as CSV after the run (or from --replay)')
+    .option('--force', 'replace an existing --csv file')
+    .option('--json', 'print the summary as JSON instead of a table')
+    .option('--list-scenarios', 'list the shipped scenarios and exit')
+    .option('--replay <recording>', "print a recording's events and summary instead of running")
+    .action(async (flags: LabFlags, cmd: Command) => {
+      try {
+        if (flags.listScenarios) return await printScenarios();
+        if (flags.replay !== undefined) return await replay(flags, cmd);
+        await runLab(flags, cmd);
+      } finally {
+        // Everything is closed; should a stray handle keep the process up, do not hang on it.
+        setTimeout(() => process.exit(), 2000).unref();
+      }
+    });
+}
+
+// ---------------------------------------------------------------- checking the flags
+
+const given = (cmd: Command, key: string) => cmd.getOptionValueSource(key) === 'cli';
+
+/**
+ * The drift parameters the user gave on the command line, and only those: withDriftOptions
+ * gives every one a default, which must not override the scenario's value.
+ */
+function driftPatch(flags: LabFlags, cmd: Command): Record<string, unknown> {
+  refuseSetForFlags(flags.set, PARAM_FLAGS);
+  const patch: Record<string, unknown> = { ...flags.set };
+  if (given(cmd, 'dimensions')) patch.dimensions = flags.dimensions;
+  if (given(cmd, 'alpha')) patch.alpha = flags.alpha;
+  if (given(cmd, 'beta')) patch.beta = flags.beta;
+  if (given(cmd, 'aggregator')) {
+    const { aggregator, trimF } = parseAggregator(flags.aggregator);
+    patch.aggregator = aggregator;
+    if (trimF !== undefined) patch.trimF = trimF;
+  }
+  if (flags.weights !== undefined) patch.weighting = flags.weights;
+  return patch;
+}
+
+/** The scenario to run: loaded (or ad hoc), then the flags in place of its values, all checked. */
+async function scenarioFor(flags: LabFlags, cmd: Command): Promise<Scenario> {
+  let base: Scenario;
+  try {
+    base =
+      flags.scenario === undefined
+        ? parseScenario(
+            JSON.stringify({
+              name: 'ad-hoc',
+              lab: { nodes: AD_HOC.nodes, topology: AD_HOC.topology },
+              durationS: AD_HOC.durationS,
+            }),
+            'ad-hoc',
+          )
+        : await loadScenario(flags.scenario);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    throw err;
+  }
+  const nodes = flags.nodes ?? base.lab.nodes;
+  const topology = flags.topology ?? base.lab.topology;
+  const seed = flags.seed ?? base.lab.seed;
+  if (flags.nodes !== undefined || flags.topology !== undefined || flags.seed !== undefined) {
+    try {
+      buildTopology(parseTopology(topology, SCENARIO_DEFAULT_DEGREE), nodes, seededRng(seed));
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      throw new UsageError(
+        flags.topology !== undefined
+          ? `--topology ${topology} on ${nodes} nodes: ${err.message}`
+          : `--nodes ${nodes}: the scenario's topology ${topology} does not fit: ${err.message}`,
+      );
+    }
+  }
+  const last = base.timeline.at(-1);
+  if (flags.duration !== undefined && last && flags.duration < last.at)
+    throw new UsageError(
+      `--duration ${flags.duration} is shorter than the scenario's timeline: its last entry is at ${last.at} s`,
+    );
+  const patch = driftPatch(flags, cmd);
+  const params = { ...base.lab.params, ...patch };
+  paramsFrom(params, PARAM_FLAGS); // a conflict between flags (and the scenario) names the flags
+  const merged = {
+    ...base,
+    lab: { ...base.lab, params },
+    measure: flags.epsilon === undefined ? base.measure : { epsilon: flags.epsilon },
+  } as Scenario;
+  try {
+    return applyOverrides(merged, {
+      nodes: flags.nodes,
+      topology: flags.topology,
+      seed: flags.seed,
+      cycleMs: flags.cycleMs,
+      durationS: flags.duration,
+    });
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** `--csv`: checked before anything runs. The lab folder counts as existing (it is made). */
+function checkCsv(path: string | undefined, force: boolean, labDir: string | null): void {
+  if (path === undefined) return;
+  if (path.trim() === '') throw new UsageError('--csv must name a file (got "")');
+  const file = resolve(path);
+  const folder = dirname(file);
+  const folderOk = existsSync(folder) ? statSync(folder).isDirectory() : folder === labDir;
+  if (!folderOk) throw new UsageError(`--csv ${path}: folder ${folder} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory())
+    throw new UsageError(`--csv ${path} is a folder; give a file name`);
+  if (existsSync(file) && !force)
+    throw new UsageError(
+      `--csv ${path} exists; refusing to overwrite it (add --force to replace it)`,
+    );
+}
+
+/** 2025-01-31T12-00-00-000Z: the ISO time with what file systems dislike replaced. */
+const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
+
+/** `--dir`: new or empty (a lab never runs over another lab's stores). */
+function labFolder(text: string | undefined): string {
+  if (text === undefined) return join(userDataDir(APP_NAME), 'labs', `lab-${stamp(new Date())}`);
+  if (text.trim() === '') throw new UsageError('--dir must name a folder (got "")');
+  const dir = resolve(text);
+  if (!existsSync(dir)) return dir;
+  if (!statSync(dir).isDirectory())
+    throw new UsageError(`--dir ${text} is a file; give a new or empty folder for the lab`);
+  const entries = readdirSync(dir);
+  if (entries.length > 0)
+    throw new UsageError(
+      `--dir ${text} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); give a new or empty folder for the lab`,
+    );
+  return dir;
+}
+
+// ---------------------------------------------------------------- describing events
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const sortedSlots = (nodes: readonly number[]) => describeSlots([...nodes].sort((a, b) => a - b));
+
+function describeFaults(f: LinkFaults): string {
+  const set = Object.entries(f).filter(([, v]) => v !== 0);
+  return set.length === 0 ? 'none' : set.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** One command as a short phrase: `kill nodes 1..5`, `partition partition-halves`. */
+export function describeCommand(c: LabCommand): string {
+  switch (c.op) {
+    case 'partition':
+      return c.partition.kind === 'groups'
+        ? `partition into groups ${c.partition.groups.map((g) => `[${sortedSlots(g)}]`).join(' ')}`
+        : `partition ${c.partition.kind}`;
+    case 'kill':
+    case 'revive':
+    case 'freeze':
+    case 'thaw':
+    case 'honest':
+      return `${c.op} nodes ${sortedSlots(c.nodes)}`;
+    case 'link-faults':
+      return `link faults ${describeFaults(c.faults)} on ${c.links ? `${c.links.length} link(s)` : 'every link'}`;
+    case 'clock-skew':
+      return `clock skew x${c.factor} on nodes ${sortedSlots(c.nodes)}`;
+    case 'liar':
+      return `liar (${c.behaviour.kind}) nodes ${sortedSlots(c.nodes)}`;
+    case 'sybil':
+      return `sybil: ${c.count} ${c.behaviour.kind} liar(s) linked to nodes ${sortedSlots(c.targets)}`;
+    case 'set-params':
+      return `set params ${JSON.stringify(c.params)}${c.nodes ? ` on nodes ${sortedSlots(c.nodes)}` : ''}`;
+    case 'add-nodes':
+      return `add ${c.count} node(s)`;
+    case 'nemesis': {
+      const s = c.schedule;
+      return `nemesis ${s.faults.join(', ')} (${s.order}) every ${s.everyS} s for ${s.durationS} s, ${s.rounds} round(s)`;
+    }
+    default:
+      return c.op;
+  }
+}
+
+/** One event as one line: `   5.00 s  kill nodes 1..5`. */
+export function describeEvent(e: LabEvent): string {
+  const at = `${(e.t / 1000).toFixed(2).padStart(8)} s  `;
+  switch (e.type) {
+    case 'command':
+      return at + describeCommand(e.command);
+    case 'converged':
+      return (
+        at +
+        (e.after === 'start'
+          ? `converged in ${seconds(e.ms)} (${e.cycles} cycles) after the start`
+          : `reconverged in ${seconds(e.ms)} (${e.cycles} cycles) after the heal at ${seconds(e.since)}`)
+      );
+    case 'started':
+      return at + `${e.nodes} nodes up and ${e.links} links wired in ${seconds(e.ms)}`;
+    case 'node':
+      return at + `node ${e.slot}: ${e.what}`;
+    case 'error':
+      return at + `error: ${e.message}`;
+  }
+}
+
+/**
+ * Event lines on stderr, through the progress bar when there is one. Nodes' own messages (a
+ * warning from each of many nodes at once) are held to NODE_LINES_PER_S; the rest are counted
+ * and the count printed.
+ */
+class LabConsole {
+  private stopped = false;
+  private windowStart = -Infinity;
+  private shown = 0;
+  private hidden = 0;
+  private readonly multi: MultiBar | null;
+  private readonly bar: SingleBar | null;
+
+  constructor(totalS: number) {
+    if (!process.stderr.isTTY) {
+      this.multi = null;
+      this.bar = null;
+      return;
+    }
+    this.multi = new MultiBar({
+      stream: process.stderr,
+      format: 'lab [{bar}] {value}/{total} s',
+      hideCursor: true,
+      clearOnComplete: true,
+      gracefulExit: false,
+    });
+    this.bar = this.multi.create(Math.ceil(totalS), 0);
+  }
+
+  line(text: string): void {
+    if (this.multi) this.multi.log(`${text}\n`);
+    else process.stderr.write(`${text}\n`);
+  }
+
+  event(e: LabEvent): void {
+    if (e.type === 'node') {
+      const now = performance.now();
+      if (now - this.windowStart >= 1000) {
+        this.flush();
+        this.windowStart = now;
+        this.shown = 0;
+      }
+      if (this.shown >= NODE_LINES_PER_S) {
+        this.hidden++;
+        return;
+      }
+      this.shown++;
+    }
+    this.line(describeEvent(e));
+  }
+
+  progress(elapsedS: number): void {
+    this.bar?.update(Math.floor(elapsedS));
+  }
+
+  /** Prints how many node messages were held back, if any. */
+  flush(): void {
+    if (this.hidden > 0)
+      this.line(`          (${this.hidden} more node message(s) in that second not shown)`);
+    this.hidden = 0;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.flush();
+    if (this.multi) {
+      this.multi.update(); // writes what was logged since the last redraw
+      this.multi.stop();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the summary
+
+interface RunFacts {
+  readonly scenario: string | null;
+  readonly nodes: number;
+  readonly topology: string;
+  readonly seed: number;
+  readonly cycleMs: number;
+  readonly recording: string | null;
+  readonly dir: string;
+}
+
+const fixed = (x: number | null, digits: number) => (x === null ? 'n/a' : x.toFixed(digits));
+
+export function labSummaryTable(f: RunFacts, s: LabSummary): string {
+  const t = new Table({ head: ['measure', 'value'], style: { head: [], border: [] } });
+  const within = `not within the run (${seconds(s.lastTickMs)})`;
+  t.push(['scenario', f.scenario ?? 'none (ad hoc)']);
+  t.push(['nodes', String(f.nodes)]);
+  t.push(['topology', f.topology]);
+  t.push(['seed', String(f.seed)]);
+  t.push(['cycle ms', String(f.cycleMs)]);
+  t.push([
+    'time to converge (cycles / seconds)',
+    s.converged ? `${s.converged.cycles} / ${seconds(s.converged.ms)}` : within,
+  ]);
+  for (const h of s.heals)
+    t.push([
+      `reconverge after the heal at ${seconds(h.at)}`,
+      h.reconverged ? `${h.reconverged.cycles} / ${seconds(h.reconverged.ms)}` : within,
+    ]);
+  t.push(['bytes per node per minute', fixed(s.bytesPerNodeMin, 0)]);
+  t.push(['frames per node per second', fixed(s.framesPerNodeS, 2)]);
+  t.push(['final spread', s.finalSpread === null ? 'n/a' : s.finalSpread.toPrecision(3)]);
+  const fired = RULES.filter((r) => s.interventions[r] > 0);
+  t.push([
+    'VaultGuard interventions',
+    fired.length === 0 ? 'none' : fired.map((r) => `${r}: ${s.interventions[r]}`).join('\n'),
+  ]);
+  const ops = Object.entries(s.commands);
+  t.push(['commands', ops.length === 0 ? 'none' : ops.map(([op, n]) => `${op}: ${n}`).join('\n')]);
+  t.push(['recording', f.recording ?? 'none']);
+  t.push(['lab folder', f.dir]);
+  return t.toString();
+}
+
+function printSummary(f: RunFacts, s: LabSummary, json: boolean): void {
+  process.stdout.write(
+    json ? JSON.stringify({ ...f, summary: s }, null, 2) + '\n' : labSummaryTable(f, s) + '\n',
+  );
+}
+
+// ---------------------------------------------------------------- the three modes
+
+async function printScenarios(): Promise<void> {
+  const lines: string[] = [];
+  for (const name of await listScenarios().catch(usage)) {
+    try {
+      const s = await loadScenario(name);
+      lines.push(`${name}  (${s.lab.nodes} nodes, ${s.lab.topology}, ${s.durationS} s)`);
+      lines.push(...wrap(s.description || '(no description)', 76).map((l) => `  ${l}`), '');
+    } catch (err) {
+      lines.push(
+        `${name}  (cannot be used: ${err instanceof Error ? err.message : String(err)})`,
+        '',
+      );
+    }
+  }
+  process.stdout.write(lines.join('\n'));
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+function usage(err: unknown): never {
+  if (err instanceof ScenarioError || err instanceof RecordingError)
+    throw new UsageError(err.message);
+  throw err;
+}
+
+async function replay(flags: LabFlags, cmd: Command): Promise<void> {
+  const path = flags.replay ?? '';
+  for (const [key, flag] of Object.entries(RUN_FLAGS))
+    if (given(cmd, key))
+      throw new UsageError(`${flag} does not apply to --replay, which reads a finished run`);
+  checkCsv(flags.csv, flags.force === true, null);
+  const rec: Recording = await loadRecordingFile(path).catch(usage);
+  for (const note of rec.notes) process.stderr.write(`lvs: note: ${note}\n`);
+  if (!flags.json) process.stdout.write(rec.events.map((e) => describeEvent(e) + '\n').join(''));
+  const h = rec.header;
+  const facts: RunFacts = {
+    scenario: h.scenario ?? null,
+    nodes: h.nodes,
+    topology: h.topology,
+    seed: h.seed,
+    cycleMs: h.cycleMs,
+    recording: resolve(path),
+    dir: dirname(resolve(path)),
+  };
+  printSummary(
+    facts,
+    summariseLab(
+      rec.events,
+      rec.ticks.map((t) => t.metrics),
+    ),
+    flags.json === true,
+  );
+  if (flags.csv !== undefined) await exportMetricsCsv(rec, flags.csv, flags.force === true);
+}
+
+async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
+  const scenario = await scenarioFor(flags, cmd);
+  if (flags.csv !== undefined && !flags.record)
+    throw new UsageError('--csv exports the recording: it cannot be used with --no-record');
+  const dir = labFolder(flags.dir);
+  checkCsv(flags.csv, flags.force === true, dir);
+  const adHoc = flags.scenario === undefined;
+  const options = {
+    ...labOptionsFor(scenario, {
+      dir,
+      appVersion: appVersion(),
+      record: flags.record,
+      ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+    }),
+    ...(adHoc ? { scenario: undefined } : {}),
+  };
+
+  const abort = new AbortController();
+  let signalled: NodeJS.Signals | null = null;
+  const out = new LabConsole(scenario.durationS);
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) {
+      out.stop();
+      process.stderr.write(`lvs: ${sig} again: exiting at once, without stopping the lab\n`);
+      process.exit(sig === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
+    }
+    signalled = sig;
+    out.line(`${sig}: stopping the lab (nodes saved and closed, the recording completed)`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const events: LabEvent[] = [];
+  const ticks: SummaryTick[] = [];
+  let lab: Lab | null = null;
+  const offs: Array<() => void> = [];
+  try {
+    const l = scenario.lab;
+    out.line(
+      `lab: ${l.nodes} nodes, ${l.topology}, seed ${l.seed}, ${l.cycleMs} ms cycles; ` +
+        `${adHoc ? 'ad hoc' : `scenario ${scenario.name}`} for ${scenario.durationS} s in ${dir}`,
+    );
+    lab = await Lab.start(options).catch((err: unknown) => {
+      throw startError(err);
+    });
+    const keep = (e: LabEvent) => {
+      // The summary needs commands and convergences only; node messages can be many.
+      if (e.type === 'command' || e.type === 'converged') events.push(e);
+      out.event(e);
+    };
+    for (const e of lab.events()) keep(e);
+    offs.push(lab.onEvent(keep));
+    offs.push(
+      lab.onSnapshot(({ metrics: m }) => {
+        if (m)
+          ticks.push({
+            t: m.t,
+            spread: m.spread,
+            framesPerNodeS: m.framesPerNodeS,
+            bytesPerNodeS: m.bytesPerNodeS,
+            interventions: m.interventions,
+          });
+      }),
+    );
+    try {
+      await runScenario(lab, scenario, {
+        signal: abort.signal,
+        onProgress: (elapsed) => out.progress(elapsed),
+      });
+    } catch (err) {
+      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      throw err;
+    }
+    const recording = await stopLab(lab);
+    lab = null;
+    for (const off of offs.splice(0)) off();
+    out.stop();
+    printSummary(
+      {
+        scenario: adHoc ? null : scenario.name,
+        nodes: l.nodes,
+        topology: l.topology,
+        seed: l.seed,
+        cycleMs: l.cycleMs,
+        recording,
+        dir,
+      },
+      summariseLab(events, ticks),
+      flags.json === true,
+    );
+    if (flags.csv !== undefined && recording !== null)
+      await exportMetricsCsv(await loadRecordingFile(recording), flags.csv, flags.force === true);
+    if (signalled)
+      throw new ExitError(
+        `stopped by ${signalled}${recording ? `; the recording is in ${recording}` : ''}`,
+        signalled === 'SIGINT' ? EXIT.interrupted : EXIT.terminated,
+      );
+  } finally {
+    for (const off of offs) off();
+    if (lab) await stopLab(lab).catch(() => undefined);
+    out.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function stopLab(lab: Lab): Promise<string | null> {
+  try {
+    return await lab.stop();
+  } catch (err) {
+    throw new ExitError(`stopping the lab: ${oneLine(err)}`, EXIT.failure);
+  }
+}
+
+/** A start failure as one line: the setup's (exit 2) or the machine's (1). */
+function startError(err: unknown): Error {
+  if (err instanceof LabStartError) {
+    // The folder was checked before: what is left is wiring that did not come up in time.
+    if (/not empty/.test(err.message)) return new UsageError(`--dir: ${err.message}`);
+    return new ExitError(`the lab could not start: ${err.message}`, EXIT.failure);
+  }
+  if (err instanceof UsageError || err instanceof ExitError) return err;
+  return new ExitError(`the lab could not start: ${oneLine(err)}`, EXIT.failure);
+}
+
+function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
