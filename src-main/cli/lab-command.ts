@@ -29,7 +29,7 @@ import {
   TopologyError,
   TOPOLOGY_FORMS,
 } from '../../src-shared/sim/topology';
-import { Lab, LabStartError } from '../lab/lab';
+import { Lab, LabStartError, type LabHealth } from '../lab/lab';
 import { exportMetricsCsv, loadRecordingFile } from '../lab/recording-file';
 import { labOptionsFor, runScenario } from '../lab/scenario-run';
 import { listScenarios, loadScenario } from '../lab/scenario-file';
@@ -485,6 +485,8 @@ interface RunFacts {
   readonly cycleMs: number;
   readonly recording: string | null;
   readonly dir: string;
+  /** How the live lab kept up (absent for a replay). */
+  readonly health?: LabHealth;
 }
 
 const fixed = (x: number | null, digits: number) => (x === null ? 'n/a' : x.toFixed(digits));
@@ -516,6 +518,15 @@ export function labSummaryTable(f: RunFacts, s: LabSummary): string {
   ]);
   const ops = Object.entries(s.commands);
   t.push(['commands', ops.length === 0 ? 'none' : ops.map(([op, n]) => `${op}: ${n}`).join('\n')]);
+  if (f.health) {
+    const h = f.health;
+    t.push(['start (nodes up and wired)', seconds(h.startMs)]);
+    t.push([
+      'cycles per second (target)',
+      `${h.cyclesPerS.toFixed(2)} (${h.targetCyclesPerS.toFixed(2)})`,
+    ]);
+    t.push(['controller event-loop delay p99', `${h.loopDelayP99Ms.toFixed(1)} ms`]);
+  }
   t.push(['recording', f.recording ?? 'none']);
   t.push(['lab folder', f.dir]);
   return t.toString();
@@ -669,6 +680,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       if (err instanceof ScenarioError) throw new UsageError(err.message);
       throw err;
     }
+    const health = lab.health();
     const recording = await stopLab(lab);
     lab = null;
     for (const off of offs.splice(0)) off();
@@ -682,6 +694,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
         cycleMs: l.cycleMs,
         recording,
         dir,
+        health,
       },
       summariseLab(events, ticks),
       flags.json === true,

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../runtime/thread-priority';
 import { NodePool } from './node-pool';
 import type { PoolCommand, PoolInit, PoolMessage } from './pool-protocol';
 
@@ -7,8 +8,11 @@ import type { PoolCommand, PoolInit, PoolMessage } from './pool-protocol';
  * order they arrive. Nodes' warnings go to the controller as events.
  */
 
+const POOL_NICE = 10;
 const port = parentPort;
 if (!port) throw new Error('lab-worker runs as a worker thread');
+// The controller's thread (where the monitor lives) comes first when the cores are all busy.
+lowerThreadPriority(POOL_NICE);
 const post = (m: PoolMessage) => port.postMessage(m);
 const pool = new NodePool(workerData as PoolInit, (slot, what) =>
   post({ type: 'node', slot, what }),

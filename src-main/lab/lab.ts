@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir } from 'node:fs/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   checkLabCommand,
   checkLabRequest,
@@ -36,6 +35,7 @@ import { statesOf } from '../../src-shared/lab/recording';
 import { seededRng, type Rng } from '../../src-shared/random';
 import { buildTopology, parseTopology, TopologyError } from '../../src-shared/sim/topology';
 import { STREAM_INITIAL, STREAM_TOPOLOGY } from '../../src-shared/sim/simulator';
+import { LoopDelay } from '../runtime/loop-delay';
 import { RecordingWriter } from './recording-file';
 import { defaultPoolCount, PoolClient } from './pool-client';
 import type { DirectoryEntry, FaultTable } from './pool-protocol';
@@ -118,7 +118,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private t0 = 0;
   private startMs = 0;
   private startedAt = 0;
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loopDelay = new LoopDelay(5);
   private tickTimer: ReturnType<typeof setTimeout> | undefined;
   private nemesisTimers: Array<ReturnType<typeof setTimeout>> = [];
   private nemesisUndo: LabCommand[] = [];
@@ -315,8 +315,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     const m = this.last?.metrics;
     return {
       startMs: this.startMs,
-      loopDelayP99Ms: this.loopDelay.percentile(99) / 1e6,
-      loopDelayMaxMs: this.loopDelay.max / 1e6,
+      loopDelayP99Ms: this.loopDelay.percentileMs(99),
+      loopDelayMaxMs: this.loopDelay.maxMs(),
       cyclesPerS: m && m.t > 0 ? m.cycle / (m.t / 1000) : 0,
       targetCyclesPerS: 1000 / this.opts.cycleMs,
     };

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { LoopDelay } from '../../runtime/loop-delay';
 
 /** Low-power mode multiplies the cycle period by this (MODEL.md 4). */
 export const LOW_POWER_FACTOR = 4;
@@ -34,8 +34,11 @@ export class CycleScheduler {
   private paused = false;
   private cycle = 0;
   private skew = 1;
+  /** When the next tick is due (performance.now() ms): deadlines, so timer lateness never adds up. */
+  private dueAt = 0;
+  private missed = 0;
   private readonly reasons = new Set<string>();
-  private readonly lag: IntervalHistogram | null;
+  private readonly lag: LoopDelay | null;
   private readonly jitter: number;
   private readonly lagLimitMs: number;
   private readonly random: () => number;
@@ -44,7 +47,7 @@ export class CycleScheduler {
     this.jitter = opts.jitter ?? 0.05;
     this.lagLimitMs = opts.lagLimitMs ?? 250;
     this.random = opts.random ?? Math.random;
-    this.lag = opts.lagLimitMs === null ? null : monitorEventLoopDelay({ resolution: 20 });
+    this.lag = opts.lagLimitMs === null ? null : new LoopDelay(20);
   }
 
   get lowPower(): boolean {
@@ -77,6 +80,11 @@ export class CycleScheduler {
     return this.cycle;
   }
 
+  /** Periods skipped because a tick was due more than a whole period ago (the node fell behind). */
+  get missedPeriods(): number {
+    return this.missed;
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -85,7 +93,8 @@ export class CycleScheduler {
     if (this.running) return;
     this.running = true;
     this.lag?.enable();
-    this.schedule(this.periodMs * this.random());
+    this.dueAt = performance.now() + this.periodMs * this.random();
+    this.schedule();
   }
 
   stop(): void {
@@ -111,14 +120,13 @@ export class CycleScheduler {
     if (this.lowPower !== was) this.opts.onLowPower?.(this.lowPower, this.lowPowerReasons);
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(): void {
     if (!this.running) return;
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, delayMs));
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, this.dueAt - performance.now()));
     this.timer.unref?.();
   }
 
   private async tick(): Promise<void> {
-    const started = performance.now();
     if (!this.paused) {
       try {
         await this.opts.onTick(++this.cycle);
@@ -128,13 +136,21 @@ export class CycleScheduler {
       if (this.cycle % LAG_CHECK_CYCLES === 0) this.checkLag();
     }
     const period = this.periodMs * (1 + this.jitter * (2 * this.random() - 1));
-    this.schedule(period - (performance.now() - started));
+    this.dueAt += period;
+    // More than a period late (a stalled thread, a long tick): skip what was missed rather than
+    // run a burst of cycles to catch up, and count it.
+    const now = performance.now();
+    if (now - this.dueAt > period) {
+      this.missed += Math.floor((now - this.dueAt) / period);
+      this.dueAt = now;
+    }
+    this.schedule();
   }
 
   /** Low power on while the loop's p99 delay is over the limit; off under half of it. */
   private checkLag(): void {
     if (!this.lag) return;
-    const p99 = this.lag.percentile(99) / 1e6;
+    const p99 = this.lag.percentileMs(99);
     this.lag.reset();
     const reason = 'event-loop lag';
     if (p99 > this.lagLimitMs) this.setLowPower(reason, true);
