@@ -354,6 +354,7 @@ export function describeCommand(c: LabCommand): string {
         ? `partition into groups ${c.partition.groups.map((g) => `[${sortedSlots(g)}]`).join(' ')}`
         : `partition ${c.partition.kind}`;
     case 'kill':
+    case 'stop':
     case 'revive':
     case 'freeze':
     case 'thaw':

@@ -347,7 +347,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   nodeStatus(slot: number): Promise<NodeStatus> {
     this.mustExist([slot]);
-    if (this.dead.has(slot)) throw new LabCommandError(`node ${slot} is dead; revive it first`);
+    if (this.dead.has(slot)) throw new LabCommandError(`node ${slot} is down; revive it first`);
     return this.poolOf(slot).request({ op: 'node-status', slot });
   }
 
@@ -379,14 +379,15 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       }
       case 'heal':
         return () => this.setPartition(null);
-      case 'kill': {
+      case 'kill':
+      case 'stop': {
         this.mustExist(c.nodes);
-        this.mustBe(c.nodes, (s) => !this.dead.has(s), 'is already dead');
-        return () => this.kill(c.nodes);
+        this.mustBe(c.nodes, (s) => !this.dead.has(s), 'is already down');
+        return () => this.takeDown(c.nodes, c.op === 'stop');
       }
       case 'revive': {
         this.mustExist(c.nodes);
-        this.mustBe(c.nodes, (s) => this.dead.has(s), 'is not dead');
+        this.mustBe(c.nodes, (s) => this.dead.has(s), 'is running');
         return () => this.revive(c.nodes);
       }
       case 'freeze':
@@ -481,13 +482,13 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     if (healing) this.tracker.mark('heal', this.now(), this.last?.metrics.cycle ?? 0);
   }
 
-  private async kill(slots: readonly number[]): Promise<void> {
+  private async takeDown(slots: readonly number[], graceful: boolean): Promise<void> {
     for (const s of slots) {
       this.dead.add(s);
       this.frozen.delete(s);
       this.directory.delete(s);
     }
-    await this.bySlot(slots, (group) => ({ op: 'kill', slots: group }));
+    await this.bySlot(slots, (group) => ({ op: 'kill', slots: group, graceful }));
     await this.sendDirectory();
   }
 

@@ -91,7 +91,7 @@ export class NodePool {
         this.maintain();
         return null;
       case 'kill':
-        await Promise.all(req.slots.map((s) => this.kill(s)));
+        await Promise.all(req.slots.map((s) => this.kill(s, req.graceful)));
         return null;
       case 'freeze':
         for (const h of this.pick(req.slots)) this.freeze(h, req.on);
@@ -212,12 +212,12 @@ export class NodePool {
     return entry;
   }
 
-  private async kill(slot: number): Promise<void> {
+  private async kill(slot: number, graceful: boolean): Promise<void> {
     const h = this.hosted.get(slot);
     const node = h?.node;
     if (!h || !node) return;
     h.node = null;
-    await node.crash();
+    await (graceful ? node.stop() : node.crash());
   }
 
   private freeze(h: Hosted, on: boolean): void {

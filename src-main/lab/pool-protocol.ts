@@ -46,7 +46,8 @@ export type PoolRequest =
   /** Every node's topology neighbours (the links it keeps unless cut). */
   | { readonly op: 'wiring'; readonly neighbours: Readonly<Record<number, readonly number[]>> }
   | { readonly op: 'cut'; readonly cut: readonly (readonly number[])[] | null }
-  | { readonly op: 'kill'; readonly slots: readonly number[] }
+  /** Crashes (graceful false) or stops the nodes. */
+  | { readonly op: 'kill'; readonly slots: readonly number[]; readonly graceful: boolean }
   | { readonly op: 'revive'; readonly slot: number }
   | { readonly op: 'freeze'; readonly slots: readonly number[]; readonly on: boolean }
   | { readonly op: 'skew'; readonly slots: readonly number[]; readonly factor: number }

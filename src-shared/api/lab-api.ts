@@ -168,7 +168,10 @@ export const labCommand = z.discriminatedUnion(
   [
     z.strictObject({ op: z.literal('partition'), partition: partitionSpec }),
     z.strictObject({ op: z.literal('heal') }),
+    /** A crash: no final save. */
     z.strictObject({ op: z.literal('kill'), nodes: slots }),
+    /** A graceful stop: a final save, peers told. `revive` starts a stopped node again too. */
+    z.strictObject({ op: z.literal('stop'), nodes: slots }),
     z.strictObject({ op: z.literal('revive'), nodes: slots }),
     z.strictObject({ op: z.literal('freeze'), nodes: slots }),
     z.strictObject({ op: z.literal('thaw'), nodes: slots }),
@@ -216,7 +219,7 @@ export const labCommand = z.discriminatedUnion(
   ],
   {
     error:
-      'op must be one of partition, heal, kill, revive, freeze, thaw, link-faults, clock-skew, liar, honest, sybil, set-params, add-nodes, nemesis, nemesis-stop, pause, resume, step',
+      'op must be one of partition, heal, kill, stop, revive, freeze, thaw, link-faults, clock-skew, liar, honest, sybil, set-params, add-nodes, nemesis, nemesis-stop, pause, resume, step',
   },
 );
 export type LabCommand = z.infer<typeof labCommand>;

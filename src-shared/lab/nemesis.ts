@@ -30,11 +30,10 @@ type PartitionFault = Exclude<NemesisFault, 'kill-random' | 'freeze-random' | 'l
 
 /**
  * Round k (0 .. rounds-1) applies a fault at k * everyS and undoes it durationS later; the
- * fault is drawn by `rng` from spec.faults ('random') or taken in turn ('scripted'). After the
- * last round, at rounds * everyS, it undoes every kill, freeze and loss it applied and ends in
- * a heal: redundant when every round's undo applied, but it states the schedule's end in the
- * recording and leaves the lab whole even if one of those undos failed (a revive that did not
- * come up in time).
+ * fault is drawn by `rng` from spec.faults ('random') or taken in turn ('scripted'). Every
+ * round's fault is undone before the next begins, so after the last round, at rounds * everyS,
+ * one final heal ends the schedule (and states its end in the recording); `nemesis-stop` undoes
+ * whatever is still in effect when a schedule is cut short.
  * Faults: a partition kind, then heal; kill-random: kill one node drawn by `rng`, then revive
  * it; freeze-random: freeze, then thaw; loss: drop NEMESIS_LOSS of all frames, then none.
  */
@@ -43,27 +42,18 @@ export function planNemesis(spec: NemesisSpec, nodes: readonly number[], rng: Rn
   const everyMs = spec.everyS * 1000;
   const durationMs = spec.durationS * 1000;
   const plan: TimedCommand[] = [];
-  const killed = new Set<number>();
-  const frozen = new Set<number>();
-  let lossy = false;
   for (let k = 0; k < spec.rounds; k++) {
     const fault =
       spec.order === 'scripted'
         ? spec.faults[k % spec.faults.length]
         : spec.faults[rng.int(spec.faults.length)];
     const [apply, undo] = faultCommands(fault, nodes, rng);
-    if (apply.op === 'kill') apply.nodes.forEach((s) => killed.add(s));
-    if (apply.op === 'freeze') apply.nodes.forEach((s) => frozen.add(s));
-    if (fault === 'loss') lossy = true;
     const start = k * everyMs;
     // min: with durationS = everyS, rounding must not move the undo after the next fault.
     const end = Math.min(start + durationMs, (k + 1) * everyMs);
     plan.push({ atMs: start, command: apply }, { atMs: end, command: undo });
   }
-  const finalMs = spec.rounds * everyMs;
-  for (const command of undoAll(killed, frozen, lossy)) {
-    plan.push({ atMs: finalMs, command });
-  }
+  plan.push({ atMs: spec.rounds * everyMs, command: { op: 'heal' } });
   return plan;
 }
 
@@ -117,19 +107,4 @@ function faultCommands(
         { op: 'link-faults', faults: { ...NO_LINK_FAULTS } },
       ];
   }
-}
-
-/** The undo of every kill, freeze and loss the schedule applied, and last the final heal. */
-function undoAll(
-  killed: ReadonlySet<number>,
-  frozen: ReadonlySet<number>,
-  loss: boolean,
-): LabCommand[] {
-  const sorted = (s: ReadonlySet<number>) => [...s].sort((a, b) => a - b);
-  const commands: LabCommand[] = [];
-  if (killed.size > 0) commands.push({ op: 'revive', nodes: sorted(killed) });
-  if (frozen.size > 0) commands.push({ op: 'thaw', nodes: sorted(frozen) });
-  if (loss) commands.push({ op: 'link-faults', faults: { ...NO_LINK_FAULTS } });
-  commands.push({ op: 'heal' });
-  return commands;
 }

@@ -89,7 +89,7 @@ describe('partition-halves on 20 nodes', () => {
       ],
       [{ op: 'link-faults', faults: { loss: 1.5 } }, /loss must be in 0\.\.1/],
       [{ op: 'link-faults', faults: { loss: 0.1 }, links: [[0, 20]] }, /unknown node 20/],
-      [{ op: 'revive', nodes: [3] }, /node 3 is not dead/],
+      [{ op: 'revive', nodes: [3] }, /node 3 is running/],
       [{ op: 'set-params', params: { beta: 2 } }, /beta/],
       [{ op: 'partition', partition: { kind: 'halves' } }, /kind must be one of/],
       [{ op: 'explode' }, /op must be one of/],
