@@ -125,6 +125,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private queue: Promise<unknown> = Promise.resolve();
   private stopping: Promise<string | null> | null = null;
   private recorder: RecordingWriter | null = null;
+  private recorded: string | null = null;
 
   private constructor(
     private readonly opts: LabOptions,
@@ -322,6 +323,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     };
   }
 
+  /** The recording: the file being written, or once stopped the final (maybe gzipped) file. */
+  get recordingPath(): string | null {
+    return this.recorded ?? this.recorder?.path ?? null;
+  }
+
   /** The newest tick's metrics (null before the first tick). */
   get metrics(): TickMetrics | null {
     return this.last?.metrics ?? null;
@@ -363,7 +369,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       this.clearNemesis();
       await this.queue;
       await Promise.all(this.pools.map((p) => p.stop()));
-      return (await this.recorder?.close()) ?? null;
+      this.recorded = (await this.recorder?.close()) ?? null;
+      return this.recorded;
     })();
     return this.stopping;
   }

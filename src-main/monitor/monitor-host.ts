@@ -1,0 +1,315 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import {
+  checkMonitorRequest,
+  type AppInfo,
+  type AppRequest,
+  type LabSetup,
+  type MonitorPush,
+  type ScenarioInfo,
+} from '../../src-shared/api/monitor-api';
+import type { LoggedEvent, NodeSnapshot } from '../../src-shared/api/node-api';
+import { DEFAULT_PARAMS, resolveParams } from '../../src-shared/drift/params';
+import { LabCommandError } from '../../src-shared/lab/errors';
+import { applyOverrides, type Scenario } from '../../src-shared/lab/scenario';
+import { fileStamp } from '../node/store/safe-file';
+import { Lab } from '../lab/lab';
+import { listScenarios, loadScenario } from '../lab/scenario-file';
+import { labOptionsFor, runScenario } from '../lab/scenario-run';
+import type { LvsNode } from '../node/lvs-node';
+
+/*
+ * What a monitor talks to: the personal node and the lab of one process (the Electron main
+ * process, or `lvs node|lab --monitor`), behind the one checked monitor API. Every request is
+ * checked here before it reaches the node or the lab (which check it again), and every refusal
+ * is one line. Snapshots and events of both are pushed to every subscriber.
+ */
+
+export interface MonitorHostOptions {
+  readonly shell: 'electron' | 'web';
+  readonly appVersion: string;
+  /** Where labs started from the monitor get their folders (one new folder per lab). */
+  readonly labsDir: string;
+  /** Starts the personal node (absent: the monitor cannot start one). */
+  readonly startNode?: () => Promise<LvsNode>;
+  /** Worker threads per lab (default: one per core). */
+  readonly workers?: number;
+}
+
+/** A request the host refuses: one line for the window. */
+export class MonitorError extends Error {
+  override readonly name = 'MonitorError';
+}
+
+/** The largest recording handed to a monitor in one answer (a longer run: export from disk). */
+const MAX_RECORDING_BYTES = 64 * 1024 * 1024;
+
+export class MonitorHost {
+  private node: LvsNode | null = null;
+  private lab: Lab | null = null;
+  private lastRecording: string | null = null;
+  private scenario: {
+    name: string;
+    startedAt: number;
+    totalS: number;
+    stop: AbortController;
+  } | null = null;
+  private readonly listeners = new Set<(push: MonitorPush) => void>();
+  private readonly detach: Array<() => void> = [];
+  private labDetach: Array<() => void> = [];
+  /** Whether the host started the lab or the node itself (and so stops them). */
+  private ownsLab = false;
+  private ownsNode = false;
+  /** Lab start and stop one at a time: a second start waits for the first. */
+  private labQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: MonitorHostOptions) {}
+
+  /** Serves this node (a node the caller started and will stop), or none. */
+  attachNode(node: LvsNode | null): void {
+    for (const off of this.detach.splice(0)) off();
+    this.node = node;
+    if (node) {
+      const onSnap = (snapshot: NodeSnapshot) => this.push({ kind: 'node-snapshot', snapshot });
+      const onEvent = (event: LoggedEvent) => this.push({ kind: 'node-event', event });
+      node.on('snapshot', onSnap);
+      node.on('event', onEvent);
+      this.detach.push(
+        () => node.off('snapshot', onSnap),
+        () => node.off('event', onEvent),
+      );
+    }
+    this.pushInfo();
+  }
+
+  /** Serves this lab (one the caller started and will stop), or none. */
+  attachLab(lab: Lab | null): void {
+    for (const off of this.labDetach.splice(0)) off();
+    this.lab = lab;
+    if (lab) {
+      this.labDetach.push(
+        lab.onSnapshot((snapshot) => this.push({ kind: 'lab-snapshot', snapshot })),
+        lab.onEvent((event) => this.push({ kind: 'lab-event', event })),
+      );
+    }
+    this.pushInfo();
+  }
+
+  subscribe(listener: (push: MonitorPush) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  info(): AppInfo {
+    const s = this.scenario;
+    return {
+      version: this.opts.appVersion,
+      shell: this.opts.shell,
+      node: this.node?.status() ?? null,
+      lab: this.lab?.status() ?? null,
+      scenario: s
+        ? {
+            name: s.name,
+            elapsedS: Math.min(s.totalS, (Date.now() - s.startedAt) / 1000),
+            totalS: s.totalS,
+          }
+        : null,
+      defaults: DEFAULT_PARAMS,
+    };
+  }
+
+  /** The monitor API: checks the request, then answers it. Throws one-line errors. */
+  async handle(raw: unknown): Promise<unknown> {
+    const v = checkMonitorRequest(raw);
+    if (!v.ok) throw new MonitorError(v.reason);
+    if (v.target === 'app') return this.app(v.request);
+    if (v.target === 'node') {
+      if (!this.node) throw new MonitorError('no personal node is running: start it first');
+      return this.node.handle(v.request);
+    }
+    if (!this.lab) throw new MonitorError('no lab is running: start one first');
+    return this.lab.handle(v.request);
+  }
+
+  /** Stops what the host started itself (a lab from the monitor; a node from startNode). */
+  async close(): Promise<void> {
+    this.scenario?.stop.abort();
+    await this.labQueue.catch(() => undefined);
+    await this.stopOwnLab();
+    if (this.ownsNode) await this.stopOwnNode();
+    this.listeners.clear();
+  }
+
+  private async app(req: AppRequest): Promise<unknown> {
+    switch (req.op) {
+      case 'info':
+        return this.info();
+      case 'scenarios':
+        return this.scenarios();
+      case 'start-lab':
+        return this.serialLab(() => this.startLab(req.setup, null));
+      case 'run-scenario':
+        return this.serialLab(async () => {
+          const scenario = await loadScenario(req.name).catch((err: unknown) => {
+            throw new MonitorError(message(err));
+          });
+          const s = req.nodes ? applyOverrides(scenario, { nodes: req.nodes }) : scenario;
+          return this.startLab(null, s);
+        });
+      case 'stop-lab':
+        await this.serialLab(() => this.stopOwnLab());
+        return this.info();
+      case 'recording':
+        return this.recording();
+      case 'start-node':
+        return this.startOwnNode();
+      case 'stop-node':
+        if (!this.ownsNode) throw new MonitorError('the personal node was not started here');
+        await this.stopOwnNode();
+        return this.info();
+    }
+  }
+
+  private serialLab<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.labQueue.then(work);
+    this.labQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async startLab(setup: LabSetup | null, scenario: Scenario | null) {
+    if (this.lab && !this.ownsLab)
+      throw new MonitorError('this lab was started from the command line; stop it there');
+    await this.stopOwnLab();
+    const dir = join(this.opts.labsDir, `lab-${fileStamp(new Date())}`);
+    const workers = this.opts.workers === undefined ? {} : { workers: this.opts.workers };
+    const options = scenario
+      ? labOptionsFor(scenario, { dir, appVersion: this.opts.appVersion, ...workers })
+      : {
+          nodes: setup!.nodes,
+          topology: setup!.topology,
+          seed: setup!.seed,
+          cycleMs: setup!.cycleMs,
+          params: checkedParams(setup!.params),
+          initial: { min: 40, max: 60 },
+          dir,
+          epsilon: setup!.epsilon,
+          appVersion: this.opts.appVersion,
+          ...workers,
+        };
+    const lab = await Lab.start(options).catch((err: unknown) => {
+      throw new MonitorError(message(err));
+    });
+    this.ownsLab = true;
+    this.attachLab(lab);
+    if (scenario) this.runTimeline(lab, scenario);
+    return lab.status();
+  }
+
+  private runTimeline(lab: Lab, scenario: Scenario): void {
+    const stop = new AbortController();
+    this.scenario = {
+      name: scenario.name,
+      startedAt: Date.now(),
+      totalS: scenario.durationS,
+      stop,
+    };
+    runScenario(lab, scenario, { signal: stop.signal })
+      .catch((err: unknown) =>
+        this.push({
+          kind: 'lab-event',
+          event: { type: 'error', t: lab.now(), message: `scenario: ${message(err)}` },
+        }),
+      )
+      .finally(() => {
+        if (this.scenario?.stop === stop) this.scenario = null;
+        this.pushInfo();
+      });
+  }
+
+  private async stopOwnLab(): Promise<void> {
+    const lab = this.lab;
+    if (!lab || !this.ownsLab) return;
+    this.scenario?.stop.abort();
+    this.scenario = null;
+    this.attachLab(null);
+    this.ownsLab = false;
+    this.lastRecording = await lab.stop();
+    this.pushInfo();
+  }
+
+  private async startOwnNode() {
+    if (this.node) return this.node.status();
+    if (!this.opts.startNode) throw new MonitorError('this monitor cannot start a node');
+    const node = await this.opts.startNode().catch((err: unknown) => {
+      throw new MonitorError(message(err));
+    });
+    this.ownsNode = true;
+    this.attachNode(node);
+    return node.status();
+  }
+
+  private async stopOwnNode(): Promise<void> {
+    const node = this.node;
+    if (!node) return;
+    this.attachNode(null);
+    this.ownsNode = false;
+    await node.stop();
+  }
+
+  private async scenarios(): Promise<ScenarioInfo[]> {
+    const out: ScenarioInfo[] = [];
+    for (const name of await listScenarios()) {
+      const s = await loadScenario(name).catch(() => null);
+      if (s)
+        out.push({
+          name,
+          description: s.description,
+          nodes: s.lab.nodes,
+          durationS: s.durationS,
+        });
+    }
+    return out;
+  }
+
+  private async recording(): Promise<{ name: string; text: string } | null> {
+    const path = this.lab?.recordingPath ?? this.lastRecording;
+    if (!path) return null;
+    const bytes = await readFile(path);
+    const text = path.endsWith('.gz')
+      ? gunzipSync(bytes, { maxOutputLength: MAX_RECORDING_BYTES })
+      : bytes;
+    if (text.byteLength > MAX_RECORDING_BYTES)
+      throw new MonitorError(
+        `the recording is over ${MAX_RECORDING_BYTES / 2 ** 20} MB; take it from ${path}`,
+      );
+    return { name: basename(path).replace(/\.gz$/, ''), text: text.toString('utf8') };
+  }
+
+  private push(p: MonitorPush): void {
+    for (const l of this.listeners) {
+      try {
+        l(p);
+      } catch {
+        // a failing listener (a closed socket) must not stop the others
+      }
+    }
+  }
+
+  private pushInfo(): void {
+    if (this.listeners.size > 0) this.push({ kind: 'app', info: this.info() });
+  }
+}
+
+function checkedParams(patch: Record<string, unknown>) {
+  try {
+    return resolveParams(patch);
+  } catch (err) {
+    throw new MonitorError(message(err));
+  }
+}
+
+function message(err: unknown): string {
+  if (err instanceof LabCommandError || err instanceof Error) return err.message;
+  return String(err);
+}
