@@ -33,6 +33,7 @@ import { Lab, LabStartError, type LabHealth } from '../lab/lab';
 import { exportMetricsCsv, loadRecordingFile } from '../lab/recording-file';
 import { labOptionsFor, runScenario } from '../lab/scenario-run';
 import { listScenarios, loadScenario } from '../lab/scenario-file';
+import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { userDataDir } from '../node/store';
 import { appVersion } from '../runtime/app-version';
 import { EXIT, ExitError, UsageError } from './errors';
@@ -57,6 +58,12 @@ import { APP_NAME } from './node-command';
  * what ran and exits 130 / 143; a second signal exits at once.
  *
  * `--replay` reads a recording instead: its events one line each, then the same summary.
+ *
+ * `--monitor` serves the web monitor for the lab on 127.0.0.1 (src-main/monitor/web-server.ts),
+ * printing `monitor: http://127.0.0.1:PORT/?token=...` on stderr with the event lines, and keeps
+ * the lab running after the scenario's duration until SIGINT or SIGTERM, so it can still be
+ * watched and driven; that signal then ends the run normally (summary, exit 0). Labs started
+ * from the page get folders beside the lab folder.
  */
 
 /** What an ad-hoc run (no --scenario) uses for what no flag gives. */
@@ -90,6 +97,8 @@ interface LabFlags {
   aggregator: string;
   weights?: Weighting;
   set?: Record<string, number>;
+  monitor?: boolean;
+  monitorPort?: number;
 }
 
 /** Flags that shape a run, by option key: none of them applies to --replay. */
@@ -110,6 +119,8 @@ const RUN_FLAGS: Readonly<Record<string, string>> = {
   aggregator: '--aggregator',
   weights: '--weights',
   set: '--set',
+  monitor: '--monitor',
+  monitorPort: '--monitor-port',
 };
 
 /** A number > 0 and at most max. */
@@ -205,6 +216,15 @@ export function registerLab(program: Command): void {
     .option('--json', 'print the summary as JSON instead of a table')
     .option('--list-scenarios', 'list the shipped scenarios and exit')
     .option('--replay <recording>', "print a recording's events and summary instead of running")
+    .option(
+      '--monitor',
+      'serve the web monitor on 127.0.0.1 and print its URL (with its access token); the lab then keeps running after the duration until Ctrl-C (SIGINT) or SIGTERM',
+    )
+    .option(
+      '--monitor-port <n>',
+      "the web monitor's port (with --monitor); 0 = any free port",
+      integerFlag('monitor-port', 0, 65535),
+    )
     .action(async (flags: LabFlags, cmd: Command) => {
       try {
         if (flags.listScenarios) return await printScenarios();
@@ -611,6 +631,8 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
   const scenario = await scenarioFor(flags, cmd);
   if (flags.csv !== undefined && !flags.record)
     throw new UsageError('--csv exports the recording: it cannot be used with --no-record');
+  if (flags.monitorPort !== undefined && flags.monitor !== true)
+    throw new UsageError("--monitor-port needs --monitor (it is the web monitor's port)");
   const dir = labFolder(flags.dir);
   checkCsv(flags.csv, flags.force === true, dir);
   const adHoc = flags.scenario === undefined;
@@ -643,6 +665,9 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
   const events: LabEvent[] = [];
   const ticks: SummaryTick[] = [];
   let lab: Lab | null = null;
+  let monitor: CliMonitor | null = null;
+  /** --monitor: the scenario ran its whole duration and the lab was kept for the monitor. */
+  let held = false;
   const offs: Array<() => void> = [];
   try {
     const l = scenario.lab;
@@ -650,9 +675,23 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       `lab: ${l.nodes} nodes, ${l.topology}, seed ${l.seed}, ${l.cycleMs} ms cycles; ` +
         `${adHoc ? 'ad hoc' : `scenario ${scenario.name}`} for ${scenario.durationS} s in ${dir}`,
     );
+    // The monitor's port is taken before the nodes start: a port in use costs nothing.
+    if (flags.monitor)
+      monitor = await openCliMonitor({
+        port: flags.monitorPort ?? 0,
+        labsDir: dirname(dir),
+      }).catch((err: unknown) => {
+        throw err instanceof MonitorPortError
+          ? new UsageError(err.message)
+          : new ExitError(`the monitor could not start: ${oneLine(err)}`, EXIT.failure);
+      });
     lab = await Lab.start(options).catch((err: unknown) => {
       throw startError(err);
     });
+    if (monitor) {
+      monitor.host.attachLab(lab);
+      out.line(`monitor: ${monitor.web.url}`);
+    }
     const keep = (e: LabEvent) => {
       // The summary needs commands and convergences only; node messages can be many.
       if (e.type === 'command' || e.type === 'converged') events.push(e);
@@ -681,6 +720,23 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       if (err instanceof ScenarioError) throw new UsageError(err.message);
       throw err;
     }
+    if (monitor && !abort.signal.aborted) {
+      held = true;
+      out.line(
+        `scenario done after ${scenario.durationS} s; the lab keeps running for the monitor: Ctrl-C (SIGINT) or SIGTERM stops it`,
+      );
+      await new Promise<void>((done) => {
+        if (abort.signal.aborted) done();
+        else abort.signal.addEventListener('abort', () => done(), { once: true });
+      });
+    }
+    if (monitor) {
+      // The page first (and any lab started from it), then this lab.
+      const m = monitor;
+      monitor = null;
+      m.host.attachLab(null);
+      await m.close().catch((err: unknown) => out.line(`stopping the monitor: ${oneLine(err)}`));
+    }
     const health = lab.health();
     const recording = await stopLab(lab);
     lab = null;
@@ -702,13 +758,14 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     );
     if (flags.csv !== undefined && recording !== null)
       await exportMetricsCsv(await loadRecordingFile(recording), flags.csv, flags.force === true);
-    if (signalled)
+    if (signalled && !held)
       throw new ExitError(
         `stopped by ${signalled}${recording ? `; the recording is in ${recording}` : ''}`,
         signalled === 'SIGINT' ? EXIT.interrupted : EXIT.terminated,
       );
   } finally {
     for (const off of offs) off();
+    await monitor?.close().catch(() => undefined);
     if (lab) await stopLab(lab).catch(() => undefined);
     out.stop();
     process.off('SIGINT', onSignal);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { NodeStatus } from '../../src-shared/api/node-api';
 import type { DriftParams, Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
+import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { HostOptions } from '../node/p2p/host';
@@ -34,6 +35,10 @@ import { createLog, LOG_LEVELS, type CliLog, type LogLevel } from './log';
  * starts; then the node prints where it listens and a status line every few seconds, and stops
  * gracefully on SIGINT or SIGTERM (final save, peers closed, lock released, exit 0). A second
  * signal during that stop exits at once (130 / 143).
+ *
+ * `--monitor` serves the web monitor for this node on 127.0.0.1 (src-main/monitor/web-server.ts)
+ * and prints its URL, token included, as one log line `monitor: http://127.0.0.1:PORT/?token=...`.
+ * Labs started from that page get folders under `<data>/labs/`.
  */
 
 /** The desktop app's name: `--data` defaults to its user-data folder, so both share a node. */
@@ -64,6 +69,8 @@ interface NodeFlags {
   statusEvery: number;
   seed?: number;
   set?: Record<string, number>;
+  monitor?: boolean;
+  monitorPort?: number;
 }
 
 /** What `lvs node` runs with, every value checked. */
@@ -79,6 +86,8 @@ export interface NodeConfig {
   readonly json: boolean;
   readonly statusEveryMs: number;
   readonly seed?: number;
+  /** `--monitor`: the web monitor's port (0 = any free), or null for none. */
+  readonly monitor: { readonly port: number } | null;
 }
 
 /** `--host`: an IP address of this machine to listen on. */
@@ -141,6 +150,8 @@ function dataFolder(text: string | undefined): string {
 /** Turns the parsed flags into the node's configuration; every check happens here. */
 export function nodeConfig(flags: NodeFlags): NodeConfig {
   const params = driftParamsFromFlags(flags);
+  if (flags.monitorPort !== undefined && flags.monitor !== true)
+    throw new UsageError("--monitor-port needs --monitor (it is the web monitor's port)");
   return {
     dataDir: dataFolder(flags.data),
     params,
@@ -158,6 +169,7 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     json: flags.jsonLogs === true,
     statusEveryMs: Math.round(flags.statusEvery * 1000),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+    monitor: flags.monitor === true ? { port: flags.monitorPort ?? 0 } : null,
   };
 }
 
@@ -227,6 +239,15 @@ export function registerNode(program: Command): void {
       integerFlag('seed', 0, 2 ** 32 - 1),
     )
     .option('--set <name=value>', 'any other drift parameter (repeatable)', collectSetting)
+    .option(
+      '--monitor',
+      'serve the web monitor on 127.0.0.1 and print its URL (with its access token)',
+    )
+    .option(
+      '--monitor-port <n>',
+      "the web monitor's port (with --monitor); 0 = any free port",
+      integerFlag('monitor-port', 0, 65535),
+    )
     .action(async (flags: NodeFlags) => {
       const config = nodeConfig(flags);
       await runNode(config);
@@ -254,7 +275,18 @@ export async function runNode(config: NodeConfig): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let timer: ReturnType<typeof setInterval> | undefined;
+  let monitor: CliMonitor | null = null;
   try {
+    // The monitor's port is taken before the node starts: a port in use costs nothing.
+    if (config.monitor)
+      monitor = await openCliMonitor({
+        port: config.monitor.port,
+        labsDir: join(config.dataDir, 'labs'),
+      }).catch((err: unknown) => {
+        throw err instanceof MonitorPortError
+          ? new UsageError(err.message)
+          : new ExitError(`the monitor could not start: ${oneLine(err)}`, EXIT.failure);
+      });
     const privateKey = config.stableKey
       ? await loadOrCreateKey(config.dataDir, log).catch((err: unknown) => {
           throw err instanceof KeyFileError ? new ExitError(err.message, EXIT.failure) : err;
@@ -279,10 +311,21 @@ export async function runNode(config: NodeConfig): Promise<void> {
         ...e,
       }),
     );
+    if (monitor) {
+      monitor.host.attachNode(node);
+      log.info(`monitor: ${monitor.web.url}`, { kind: 'monitor', url: monitor.web.url });
+    }
     if (config.statusEveryMs > 0)
       timer = setInterval(() => logStatus(log, node), config.statusEveryMs);
     await stopRequested;
     clearInterval(timer);
+    if (monitor) {
+      // The page first (and any lab started from it), then the node.
+      const m = monitor;
+      monitor = null;
+      m.host.attachNode(null);
+      await m.close().catch((err: unknown) => log.warn(`stopping the monitor: ${oneLine(err)}`));
+    }
     try {
       await node.stop();
     } catch (err) {
@@ -294,6 +337,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     );
   } finally {
     clearInterval(timer);
+    await monitor?.close().catch(() => undefined);
     log.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
