@@ -1,12 +1,22 @@
-// `npm start`: open the desktop app when the Electron binary is installed; otherwise say why not
-// and point at the simulator. Never imports `electron` (that would try to download the binary).
+// `npm start`: the desktop app when the Electron binary is installed; otherwise (say, an offline
+// machine where it could not be downloaded) says so in one line and runs the web monitor with a
+// personal node instead: `lvs node --monitor --host 127.0.0.1`, from the build. Never imports
+// `electron` (that would try to download the binary). Arguments after `npm start --` go to the
+// app, or to `lvs node`.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const electronDir = join(root, 'node_modules', 'electron');
+const require = createRequire(import.meta.url);
+const electronVite = join(
+  dirname(require.resolve('electron-vite/package.json')),
+  'bin',
+  'electron-vite.js',
+);
+const posix = process.platform !== 'win32';
 
 /** Path of the Electron executable if it is installed, else undefined. */
 function findElectronBinary() {
@@ -24,35 +34,90 @@ function findElectronBinary() {
   return candidates.map((name) => join(electronDir, 'dist', name)).find((file) => existsSync(file));
 }
 
+/** The newest modification time of any file under `dir` (0 if there is none). */
+function newestIn(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(entry.parentPath ?? entry.path, entry.name);
+    newest = Math.max(newest, statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether out/ is missing the CLI, or older than the sources it is built from. */
+function needsBuild(cli) {
+  if (!existsSync(cli)) return true;
+  const built = statSync(cli).mtimeMs;
+  return ['src-main', 'src-shared', 'src-renderer'].some((d) => newestIn(join(root, d)) > built);
+}
+
+/**
+ * Runs a child with our stdio and exits with its code. Signals are passed on once: on POSIX the
+ * child gets a process group of its own, so that Ctrl-C in the terminal reaches it only through
+ * us (`lvs node` takes a second SIGINT as "exit at once, without the final save"). On Windows
+ * the console delivers Ctrl-C to every process on it, so only a termination is passed on.
+ */
+function runChild(args, env = process.env) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
+    detached: posix,
+  });
+  const forwarded = posix ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : ['SIGTERM'];
+  for (const signal of forwarded) process.on(signal, () => child.kill(signal));
+  if (!posix) process.on('SIGINT', () => undefined); // the child got it from the console
+  child.on('error', (error) => {
+    console.error(`LVS Node: could not start ${args[0]}: ${error.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
 const electronBinary = findElectronBinary();
 
-if (!electronBinary) {
+if (electronBinary) {
+  // Build, then run the app from out/ (electron-vite preview), with our arguments passed on.
+  runChild([electronVite, 'preview', ...process.argv.slice(2)], {
+    ...process.env,
+    ELECTRON_EXEC_PATH: electronBinary,
+  });
+} else {
   console.log(
-    'LVS Node: the Electron binary is absent (offline machine), and the web monitor is not built yet (a later issue adds it); run the simulator instead: npx lvs sim --help (or npm run lvs -- sim --help)',
+    'LVS Node: the Electron binary is not installed (node_modules/electron/dist), so the desktop app cannot open; starting the web monitor with a personal node instead.',
   );
-  process.exit(0);
+  const cli = join(root, 'out', 'main', 'cli.js');
+  if (needsBuild(cli)) {
+    const build = spawn(process.execPath, [electronVite, 'build', '--logLevel', 'warn'], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    build.on('error', (error) => {
+      console.error(`LVS Node: could not build: ${error.message}`);
+      process.exit(1);
+    });
+    build.on('exit', (code) => {
+      if (code !== 0) {
+        console.error(`LVS Node: the build failed (exit code ${code}); see above`);
+        process.exit(code ?? 1);
+      }
+      startMonitor();
+    });
+  } else {
+    startMonitor();
+  }
 }
 
-// Build, then run the app from out/ (electron-vite preview), with our arguments passed on.
-const require = createRequire(import.meta.url);
-const electronVite = join(
-  dirname(require.resolve('electron-vite/package.json')),
-  'bin',
-  'electron-vite.js',
-);
-const child = spawn(process.execPath, [electronVite, 'preview', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, ELECTRON_EXEC_PATH: electronBinary },
-});
-// Ctrl-C reaches both processes; a plain `kill` of this one is passed on to the app.
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => child.kill(signal));
+/** `lvs node --monitor --host 127.0.0.1`: it prints `monitor: http://127.0.0.1:PORT/?token=...`. */
+function startMonitor() {
+  runChild([
+    join(root, 'bin', 'lvs.js'),
+    'node',
+    '--monitor',
+    '--host',
+    '127.0.0.1',
+    ...process.argv.slice(2),
+  ]);
 }
-child.on('error', (error) => {
-  console.error(`LVS Node: could not start electron-vite: ${error.message}`);
-  process.exit(1);
-});
-child.on('exit', (code, signal) => {
-  process.exit(code ?? (signal ? 1 : 0));
-});
