@@ -88,7 +88,11 @@ export interface AppInfo {
   readonly node: NodeStatus | null;
   readonly lab: LabStatus | null;
   /** A scenario the lab is running, and how far (s). */
-  readonly scenario: { readonly name: string; readonly elapsedS: number; readonly totalS: number } | null;
+  readonly scenario: {
+    readonly name: string;
+    readonly elapsedS: number;
+    readonly totalS: number;
+  } | null;
   readonly defaults: DriftParams;
 }
 
