@@ -1,0 +1,177 @@
+import type { Ctx2D } from './canvas';
+import type { Palette } from './palette';
+
+/*
+ * The swarm map's drawing: plain data in, canvas calls out. Everything of one colour goes into
+ * one path (every live link in one stroke, every node of a colour bucket in one fill), so a
+ * frame of 1,000 nodes and 4,000 links costs a handful of draw calls.
+ */
+
+export const RING_LIAR = 1;
+export const RING_FROZEN = 2;
+export const RING_SELECTED = 4;
+
+export interface SwarmScene {
+  /** CSS pixels. */
+  readonly width: number;
+  readonly height: number;
+  readonly dpr: number;
+  readonly n: number;
+  /** Node centres and radii in CSS pixels. */
+  readonly x: ArrayLike<number>;
+  readonly y: ArrayLike<number>;
+  readonly r: ArrayLike<number>;
+  /** 0: not drawn (a slot not in the lab). */
+  readonly shown: ArrayLike<number>;
+  /** Index into `fills`; -1 or out of range: the uncounted colour. */
+  readonly fill: ArrayLike<number>;
+  readonly fills: readonly string[];
+  /** 1: drawn as an outline only (a dead node). */
+  readonly hollow: ArrayLike<number>;
+  /** RING_* flags. */
+  readonly rings: ArrayLike<number>;
+  /** Live links, [a, b] pairs. */
+  readonly links: ArrayLike<number>;
+  /** Cut links, [a, b] pairs (dashed). */
+  readonly cut: ArrayLike<number>;
+  readonly hovered: number;
+  /** A lasso being drawn, [x0, y0, x1, y1, ...] in CSS pixels. */
+  readonly lasso: readonly number[] | null;
+  readonly palette: Palette;
+  /**
+   * The links already drawn (by drawLinks) on a canvas of the same backing size: copied instead
+   * of stroked again. Stroking 4,000 long links is most of a frame on a software canvas, and
+   * they only change when the layout moves.
+   */
+  readonly linkLayer?: CanvasImageSource | null;
+}
+
+function strokePairs(ctx: Ctx2D, s: SwarmScene, pairs: ArrayLike<number>): number {
+  let drawn = 0;
+  ctx.beginPath();
+  for (let k = 0; k + 1 < pairs.length; k += 2) {
+    const a = pairs[k];
+    const b = pairs[k + 1];
+    if (a >= s.n || b >= s.n || !s.shown[a] || !s.shown[b]) continue;
+    ctx.moveTo(s.x[a], s.y[a]);
+    ctx.lineTo(s.x[b], s.y[b]);
+    drawn++;
+  }
+  if (drawn > 0) ctx.stroke();
+  return drawn;
+}
+
+function circle(ctx: Ctx2D, x: number, y: number, r: number): void {
+  ctx.moveTo(x + r, y);
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+}
+
+/** Clears the canvas and strokes the links: live solid, cut dashed. */
+export function drawLinks(ctx: Ctx2D, s: SwarmScene): void {
+  const p = s.palette;
+  ctx.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
+  ctx.clearRect(0, 0, s.width, s.height);
+  ctx.globalAlpha = 1;
+  ctx.lineWidth = 0.7;
+  ctx.strokeStyle = p.link;
+  ctx.setLineDash([]);
+  strokePairs(ctx, s, s.links);
+  if (s.cut.length > 0) {
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = p.cut;
+    ctx.setLineDash([4, 4]);
+    strokePairs(ctx, s, s.cut);
+    ctx.setLineDash([]);
+  }
+}
+
+export function drawSwarm(ctx: Ctx2D, s: SwarmScene): void {
+  const p = s.palette;
+  if (s.linkLayer) {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, s.width * s.dpr, s.height * s.dpr);
+    ctx.globalAlpha = 1;
+    ctx.drawImage(s.linkLayer, 0, 0);
+    ctx.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
+  } else drawLinks(ctx, s);
+
+  // Filled nodes, one path per colour (a counting sort by bucket).
+  const buckets = s.fills.length + 1; // the last: uncounted
+  const counts = new Int32Array(buckets + 1);
+  const bucketOf = (i: number) => {
+    const f = s.fill[i];
+    return f >= 0 && f < s.fills.length ? f : s.fills.length;
+  };
+  for (let i = 0; i < s.n; i++) if (s.shown[i] && !s.hollow[i]) counts[bucketOf(i) + 1]++;
+  for (let b = 0; b < buckets; b++) counts[b + 1] += counts[b];
+  const order = new Int32Array(counts[buckets]);
+  const next = counts.slice(0, buckets);
+  for (let i = 0; i < s.n; i++) if (s.shown[i] && !s.hollow[i]) order[next[bucketOf(i)]++] = i;
+  for (let b = 0; b < buckets; b++) {
+    if (counts[b + 1] === counts[b]) continue;
+    ctx.fillStyle = b < s.fills.length ? s.fills[b] : p.uncounted;
+    ctx.beginPath();
+    for (let k = counts[b]; k < counts[b + 1]; k++) {
+      const i = order[k];
+      circle(ctx, s.x[i], s.y[i], s.r[i]);
+    }
+    ctx.fill();
+  }
+
+  // Dead nodes: outlines.
+  ringPath(ctx, s, (i) => s.hollow[i] === 1, 0, p.dead, 1.2, null);
+  // Liars, frozen, selected: rings around the node.
+  ringPath(ctx, s, (i) => (s.rings[i] & RING_LIAR) !== 0, 1.5, p.liar, 2, null);
+  ringPath(ctx, s, (i) => (s.rings[i] & RING_FROZEN) !== 0, 1.5, p.frozen, 1.5, [2, 2]);
+  ringPath(ctx, s, (i) => (s.rings[i] & RING_SELECTED) !== 0, 3.5, p.selection, 2.5, null);
+
+  if (s.hovered >= 0 && s.hovered < s.n && s.shown[s.hovered]) {
+    ctx.strokeStyle = p.hover;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    circle(ctx, s.x[s.hovered], s.y[s.hovered], s.r[s.hovered] + 5);
+    ctx.stroke();
+  }
+
+  if (s.lasso && s.lasso.length >= 4) {
+    ctx.strokeStyle = p.selection;
+    ctx.fillStyle = p.selection;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([5, 3]);
+    ctx.beginPath();
+    ctx.moveTo(s.lasso[0], s.lasso[1]);
+    for (let k = 2; k + 1 < s.lasso.length; k += 2) ctx.lineTo(s.lasso[k], s.lasso[k + 1]);
+    ctx.closePath();
+    ctx.stroke();
+    ctx.globalAlpha = 0.08;
+    ctx.fill();
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
+  }
+}
+
+function ringPath(
+  ctx: Ctx2D,
+  s: SwarmScene,
+  has: (i: number) => boolean,
+  gap: number,
+  color: string,
+  width: number,
+  dash: number[] | null,
+): void {
+  let any = false;
+  for (let i = 0; i < s.n; i++) {
+    if (!s.shown[i] || !has(i)) continue;
+    if (!any) {
+      ctx.beginPath();
+      any = true;
+    }
+    circle(ctx, s.x[i], s.y[i], s.r[i] + gap);
+  }
+  if (!any) return;
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  if (dash) ctx.setLineDash(dash);
+  ctx.stroke();
+  if (dash) ctx.setLineDash([]);
+}

@@ -1,0 +1,28 @@
+/** A number in at most `digits` significant digits; "—" when it is not finite. */
+export function num(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  if (value !== 0 && (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-4))
+    return value.toExponential(Math.max(0, digits - 1));
+  return String(Number(value.toPrecision(digits)));
+}
+
+/** A vector as "[1.23, 4.56]", at most `max` components shown. */
+export function vec(values: ArrayLike<number>, digits = 4, max = 6): string {
+  const parts: string[] = [];
+  for (let i = 0; i < Math.min(values.length, max); i++) parts.push(num(values[i], digits));
+  if (values.length > max) parts.push(`… ${values.length - max} more`);
+  return `[${parts.join(', ')}]`;
+}
+
+/** Seconds with one decimal: "12.3 s". */
+export function seconds(ms: number): string {
+  return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '—';
+}
+
+/** Bytes per second in B/s, kB/s, MB/s. */
+export function rate(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '—';
+  if (bytes >= 1e6) return `${num(bytes / 1e6, 3)} MB/s`;
+  if (bytes >= 1e3) return `${num(bytes / 1e3, 3)} kB/s`;
+  return `${num(bytes, 3)} B/s`;
+}

@@ -1,0 +1,166 @@
+import { MAX_LAB_NODES } from '@shared/api/lab-api';
+import type { LabSetupInput } from '@shared/api/monitor-api';
+import {
+  AGGREGATORS,
+  ParamError,
+  resolveParams,
+  type Aggregator,
+  type DriftParams,
+} from '@shared/drift/params';
+import { parseTopology, TopologyError } from '@shared/sim/topology';
+
+/*
+ * Client-side checks of what the user types, so that most mistakes get their one line before a
+ * request is sent. The host checks everything again and its line is shown when it refuses.
+ */
+
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly field: string; readonly reason: string };
+
+function whole(field: string, text: string, min: number, max: number): Checked<number> {
+  const t = text.trim();
+  if (!/^\d+$/.test(t))
+    return { ok: false, field, reason: `${field} must be a whole number in ${min}..${max}` };
+  const v = Number(t);
+  if (v < min || v > max)
+    return { ok: false, field, reason: `${field} must be in ${min}..${max} (got ${v})` };
+  return { ok: true, value: v };
+}
+
+export interface StartForm {
+  readonly nodes: string;
+  readonly topology: string;
+  readonly seed: string;
+  readonly cycleMs: string;
+}
+
+/** The start-lab form as a lab setup, or the first field that is wrong. */
+export function checkStartForm(form: StartForm): Checked<LabSetupInput> {
+  const nodes = whole('nodes', form.nodes, 2, MAX_LAB_NODES);
+  if (!nodes.ok) return nodes;
+  const topology = form.topology.trim();
+  try {
+    parseTopology(topology, 8);
+  } catch (err) {
+    if (err instanceof TopologyError) return { ok: false, field: 'topology', reason: err.message };
+    throw err;
+  }
+  const seed = whole('seed', form.seed, 0, 2 ** 32 - 1);
+  if (!seed.ok) return seed;
+  const cycleMs = whole('cycle', form.cycleMs, 20, 60_000);
+  if (!cycleMs.ok) return cycleMs;
+  return {
+    ok: true,
+    value: { nodes: nodes.value, topology, seed: seed.value, cycleMs: cycleMs.value },
+  };
+}
+
+export interface ParamsForm {
+  readonly alpha: string;
+  readonly beta: string;
+  readonly aggregator: string;
+  readonly trimF: string;
+}
+
+export type ParamsPatch = {
+  alpha?: number;
+  beta?: number;
+  aggregator?: Aggregator;
+  trimF?: number;
+};
+
+/** The parameters form as a patch over `current` (only what changed), checked like the node. */
+export function checkParamsForm(form: ParamsForm, current: DriftParams): Checked<ParamsPatch> {
+  const patch: ParamsPatch = {};
+  for (const name of ['alpha', 'beta'] as const) {
+    const text = form[name].trim();
+    const v = Number(text);
+    if (text === '' || !Number.isFinite(v))
+      return { ok: false, field: name, reason: `${name} must be a number` };
+    if (v !== current[name]) patch[name] = v;
+  }
+  if (!(AGGREGATORS as readonly string[]).includes(form.aggregator))
+    return {
+      ok: false,
+      field: 'aggregator',
+      reason: `aggregator must be one of ${AGGREGATORS.join(', ')}`,
+    };
+  if (form.aggregator !== current.aggregator) patch.aggregator = form.aggregator as Aggregator;
+  if (form.aggregator === 'trimmed') {
+    const f = whole('trimF', form.trimF, 0, 32);
+    if (!f.ok) return f;
+    if (f.value !== current.trimF) patch.trimF = f.value;
+  }
+  try {
+    resolveParams(patch, current);
+  } catch (err) {
+    if (err instanceof ParamError) {
+      const field = Object.keys(patch).find((k) => err.message.startsWith(k)) ?? 'params';
+      return { ok: false, field, reason: err.message };
+    }
+    throw err;
+  }
+  return { ok: true, value: patch };
+}
+
+const BOOTSTRAP_EXAMPLE = '/ip4/192.168.1.7/tcp/4001/p2p/12D3KooW…';
+
+function ip4(text: string): boolean {
+  const parts = text.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+/**
+ * A bootstrap address's shape: /ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>/p2p/<peer id>. Null when
+ * it looks right, else one line saying what is wrong.
+ */
+export function checkMultiaddr(text: string): string | null {
+  const a = text.trim();
+  if (a === '') return `enter an address such as ${BOOTSTRAP_EXAMPLE}`;
+  if (a.length > 512) return 'an address is at most 512 characters';
+  const m =
+    /^\/(ip4|ip6|dns|dns4|dns6)\/([^/\s]+)\/tcp\/(\d{1,5})\/p2p\/([1-9A-HJ-NP-Za-km-z]{40,64}|b[a-z2-7]{50,64})$/.exec(
+      a,
+    );
+  if (!m) {
+    if (!a.startsWith('/')) return `an address starts with / : ${BOOTSTRAP_EXAMPLE}`;
+    if (!/\/p2p\/[^/]+$/.test(a))
+      return `the address must end in /p2p/<peer id>, such as ${BOOTSTRAP_EXAMPLE}`;
+    if (!/\/tcp\/\d+\//.test(a))
+      return `the address needs /tcp/<port>, such as ${BOOTSTRAP_EXAMPLE}`;
+    return `not an address of the form ${BOOTSTRAP_EXAMPLE}`;
+  }
+  const [, proto, host, port] = m;
+  if (proto === 'ip4' && !ip4(host)) return `${host} is not an IPv4 address`;
+  if (proto === 'ip6' && !/^[0-9a-fA-F:.]+$/.test(host)) return `${host} is not an IPv6 address`;
+  if (Number(port) < 1 || Number(port) > 65535) return `port ${port} is not in 1..65535`;
+  return null;
+}
+
+/** A vector typed as "1, 2.5, 3": exactly `d` numbers >= 0. */
+export function parseVector(text: string, d: number, field: string): Checked<number[]> {
+  const parts = text
+    .split(/[\s,]+/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  const values = parts.map(Number);
+  if (parts.length !== d)
+    return { ok: false, field, reason: `${field} needs ${d} numbers (got ${parts.length})` };
+  if (values.some((v) => !Number.isFinite(v) || v < 0))
+    return { ok: false, field, reason: `${field} must be numbers >= 0` };
+  return { ok: true, value: values };
+}
+
+/** A number in [min, max] typed in a field. */
+export function parseNumber(
+  text: string,
+  field: string,
+  min: number,
+  max: number,
+): Checked<number> {
+  const v = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(v) || v < min || v > max)
+    return { ok: false, field, reason: `${field} must be a number in ${min}..${max}` };
+  return { ok: true, value: v };
+}

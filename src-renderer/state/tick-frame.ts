@@ -1,0 +1,143 @@
+import type { LabSnapshot, LabStatus, NodeCondition, TickMetrics } from '@shared/api/lab-api';
+import { liveComponents, type Components } from '../lib/components';
+
+/*
+ * One lab tick as the monitor keeps it: the metrics and status as they came, and every node's
+ * condition, state, drift, earned VU and live links packed into typed arrays indexed by slot.
+ * The ring of ticks (replay, charts, trails) holds these, not the pushed snapshots, so that
+ * 1,000 ticks of a 1,000-node lab stay near 50 MB.
+ */
+
+export const CONDITION = { absent: 0, starting: 1, up: 2, frozen: 3, dead: 4 } as const;
+export type ConditionCode = (typeof CONDITION)[keyof typeof CONDITION];
+const CONDITION_CODE: Record<NodeCondition, ConditionCode> = CONDITION;
+export const CONDITION_NAME = ['absent', 'starting', 'up', 'frozen', 'dead'] as const;
+
+export const LIAR_KINDS = ['constant', 'pull', 'drain', 'noise', 'garbage'] as const;
+
+export interface TickFrame {
+  /** ms since the lab started */
+  readonly t: number;
+  readonly metrics: TickMetrics;
+  readonly status: LabStatus;
+  /** Slots 0..n-1 (a slot not in the lab has condition absent). */
+  readonly n: number;
+  /** Components of the state. */
+  readonly d: number;
+  readonly cond: Uint8Array;
+  /** 0 honest, else 1 + the index of its behaviour in LIAR_KINDS. */
+  readonly liar: Uint8Array;
+  /** n*d; NaN for a node without a state. */
+  readonly S: Float64Array;
+  readonly D: Float64Array;
+  readonly earned: Float64Array;
+  /** Live links (an open drift session at either end), each once as [a, b] with a < b. */
+  readonly links: Int32Array;
+  /** The topology's links the partition cuts, as [a, b] pairs. */
+  readonly cut: Int32Array;
+}
+
+const cutCache = new WeakMap<LabStatus, Int32Array>();
+
+/** The status's cut links as a flat array (cached per status object). */
+export function cutOf(status: LabStatus): Int32Array {
+  let cut = cutCache.get(status);
+  if (!cut) {
+    cut = new Int32Array(status.cut.length * 2);
+    status.cut.forEach(([a, b], i) => {
+      cut![2 * i] = a;
+      cut![2 * i + 1] = b;
+    });
+    cutCache.set(status, cut);
+  }
+  return cut;
+}
+
+function sameLinks(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The frame of a snapshot, or null before the lab's first tick. `previous` lends its link arrays
+ * when the links did not change (they rarely do): less memory, and the map keeps its drawn links.
+ */
+export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): TickFrame | null {
+  const { metrics, status, samples } = snapshot;
+  if (!metrics) return null;
+  let n = 0;
+  let d = status.params.dimensions;
+  for (const s of samples) {
+    n = Math.max(n, s.slot + 1);
+    if (s.S.length > 0) d = s.S.length;
+  }
+  const cond = new Uint8Array(n);
+  const liar = new Uint8Array(n);
+  const S = new Float64Array(n * d).fill(Number.NaN);
+  const D = new Float64Array(n * d).fill(Number.NaN);
+  const earned = new Float64Array(n);
+  const pairs: number[] = [];
+  const seen = new Set<number>();
+  for (const s of samples) {
+    const i = s.slot;
+    cond[i] = CONDITION_CODE[s.condition] ?? CONDITION.absent;
+    liar[i] = s.liar ? LIAR_KINDS.indexOf(s.liar) + 1 : 0;
+    earned[i] = s.earned;
+    for (let c = 0; c < d && c < s.S.length; c++) S[i * d + c] = s.S[c];
+    for (let c = 0; c < d && c < s.D.length; c++) D[i * d + c] = s.D[c];
+    for (const p of s.peers) {
+      if (p === i || p < 0) continue;
+      const a = Math.min(i, p);
+      const b = Math.max(i, p);
+      const key = a * 65536 + b;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      pairs.push(a, b);
+    }
+  }
+  let links: Int32Array = Int32Array.from(pairs);
+  if (previous && sameLinks(previous.links, links)) links = previous.links;
+  let cut = cutOf(status);
+  if (previous && sameLinks(previous.cut, cut)) cut = previous.cut;
+  return {
+    t: metrics.t,
+    metrics,
+    status,
+    n,
+    d,
+    cond,
+    liar,
+    S,
+    D,
+    earned,
+    links,
+    cut,
+  };
+}
+
+const groupCache = new WeakMap<TickFrame, Components>();
+
+/** Connected components of the frame's live links among the nodes that are up (cached). */
+export function frameGroups(frame: TickFrame): Components {
+  let groups = groupCache.get(frame);
+  if (!groups) {
+    const up = new Uint8Array(frame.n);
+    for (let i = 0; i < frame.n; i++) up[i] = frame.cond[i] === CONDITION.up ? 1 : 0;
+    groups = liveComponents(frame.n, up, frame.links);
+    groupCache.set(frame, groups);
+  }
+  return groups;
+}
+
+/** Slots present in the frame (any condition but absent), ascending. */
+export function slotsOf(frame: TickFrame): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < frame.n; i++) if (frame.cond[i] !== CONDITION.absent) out.push(i);
+  return out;
+}
+
+/** A lab run's identity: a new one resets the history. */
+export function labKey(status: LabStatus): string {
+  return `${status.dir}@${status.startedAt}`;
+}

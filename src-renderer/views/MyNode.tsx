@@ -1,0 +1,160 @@
+import { useState, type FormEvent } from 'react';
+import { errorLine } from '../api/client';
+import { loadBootstrap, saveBootstrap } from '../lib/bootstrap-list';
+import { num } from '../lib/format';
+import { checkMultiaddr } from '../lib/validate';
+import { useMonitor, useMonitorState } from '../state/context';
+import { PersonalNodePanel } from './NodePanel';
+
+/** The personal node: start and stop it, where it listens, its bootstrap list, its panel. */
+export function MyNode() {
+  const { client, store } = useMonitor();
+  const status = useMonitorState((s) => s.info?.node ?? null);
+  const shell = useMonitorState((s) => s.info?.shell ?? null);
+  const [busy, setBusy] = useState(false);
+  const [list, setList] = useState<string[]>(() => loadBootstrap());
+  const [address, setAddress] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (op: 'start-node' | 'stop-node') => {
+    setBusy(true);
+    try {
+      if (op === 'start-node') await client.app({ op });
+      else store.setInfo(await client.app({ op }));
+      store.setInfo(await client.app({ op: 'info' }));
+    } catch (err) {
+      store.toast('error', `${op}: ${errorLine(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const keep = (next: string[]) => {
+    setList(next);
+    saveBootstrap(next);
+  };
+  const connect = async (addr: string) => {
+    const problem = checkMultiaddr(addr);
+    if (problem) {
+      setError(problem);
+      return false;
+    }
+    setError(null);
+    try {
+      const peer = await client.node({ op: 'connect', address: addr.trim() });
+      store.toast('info', `connected to ${peer.sessionId.slice(-10)}`);
+      return true;
+    } catch (err) {
+      setError(errorLine(err));
+      return false;
+    }
+  };
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    const addr = address.trim();
+    const problem = checkMultiaddr(addr);
+    if (problem) return setError(problem);
+    if (!list.includes(addr)) keep([...list, addr]);
+    setAddress('');
+    if (status) await connect(addr);
+  };
+
+  return (
+    <div className="my-node" data-testid="my-node">
+      {status ? (
+        <>
+          <table className="compact">
+            <tbody>
+              <tr>
+                <th scope="row">status</th>
+                <td data-testid="node-status">
+                  running · {status.mode} · cycle {status.cycle} · {status.peers} peers · spread{' '}
+                  {num(status.spreadToPeers)}
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">session</th>
+                <td className="mono">{status.sessionId}</td>
+              </tr>
+              <tr>
+                <th scope="row">up for</th>
+                <td>{Math.round(status.uptimeMs / 1000)} s</td>
+              </tr>
+            </tbody>
+          </table>
+          <h4>Listening on</h4>
+          <ul className="addresses" data-testid="node-listen">
+            {status.listen.length === 0 ? <li className="muted">no address yet</li> : null}
+            {status.listen.map((a) => (
+              <li key={a} className="mono">
+                {a}
+              </li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            onClick={() => void run('stop-node')}
+            disabled={busy}
+            data-testid="my-node-stop"
+          >
+            Stop my node
+          </button>
+        </>
+      ) : (
+        <div className="empty">
+          <p>No personal node is running{shell === 'web' ? ' in this host' : ''}.</p>
+          <button
+            type="button"
+            onClick={() => void run('start-node')}
+            disabled={busy}
+            data-testid="my-node-start"
+          >
+            {busy ? 'Starting…' : 'Start my node'}
+          </button>
+        </div>
+      )}
+      <h4>Bootstrap peers</h4>
+      <form onSubmit={(e) => void add(e)} className="row" noValidate>
+        <label className="field grow">
+          <span>Address</span>
+          <input
+            value={address}
+            onChange={(e) => setAddress(e.target.value)}
+            placeholder="/ip4/192.168.1.7/tcp/4001/p2p/12D3KooW…"
+            spellCheck={false}
+            data-testid="bootstrap-input"
+          />
+        </label>
+        <button type="submit" data-testid="bootstrap-add">
+          {status ? 'Add and connect' : 'Add'}
+        </button>
+      </form>
+      {error ? (
+        <p className="error-line" role="alert" data-testid="bootstrap-error">
+          {error}
+        </p>
+      ) : null}
+      <ul className="bootstrap-list">
+        {list.map((a) => (
+          <li key={a}>
+            <span className="mono">{a}</span>
+            <button type="button" onClick={() => void connect(a)} disabled={!status}>
+              Connect
+            </button>
+            <button
+              type="button"
+              onClick={() => keep(list.filter((x) => x !== a))}
+              aria-label={`Remove ${a}`}
+            >
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <p className="muted small">
+        Kept in this window’s storage; the node itself takes --bootstrap at start.
+      </p>
+      <h4>My node’s state</h4>
+      <PersonalNodePanel />
+    </div>
+  );
+}

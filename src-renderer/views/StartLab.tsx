@@ -1,0 +1,180 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { ScenarioInfo } from '@shared/api/monitor-api';
+import { MAX_LAB_NODES } from '@shared/api/lab-api';
+import { errorLine } from '../api/client';
+import { checkStartForm, type StartForm } from '../lib/validate';
+import { useMonitor, useMonitorState } from '../state/context';
+
+/**
+ * Starting a lab: the form (size, topology, seed, cycle), or a shipped scenario. Shows progress
+ * while the host wires the nodes, and the host's one-line error when it refuses.
+ */
+export function StartLab() {
+  const { client, store } = useMonitor();
+  const starting = useMonitorState((s) => s.starting);
+  const connected = useMonitorState(
+    (s) => s.connection.kind === 'open' || s.connection.kind === 'electron',
+  );
+  const [form, setForm] = useState<StartForm>({
+    nodes: '50',
+    topology: 'random:8',
+    seed: '1',
+    cycleMs: '200',
+  });
+  const [error, setError] = useState<string | null>(null);
+  const [scenarios, setScenarios] = useState<readonly ScenarioInfo[]>([]);
+  const [scenario, setScenario] = useState('');
+  const [scenarioNodes, setScenarioNodes] = useState('');
+  const id = useId();
+
+  useEffect(() => {
+    if (!connected) return;
+    let live = true;
+    client.app({ op: 'scenarios' }).then(
+      (list) => {
+        if (!live) return;
+        setScenarios(list);
+        setScenario((s) => s || (list[0]?.name ?? ''));
+      },
+      (err: unknown) => store.toast('error', `scenarios: ${errorLine(err)}`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, store, connected]);
+
+  const start = async (nodes: number, run: () => Promise<unknown>) => {
+    setError(null);
+    store.setStarting({ nodes, since: Date.now() });
+    try {
+      await run();
+    } catch (err) {
+      setError(errorLine(err));
+    } finally {
+      store.setStarting(null);
+    }
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const checked = checkStartForm(form);
+    if (!checked.ok) {
+      setError(checked.reason);
+      return;
+    }
+    void start(checked.value.nodes, async () =>
+      store.setLabStatus(await client.app({ op: 'start-lab', setup: checked.value })),
+    );
+  };
+
+  const runScenario = (e: FormEvent) => {
+    e.preventDefault();
+    const info = scenarios.find((s) => s.name === scenario);
+    if (!info) {
+      setError('choose a scenario');
+      return;
+    }
+    const text = scenarioNodes.trim();
+    const nodes = text === '' ? undefined : Number(text);
+    if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_LAB_NODES)) {
+      setError(`nodes must be a whole number in 2..${MAX_LAB_NODES}, or empty for the scenario's`);
+      return;
+    }
+    void start(nodes ?? info.nodes, async () =>
+      store.setLabStatus(
+        await client.app(
+          nodes === undefined
+            ? { op: 'run-scenario', name: info.name }
+            : { op: 'run-scenario', name: info.name, nodes },
+        ),
+      ),
+    );
+  };
+
+  const field = (name: keyof StartForm, label: string, hint: string) => (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        name={name}
+        value={form[name]}
+        onChange={(e) => setForm({ ...form, [name]: e.target.value })}
+        aria-describedby={`${id}-${name}`}
+        disabled={!!starting}
+        inputMode={name === 'topology' ? 'text' : 'numeric'}
+      />
+      <small id={`${id}-${name}`} className="muted">
+        {hint}
+      </small>
+    </label>
+  );
+
+  const chosen = scenarios.find((s) => s.name === scenario);
+  return (
+    <section className="start-lab" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Start a lab</h2>
+      <form onSubmit={submit} data-testid="start-lab-form" noValidate>
+        {field('nodes', 'Nodes', `2..${MAX_LAB_NODES}`)}
+        {field('topology', 'Topology', 'random:8, ring:4, ws:8:0.1, ba:3, er:6, complete')}
+        {field('seed', 'Seed', 'the same seed repeats the run')}
+        {field('cycleMs', 'Cycle (ms)', '20..60000')}
+        <button type="submit" data-testid="start-lab-button" disabled={!!starting}>
+          {starting ? 'Starting…' : 'Start lab'}
+        </button>
+      </form>
+      {starting ? <StartProgress nodes={starting.nodes} since={starting.since} /> : null}
+      {error ? (
+        <p className="error-line" role="alert" data-testid="start-lab-error">
+          {error}
+        </p>
+      ) : null}
+      <form onSubmit={runScenario} className="scenario-form" data-testid="scenario-form">
+        <label className="field">
+          <span>Scenario</span>
+          <select
+            value={scenario}
+            onChange={(e) => setScenario(e.target.value)}
+            disabled={!!starting || scenarios.length === 0}
+          >
+            {scenarios.length === 0 ? <option value="">(none yet)</option> : null}
+            {scenarios.map((s) => (
+              <option key={s.name} value={s.name}>
+                {s.name} ({s.nodes} nodes, {s.durationS} s)
+              </option>
+            ))}
+          </select>
+        </label>
+        {chosen ? <p className="muted small">{chosen.description}</p> : null}
+        <label className="field">
+          <span>Nodes (optional)</span>
+          <input
+            value={scenarioNodes}
+            onChange={(e) => setScenarioNodes(e.target.value)}
+            placeholder={chosen ? String(chosen.nodes) : ''}
+            inputMode="numeric"
+            disabled={!!starting}
+          />
+        </label>
+        <button type="submit" disabled={!!starting || !chosen} data-testid="run-scenario">
+          Run scenario
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function StartProgress({ nodes, since }: { nodes: number; since: number }) {
+  const [now, setNow] = useState(since);
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(id);
+  }, []);
+  return (
+    <div className="progress" role="status" data-testid="start-lab-progress">
+      <progress aria-label="Starting the lab" />
+      <span>
+        Starting {nodes} nodes: wiring every link before t = 0… {((now - since) / 1000).toFixed(0)}{' '}
+        s
+      </span>
+    </div>
+  );
+}

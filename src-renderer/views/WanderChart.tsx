@@ -1,0 +1,70 @@
+import { line, scaleLinear } from 'd3';
+import { num } from '../lib/format';
+import { maxOf } from '../lib/series';
+import {
+  ChartFrame,
+  CursorLine,
+  EmptyChart,
+  MARGIN,
+  MarkerLines,
+  TimeAxis,
+  ValueAxis,
+  linearTicks,
+} from './ChartFrame';
+import { useChartData } from './use-series';
+
+/** How far the network mean has wandered from its first value (MODEL.md 5: a random walk). */
+export function WanderChart() {
+  const { series, markers, domain, cursorT } = useChartData();
+  return (
+    <ChartFrame
+      title="Wander of the network mean"
+      testId="wander-chart"
+      file="wander.png"
+      render={(width, height, palette) => {
+        if (!domain)
+          return <EmptyChart width={width} height={height} palette={palette} text="no ticks yet" />;
+        const x = scaleLinear()
+          .domain(domain)
+          .range([MARGIN.left, width - MARGIN.right]);
+        const top = maxOf(series.wander);
+        const y = scaleLinear()
+          .domain([0, top > 0 ? top : 1])
+          .nice()
+          .range([height - MARGIN.bottom, MARGIN.top]);
+        const idx = Array.from(series.t, (_, i) => i);
+        const path =
+          line<number>()
+            .defined((i) => Number.isFinite(series.wander[i]))
+            .x((i) => x(series.t[i]))
+            .y((i) => y(series.wander[i]))(idx) ?? '';
+        const last = series.wander[series.wander.length - 1];
+        return (
+          <>
+            <ValueAxis
+              y={y}
+              ticks={linearTicks(y)}
+              width={width}
+              side="left"
+              label="|mean − first mean| (VU)"
+              palette={palette}
+            />
+            <TimeAxis x={x} height={height} palette={palette} />
+            <MarkerLines markers={markers} x={x} height={height} palette={palette} />
+            <path d={path} fill="none" stroke={palette.accent} strokeWidth={1.6} />
+            <CursorLine t={cursorT} x={x} height={height} palette={palette} />
+            <text
+              x={width - MARGIN.right}
+              y={12}
+              textAnchor="end"
+              fill={palette.text}
+              fontSize={11}
+            >
+              now {num(last)} VU
+            </text>
+          </>
+        );
+      }}
+    />
+  );
+}

@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PARAMS } from '../../src-shared/drift/params';
+import { errorLine } from '../../src-renderer/api/client';
+import { convergenceText, describeCommand, markersOf } from '../../src-renderer/lib/commands';
+import { liveComponents } from '../../src-renderer/lib/components';
+import { ticksCsv } from '../../src-renderer/lib/csv';
+import { insidePolygon, pointsInPolygon } from '../../src-renderer/lib/lasso';
+import { formatLogLabel, logDomain, logTicks } from '../../src-renderer/lib/log-ticks';
+import { selectedVsRest } from '../../src-renderer/lib/presets';
+import { shortcutFor } from '../../src-renderer/lib/shortcuts';
+import { syntheticSwarm } from '../../src-renderer/lib/synthetic';
+import {
+  checkMultiaddr,
+  checkParamsForm,
+  checkStartForm,
+  parseVector,
+} from '../../src-renderer/lib/validate';
+import { labStatus, sample, snapshot } from './helpers/fake-host';
+
+describe('liveComponents', () => {
+  it('counts parts of the links among included nodes; lone included nodes are parts', () => {
+    const links = [0, 1, 1, 2, 3, 4, 5, 6];
+    const all = [1, 1, 1, 1, 1, 1, 1];
+    expect(liveComponents(7, all, links).count).toBe(3);
+    // Node 5 down: its link to 6 does not count, 6 is alone.
+    const c = liveComponents(7, [1, 1, 1, 1, 1, 0, 1], links);
+    expect(c.count).toBe(3);
+    expect(Array.from(c.group)).toEqual([0, 0, 0, 1, 1, -1, 2]);
+    // A down node in the middle splits its chain.
+    expect(liveComponents(3, [1, 0, 1], [0, 1, 1, 2]).count).toBe(2);
+    expect(liveComponents(0, [], []).count).toBe(0);
+  });
+});
+
+describe('log axis', () => {
+  it('spans whole decades and puts ticks at powers of ten (and 2, 5 on short spans)', () => {
+    expect(logDomain([0.03, 0.2, Number.NaN, 0, -1])).toEqual([0.01, 1]);
+    expect(logDomain([5, 5])).toEqual([1, 10]);
+    expect(logDomain([10, 10])).toEqual([1, 100]);
+    expect(logDomain([Number.NaN, 0])).toBeNull();
+    const t = logTicks(0.01, 1);
+    expect(t.filter((x) => x.major).map((x) => x.label)).toEqual(['0.01', '0.1', '1']);
+    expect(t.map((x) => x.value)).toContain(0.05);
+    const wide = logTicks(1e-6, 1e3);
+    expect(wide.every((x) => x.major)).toBe(true);
+    expect(wide.map((x) => x.label)).toEqual([
+      '1e-6',
+      '1e-5',
+      '1e-4',
+      '0.001',
+      '0.01',
+      '0.1',
+      '1',
+      '10',
+      '100',
+      '1000',
+    ]);
+    expect(formatLogLabel(2e-7)).toBe('2e-7');
+    expect(logTicks(1, 1)).toEqual([]);
+  });
+});
+
+describe('metrics CSV', () => {
+  it('is the lab CLI’s CSV: one row per tick held', () => {
+    const s = labStatus();
+    const ticks = [200, 400].map((t) => snapshot(s, [sample(0, [1]), sample(1, [0])], t));
+    const csv = ticksCsv(ticks.map((x) => ({ metrics: x.metrics! })));
+    const lines = csv.trimEnd().split('\n');
+    expect(lines[0].startsWith('t_ms,cycle,counted,spread,max_distance,mean_0,mean_1,')).toBe(true);
+    expect(lines).toHaveLength(3);
+    expect(lines[1].startsWith('200,1,2,1.5,3,50,50,10,800,')).toBe(true);
+  });
+});
+
+describe('commands on the charts', () => {
+  it('marks partitions, heals, faults and parameter changes, not pause or step', () => {
+    const events = [
+      { t: 100, type: 'command' as const, command: { op: 'pause' as const } },
+      {
+        t: 200,
+        type: 'command' as const,
+        command: { op: 'partition' as const, partition: { kind: 'bridge' as const } },
+      },
+      { t: 300, type: 'command' as const, command: { op: 'kill' as const, nodes: [3, 1, 2] } },
+      {
+        t: 400,
+        type: 'command' as const,
+        command: { op: 'set-params' as const, params: { aggregator: 'median' as const } },
+      },
+      { t: 500, type: 'command' as const, command: { op: 'heal' as const } },
+    ];
+    expect(markersOf(events).map((m) => [m.kind, m.label])).toEqual([
+      ['partition', 'bridge'],
+      ['fault', 'kill 1..3'],
+      ['params', 'aggregator=median'],
+      ['heal', 'heal'],
+    ]);
+    expect(
+      describeCommand({
+        op: 'link-faults',
+        faults: { loss: 0.2, delayMs: 100, jitterMs: 0, duplicate: 0, reorder: 0 },
+      }),
+    ).toBe('loss 0.2, delay 100 ms');
+  });
+
+  it('writes the newest (re)convergence, or that a heal has not reconverged yet', () => {
+    const start = {
+      t: 2000,
+      type: 'converged' as const,
+      after: 'start' as const,
+      since: 0,
+      cycles: 9,
+      ms: 1800,
+    };
+    const heal = { t: 5000, type: 'command' as const, command: { op: 'heal' as const } };
+    const again = {
+      t: 7000,
+      type: 'converged' as const,
+      after: 'heal' as const,
+      since: 5000,
+      cycles: 10,
+      ms: 2000,
+    };
+    expect(convergenceText([])).toBeNull();
+    expect(convergenceText([start])).toBe('converged in 1.80 s (9 cycles) from the start');
+    expect(convergenceText([start, heal])).toBe('healed at 5.0 s: not reconverged yet');
+    expect(convergenceText([start, heal, again])).toBe(
+      'reconverged in 2.00 s (10 cycles) after the heal at 5.0 s',
+    );
+  });
+});
+
+describe('client-side checks', () => {
+  it('start form: a setup the host schema accepts, or the first bad field', () => {
+    expect(
+      checkStartForm({ nodes: '20', topology: 'ws:8:0.1', seed: '3', cycleMs: '250' }),
+    ).toEqual({
+      ok: true,
+      value: { nodes: 20, topology: 'ws:8:0.1', seed: 3, cycleMs: 250 },
+    });
+    const bad = checkStartForm({ nodes: '20', topology: 'mesh', seed: '3', cycleMs: '250' });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.reason).toMatch(/^bad topology "mesh": unknown kind/);
+    expect(checkStartForm({ nodes: '5000', topology: 'ring', seed: '0', cycleMs: '200' }).ok).toBe(
+      false,
+    );
+    expect(checkStartForm({ nodes: '5', topology: 'ring', seed: '-1', cycleMs: '200' }).ok).toBe(
+      false,
+    );
+    expect(checkStartForm({ nodes: '5', topology: 'ring', seed: '1', cycleMs: '5' }).ok).toBe(
+      false,
+    );
+  });
+
+  it('parameters: only what changed, checked against the ranges', () => {
+    const form = { alpha: '0.05', beta: '0.2', aggregator: 'trimmed', trimF: '2' };
+    expect(checkParamsForm(form, DEFAULT_PARAMS)).toEqual({
+      ok: true,
+      value: { beta: 0.2, aggregator: 'trimmed', trimF: 2 },
+    });
+    const r = checkParamsForm({ ...form, beta: '0' }, DEFAULT_PARAMS);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toBe('beta must be in (0, 1] (got 0)');
+    expect(checkParamsForm({ ...form, alpha: 'x' }, DEFAULT_PARAMS).ok).toBe(false);
+  });
+
+  it('multiaddrs: the bootstrap shape', () => {
+    const id = '12D3KooWGRUVh2TbGMhCWEUZ5rRRtgyyoA8U9Kv2KXpCcf3M6s6X';
+    expect(checkMultiaddr(`/ip4/192.168.1.7/tcp/4001/p2p/${id}`)).toBeNull();
+    expect(checkMultiaddr(`/dns4/node.example.org/tcp/4001/p2p/${id}`)).toBeNull();
+    expect(checkMultiaddr(`/ip4/192.168.1.7/tcp/4001`)).toMatch(/must end in \/p2p/);
+    expect(checkMultiaddr(`/ip4/300.1.1.1/tcp/4001/p2p/${id}`)).toBe(
+      '300.1.1.1 is not an IPv4 address',
+    );
+    expect(checkMultiaddr(`/ip4/1.1.1.1/tcp/70000/p2p/${id}`)).toBe(
+      'port 70000 is not in 1..65535',
+    );
+    expect(checkMultiaddr('hello')).toMatch(/starts with \//);
+    expect(checkMultiaddr('')).toMatch(/^enter an address/);
+  });
+
+  it('vectors and partitions of the selection', () => {
+    expect(parseVector('1, 2.5', 2, 'target')).toEqual({ ok: true, value: [1, 2.5] });
+    expect(parseVector('1', 2, 'target').ok).toBe(false);
+    expect(parseVector('1, -2', 2, 'target').ok).toBe(false);
+    expect(selectedVsRest([2, 0], [0, 1, 2, 3])).toEqual({
+      ok: true,
+      command: {
+        op: 'partition',
+        partition: {
+          kind: 'groups',
+          groups: [
+            [0, 2],
+            [1, 3],
+          ],
+        },
+      },
+    });
+    expect(selectedVsRest([], [0, 1]).ok).toBe(false);
+    expect(selectedVsRest([0, 1], [0, 1]).ok).toBe(false);
+  });
+});
+
+describe('keyboard shortcuts', () => {
+  const key = (k: string, target: unknown = null, mods = {}) => ({
+    key: k,
+    ctrlKey: false,
+    metaKey: false,
+    altKey: false,
+    target: target as EventTarget | null,
+    ...mods,
+  });
+  it('maps keys, but not in fields, not with modifiers, and only Esc while help is open', () => {
+    expect(shortcutFor(key(' '), false)).toBe('toggle-pause');
+    expect(shortcutFor(key('h'), false)).toBe('heal');
+    expect(shortcutFor(key('s'), false)).toBe('step');
+    expect(shortcutFor(key('?'), false)).toBe('help');
+    expect(shortcutFor(key('Escape'), true)).toBe('close-help');
+    expect(shortcutFor(key('Escape'), false)).toBeNull();
+    expect(shortcutFor(key('h'), true)).toBeNull();
+    expect(shortcutFor(key('s', null, { ctrlKey: true }), false)).toBeNull();
+    expect(shortcutFor(key(' ', { tagName: 'INPUT', type: 'text' }), false)).toBeNull();
+    expect(shortcutFor(key('h', { tagName: 'INPUT', type: 'text' }), false)).toBeNull();
+    expect(shortcutFor(key('h', { tagName: 'SELECT' }), false)).toBeNull();
+    // A focused button keeps Space (it presses it) but not the letters.
+    expect(shortcutFor(key(' ', { tagName: 'BUTTON' }), false)).toBeNull();
+    expect(shortcutFor(key('h', { tagName: 'BUTTON' }), false)).toBe('heal');
+    expect(shortcutFor(key(' ', { tagName: 'INPUT', type: 'range' }), false)).toBe('toggle-pause');
+    expect(shortcutFor(key(' ', { tagName: 'DIV' }), false)).toBe('toggle-pause');
+  });
+});
+
+describe('lasso', () => {
+  it('finds the points inside a polygon', () => {
+    const square = [0, 0, 10, 0, 10, 10, 0, 10];
+    expect(insidePolygon(5, 5, square)).toBe(true);
+    expect(insidePolygon(15, 5, square)).toBe(false);
+    expect(pointsInPolygon([1, 5, 20, 9], [1, 5, 5, 9], square, (i) => i !== 3)).toEqual([0, 1]);
+    expect(pointsInPolygon([1], [1], [0, 0, 1, 1])).toEqual([]);
+  });
+});
+
+describe('errorLine', () => {
+  it('keeps the host’s line and drops IPC and Error prefixes', () => {
+    expect(
+      errorLine(
+        new Error("Error invoking remote method 'lvs:request': MonitorError: no lab is running"),
+      ),
+    ).toBe('no lab is running');
+    expect(errorLine(new Error('first\nsecond'))).toBe('first');
+    expect(errorLine('plain')).toBe('plain');
+    expect(errorLine(new Error(''))).toBe('the request failed');
+  });
+});
+
+describe('synthetic swarms (benchmark mode)', () => {
+  it('are seeded: the same seed, the same swarm, with the links asked for', () => {
+    const a = syntheticSwarm(1000, 4000, 7);
+    const b = syntheticSwarm(1000, 4000, 7);
+    expect(a.data.links.length + a.data.cut.length).toBe(8000);
+    expect(Array.from(a.data.links)).toEqual(Array.from(b.data.links));
+    expect(Array.from(a.data.fill)).toEqual(Array.from(b.data.fill));
+    expect(Array.from(syntheticSwarm(1000, 4000, 8).data.links)).not.toEqual(
+      Array.from(a.data.links),
+    );
+  });
+});

@@ -1,0 +1,122 @@
+// @vitest-environment jsdom
+import { act, cleanup, render } from '@testing-library/react';
+import { createElement } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LIGHT } from '../../src-renderer/draw/palette';
+import type { MapData } from '../../src-renderer/lib/map-data';
+import { MonitorStore } from '../../src-renderer/state/store';
+import { SwarmMap } from '../../src-renderer/views/SwarmMap';
+import { fakeContext } from './helpers/fake-ctx';
+import { labStatus, sample, snapshot } from './helpers/fake-host';
+
+let visibility: DocumentVisibilityState = 'visible';
+let frames: FrameRequestCallback[] = [];
+let contexts: Map<HTMLCanvasElement, ReturnType<typeof fakeContext>>;
+
+function setVisibility(v: DocumentVisibilityState) {
+  visibility = v;
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+/** Runs the animation frames queued so far (and those they queue, a few rounds). */
+function runFrames(rounds = 3) {
+  for (let r = 0; r < rounds; r++) {
+    const now = frames;
+    frames = [];
+    for (const f of now) f(performance.now());
+  }
+}
+
+function data(n: number, shift = 0): MapData {
+  const links: number[] = [];
+  for (let i = 0; i + 1 < n; i++) links.push(i, i + 1);
+  return {
+    n,
+    cond: new Uint8Array(n).fill(2),
+    liar: new Uint8Array(n),
+    earned: Float64Array.from({ length: n }, (_, i) => i + shift),
+    fill: new Int16Array(n),
+    fills: ['#000'],
+    links: Int32Array.from(links),
+    cut: new Int32Array(0),
+  };
+}
+
+beforeEach(() => {
+  visibility = 'visible';
+  frames = [];
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+  vi.stubGlobal('requestAnimationFrame', (f: FrameRequestCallback) => frames.push(f));
+  vi.stubGlobal('cancelAnimationFrame', () => {
+    frames = [];
+  });
+  contexts = new Map();
+  HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement) {
+    let c = contexts.get(this);
+    if (!c) contexts.set(this, (c = fakeContext()));
+    return c.ctx;
+  } as never;
+});
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe('no drawing while the window is hidden', () => {
+  it('stops the loop when hidden, draws nothing on new data, and resumes when visible', () => {
+    const draw = vi.fn();
+    const props = { data: data(5), selection: new Set<number>(), palette: LIGHT, draw };
+    const view = render(createElement(SwarmMap, props));
+    runFrames();
+    expect(draw).toHaveBeenCalled();
+
+    act(() => setVisibility('hidden'));
+    draw.mockClear();
+    view.rerender(createElement(SwarmMap, { ...props, data: data(6, 1) }));
+    runFrames(20);
+    expect(frames).toHaveLength(0);
+    expect(draw).not.toHaveBeenCalled();
+
+    act(() => setVisibility('visible'));
+    runFrames();
+    expect(draw).toHaveBeenCalled();
+    const scene = draw.mock.calls.at(-1)![1] as { n: number };
+    expect(scene.n).toBe(6);
+  });
+
+  it('the store holds pushes while hidden and tells its readers once visible', () => {
+    const store = new MonitorStore({ hidden: () => visibility === 'hidden' });
+    const seen = vi.fn();
+    store.subscribe(seen);
+    const status = labStatus();
+    visibility = 'hidden';
+    store.labSnapshot(snapshot(status, [sample(0, [1]), sample(1, [0])], 200));
+    store.labSnapshot(snapshot(status, [sample(0, [1]), sample(1, [0])], 400));
+    expect(seen).not.toHaveBeenCalled();
+    expect(store.getState().history.ring.size).toBe(2);
+    visibility = 'visible';
+    store.flush();
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('the swarm map', () => {
+  it('strokes the links again only when the layout moved, not for a tick of new colours', () => {
+    const props = { data: data(6), selection: new Set<number>(), palette: LIGHT };
+    const view = render(createElement(SwarmMap, props));
+    runFrames(400); // the layout cools (about 300 ticks) and stops asking for frames
+    expect(frames).toHaveLength(0);
+    const shown = view.container.querySelector('canvas')!;
+    const layer = [...contexts.keys()].find((c) => c !== shown)!;
+    const layerCalls = () => contexts.get(layer)!.count('lineTo');
+    const before = layerCalls();
+    const recolored = { ...props.data, fill: new Int16Array(6).fill(0), fills: ['#f00'] };
+    view.rerender(createElement(SwarmMap, { ...props, data: recolored }));
+    runFrames();
+    expect(layerCalls()).toBe(before);
+    const main = contexts.get(shown)!;
+    expect(main.calls.at(-1)).toBeDefined();
+    expect(main.calls.filter((c) => c.name === 'fill').at(-1)!.fillStyle).toBe('#f00');
+    expect(main.count('drawImage')).toBeGreaterThan(0);
+  });
+});
