@@ -104,7 +104,7 @@ export function convergenceText(events: readonly LabEvent[]): string | null {
   if (lastHeal !== null && (!last || last.t < lastHeal))
     return `healed at ${(lastHeal / 1000).toFixed(1)} s: not reconverged yet`;
   if (!last) return null;
-  const took = `${(last.ms / 1000).toFixed(2)} s (${last.cycles} cycles)`;
+  const took = `${(last.ms / 1000).toFixed(2)} s (${last.cycles} cycle${last.cycles === 1 ? '' : 's'})`;
   return last.after === 'heal'
     ? `reconverged in ${took} after the heal at ${(last.since / 1000).toFixed(1)} s`
     : `converged in ${took} from the start`;

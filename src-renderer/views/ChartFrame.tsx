@@ -135,10 +135,10 @@ export function ValueAxis({
           ) : null}
         </g>
       ))}
+      {/* Along the axis, so the top line stays free for what a chart writes on itself. */}
       <text
-        x={side === 'left' ? 4 : width - 4}
-        y={12}
-        textAnchor={side === 'left' ? 'start' : 'end'}
+        transform={`translate(${side === 'left' ? 10 : width - 10}, ${(a + b) / 2}) rotate(${side === 'left' ? -90 : 90})`}
+        textAnchor="middle"
         fill={color ?? palette.muted}
       >
         {label}
