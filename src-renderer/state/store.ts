@@ -13,8 +13,8 @@ import { frameOf, labKey, type TickFrame } from './tick-frame';
  * draws, until the page is visible again.
  */
 
-/** Ticks kept for replay and charts: at most this many ... */
-export const MAX_TICKS = 2000;
+/** Ticks kept for replay and charts (5 minutes at 4 ticks a second): at most this many ... */
+export const MAX_TICKS = 1200;
 /** ... and at most this many node-ticks (1,000 ticks of a 1,000-node lab). */
 export const MAX_NODE_TICKS = 1_000_000;
 export const MAX_LAB_EVENTS = 2000;
