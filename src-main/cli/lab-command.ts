@@ -3,15 +3,10 @@ import { dirname, join, resolve } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import {
-  MAX_LAB_NODES,
-  type LabCommand,
-  type LabEvent,
-  type LinkFaults,
-} from '../../src-shared/api/lab-api';
+import { MAX_LAB_NODES, type LabEvent } from '../../src-shared/api/lab-api';
 import type { Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
-import { describeSlots } from '../../src-shared/lab/partitions';
+import { describeCommand } from '../../src-shared/lab/describe';
 import { RecordingError, type Recording } from '../../src-shared/lab/recording';
 import {
   applyOverrides,
@@ -359,47 +354,6 @@ function labFolder(text: string | undefined): string {
 // ---------------------------------------------------------------- describing events
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const sortedSlots = (nodes: readonly number[]) => describeSlots([...nodes].sort((a, b) => a - b));
-
-function describeFaults(f: LinkFaults): string {
-  const set = Object.entries(f).filter(([, v]) => v !== 0);
-  return set.length === 0 ? 'none' : set.map(([k, v]) => `${k} ${v}`).join(', ');
-}
-
-/** One command as a short phrase: `kill nodes 1..5`, `partition partition-halves`. */
-export function describeCommand(c: LabCommand): string {
-  switch (c.op) {
-    case 'partition':
-      return c.partition.kind === 'groups'
-        ? `partition into groups ${c.partition.groups.map((g) => `[${sortedSlots(g)}]`).join(' ')}`
-        : `partition ${c.partition.kind}`;
-    case 'kill':
-    case 'stop':
-    case 'revive':
-    case 'freeze':
-    case 'thaw':
-    case 'honest':
-      return `${c.op} nodes ${sortedSlots(c.nodes)}`;
-    case 'link-faults':
-      return `link faults ${describeFaults(c.faults)} on ${c.links ? `${c.links.length} link(s)` : 'every link'}`;
-    case 'clock-skew':
-      return `clock skew x${c.factor} on nodes ${sortedSlots(c.nodes)}`;
-    case 'liar':
-      return `liar (${c.behaviour.kind}) nodes ${sortedSlots(c.nodes)}`;
-    case 'sybil':
-      return `sybil: ${c.count} ${c.behaviour.kind} liar(s) linked to nodes ${sortedSlots(c.targets)}`;
-    case 'set-params':
-      return `set params ${JSON.stringify(c.params)}${c.nodes ? ` on nodes ${sortedSlots(c.nodes)}` : ''}`;
-    case 'add-nodes':
-      return `add ${c.count} node(s)`;
-    case 'nemesis': {
-      const s = c.schedule;
-      return `nemesis ${s.faults.join(', ')} (${s.order}) every ${s.everyS} s for ${s.durationS} s, ${s.rounds} round(s)`;
-    }
-    default:
-      return c.op;
-  }
-}
 
 /** One event as one line: `   5.00 s  kill nodes 1..5`. */
 export function describeEvent(e: LabEvent): string {

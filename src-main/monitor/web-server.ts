@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import {
   MAX_REQUEST_BYTES,
@@ -17,6 +17,7 @@ import {
   type MonitorRequest,
   type WireMessage,
 } from '../../src-shared/api/monitor-api';
+import { contentTypeOf } from '../runtime/content-types';
 import type { MonitorHost } from './monitor-host';
 
 /*
@@ -110,27 +111,6 @@ export function defaultRendererDir(): string {
   ];
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates.at(-1)!;
 }
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-};
 
 /** Per socket: what bounds it and what is waiting for it. */
 interface Client {
@@ -252,7 +232,7 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
     }
     const headers: OutgoingHttpHeaders = {
       ...baseHeaders(),
-      'Content-Type': CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentTypeOf(file.path),
       'Content-Length': file.size,
     };
     if (fromQuery)

@@ -13,8 +13,8 @@ export interface Marker {
 
 const slots = (nodes: readonly number[]): string => describeSlots([...nodes].sort((a, b) => a - b));
 
-/** A command in a few words: "partition-halves", "kill 3", "loss 0.2, delay 100 ms". */
-export function describeCommand(c: LabCommand): string {
+/** A command in a few words for a chart marker: "partition-halves", "kill 3", "loss 0.2". */
+export function markerLabel(c: LabCommand): string {
   switch (c.op) {
     case 'partition':
       return c.partition.kind === 'groups'
@@ -86,7 +86,7 @@ export function markersOf(events: readonly LabEvent[]): Marker[] {
   for (const e of events) {
     if (e.type !== 'command') continue;
     const kind = KIND_OF[e.command.op];
-    if (kind) out.push({ t: e.t, kind, label: describeCommand(e.command) });
+    if (kind) out.push({ t: e.t, kind, label: markerLabel(e.command) });
   }
   return out;
 }

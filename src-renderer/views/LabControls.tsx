@@ -3,7 +3,7 @@ import { AGGREGATORS, type Aggregator } from '@shared/drift/params';
 import type { LiarBehaviour, LabStatus } from '@shared/api/lab-api';
 import { describeSlots } from '@shared/lab/partitions';
 import { errorLine } from '../api/client';
-import { describeCommand } from '../lib/commands';
+import { describeCommand } from '@shared/lab/describe';
 import { ticksCsv } from '../lib/csv';
 import { saveText, stamp } from '../lib/download';
 import { num } from '../lib/format';

@@ -7,7 +7,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { NodeStatus } from '../../src-shared/api/node-api';
 import { iconPng } from '../../src-main/electron/icon';
 import { appMenuTemplate } from '../../src-main/electron/menu';
-import { contentTypeOf, rendererFileFor, rendererResponse } from '../../src-main/electron/protocol';
+import { rendererFileFor, rendererResponse } from '../../src-main/electron/protocol';
+import { contentTypeOf } from '../../src-main/runtime/content-types';
 import {
   statusLabel,
   trayTemplate,

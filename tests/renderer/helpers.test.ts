@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../../src-shared/drift/params';
 import { errorLine } from '../../src-renderer/api/client';
-import { convergenceText, describeCommand, markersOf } from '../../src-renderer/lib/commands';
+import { convergenceText, markerLabel, markersOf } from '../../src-renderer/lib/commands';
 import { liveComponents } from '../../src-renderer/lib/components';
 import { ticksCsv } from '../../src-renderer/lib/csv';
 import { insidePolygon, pointsInPolygon } from '../../src-renderer/lib/lasso';
@@ -96,7 +96,7 @@ describe('commands on the charts', () => {
       ['heal', 'heal'],
     ]);
     expect(
-      describeCommand({
+      markerLabel({
         op: 'link-faults',
         faults: { loss: 0.2, delayMs: 100, jitterMs: 0, duplicate: 0, reorder: 0 },
       }),
