@@ -333,11 +333,22 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     return this.last?.metrics ?? null;
   }
 
-  /** The links on the live connections, each once, lower slot first, sorted. */
+  /**
+   * The links on the live connections, each once, lower slot first, sorted. A link counts when
+   * both ends hold an open connection to each other: one end alone is a dial being refused.
+   */
   async links(): Promise<Array<[number, number]>> {
     const parts = await Promise.all(this.pools.map((p) => p.request({ op: 'links' })));
-    const keys = new Set(parts.flat().map(([a, b]) => a * MAX_LAB_NODES + b));
-    return [...keys]
+    const ends = new Map<number, Set<number>>();
+    for (const [from, [a, b]] of parts.flat().map((l) => [l.from, l.link] as const)) {
+      const key = a * MAX_LAB_NODES + b;
+      const seen = ends.get(key) ?? new Set<number>();
+      seen.add(from);
+      ends.set(key, seen);
+    }
+    return [...ends]
+      .filter(([, seen]) => seen.size === 2)
+      .map(([k]) => k)
       .sort((x, y) => x - y)
       .map((k) => [Math.floor(k / MAX_LAB_NODES), k % MAX_LAB_NODES] as [number, number]);
   }

@@ -13,6 +13,7 @@ import type {
   FaultTable,
   PoolAnswer,
   PoolInit,
+  PoolLink,
   PoolRequest,
 } from './pool-protocol';
 
@@ -44,6 +45,7 @@ const LAB_JOIN_CYCLES = 20;
 /** Dials in flight per pool at most; the next maintenance round continues. */
 const MAX_DIALS = 32;
 const DIAL_TIMEOUT_MS = 5_000;
+const MAX_BACKOFF_MS = 30_000;
 /** Bounded store sections: a lab node keeps less history than a personal one. */
 const LAB_STORE_LIMITS = { history: 100, events: 100 } as const;
 
@@ -57,6 +59,8 @@ export class NodePool {
   private params: DriftParams;
   private paused = false;
   private dialling = 0;
+  /** Failed dials by node and peer session: when to try again. Cleared by a heal or new peers. */
+  private readonly backoff = new Map<string, { failures: number; nextAt: number }>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -87,6 +91,7 @@ export class NodePool {
         return null;
       case 'cut':
         this.cut = req.cut;
+        this.backoff.clear();
         this.applyCuts();
         this.maintain();
         return null;
@@ -238,6 +243,7 @@ export class NodePool {
   }
 
   private setDirectory(entries: readonly DirectoryEntry[]): void {
+    this.backoff.clear();
     this.directory.clear();
     this.slotOf.clear();
     for (const e of entries) {
@@ -296,6 +302,7 @@ export class NodePool {
 
   /** Dials every missing topology link this pool's nodes should hold (lower slot dials). */
   private maintain(): void {
+    const now = performance.now();
     for (const h of this.hosted.values()) {
       const node = h.node;
       if (!node || h.frozen) continue;
@@ -305,10 +312,22 @@ export class NodePool {
         if (j < h.slot || this.isCut(h.slot, j)) continue;
         const entry = this.directory.get(j);
         if (!entry || connected.has(entry.peerId) || this.dialling >= MAX_DIALS) continue;
+        const key = `${h.slot}-${entry.peerId}`;
+        const wait = this.backoff.get(key);
+        if (wait && wait.nextAt > now) continue;
         this.dialling++;
         libp2p
           .dial(multiaddr(entry.address), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-          .catch(() => undefined) // a dead or cut peer: the next round tries again
+          .then(
+            () => this.backoff.delete(key),
+            // Refused (a peer that denied this node) or gone: try again later, ever later, as a
+            // node's connection manager would, rather than handshake with it every round.
+            () => {
+              const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
+              const delay = Math.min(MAX_BACKOFF_MS, this.init.maintainMs * 2 ** failures);
+              this.backoff.set(key, { failures, nextAt: performance.now() + delay });
+            },
+          )
           .finally(() => this.dialling--);
       }
     }
@@ -333,14 +352,14 @@ export class NodePool {
     };
   }
 
-  /** Links as this pool's nodes' open connections show them, lower slot first. */
-  private links(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
+  /** This pool's nodes' open connections to lab nodes: the end that holds each, and the link. */
+  private links(): PoolLink[] {
+    const out: PoolLink[] = [];
     for (const h of this.hosted.values()) {
       for (const c of h.node?.p2p.libp2p.getConnections() ?? []) {
         const other = this.slotOf.get(c.remotePeer.toString());
         if (other !== undefined && c.status === 'open')
-          out.push([Math.min(h.slot, other), Math.max(h.slot, other)]);
+          out.push({ from: h.slot, link: [Math.min(h.slot, other), Math.max(h.slot, other)] });
       }
     }
     return out;

@@ -65,11 +65,17 @@ export type PoolRequest =
   | { readonly op: 'pause' | 'resume' | 'step' | 'maintain' | 'sample' | 'links' | 'stop' }
   | { readonly op: 'node-status'; readonly slot: number };
 
+/** One end of a connection between two lab nodes. */
+export interface PoolLink {
+  readonly from: number;
+  readonly link: readonly [number, number];
+}
+
 export interface PoolAnswers {
   start: DirectoryEntry;
   revive: DirectoryEntry;
   sample: NodeSample[];
-  links: Array<[number, number]>;
+  links: PoolLink[];
   'node-status': NodeStatus;
 }
 

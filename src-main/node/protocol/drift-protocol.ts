@@ -175,7 +175,10 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     this.o = {
       ...DRIFT_DEFAULTS,
       minPeerCycleMs: cycleMs / 4,
-      badFrameWindowMs: 10 * cycleMs,
+      // A hundred cycles: a peer sending a bad frame every cycle reaches the limit well inside
+      // the window even when a loaded machine runs its cycles at a fraction of their rate (ten
+      // cycles was exactly its rate: one late cycle, and it escaped).
+      badFrameWindowMs: 100 * cycleMs,
       now: Date.now,
       ...options,
     };
@@ -348,8 +351,16 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     };
   }
 
-  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void =>
-    this.openOn(evt.detail);
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const connection = evt.detail;
+    // A connection whose handshake passed the gater just before its peer was denied (or cut)
+    // opens afterwards: close it, so a denial leaves no connection behind, not only no stream.
+    if (this.host?.gater.isDenied(connection.remotePeer.toString())) {
+      connection.close().catch(() => connection.abort(new Error('denied')));
+      return;
+    }
+    this.openOn(connection);
+  };
 
   /** Whoever dialled a connection opens the drift stream on it. */
   private openOn(connection: Connection): void {
@@ -378,6 +389,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     const peerId = connection.remotePeer.toString();
     if (!host || host.gater.isDenied(peerId)) {
       stream.abort(new Error('denied'));
+      if (host) connection.close().catch(() => connection.abort(new Error('denied')));
       return;
     }
     const now = this.o.now();
