@@ -1,9 +1,10 @@
 import { useRef, type ReactNode } from 'react';
-import type { ScaleContinuousNumeric } from 'd3';
+import { line, scaleLinear, type ScaleContinuousNumeric } from 'd3';
 import type { Palette } from '../draw/palette';
 import type { Marker } from '../lib/commands';
 import { saveBlob, svgToPng } from '../lib/download';
 import type { AxisTick } from '../lib/log-ticks';
+import { maxOf } from '../lib/series';
 import { errorLine } from '../api/client';
 import { useMonitor } from '../state/context';
 import { useElementSize, usePalette } from './hooks';
@@ -144,6 +145,39 @@ export function ValueAxis({
         {label}
       </text>
     </g>
+  );
+}
+
+/** The time axis's scale: the domain (s) across the plot's width. */
+export function timeScale(domain: readonly [number, number], width: number): Scale {
+  return scaleLinear()
+    .domain(domain)
+    .range([MARGIN.left, width - MARGIN.right]);
+}
+
+/** A value axis from 0 to the largest value (1 when there is none), rounded outward. */
+export function valueScale(values: Float64Array, height: number): Scale {
+  const top = maxOf(values);
+  return scaleLinear()
+    .domain([0, top > 0 ? top : 1])
+    .nice()
+    .range([height - MARGIN.bottom, MARGIN.top]);
+}
+
+/** The SVG path of one series over time, skipping the points `keep` refuses. */
+export function seriesPath(
+  t: Float64Array,
+  values: Float64Array,
+  x: Scale,
+  y: (v: number) => number,
+  keep: (v: number) => boolean = Number.isFinite,
+): string {
+  const idx = Array.from(t, (_, i) => i);
+  return (
+    line<number>()
+      .defined((i) => keep(values[i]!))
+      .x((i) => x(t[i]!))
+      .y((i) => y(values[i]!))(idx) ?? ''
   );
 }
 

@@ -1,4 +1,4 @@
-import { line, scaleLinear, scaleLog } from 'd3';
+import { scaleLog } from 'd3';
 import { useMemo } from 'react';
 import { convergenceText } from '../lib/commands';
 import { logDomain, logTicks } from '../lib/log-ticks';
@@ -10,6 +10,8 @@ import {
   MarkerLines,
   TimeAxis,
   ValueAxis,
+  seriesPath,
+  timeScale,
 } from './ChartFrame';
 import { useChartData } from './use-series';
 
@@ -29,19 +31,12 @@ export function SpreadChart() {
       render={(width, height, palette) => {
         if (!domain)
           return <EmptyChart width={width} height={height} palette={palette} text="no ticks yet" />;
-        const x = scaleLinear()
-          .domain(domain)
-          .range([MARGIN.left, width - MARGIN.right]);
+        const x = timeScale(domain, width);
         const yDomain = logDomain(series.spread) ?? [1e-3, 1];
         const y = scaleLog()
           .domain(yDomain)
           .range([height - MARGIN.bottom, MARGIN.top]);
-        const idx = Array.from(series.t, (_, i) => i);
-        const path =
-          line<number>()
-            .defined((i) => series.spread[i] > 0 && Number.isFinite(series.spread[i]))
-            .x((i) => x(series.t[i]))
-            .y((i) => y(series.spread[i]))(idx) ?? '';
+        const path = seriesPath(series.t, series.spread, x, y, (v) => v > 0 && Number.isFinite(v));
         return (
           <>
             <ValueAxis
@@ -82,18 +77,27 @@ export function SpreadChart() {
             <CursorLine t={cursorT} x={x} height={height} palette={palette} />
             <text
               data-testid="reconvergence"
-              x={width - MARGIN.right}
-              y={12}
               textAnchor="end"
               fill={palette.text}
-              fontSize={11}
+              fontSize={10}
               fontWeight={600}
             >
-              {label ?? 'not converged yet'}
+              {/* Two lines, so a narrow chart does not cut it: "…(n cycles) " / "after the heal…" */}
+              {wrapAt(label ?? 'not converged yet', ' after ').map((part, i) => (
+                <tspan key={i} x={width - MARGIN.right} y={10 + 11 * i}>
+                  {part}
+                </tspan>
+              ))}
             </text>
           </>
         );
       }}
     />
   );
+}
+
+/** Splits a line before `at` (keeping a space at the end of the first part), or leaves it whole. */
+function wrapAt(text: string, at: string): string[] {
+  const i = text.indexOf(at);
+  return i < 0 ? [text] : [text.slice(0, i + 1), text.slice(i + 1)];
 }

@@ -1,14 +1,14 @@
-import { line, scaleLinear } from 'd3';
 import { num, rate } from '../lib/format';
-import { maxOf } from '../lib/series';
 import {
   ChartFrame,
   CursorLine,
   EmptyChart,
-  MARGIN,
   MarkerLines,
   TimeAxis,
   ValueAxis,
+  seriesPath,
+  timeScale,
+  valueScale,
   linearTicks,
 } from './ChartFrame';
 import { useChartData } from './use-series';
@@ -24,23 +24,10 @@ export function TrafficChart() {
       render={(width, height, palette) => {
         if (!domain)
           return <EmptyChart width={width} height={height} palette={palette} text="no ticks yet" />;
-        const x = scaleLinear()
-          .domain(domain)
-          .range([MARGIN.left, width - MARGIN.right]);
-        const yf = scaleLinear()
-          .domain([0, maxOf(series.frames) || 1])
-          .nice()
-          .range([height - MARGIN.bottom, MARGIN.top]);
-        const yb = scaleLinear()
-          .domain([0, maxOf(series.bytes) || 1])
-          .nice()
-          .range([height - MARGIN.bottom, MARGIN.top]);
-        const idx = Array.from(series.t, (_, i) => i);
-        const path = (values: Float64Array, y: typeof yf) =>
-          line<number>()
-            .defined((i) => Number.isFinite(values[i]))
-            .x((i) => x(series.t[i]))
-            .y((i) => y(values[i]))(idx) ?? '';
+        const x = timeScale(domain, width);
+        const yf = valueScale(series.frames, height);
+        const yb = valueScale(series.bytes, height);
+        const path = (values: Float64Array, y: typeof yf) => seriesPath(series.t, values, x, y);
         const n = series.t.length - 1;
         const bytesColor = palette.markers.partition;
         return (

@@ -1,6 +1,4 @@
-import { line, scaleLinear } from 'd3';
 import { num } from '../lib/format';
-import { maxOf } from '../lib/series';
 import {
   ChartFrame,
   CursorLine,
@@ -9,6 +7,9 @@ import {
   MarkerLines,
   TimeAxis,
   ValueAxis,
+  seriesPath,
+  timeScale,
+  valueScale,
   linearTicks,
 } from './ChartFrame';
 import { useChartData } from './use-series';
@@ -24,20 +25,9 @@ export function WanderChart() {
       render={(width, height, palette) => {
         if (!domain)
           return <EmptyChart width={width} height={height} palette={palette} text="no ticks yet" />;
-        const x = scaleLinear()
-          .domain(domain)
-          .range([MARGIN.left, width - MARGIN.right]);
-        const top = maxOf(series.wander);
-        const y = scaleLinear()
-          .domain([0, top > 0 ? top : 1])
-          .nice()
-          .range([height - MARGIN.bottom, MARGIN.top]);
-        const idx = Array.from(series.t, (_, i) => i);
-        const path =
-          line<number>()
-            .defined((i) => Number.isFinite(series.wander[i]))
-            .x((i) => x(series.t[i]))
-            .y((i) => y(series.wander[i]))(idx) ?? '';
+        const x = timeScale(domain, width);
+        const y = valueScale(series.wander, height);
+        const path = seriesPath(series.t, series.wander, x, y);
         const last = series.wander[series.wander.length - 1];
         return (
           <>
