@@ -465,7 +465,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     tcSelf: number,
     cycle: number,
   ): Promise<void> {
-    this.engine = await startEngine(this.opts.engine ?? 'worker', {
+    const engine = await startEngine(this.opts.engine ?? 'worker', {
       params: this.params,
       state: S,
       earned,
@@ -473,7 +473,9 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       cycle,
       ...(this.opts.seed === undefined ? {} : { seed: this.opts.seed }),
     });
-    this.last = await this.engine.snapshot();
+    // The state first, then the engine: `joined` (engine set) must mean the state is readable.
+    this.last = await engine.snapshot();
+    this.engine = engine;
   }
 
   private penalise(peerId: string): void {
