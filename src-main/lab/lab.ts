@@ -478,6 +478,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       }
       case 'nemesis-stop':
         return () => this.stopNemesis();
+      case 'speed':
+        return () => this.all({ op: 'speed', factor: c.factor });
       case 'pause':
       case 'resume':
         return async () => {

@@ -58,6 +58,8 @@ export class NodePool {
   private faults: FaultTable = { all: NO_LINK_FAULTS, links: [] };
   private params: DriftParams;
   private paused = false;
+  /** The lab's speed: every node's period is divided by it (on top of its own clock skew). */
+  private speed = 1;
   private dialling = 0;
   /** Failed dials by node and peer session: when to try again. Cleared by a heal or new peers. */
   private readonly backoff = new Map<string, { failures: number; nextAt: number }>();
@@ -104,8 +106,12 @@ export class NodePool {
       case 'skew':
         for (const h of this.pick(req.slots)) {
           h.skew = req.factor;
-          h.node?.setClockSkew(req.factor);
+          this.applySkew(h);
         }
+        return null;
+      case 'speed':
+        this.speed = req.factor;
+        for (const h of this.hosted.values()) this.applySkew(h);
         return null;
       case 'faults':
         this.faults = req.table;
@@ -206,7 +212,7 @@ export class NodePool {
       log: this.nodeLog(h.slot),
     });
     h.node = node;
-    node.setClockSkew(h.skew);
+    this.applySkew(h);
     node.setLiar(this.liarFor(h));
     this.applyPause(h);
     const entry = { slot: h.slot, peerId: node.sessionId, address: node.addresses()[0] ?? '' };
@@ -229,6 +235,10 @@ export class NodePool {
     h.frozen = on;
     h.node?.freeze(on);
     if (!on) this.applyPause(h);
+  }
+
+  private applySkew(h: Hosted): void {
+    h.node?.setClockSkew(h.skew / this.speed);
   }
 
   private applyPause(h: Hosted): void {

@@ -51,6 +51,7 @@ export type PoolRequest =
   | { readonly op: 'revive'; readonly slot: number }
   | { readonly op: 'freeze'; readonly slots: readonly number[]; readonly on: boolean }
   | { readonly op: 'skew'; readonly slots: readonly number[]; readonly factor: number }
+  | { readonly op: 'speed'; readonly factor: number }
   | { readonly op: 'faults'; readonly table: FaultTable }
   | {
       readonly op: 'liar';

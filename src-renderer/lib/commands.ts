@@ -49,6 +49,8 @@ export function markerLabel(c: LabCommand): string {
         .join(', ');
     case 'add-nodes':
       return `add ${c.count} nodes`;
+    case 'speed':
+      return `speed ×${num(c.factor, 3)}`;
     case 'nemesis':
       return `nemesis ×${c.schedule.rounds}`;
     case 'nemesis-stop':
@@ -78,6 +80,7 @@ const KIND_OF: Partial<Record<LabCommand['op'], MarkerKind>> = {
   sybil: 'attack',
   'set-params': 'params',
   'add-nodes': 'params',
+  speed: 'params',
 };
 
 /** The chart markers of the command events (pause, resume and step are not marked). */

@@ -48,9 +48,13 @@ export function LabControls() {
   );
 }
 
+/** Speeds the lab can run at, as factors of its cycle. */
+const SPEEDS = [0.25, 0.5, 1, 2, 4] as const;
+
 function RunControls({ lab }: { lab: LabStatus }) {
   const { client, store } = useMonitor();
   const send = useLabCommand();
+  const [speed, setSpeed] = useState(1);
   const stop = async () => {
     try {
       store.setInfo(await client.app({ op: 'stop-lab' }));
@@ -87,9 +91,24 @@ function RunControls({ lab }: { lab: LabStatus }) {
           Stop lab
         </button>
       </div>
-      <p className="muted small">
-        Speed is the cycle set at start ({lab.cycleMs} ms); there is no live speed control.
-      </p>
+      <label className="field">
+        <span>Speed (the lab's cycle is {lab.cycleMs} ms)</span>
+        <select
+          value={speed}
+          onChange={(e) => {
+            const factor = Number(e.target.value);
+            setSpeed(factor);
+            void send({ op: 'speed', factor });
+          }}
+          data-testid="lab-speed"
+        >
+          {SPEEDS.map((f) => (
+            <option key={f} value={f}>
+              {f}×
+            </option>
+          ))}
+        </select>
+      </label>
     </Group>
   );
 }

@@ -212,6 +212,14 @@ export const labCommand = z.discriminatedUnion(
     z.strictObject({ op: z.literal('add-nodes'), count: z.number().int().min(1).max(500) }),
     z.strictObject({ op: z.literal('nemesis'), schedule: nemesisSpec }),
     z.strictObject({ op: z.literal('nemesis-stop') }),
+    /** Every node cycles `factor` times as fast as the lab's cycle (1: as started). */
+    z.strictObject({
+      op: z.literal('speed'),
+      factor: z
+        .number({ error: 'factor must be a number' })
+        .min(0.25, { error: 'speed factor must be in 0.25..4' })
+        .max(4, { error: 'speed factor must be in 0.25..4' }),
+    }),
     /** Every node stops cycling (sessions stay up) / goes on / runs one cycle. */
     z.strictObject({ op: z.literal('pause') }),
     z.strictObject({ op: z.literal('resume') }),
@@ -219,7 +227,7 @@ export const labCommand = z.discriminatedUnion(
   ],
   {
     error:
-      'op must be one of partition, heal, kill, stop, revive, freeze, thaw, link-faults, clock-skew, liar, honest, sybil, set-params, add-nodes, nemesis, nemesis-stop, pause, resume, step',
+      'op must be one of partition, heal, kill, stop, revive, freeze, thaw, link-faults, clock-skew, liar, honest, sybil, set-params, add-nodes, nemesis, nemesis-stop, speed, pause, resume, step',
   },
 );
 export type LabCommand = z.infer<typeof labCommand>;

@@ -37,6 +37,8 @@ export function describeCommand(c: LabCommand): string {
       return `sybil: ${c.count} ${c.behaviour.kind} liar(s) linked to nodes ${sortedSlots(c.targets)}`;
     case 'set-params':
       return `set params ${JSON.stringify(c.params)}${c.nodes ? ` on nodes ${sortedSlots(c.nodes)}` : ''}`;
+    case 'speed':
+      return `speed x${c.factor}`;
     case 'add-nodes':
       return `add ${c.count} node(s)`;
     case 'nemesis': {

@@ -36,6 +36,24 @@ describe('a running lab', () => {
       const at = Number(/at cycle (\d+)/.exec((revived[0] as { what: string }).what)?.[1]);
       expect(at).toBeGreaterThan(0);
 
+      // Speed: every node's period is divided by the factor. Cycles per second of the median
+      // node, measured over the same span at 1x and at 3x, must differ by well over 2x.
+      const rate = async () => {
+        const a = lab.metrics!;
+        await waitForSnapshot(lab, (s) => (s.metrics?.t ?? 0) >= a.t + 2000, '2 s of ticks');
+        const b = lab.metrics!;
+        return (b.cycle - a.cycle) / ((b.t - a.t) / 1000);
+      };
+      const normal = await rate();
+      await lab.apply({ op: 'speed', factor: 3 });
+      await waitForSnapshot(lab, () => true, 'a tick at the new speed');
+      const fast = await rate();
+      await lab.apply({ op: 'speed', factor: 1 });
+      expect(fast).toBeGreaterThan(2 * normal);
+      await expect(lab.apply({ op: 'speed', factor: 9 })).rejects.toThrow(
+        /speed factor must be in 0\.25\.\.4/,
+      );
+
       // A nemesis: two rounds of faults, then everything undone and healed.
       const commands: string[] = [];
       lab.onEvent((e) => e.type === 'command' && commands.push(e.command.op));
