@@ -32,6 +32,7 @@ import {
   type PartitionPlan,
 } from '../../src-shared/lab/partitions';
 import { statesOf } from '../../src-shared/lab/recording';
+import { SCENARIO_DEFAULT_DEGREE } from '../../src-shared/lab/scenario';
 import { seededRng, type Rng } from '../../src-shared/random';
 import { buildTopology, parseTopology, TopologyError } from '../../src-shared/sim/topology';
 import { STREAM_INITIAL, STREAM_TOPOLOGY } from '../../src-shared/sim/simulator';
@@ -522,7 +523,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 
   private async addNodes(count: number): Promise<void> {
-    const degree = parseTopology(this.opts.topology, DEFAULT_DEGREE).degree;
+    const degree = parseTopology(this.opts.topology, SCENARIO_DEFAULT_DEGREE).degree;
     const existing = this.slots().filter((s) => !this.dead.has(s) && !this.liars.has(s));
     const first = this.nodeCount;
     this.nodeCount += count;
@@ -804,7 +805,6 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 }
 
-const DEFAULT_DEGREE = 8;
 const STARTS_IN_FLIGHT = 8;
 
 function isUndo(c: LabCommand): boolean {
@@ -835,7 +835,7 @@ function checkOptions(o: LabOptions): void {
 function topologyEdges(o: LabOptions): Array<[number, number]> {
   try {
     const g = buildTopology(
-      parseTopology(o.topology, DEFAULT_DEGREE),
+      parseTopology(o.topology, SCENARIO_DEFAULT_DEGREE),
       o.nodes,
       seededRng(o.seed, STREAM_TOPOLOGY),
     );

@@ -11,7 +11,6 @@ import {
 } from '../../src-shared/api/monitor-api';
 import type { LoggedEvent, NodeSnapshot } from '../../src-shared/api/node-api';
 import { DEFAULT_PARAMS, resolveParams } from '../../src-shared/drift/params';
-import { LabCommandError } from '../../src-shared/lab/errors';
 import { applyOverrides, type Scenario } from '../../src-shared/lab/scenario';
 import { fileStamp } from '../node/store/safe-file';
 import { Lab } from '../lab/lab';
@@ -310,6 +309,5 @@ function checkedParams(patch: Record<string, unknown>) {
 }
 
 function message(err: unknown): string {
-  if (err instanceof LabCommandError || err instanceof Error) return err.message;
-  return String(err);
+  return err instanceof Error ? err.message : String(err);
 }
