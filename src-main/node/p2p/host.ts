@@ -10,6 +10,7 @@ import { tcp } from '@libp2p/tcp';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { PeerGate } from './gater';
+import './yamux-window';
 
 /*
  * The libp2p host of an LVS node: TCP, Noise, Yamux, identify and ping, optional mDNS and
@@ -23,9 +24,13 @@ import { PeerGate } from './gater';
  * default: it pings every connection of a node in the same tick, with no jitter, which with
  * hundreds of nodes started together in one process stalls the event loop in bursts. The drift
  * protocol sends frames every cycle on its one long-lived stream per peer and closes sessions
- * that stay silent (its idle timeout), Yamux's own keep-alive (a 12-byte ping frame, no stream)
- * still runs per connection, and TCP closes sockets idle for two minutes. `pingIntervalMs` turns
- * the monitor back on for a node that wants RTT figures.
+ * that stay silent (its idle timeout), and TCP closes sockets idle for two minutes. `pingIntervalMs`
+ * turns the monitor back on for a node that wants RTT figures.
+ *
+ * Yamux's keep-alive is off too: it pinged every connection every 30 s (a 12-byte frame in its own
+ * Noise message, 30 bytes each way), only logged a ping that failed, and kept a connection that
+ * carries nothing from reaching TCP's idle timeout. The drift frames already flow every cycle.
+ * Yamux's window updates come once half a window is used (./yamux-window), not after every frame.
  */
 
 export type HostServices = { identify: Identify; ping: Ping };
@@ -104,7 +109,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     addresses: { listen: [`/${ip6 ? 'ip6' : 'ip4'}/${o.host}/tcp/${o.port}`] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ enableKeepAlive: false })],
     peerDiscovery: [
       ...(o.mdns ? [mdns()] : []),
       ...(o.bootstrap?.length ? [bootstrap({ list: [...o.bootstrap] })] : []),
