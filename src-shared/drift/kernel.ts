@@ -1,5 +1,5 @@
 import type { DriftParams } from './params';
-import { Rule, type InterventionSink } from './rules';
+import { Rule, type InterventionSink, type RuleId } from './rules';
 import {
   clampDrift,
   drainScore,
@@ -38,13 +38,13 @@ export interface DriftArrays {
   readonly entropy: Float64Array;
   /** The weight each state index claims (its drift coefficient DC, or 1 for uniform weights). */
   readonly claims: Float64Array;
-  /** TC: the trust the receiver gives each edge's sender. */
-  readonly trust: Float32Array;
-  /** Drain evidence per edge: decayed counts of unshrinking diffs toward less / more value. */
-  readonly toLess: Float32Array;
-  readonly toMore: Float32Array;
-  /** |diff|^2 of the edge in its previous accepted cycle. */
-  readonly lastLenSq: Float32Array;
+  /**
+   * EDGE_FIELDS float32s per edge: TC (the trust the receiver gives the edge's sender), the
+   * drain evidence (decayed counts of unshrinking diffs toward less and toward more value) and
+   * |diff|^2 in the edge's previous accepted cycle. One record per edge keeps a cycle's per-edge
+   * reads and writes together, on one cache line.
+   */
+  readonly edges: Float32Array;
   /** Per edge: 1 if a fresh SDM arrived this cycle; null when every edge is fresh. */
   readonly fresh: Uint8Array | null;
   /** Per node. */
@@ -55,6 +55,13 @@ export interface DriftArrays {
   /** VaultGuard interventions, accumulated per rule (indexed by RuleId). */
   readonly counts: Float64Array;
 }
+
+/** Offsets within an edge's record in `edges`. */
+export const EDGE_FIELDS = 4;
+export const EDGE_TRUST = 0;
+export const EDGE_TO_LESS = 1;
+export const EDGE_TO_MORE = 2;
+export const EDGE_LAST_LEN_SQ = 3;
 
 const MEAN = 0;
 const TRIMMED = 1;
@@ -138,6 +145,30 @@ export interface Scratch {
   readonly vals: Float64Array;
   readonly dropped: Uint8Array;
   readonly order: Int32Array;
+  /** Interventions found in the edge loop, reported after it: the loop makes no calls. */
+  readonly queued: QueuedEvents;
+}
+
+/** Up to three interventions per edge: an exclusion, or a clamp, a weight bound and a drain. */
+interface QueuedEvents {
+  count: number;
+  readonly rule: Uint8Array;
+  readonly peer: Int32Array;
+  readonly value: Float64Array;
+  readonly limit: Float64Array;
+}
+
+function queueEvent(q: QueuedEvents, rule: number, peer: number, value: number, limit: number) {
+  const k = q.count++;
+  q.rule[k] = rule;
+  q.peer[k] = peer;
+  q.value[k] = value;
+  q.limit[k] = limit;
+}
+
+function reportQueued(q: QueuedEvents, i: number, sink: InterventionSink): void {
+  for (let k = 0; k < q.count; k++) sink(q.rule[k] as RuleId, i, q.peer[k], q.value[k], q.limit[k]);
+  q.count = 0;
 }
 
 export function createScratch(d: number, maxDegree: number): Scratch {
@@ -150,6 +181,13 @@ export function createScratch(d: number, maxDegree: number): Scratch {
     vals: new Float64Array(k * d),
     dropped: new Uint8Array(k),
     order: new Int32Array(k),
+    queued: {
+      count: 0,
+      rule: new Uint8Array(3 * k),
+      peer: new Int32Array(3 * k),
+      value: new Float64Array(3 * k),
+      limit: new Float64Array(3 * k),
+    },
   };
 }
 
@@ -229,6 +267,11 @@ function readOwnState(
  * The peer term G of node i into s.g, and the mean accepted |diff| into s.meanForce: anomaly
  * exclusion, the diff clamp, weights, trust and drain evidence per edge, then the aggregator.
  * Returns how many peers were accepted.
+ *
+ * The edge loop is the simulator's hot path. It calls nothing (interventions are queued and
+ * reported after it), reads every parameter from a local, and decides the drain evidence
+ * without branches: honest peers' diffs shrink or grow and point up or down by chance, so
+ * branches on them are mispredicted half the time, which cost more than the rest of an edge.
  */
 function pullOfPeers(
   a: DriftArrays,
@@ -241,18 +284,15 @@ function pullOfPeers(
   const S = a.state;
   const self = s.self;
   const g = s.g;
-  const counts = a.counts;
-  g.fill(0);
   const offsets = a.offsets;
   const neighbors = a.neighbors;
-  const trust = a.trust;
-  const lessArr = a.toLess;
-  const moreArr = a.toMore;
-  const lastArr = a.lastLenSq;
+  const rec = a.edges;
   const claims = a.claims;
   const fresh = a.fresh;
   const vals = s.vals;
   const ws = s.w;
+  const queued = s.queued;
+  const report = sink !== null;
   const rowStart = offsets[i];
   const rowEnd = offsets[i + 1];
   const degree = rowEnd - rowStart;
@@ -260,10 +300,16 @@ function pullOfPeers(
   const metropolis = p.weights === METROPOLIS;
   const uniform = p.weights === UNIFORM;
   const anomalySq = p.anomalySq;
+  const anomalyLimit = p.anomalyLimit;
   const maxDiff = p.maxDiff;
   const wMax = p.wMax;
   const memory = p.drainMemory;
   const tie = p.drainTie;
+  const tcRise = p.tcRise;
+  const tcDrop = p.tcDrop;
+  const drainPenalty = p.drainPenalty;
+  const drainZ = p.drainZ;
+  const drainMin = p.drainMinSamples;
   // d = 2, the default, keeps its diff and its sum in registers: the generic loops over
   // coordinates cost a third of the cycle there.
   const two = d === 2;
@@ -274,6 +320,12 @@ function pullOfPeers(
   let weightSum = 0;
   let accepted = 0;
   let forceSum = 0;
+  let anomalies = 0;
+  let nonFinite = 0;
+  let clamped = 0;
+  let overweight = 0;
+  let drains = 0;
+  for (let c = 0; c < d; c++) g[c] = 0;
 
   for (let e = rowStart; e < rowEnd; e++) {
     if (fresh !== null && fresh[e] === 0) continue;
@@ -300,20 +352,28 @@ function pullOfPeers(
       }
     }
 
-    let tc = trust[e];
+    const x = e * EDGE_FIELDS;
+    let tc = rec[x + EDGE_TRUST];
     if (!(tc >= 0)) tc = 0;
     else if (tc > 1) tc = 1;
 
     if (!(lenSq <= anomalySq)) {
       // Too far, infinite or NaN: excluded from this cycle, and the sender trusted less.
-      trust[e] = trustDrop(tc, p.tcDrop);
+      rec[x + EDGE_TRUST] = trustDrop(tc, tcDrop);
       // A non-finite report is a finite-state violation, whether its diff came out NaN or
       // infinite (an infinite diff from finite numbers is an overflow: a true anomaly).
       let finite = true;
       for (let c = 0; c < d; c++) if (!Number.isFinite(S[jb + c])) finite = false;
-      const rule = finite ? Rule.Anomaly : Rule.Finite;
-      counts[rule]++;
-      sink?.(rule, i, neighbors[e], Math.sqrt(lenSq), p.anomalyLimit);
+      if (finite) anomalies++;
+      else nonFinite++;
+      if (report)
+        queueEvent(
+          queued,
+          finite ? Rule.Anomaly : Rule.Finite,
+          neighbors[e],
+          Math.sqrt(lenSq),
+          anomalyLimit,
+        );
       continue;
     }
 
@@ -322,8 +382,8 @@ function pullOfPeers(
     let scale = 1;
     if (len > maxDiff) {
       scale = maxDiff / len;
-      counts[Rule.DiffClamp]++;
-      sink?.(Rule.DiffClamp, i, neighbors[e], len, maxDiff);
+      clamped++;
+      if (report) queueEvent(queued, Rule.DiffClamp, neighbors[e], len, maxDiff);
     }
 
     let w: number;
@@ -337,31 +397,28 @@ function pullOfPeers(
       const claim = claims[neighbors[e]];
       w = claim > 0 ? (claim < wMax ? claim : wMax) : 0;
       if (!(claim >= 0 && claim <= wMax)) {
-        counts[Rule.WeightBound]++;
-        sink?.(Rule.WeightBound, i, neighbors[e], claim, wMax);
+        overweight++;
+        if (report) queueEvent(queued, Rule.WeightBound, neighbors[e], claim, wMax);
       }
       w *= Math.sqrt(tc);
     }
 
     // Drain evidence: only a diff that did not shrink says something about the sender.
-    let toLess = lessArr[e] * memory;
-    let toMore = moreArr[e] * memory;
     // lastLenSq is kept in float32, which rounds up about half the time: a diff as long as the
     // last one must count as unshrunk, so anything within float32 precision of it does.
-    if (lenSq >= lastArr[e] * (1 - 1e-6)) {
-      if (sum < -tie) toLess += 1;
-      else if (sum > tie) toMore += 1;
-    }
-    lessArr[e] = toLess;
-    moreArr[e] = toMore;
-    lastArr[e] = lenSq;
-    const z = drainScore(toLess, toMore, p.drainZ, p.drainMinSamples);
+    const unshrunk = +(lenSq >= rec[x + EDGE_LAST_LEN_SQ] * (1 - 1e-6));
+    const toLess = rec[x + EDGE_TO_LESS] * memory + unshrunk * +(sum < -tie);
+    const toMore = rec[x + EDGE_TO_MORE] * memory + unshrunk * +(sum > tie);
+    rec[x + EDGE_TO_LESS] = toLess;
+    rec[x + EDGE_TO_MORE] = toMore;
+    rec[x + EDGE_LAST_LEN_SQ] = lenSq;
+    const z = drainScore(toLess, toMore, drainZ, drainMin);
     if (z >= 0) {
-      trust[e] = Math.max(0, tc - p.drainPenalty);
-      counts[Rule.Drain]++;
-      sink?.(Rule.Drain, i, neighbors[e], z, p.drainZ);
+      rec[x + EDGE_TRUST] = Math.max(0, tc - drainPenalty);
+      drains++;
+      if (report) queueEvent(queued, Rule.Drain, neighbors[e], z, drainZ);
     } else {
-      trust[e] = trustRise(tc, p.tcRise);
+      rec[x + EDGE_TRUST] = trustRise(tc, tcRise);
     }
 
     const slot = accepted * d;
@@ -385,6 +442,18 @@ function pullOfPeers(
     }
     accepted++;
   }
+
+  // Counters are written only when they change: threads stepping neighbouring blocks would
+  // otherwise pass the counters' cache line back and forth on every node.
+  if (anomalies + nonFinite + clamped + overweight + drains > 0) {
+    const counts = a.counts;
+    counts[Rule.Anomaly] += anomalies;
+    counts[Rule.Finite] += nonFinite;
+    counts[Rule.DiffClamp] += clamped;
+    counts[Rule.WeightBound] += overweight;
+    counts[Rule.Drain] += drains;
+  }
+  if (report) reportQueued(queued, i, sink);
 
   s.meanForce = accepted > 0 ? forceSum / accepted : 0;
   if (mean) {

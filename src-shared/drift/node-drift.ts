@@ -3,6 +3,11 @@ import { driftCoefficient, entropyVariance } from './coefficient';
 import {
   compileParams,
   createScratch,
+  EDGE_FIELDS,
+  EDGE_LAST_LEN_SQ,
+  EDGE_TO_LESS,
+  EDGE_TO_MORE,
+  EDGE_TRUST,
   stepNode,
   type DriftArrays,
   type KernelParams,
@@ -173,10 +178,11 @@ export class NodeDrift {
     this.cycles++;
     for (let q = 0; q < k; q++) {
       const m = this.remember(reports[q].id);
-      m.trust = a.trust[q];
-      m.toLess = a.toLess[q];
-      m.toMore = a.toMore[q];
-      m.lastLenSq = a.lastLenSq[q];
+      const x = q * EDGE_FIELDS;
+      m.trust = a.edges[x + EDGE_TRUST];
+      m.toLess = a.edges[x + EDGE_TO_LESS];
+      m.toMore = a.edges[x + EDGE_TO_MORE];
+      m.lastLenSq = a.edges[x + EDGE_LAST_LEN_SQ];
       m.lastSeen = this.cycles;
     }
     this.decayAbsent();
@@ -209,10 +215,7 @@ export class NodeDrift {
     const state = new Float64Array((k + 1) * d);
     state.set(this.S, 0);
     const claims = new Float64Array(k + 1);
-    const trust = new Float32Array(k);
-    const toLess = new Float32Array(k);
-    const toMore = new Float32Array(k);
-    const lastLenSq = new Float32Array(k);
+    const edges = new Float32Array(k * EDGE_FIELDS);
     for (let q = 0; q < k; q++) {
       const r = reports[q];
       // A report of the wrong shape becomes NaN, which the kernel excludes as non-finite.
@@ -220,10 +223,11 @@ export class NodeDrift {
       for (let c = 0; c < d; c++) state[(q + 1) * d + c] = ok ? Number(r.state[c]) : NaN;
       claims[q + 1] = Number(r.weight);
       const m = this.peers.get(r.id);
-      trust[q] = m?.trust ?? TRUST_PRIOR;
-      toLess[q] = m?.toLess ?? 0;
-      toMore[q] = m?.toMore ?? 0;
-      lastLenSq[q] = m?.lastLenSq ?? 0;
+      const x = q * EDGE_FIELDS;
+      edges[x + EDGE_TRUST] = m?.trust ?? TRUST_PRIOR;
+      edges[x + EDGE_TO_LESS] = m?.toLess ?? 0;
+      edges[x + EDGE_TO_MORE] = m?.toMore ?? 0;
+      edges[x + EDGE_LAST_LEN_SQ] = m?.lastLenSq ?? 0;
     }
     const neighbors = Int32Array.from({ length: k }, (_, q) => q + 1);
     return {
@@ -235,10 +239,7 @@ export class NodeDrift {
       drift: new Float64Array(d),
       entropy: new Float64Array(d),
       claims,
-      trust,
-      toLess,
-      toMore,
-      lastLenSq,
+      edges,
       fresh: null,
       earned: Float64Array.of(this.earnedVu),
       tcSelf: Float64Array.of(this.tcSelfShare),

@@ -2,6 +2,8 @@ import { driftCoefficient, entropyVariance } from '../drift/coefficient';
 import {
   compileParams,
   createScratch,
+  EDGE_FIELDS,
+  EDGE_TRUST,
   stepNode,
   type DriftArrays,
   type KernelParams,
@@ -24,6 +26,12 @@ import { maxPairwiseDistance, networkMean, spreadOf, stdPerCoordinate } from './
 /** Nodes per entropy stream: the unit of work a thread owns, so streams never move. */
 export const BLOCK = 4096;
 
+/**
+ * Doubles per thread's row of VaultGuard counters: 128 bytes, two cache lines, so that two
+ * threads' counters never share a line (RULE_COUNT of them are used).
+ */
+const COUNTS_ROW = 16;
+
 /** Random streams of one seed: the topology, the initial states, then one per block. */
 export const STREAM_TOPOLOGY = 0;
 export const STREAM_INITIAL = 1;
@@ -37,7 +45,7 @@ export interface SimBuffers extends Omit<DriftArrays, 'state' | 'next' | 'fresh'
   readonly n: number;
   /** The two state buffers: cycle t reads states[t % 2] and writes the other. */
   readonly states: readonly [Float64Array, Float64Array];
-  /** RULE_COUNT counters per thread, so that no two threads write one counter. */
+  /** A row of COUNTS_ROW counters per thread (RULE_COUNT used), so no two threads share a line. */
   readonly counts: Float64Array;
 }
 
@@ -66,8 +74,8 @@ export function allocateBuffers(
   offsets.set(graph.offsets);
   const neighbors = alloc.i32(m);
   neighbors.set(graph.neighbors);
-  const trust = alloc.f32(m);
-  trust.fill(TRUST_PRIOR);
+  const edges = alloc.f32(m * EDGE_FIELDS);
+  for (let e = 0; e < m; e++) edges[e * EDGE_FIELDS + EDGE_TRUST] = TRUST_PRIOR;
   const tcSelf = alloc.f64(n);
   tcSelf.fill(1);
   return {
@@ -79,14 +87,11 @@ export function allocateBuffers(
     drift: alloc.f64(n * d),
     entropy: alloc.f64(n * d),
     claims: alloc.f64(n),
-    trust,
-    toLess: alloc.f32(m),
-    toMore: alloc.f32(m),
-    lastLenSq: alloc.f32(m),
+    edges,
     earned: alloc.f64(n),
     tcSelf,
     recovery: alloc.u8(n),
-    counts: alloc.f64(threads * RULE_COUNT),
+    counts: alloc.f64(threads * COUNTS_ROW),
   };
 }
 
@@ -109,7 +114,7 @@ export class BlockStepper {
     private readonly spec: RunSpec,
     thread: number,
   ) {
-    const counts = b.counts.subarray(thread * RULE_COUNT, (thread + 1) * RULE_COUNT);
+    const counts = b.counts.subarray(thread * COUNTS_ROW, thread * COUNTS_ROW + RULE_COUNT);
     const view = (t: 0 | 1): DriftArrays => ({
       d: b.d,
       offsets: b.offsets,
@@ -119,10 +124,7 @@ export class BlockStepper {
       drift: b.drift,
       entropy: b.entropy,
       claims: b.claims,
-      trust: b.trust,
-      toLess: b.toLess,
-      toMore: b.toMore,
-      lastLenSq: b.lastLenSq,
+      edges: b.edges,
       fresh: null,
       earned: b.earned,
       tcSelf: b.tcSelf,
@@ -236,9 +238,9 @@ export class Meter {
     let wanderSq = 0;
     for (let c = 0; c < d; c++) wanderSq += (this.mean[c] - this.initialMean[c]) ** 2;
     this.totals.fill(0);
-    const threads = this.b.counts.length / RULE_COUNT;
+    const threads = this.b.counts.length / COUNTS_ROW;
     for (let t = 0; t < threads; t++)
-      for (let r = 0; r < RULE_COUNT; r++) this.totals[r] += this.b.counts[t * RULE_COUNT + r];
+      for (let r = 0; r < RULE_COUNT; r++) this.totals[r] += this.b.counts[t * COUNTS_ROW + r];
     const delta = this.totals.map((v, r) => v - this.lastTotals[r]);
     this.lastTotals.set(this.totals);
     return {
