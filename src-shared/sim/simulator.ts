@@ -4,7 +4,7 @@ import {
   createScratch,
   EDGE_FIELDS,
   EDGE_TRUST,
-  stepNode,
+  stepRange,
   type DriftArrays,
   type KernelParams,
   type Scratch,
@@ -151,7 +151,7 @@ export class BlockStepper {
         const E = this.b.entropy;
         for (let x = start * d; x < end * d; x++) E[x] = rng.normal();
       }
-      for (let i = start; i < end; i++) stepNode(a, this.kernel, this.scratch, i, 0, null);
+      stepRange(a, this.kernel, this.scratch, start, end);
     }
   }
 
