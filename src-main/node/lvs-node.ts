@@ -493,7 +493,10 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     }
     const { snapshot, cycle } = await this.engine.step(reports, 0);
     this.last = snapshot;
-    const ep = { kind: 'ep', entropy: [...cycle.F], timestamp: Date.now(), load: 0 } as const;
+    // F lies in the unit ball; the clamp only absorbs a rounding ulp, so that every component
+    // passes the receivers' range check ([-1, 1]) whatever the arithmetic did.
+    const entropy = cycle.F.map((f) => Math.min(1, Math.max(-1, f)));
+    const ep = { kind: 'ep', entropy, timestamp: Date.now(), load: 0 } as const;
     const sdm = {
       kind: 'sdm',
       shard: 0,

@@ -23,6 +23,7 @@ export interface Hello {
 /** Entropy packet. */
 export interface EntropyPacket {
   readonly kind: 'ep';
+  /** The applied entropy F (MODEL.md 3.1), inside the unit ball: every component in [-1, 1]. */
   readonly entropy: readonly number[];
   /** Sender's wall clock, ms since the epoch. */
   readonly timestamp: number;
@@ -64,7 +65,10 @@ const helloSchema = z.strictObject({
 function epSchema(d: number) {
   return z.strictObject({
     kind: z.literal('ep'),
-    entropy: vector(d),
+    // The applied entropy F = E / max(1, |E|) * (1 - load) lies in the unit ball.
+    entropy: z
+      .array(within(-1, 1))
+      .length(d, { error: `must have exactly ${d} components (the dimension)` }),
     timestamp: nonNegative,
     load: within(0, 1),
   });

@@ -38,13 +38,20 @@ describe('docs/protocol.md', () => {
     expect(size('EP, d = 2')).toBe(
       encodeFrame({ kind: 'ep', entropy: [0.1, -0.2], timestamp: 1.7e12, load: 0.3 }).byteLength,
     );
-    expect(size('EP and SDM in one cycle frame, d = 2')).toBe(
-      frameBytes(
-        encodeCycleBody({ kind: 'ep', entropy: [0.1, -0.2], timestamp: 1.7e12, load: 0.3 }, sdm),
-      ).byteLength,
-    );
     expect(size('SDM, d = 64 (the largest dimension), cycle 2^40')).toBe(
       encodeFrame({ ...sdm, state: new Array<number>(64).fill(1), cycle: 2 ** 40 }).byteLength,
     );
+    const cycleFrame = (d: number, cycle: number) =>
+      frameBytes(
+        encodeCycleBody(
+          { kind: 'ep', entropy: new Array<number>(d).fill(0.1), timestamp: 1.7e12, load: 0.3 },
+          { ...sdm, state: new Array<number>(d).fill(1), cycle },
+        ),
+      ).byteLength;
+    expect(size('cycle frame (EP and SDM), d = 2, cycle < 128')).toBe(cycleFrame(2, 7));
+    expect(size('cycle frame, d = 2, cycle < 16 384 (4.5 hours)')).toBe(cycleFrame(2, 16_383));
+    expect(size('cycle frame, d = 2, cycle < 2^21 (24 days)')).toBe(cycleFrame(2, 2 ** 21 - 1));
+    expect(size('cycle frame, d = 2, cycle < 2^28 (8.5 years)')).toBe(cycleFrame(2, 2 ** 28 - 1));
+    expect(size('cycle frame, d = 64, cycle 2^40')).toBe(cycleFrame(64, 2 ** 40));
   });
 });

@@ -4,14 +4,20 @@ import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/hos
 import {
   DriftProtocol,
   MAX_FRAME_BYTES,
+  compactFixedBytes,
   encodeBody,
+  encodeCycleBody,
   encodeFrame,
   frameBytes,
   type SessionCounters,
 } from '../../src-main/node/protocol';
 import { Frame } from '../../src-main/node/protocol/drift';
 import { seededRng } from '../../src-shared/random';
-import { PROTOCOL_ID, type StateDiffMessage } from '../../src-shared/protocol/messages';
+import {
+  PROTOCOL_ID,
+  type EntropyPacket,
+  type StateDiffMessage,
+} from '../../src-shared/protocol/messages';
 
 /*
  * A hostile peer: a plain libp2p host (no drift protocol) that dials /lvs/drift/1.0.0 itself
@@ -50,6 +56,20 @@ const sdm = (cycle: number, fields: Partial<Record<keyof StateDiffMessage, unkno
     }),
   );
 
+const ep: EntropyPacket = { kind: 'ep', entropy: [0.5, -0.5], timestamp: 0, load: 0 };
+/** A compact cycle frame, built by the codec from fields it does not check. */
+const cycleBody = (n: number, fields: Partial<StateDiffMessage> = {}, entropy = ep.entropy) =>
+  encodeCycleBody(
+    { ...ep, entropy },
+    { kind: 'sdm', shard: 0, state: [1, 2], weight: 0.5, cycle: n, ...fields },
+  );
+/** The same with some bytes of its body replaced. */
+function patched(body: Uint8Array, at: number, ...bytes: number[]): Uint8Array {
+  const out = Uint8Array.from(body);
+  out.set(bytes, at);
+  return out;
+}
+
 /** Every fault the hostile peer sends, and the words the penalty reason must contain. */
 function faults(): Array<[string, Uint8Array, string]> {
   const rng = seededRng(99);
@@ -83,6 +103,36 @@ function faults(): Array<[string, Uint8Array, string]> {
       'invalid SDM: state must have no negative component',
     ],
     ['random bytes', frameBytes(noise), 'frame'],
+    [
+      'compact frame for d = 3',
+      frameBytes(cycleBody(8, { state: [1, 2, 3] }, [0, 0, 0])),
+      'undecodable cycle frame: 34 bytes, while d = 2 takes 25 to 32',
+    ],
+    [
+      'compact frame, padded cycle',
+      frameBytes(Uint8Array.from([...cycleBody(8).subarray(0, compactFixedBytes(2)), 0x88, 0x00])),
+      'its cycle is not a minimal varint ending the frame',
+    ],
+    [
+      'compact frame, NaN in S',
+      frameBytes(cycleBody(9, { state: [1, NaN] })),
+      'invalid SDM: state.1 must be a finite number',
+    ],
+    [
+      'compact frame, infinite weight',
+      frameBytes(cycleBody(10, { weight: Infinity })),
+      'invalid SDM: weight must be a finite number',
+    ],
+    [
+      'compact frame, negative weight',
+      frameBytes(cycleBody(11, { weight: -0.5 })),
+      'invalid SDM: weight must not be negative',
+    ],
+    [
+      'compact frame, entropy byte -128',
+      frameBytes(patched(cycleBody(12), 1 + 16 + 4, 0x80)),
+      'invalid EP: entropy.0 must be at least -1',
+    ],
   ];
 }
 
@@ -133,13 +183,20 @@ describe('a hostile peer', () => {
       const s = receiver.sessions().find((x) => x.peerId === evil);
       expect(s?.sdm?.message.weight).toBe(1e300);
     });
+    // A compact frame claiming it travels as float32's largest value, which the kernel bounds alike.
+    stream.send(frameBytes(cycleBody(13, { weight: 1e300 })));
+    await vi.waitFor(() => {
+      const s = receiver.sessions().find((x) => x.peerId === evil);
+      expect(s?.sdm?.message).toMatchObject({ cycle: 13, weight: 3.4028234663852886e38 });
+      expect(s?.ep?.message.entropy).toEqual([64 / 127, -64 / 127]);
+    });
     expect(penalties).toHaveLength(list.length);
     list.forEach(([what, , words], i) => {
       expect(penalties[i]?.[0], what).toBe(evil);
       expect(penalties[i]?.[1], what).toContain(words);
     });
     const during = receiver.sessions().find((x) => x.peerId === evil)!;
-    expect(during.counters.badFrames).toMatchObject({ oversize: 1, invalid: 6 });
+    expect(during.counters.badFrames).toMatchObject({ oversize: 1, invalid: 10, undecodable: 3 });
 
     // A flood of valid frames at ten times the rate limit (40 frames/s here): 400 frames/s.
     let flooded = 0;

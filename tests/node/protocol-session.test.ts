@@ -97,16 +97,37 @@ describe('the drift protocol between two honest hosts', () => {
     expect(sent.framesOut).toBe(6);
     expect(sent.bytesOut).toBe(seen.counters.bytesIn);
 
-    // A node's cycle: EP and SDM in one frame, both kept as if they had come alone.
-    const ep = { kind: 'ep', entropy: [0.5, 0.25], timestamp: 2_000, load: 0 } as const;
-    expect(a.drift.broadcastCycle(ep, sdm(7, [6, 5]))).toBe(1);
+    // A node's cycle: EP and SDM in one compact frame. S arrives exactly, the entropy to the
+    // nearest 1/127, and the EP is stamped with its arrival on the receiver's clock.
+    const ep = { kind: 'ep', entropy: [0.5, -0.25], timestamp: 2_000, load: 0 } as const;
+    const state = [0.1 + 0.2, 1e-300];
+    const sentAt = Date.now();
+    expect(a.drift.broadcastCycle(ep, { ...sdm(7, state), weight: 0.1 })).toBe(1);
     await vi.waitFor(() => expect(b.drift.sessions()[0]?.sdm?.message.cycle).toBe(7));
     const after = b.drift.sessions()[0]!;
-    expect(after.ep?.message.entropy).toEqual([0.5, 0.25]);
-    expect(after.sdm?.message.state).toEqual([6, 5]);
+    expect(after.sdm?.message).toEqual({ ...sdm(7, state), weight: Math.fround(0.1) });
+    expect(after.ep?.message).toEqual({
+      kind: 'ep',
+      entropy: [64 / 127, -32 / 127],
+      timestamp: after.ep?.receivedAt,
+      load: 0,
+    });
+    expect(after.ep?.receivedAt).toBeGreaterThanOrEqual(sentAt);
     expect(after.counters.framesIn).toBe(7);
-    // A cycle frame with a bad half is refused for that half, by name.
-    expect(() => a.drift.broadcastCycle({ ...ep, load: 2 }, sdm(8))).toThrow(/invalid ep/);
+    // An older cycle's frame after it: both halves dropped, the newer EP kept.
+    a.drift.broadcastCycle({ ...ep, entropy: [0, 0] }, sdm(6, [9, 9]));
+    a.drift.broadcastCycle({ ...ep, entropy: [1, 0] }, sdm(8, [4, 4]));
+    await vi.waitFor(() => expect(b.drift.sessions()[0]?.sdm?.message.cycle).toBe(8));
+    const last = b.drift.sessions()[0]!;
+    expect(last.ep?.message.entropy).toEqual([1, 0]);
+    expect(last.counters.dropped).toEqual({ older: 3, duplicate: 1, backpressure: 0 });
+    expect(Object.values(last.counters.badFrames).every((n) => n === 0)).toBe(true);
+    // The sender refuses a cycle that would not pass the receivers' checks, naming the half.
+    expect(() => a.drift.broadcastCycle({ ...ep, load: 2 }, sdm(9))).toThrow(/invalid ep/);
+    expect(() => a.drift.broadcastCycle({ ...ep, entropy: [1.5, 0] }, sdm(9))).toThrow(
+      /entropy.0 must be at most 1/,
+    );
+    expect(() => a.drift.broadcastCycle(ep, sdm(9, [-1, 0]))).toThrow(/invalid sdm/);
   });
 
   it('keep exactly one stream, the lower id’s, when both dial at once', async () => {

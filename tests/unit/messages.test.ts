@@ -14,6 +14,8 @@ describe('drift messages', () => {
   it('accept well-formed frames', () => {
     expect(checkDriftMessage(sdm, 2)).toEqual({ ok: true, message: sdm });
     expect(checkDriftMessage(ep, 2)).toEqual({ ok: true, message: ep });
+    const edge = { ...ep, entropy: [1, -1] };
+    expect(checkDriftMessage(edge, 2)).toEqual({ ok: true, message: edge });
     expect(checkHello(hello)).toEqual({ ok: true, message: hello });
   });
 
@@ -28,6 +30,12 @@ describe('drift messages', () => {
     ['a negative state', { ...sdm, state: [1, -1] }, 'state must have no negative component'],
     ['a negative weight', { ...sdm, weight: -1 }, 'weight must not be negative'],
     ['an infinite weight', { ...sdm, weight: Infinity }, 'weight must be a finite number'],
+    [
+      'entropy outside the unit ball',
+      { ...ep, entropy: [0.5, 1.5] },
+      'entropy.1 must be at most 1',
+    ],
+    ['entropy below -1', { ...ep, entropy: [-1.01, 0] }, 'entropy.0 must be at least -1'],
     ['load above 1', { ...ep, load: 1.5 }, 'load must be at most 1'],
     ['a negative timestamp', { ...ep, timestamp: -5 }, 'timestamp must not be negative'],
     ['a fractional cycle', { ...sdm, cycle: 1.5 }, 'cycle'],

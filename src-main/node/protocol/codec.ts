@@ -9,7 +9,10 @@ import { Frame } from './drift';
 
 /*
  * The wire codec of /lvs/drift/1.0.0: each frame is an unsigned-varint length followed by that
- * many bytes of a protobuf `Frame` (drift.proto) holding exactly one of hello, ep or sdm.
+ * many bytes of body. The body is either a protobuf `Frame` (drift.proto) holding exactly one of
+ * hello, ep or sdm, or a compact cycle frame: a node's EP and SDM of one cycle in a fixed layout
+ * (below), told apart by its first byte, 0x00, which no protobuf encoder writes (it would be the
+ * tag of field number 0, which protobuf does not allow).
  * Decoding turns a frame into the plain objects of src-shared/protocol/messages.ts, unchecked:
  * the caller holds them to checkHello / checkDriftMessage before anything else.
  */
@@ -18,11 +21,10 @@ import { Frame } from './drift';
 export const MAX_FRAME_BYTES = 4096;
 
 /** No repeated field may hold more values than the largest dimension allowed. */
-const repeated = {
+const limits = {
   ep: { entropy: NUMERIC_PARAMS.dimensions.max },
   sdm: { state: NUMERIC_PARAMS.dimensions.max },
 };
-const limits = { ...repeated, cycle: repeated };
 
 /** The protobuf body of a message, without its length prefix. */
 export function encodeBody(message: DriftMessage): Uint8Array {
@@ -51,14 +53,77 @@ export function encodeBody(message: DriftMessage): Uint8Array {
   }
 }
 
-/** A cycle's EP and SDM as one frame body (drift.proto's CycleMessages). */
+/** The first body byte of a compact cycle frame; no protobuf Frame starts with it. */
+export const COMPACT_CYCLE = 0x00;
+
+/** The largest finite float32: weights above it are sent as it (every receiver caps far lower). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A varint of a cycle up to 2^53 - 1 takes at most 8 bytes. */
+const MAX_CYCLE_BYTES = 8;
+
+/** Bytes of a compact cycle frame's body for dimension d, before its cycle's varint. */
+export function compactFixedBytes(d: number): number {
+  return 1 + 8 * d + 4 + d + 1;
+}
+
+/** An entropy component in [-1, 1] as a signed byte, to the nearest 1/127 (-128 is never sent). */
+export function entropyByte(x: number): number {
+  const q = Math.round(Math.min(1, Math.abs(x)) * 127);
+  return x < 0 ? -q : q;
+}
+
+/** A load in [0, 1] as an unsigned byte, to the nearest 1/255. */
+export function loadByte(load: number): number {
+  return Math.round(Math.min(1, Math.max(0, load)) * 255);
+}
+
+/** A weight as float32 (to the nearest), finite weights beyond float32's range as its largest. */
+export function float32Weight(w: number): number {
+  const f = Math.fround(w);
+  return Number.isFinite(w) && !Number.isFinite(f) ? Math.sign(w) * FLOAT32_MAX : f;
+}
+
+/**
+ * A cycle's EP and SDM as one compact frame body, little-endian:
+ *
+ *   0x00 | S: d x float64 | weight: float32 | entropy: d x int8 (/127) | load: uint8 (/255) | cycle: varint
+ *
+ * S travels exactly. The weight is rounded to float32 (relative error under 6e-8). The entropy is
+ * the applied entropy F, inside the unit ball, so each component is in [-1, 1] and travels to the
+ * nearest 1/127; the load to the nearest 1/255. The shard is 0 and there is no timestamp: the
+ * receiver orders the EP by the SDM's cycle and stamps it with its arrival. The cycle is an
+ * unsigned LEB128 varint in as few bytes as it takes, ending the body. The messages should have
+ * passed checkDriftMessage; throws if their dimensions differ or the cycle is not a safe integer.
+ */
 export function encodeCycleBody(ep: EntropyPacket, sdm: StateDiffMessage): Uint8Array {
-  return Frame.encode({
-    cycle: {
-      ep: { entropy: [...ep.entropy], timestamp: ep.timestamp, load: ep.load },
-      sdm: { shard: sdm.shard, state: [...sdm.state], weight: sdm.weight, cycle: sdm.cycle },
-    },
-  });
+  const d = sdm.state.length;
+  if (ep.entropy.length !== d)
+    throw new RangeError(`an EP of ${ep.entropy.length} and an SDM of ${d} components`);
+  let cycle = sdm.cycle;
+  if (!Number.isSafeInteger(cycle) || cycle < 0)
+    throw new RangeError(`cycle ${cycle} is not an integer in [0, 2^53 - 1]`);
+  const fixed = compactFixedBytes(d);
+  let cycleBytes = 1;
+  for (let c = cycle; c >= 0x80; c = Math.floor(c / 0x80)) cycleBytes++;
+  const out = new Uint8Array(fixed + cycleBytes);
+  const view = new DataView(out.buffer);
+  out[0] = COMPACT_CYCLE;
+  let o = 1;
+  for (const x of sdm.state) {
+    view.setFloat64(o, x, true);
+    o += 8;
+  }
+  view.setFloat32(o, float32Weight(sdm.weight), true);
+  o += 4;
+  for (const x of ep.entropy) view.setInt8(o++, entropyByte(x));
+  out[o++] = loadByte(ep.load);
+  while (cycle >= 0x80) {
+    out[o++] = (cycle % 0x80) | 0x80;
+    cycle = Math.floor(cycle / 0x80);
+  }
+  out[o] = cycle;
+  return out;
 }
 
 /** Prefixes a body with its length (unsigned varint), ready to write on the stream. */
@@ -90,12 +155,17 @@ export type Decoded =
 
 /**
  * Decodes a frame's body into a plain message object (`kind` set, fields as sent, not yet
- * validated). Never throws: a body protobuf cannot read, or one carrying no message, is a reason.
+ * validated). `dimensions` is the session's d, which a compact cycle frame's length must fit. A
+ * compact frame decodes to `{ kind: 'cycle', ep, sdm }` whose EP has no timestamp yet (the
+ * receiver stamps it). Never throws: a body that cannot be read, or one carrying no message, is
+ * a reason.
  */
-export function decodeBody(body: Uint8Array | Uint8ArrayList): Decoded {
+export function decodeBody(body: Uint8Array | Uint8ArrayList, dimensions: number): Decoded {
+  const flat = body instanceof Uint8Array ? body : body.subarray();
+  if (flat[0] === COMPACT_CYCLE) return decodeCompact(flat, dimensions);
   let frame: Frame;
   try {
-    frame = Frame.decode(body, { limits });
+    frame = Frame.decode(flat, { limits });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return { ok: false, category: 'undecodable', reason: `undecodable frame (${why})` };
@@ -103,16 +173,48 @@ export function decodeBody(body: Uint8Array | Uint8ArrayList): Decoded {
   if (frame.hello) return { ok: true, message: { kind: 'hello', ...frame.hello } };
   if (frame.ep) return { ok: true, message: { kind: 'ep', ...frame.ep } };
   if (frame.sdm) return { ok: true, message: { kind: 'sdm', ...frame.sdm } };
-  if (frame.cycle?.ep && frame.cycle.sdm)
-    return {
-      ok: true,
-      message: {
-        kind: 'cycle',
-        ep: { kind: 'ep', ...frame.cycle.ep },
-        sdm: { kind: 'sdm', ...frame.cycle.sdm },
-      },
-    };
-  if (frame.cycle)
-    return { ok: false, category: 'empty', reason: 'cycle frame without both its ep and its sdm' };
   return { ok: false, category: 'empty', reason: 'frame carries no hello, ep, sdm or cycle' };
+}
+
+/** A compact cycle frame: exactly the length d allows, and a minimal varint ending the body. */
+function decodeCompact(body: Uint8Array, d: number): Decoded {
+  const fixed = compactFixedBytes(d);
+  const cycleBytes = body.byteLength - fixed;
+  if (cycleBytes < 1 || cycleBytes > MAX_CYCLE_BYTES)
+    return {
+      ok: false,
+      category: 'undecodable',
+      reason:
+        `undecodable cycle frame: ${body.byteLength} bytes, while d = ${d} takes ` +
+        `${fixed + 1} to ${fixed + MAX_CYCLE_BYTES}`,
+    };
+  let cycle = 0;
+  for (let i = 0; i < cycleBytes; i++) {
+    const byte = body[fixed + i]!;
+    const last = i === cycleBytes - 1;
+    if (last === ((byte & 0x80) !== 0) || (last && i > 0 && byte === 0))
+      return {
+        ok: false,
+        category: 'undecodable',
+        reason: 'undecodable cycle frame: its cycle is not a minimal varint ending the frame',
+      };
+    cycle += (byte & 0x7f) * 2 ** (7 * i);
+  }
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const state = new Array<number>(d);
+  let o = 1;
+  for (let c = 0; c < d; c++, o += 8) state[c] = view.getFloat64(o, true);
+  const weight = view.getFloat32(o, true);
+  o += 4;
+  const entropy = new Array<number>(d);
+  for (let c = 0; c < d; c++) entropy[c] = view.getInt8(o++) / 127;
+  const load = body[o]! / 255;
+  return {
+    ok: true,
+    message: {
+      kind: 'cycle',
+      ep: { kind: 'ep', entropy, load },
+      sdm: { kind: 'sdm', shard: 0, state, weight, cycle },
+    },
+  };
 }

@@ -241,7 +241,9 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   }
 
   /**
-   * Sends a cycle's EP and SDM to every open session in one frame (what a node does). `tell`,
+   * Sends a cycle's EP and SDM to every open session in one compact cycle frame (what a node
+   * does; codec.ts has the layout: S exact, the weight as float32, the entropy, which must be the
+   * applied entropy F inside the unit ball, to 1/127, no timestamp). `tell`,
    * when given, chooses the SDM each peer gets from the peer's own newest one: a lab's liar
    * lies to each peer in the way that hurts that peer most.
    */
@@ -493,7 +495,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       this.bad(s, 'rate', `over the rate limit of ${perSecond} frames/s`);
       return;
     }
-    const decoded = decodeBody(body);
+    const decoded = decodeBody(body, this.hello.dimensions);
     if (!decoded.ok) {
       this.bad(s, decoded.category, decoded.reason);
       return;
@@ -506,22 +508,39 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       return;
     }
     if (!ch.helloIn) {
-      this.bad(s, 'hello-expected', `an ${raw.kind.toUpperCase()} came before HELLO`);
+      const what = raw.kind === 'cycle' ? 'a cycle frame' : `an ${raw.kind.toUpperCase()}`;
+      this.bad(s, 'hello-expected', `${what} came before HELLO`);
       this.closeChannel(ch, 'no HELLO first');
       return;
     }
-    // A cycle frame carries two messages; each is checked and kept as if it came alone.
-    for (const part of raw.kind === 'cycle' ? [raw.ep, raw.sdm] : [raw]) {
-      const v = checkDriftMessage(part, this.hello.dimensions);
-      if (!v.ok) {
-        this.bad(s, 'invalid', `invalid ${part.kind.toUpperCase()}: ${v.reason}`);
-        return;
-      }
-      const m = v.message;
-      const kept = m.kind === 'sdm' ? s.record.offerSdm(m, now) : s.record.offerEp(m, now);
-      if (kept === 'kept')
-        this.safeDispatchEvent('message', { detail: { peerId: s.peerId, message: m } });
+    if (raw.kind !== 'cycle') {
+      const v = this.check(s, raw);
+      if (!v) return;
+      const kept = v.kind === 'sdm' ? s.record.offerSdm(v, now) : s.record.offerEp(v, now);
+      if (kept === 'kept') this.deliver(s, v);
+      return;
     }
+    // A compact cycle frame: both halves pass their checks or the frame is refused whole. Its EP
+    // carries no timestamp: it is stamped with its arrival and kept with its SDM, by cycle.
+    const stamped: { kind: 'ep'; timestamp: number } = { ...raw.ep, timestamp: now };
+    const ep = this.check(s, stamped);
+    const sdm = ep && this.check(s, raw.sdm);
+    if (!ep || !sdm || ep.kind !== 'ep' || sdm.kind !== 'sdm') return;
+    if (s.record.offerCycle(ep, sdm, now) !== 'kept') return;
+    this.deliver(s, ep);
+    this.deliver(s, sdm);
+  }
+
+  /** A decoded EP or SDM held to checkDriftMessage; a bad frame (and undefined) if it fails. */
+  private check(s: Session, raw: { kind: string }): EntropyPacket | StateDiffMessage | undefined {
+    const v = checkDriftMessage(raw, this.hello.dimensions);
+    if (v.ok) return v.message;
+    this.bad(s, 'invalid', `invalid ${raw.kind.toUpperCase()}: ${v.reason}`);
+    return undefined;
+  }
+
+  private deliver(s: Session, message: EntropyPacket | StateDiffMessage): void {
+    this.safeDispatchEvent('message', { detail: { peerId: s.peerId, message } });
   }
 
   private onHello(s: Session, ch: Channel, raw: unknown): void {

@@ -518,169 +518,10 @@ export namespace StateDiffMessage {
   }
 }
 
-export interface CycleMessages {
-  ep?: EntropyPacket;
-  sdm?: StateDiffMessage;
-}
-
-export namespace CycleMessages {
-  let _codec: Codec<CycleMessages>;
-
-  export const codec = (): Codec<CycleMessages> => {
-    if (_codec == null) {
-      _codec = message<CycleMessages>(
-        (obj, w, opts = {}) => {
-          if (opts.lengthDelimited !== false) {
-            w.fork();
-          }
-
-          if (obj.ep != null) {
-            w.uint32(10);
-            EntropyPacket.codec().encode(obj.ep, w);
-          }
-
-          if (obj.sdm != null) {
-            w.uint32(18);
-            StateDiffMessage.codec().encode(obj.sdm, w);
-          }
-
-          if (opts.lengthDelimited !== false) {
-            w.ldelim();
-          }
-        },
-        (reader, length, opts = {}) => {
-          const obj: any = {};
-
-          const end = length == null ? reader.len : reader.pos + length;
-
-          while (reader.pos < end) {
-            const tag = reader.uint32();
-
-            switch (tag >>> 3) {
-              case 1: {
-                obj.ep = EntropyPacket.codec().decode(reader, reader.uint32(), {
-                  limits: opts.limits?.ep,
-                });
-                break;
-              }
-              case 2: {
-                obj.sdm = StateDiffMessage.codec().decode(reader, reader.uint32(), {
-                  limits: opts.limits?.sdm,
-                });
-                break;
-              }
-              default: {
-                reader.skipType(tag & 7);
-                break;
-              }
-            }
-          }
-
-          return obj;
-        },
-        function* (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length;
-
-          while (reader.pos < end) {
-            const tag = reader.uint32();
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield* EntropyPacket.codec().stream(reader, reader.uint32(), `${prefix}.ep`, {
-                  limits: opts.limits?.ep,
-                });
-
-                break;
-              }
-              case 2: {
-                yield* StateDiffMessage.codec().stream(reader, reader.uint32(), `${prefix}.sdm`, {
-                  limits: opts.limits?.sdm,
-                });
-
-                break;
-              }
-              default: {
-                reader.skipType(tag & 7);
-                break;
-              }
-            }
-          }
-        },
-      );
-    }
-
-    return _codec;
-  };
-
-  export interface CycleMessagesEpEntropyFieldEvent {
-    field: '$.ep.entropy[]';
-    index: number;
-    value: number;
-  }
-
-  export interface CycleMessagesEpTimestampFieldEvent {
-    field: '$.ep.timestamp';
-    value: number;
-  }
-
-  export interface CycleMessagesEpLoadFieldEvent {
-    field: '$.ep.load';
-    value: number;
-  }
-
-  export interface CycleMessagesSdmShardFieldEvent {
-    field: '$.sdm.shard';
-    value: number;
-  }
-
-  export interface CycleMessagesSdmStateFieldEvent {
-    field: '$.sdm.state[]';
-    index: number;
-    value: number;
-  }
-
-  export interface CycleMessagesSdmWeightFieldEvent {
-    field: '$.sdm.weight';
-    value: number;
-  }
-
-  export interface CycleMessagesSdmCycleFieldEvent {
-    field: '$.sdm.cycle';
-    value: number;
-  }
-
-  export function encode(obj: Partial<CycleMessages>): Uint8Array<ArrayBuffer> {
-    return encodeMessage(obj, CycleMessages.codec());
-  }
-
-  export function decode(
-    buf: Uint8Array | Uint8ArrayList,
-    opts?: DecodeOptions<CycleMessages>,
-  ): CycleMessages {
-    return decodeMessage(buf, CycleMessages.codec(), opts);
-  }
-
-  export function stream(
-    buf: Uint8Array | Uint8ArrayList,
-    opts?: DecodeOptions<CycleMessages>,
-  ): Generator<
-    | CycleMessagesEpEntropyFieldEvent
-    | CycleMessagesEpTimestampFieldEvent
-    | CycleMessagesEpLoadFieldEvent
-    | CycleMessagesSdmShardFieldEvent
-    | CycleMessagesSdmStateFieldEvent
-    | CycleMessagesSdmWeightFieldEvent
-    | CycleMessagesSdmCycleFieldEvent
-  > {
-    return streamMessage(buf, CycleMessages.codec(), opts);
-  }
-}
-
 export interface Frame {
   hello?: Hello;
   ep?: EntropyPacket;
   sdm?: StateDiffMessage;
-  cycle?: CycleMessages;
 }
 
 export namespace Frame {
@@ -696,26 +537,17 @@ export namespace Frame {
 
           obj = { ...obj };
 
-          if (obj.cycle != null) {
-            obj.sdm = undefined;
-            obj.ep = undefined;
-            obj.hello = undefined;
-          }
-
           if (obj.sdm != null) {
-            obj.cycle = undefined;
             obj.ep = undefined;
             obj.hello = undefined;
           }
 
           if (obj.ep != null) {
-            obj.cycle = undefined;
             obj.sdm = undefined;
             obj.hello = undefined;
           }
 
           if (obj.hello != null) {
-            obj.cycle = undefined;
             obj.sdm = undefined;
             obj.ep = undefined;
           }
@@ -733,11 +565,6 @@ export namespace Frame {
           if (obj.sdm != null) {
             w.uint32(26);
             StateDiffMessage.codec().encode(obj.sdm, w);
-          }
-
-          if (obj.cycle != null) {
-            w.uint32(34);
-            CycleMessages.codec().encode(obj.cycle, w);
           }
 
           if (opts.lengthDelimited !== false) {
@@ -771,12 +598,6 @@ export namespace Frame {
                 });
                 break;
               }
-              case 4: {
-                obj.cycle = CycleMessages.codec().decode(reader, reader.uint32(), {
-                  limits: opts.limits?.cycle,
-                });
-                break;
-              }
               default: {
                 reader.skipType(tag & 7);
                 break;
@@ -784,26 +605,17 @@ export namespace Frame {
             }
           }
 
-          if (obj.cycle != null) {
-            delete obj.sdm;
-            delete obj.ep;
-            delete obj.hello;
-          }
-
           if (obj.sdm != null) {
-            delete obj.cycle;
             delete obj.ep;
             delete obj.hello;
           }
 
           if (obj.ep != null) {
-            delete obj.cycle;
             delete obj.sdm;
             delete obj.hello;
           }
 
           if (obj.hello != null) {
-            delete obj.cycle;
             delete obj.sdm;
             delete obj.ep;
           }
@@ -834,13 +646,6 @@ export namespace Frame {
               case 3: {
                 yield* StateDiffMessage.codec().stream(reader, reader.uint32(), `${prefix}.sdm`, {
                   limits: opts.limits?.sdm,
-                });
-
-                break;
-              }
-              case 4: {
-                yield* CycleMessages.codec().stream(reader, reader.uint32(), `${prefix}.cycle`, {
-                  limits: opts.limits?.cycle,
                 });
 
                 break;
@@ -910,43 +715,6 @@ export namespace Frame {
     value: number;
   }
 
-  export interface FrameCycleEpEntropyFieldEvent {
-    field: '$.cycle.ep.entropy[]';
-    index: number;
-    value: number;
-  }
-
-  export interface FrameCycleEpTimestampFieldEvent {
-    field: '$.cycle.ep.timestamp';
-    value: number;
-  }
-
-  export interface FrameCycleEpLoadFieldEvent {
-    field: '$.cycle.ep.load';
-    value: number;
-  }
-
-  export interface FrameCycleSdmShardFieldEvent {
-    field: '$.cycle.sdm.shard';
-    value: number;
-  }
-
-  export interface FrameCycleSdmStateFieldEvent {
-    field: '$.cycle.sdm.state[]';
-    index: number;
-    value: number;
-  }
-
-  export interface FrameCycleSdmWeightFieldEvent {
-    field: '$.cycle.sdm.weight';
-    value: number;
-  }
-
-  export interface FrameCycleSdmCycleFieldEvent {
-    field: '$.cycle.sdm.cycle';
-    value: number;
-  }
-
   export function encode(obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec());
   }
@@ -969,13 +737,6 @@ export namespace Frame {
     | FrameSdmStateFieldEvent
     | FrameSdmWeightFieldEvent
     | FrameSdmCycleFieldEvent
-    | FrameCycleEpEntropyFieldEvent
-    | FrameCycleEpTimestampFieldEvent
-    | FrameCycleEpLoadFieldEvent
-    | FrameCycleSdmShardFieldEvent
-    | FrameCycleSdmStateFieldEvent
-    | FrameCycleSdmWeightFieldEvent
-    | FrameCycleSdmCycleFieldEvent
   > {
     return streamMessage(buf, Frame.codec(), opts);
   }

@@ -1,5 +1,7 @@
 export {
+  COMPACT_CYCLE,
   MAX_FRAME_BYTES,
+  compactFixedBytes,
   decodeBody,
   encodeBody,
   encodeCycleBody,

@@ -122,6 +122,18 @@ export class PeerRecord {
   }
 
   /**
+   * Keeps a compact cycle frame's EP and SDM together, ordered by the SDM's cycle: both when the
+   * cycle is newer than the newest kept, else neither (each counted as dropped, as if it had come
+   * alone). The EP carries no timestamp of the sender's; it is stamped with its arrival.
+   */
+  offerCycle(ep: EntropyPacket, sdm: StateDiffMessage, now: number): Accepted {
+    const kept = this.offerSdm(sdm, now);
+    if (kept === 'kept') this.ep = { message: ep, receivedAt: now };
+    else this.counters.dropped[kept]++;
+    return kept;
+  }
+
+  /**
    * The newest SDM if it is still fresh: received within `freshCycles` cycles, a cycle being the
    * longer of this node's and the peer's (from its HELLO). A peer that stops sending goes stale.
    */
