@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { driftCoefficient, entropyVariance } from '../../src-shared/drift/coefficient';
 import { NodeDrift, type PeerReport } from '../../src-shared/drift/node-drift';
 import { resolveParams } from '../../src-shared/drift/params';
+import { Rule } from '../../src-shared/drift/rules';
 import { seededRng } from '../../src-shared/random';
 
 /*
@@ -254,6 +255,31 @@ describe('clamps inside the cycle', () => {
       expect.objectContaining({ rule: 'vu-nonnegative', value: -1, limit: 0 }),
     ]);
   });
+});
+
+it('reports every intervention of every edge, in edge order, when each edge has three', () => {
+  // Three peers each claim 10 (over wMax 4) and sit at the same long diff [-30, -40] (clamped
+  // at maxDiff 10) toward less value, cycle after cycle: by the second cycle the drain test
+  // (minSamples 1, z 1) fires too, so each edge reports a clamp, a weight bound and a drain.
+  const n = node(
+    { beta: 0.5, weighting: 'claimed', wMax: 4, maxDiff: 10, drainMinSamples: 1, drainZ: 1 },
+    [100, 100],
+  );
+  const far = [
+    [-30, -40],
+    [-30, -40],
+    [-30, -40],
+  ];
+  n.step(peersAt([100, 100], far, [10, 10, 10]));
+  const r = n.step(peersAt(n.state, far, [10, 10, 10]));
+  expect(r.events.map((e) => `${e.peer} ${e.rule}`)).toEqual(
+    ['p0', 'p1', 'p2'].flatMap((p) => [
+      `${p} diff-clamp`,
+      `${p} weight-bound`,
+      `${p} drain-detection`,
+    ]),
+  );
+  expect(n.counts[Rule.Drain]).toBe(3);
 });
 
 describe('recovery mode', () => {
