@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 
 /** The machine a benchmark ran on, as one line for docs/benchmarks.md. */
 export function machineLine(): string {
@@ -20,7 +21,8 @@ const BENCHMARKS = join(import.meta.dirname, '..', '..', 'docs', 'benchmarks.md'
 
 /**
  * Replaces one benchmark's section of docs/benchmarks.md (between its markers), leaving the
- * other benchmarks' sections as they are.
+ * other benchmarks' sections as they are, and formats the file as the repository's Prettier
+ * check expects (tables aligned).
  */
 export async function writeSection(name: string, body: string): Promise<void> {
   const start = `<!-- bench:${name} -->`;
@@ -35,5 +37,6 @@ export async function writeSection(name: string, body: string): Promise<void> {
     from >= 0 && to > from
       ? current.slice(0, from) + section + current.slice(to + end.length)
       : `${current.trimEnd()}\n\n${section}\n`;
-  await writeFile(BENCHMARKS, next, 'utf8');
+  const options = (await resolveConfig(BENCHMARKS)) ?? {};
+  await writeFile(BENCHMARKS, await format(next, { ...options, filepath: BENCHMARKS }), 'utf8');
 }
