@@ -176,7 +176,8 @@ describe('the drift protocol between two honest hosts', () => {
   });
 
   it('close a stream without HELLO, and a session that falls silent', async () => {
-    const a = await node({ helloTimeoutMs: 300, idleTimeoutMs: 400 });
+    // idleCycles 2 of a 100 ms cycle is under idleTimeoutMs, so idleTimeoutMs decides.
+    const a = await node({ helloTimeoutMs: 300, idleTimeoutMs: 400, idleCycles: 2 });
     const closed: string[] = [];
     a.drift.addEventListener('session:close', (e) => closed.push(e.detail.reason));
     // A plain host opens the stream and never says HELLO.
@@ -191,5 +192,25 @@ describe('the drift protocol between two honest hosts', () => {
     await vi.waitFor(() => expect(a.drift.sessions()).toHaveLength(1));
     await vi.waitFor(() => expect(closed).toEqual(['silent for 400 ms']), { timeout: 3_000 });
     await vi.waitFor(() => expect(a.host.libp2p.getConnections(b.host.peerId)).toEqual([]));
+  });
+
+  it('give a peer with a long cycle idleCycles of it before closing its session as silent', async () => {
+    // A node's cycle is 100 ms, its idle timeout 300 ms; the peer's HELLO says 1000 ms (a long
+    // cycle, or a peer that will go low-power): two of its cycles are 2000 ms.
+    const a = await node({ idleTimeoutMs: 300, idleCycles: 2 });
+    const closed: { reason: string; at: number }[] = [];
+    a.drift.addEventListener('session:close', (e) =>
+      closed.push({ reason: e.detail.reason, at: Date.now() }),
+    );
+    const slow = await node({ cycleMs: 1000 });
+    const t0 = Date.now();
+    await slow.host.libp2p.dial(a.host.addresses()[0]!);
+    await vi.waitFor(() => expect(a.drift.sessions()).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(closed).toEqual([]);
+    await vi.waitFor(() => expect(closed.map((c) => c.reason)).toEqual(['silent for 2000 ms']), {
+      timeout: 5_000,
+    });
+    expect(closed[0].at - t0).toBeGreaterThanOrEqual(2000);
   });
 });

@@ -58,8 +58,13 @@ export interface DriftProtocolOptions {
   readonly denyMs?: number;
   /** A stream whose HELLO has not arrived by then is closed. */
   readonly helloTimeoutMs?: number;
-  /** A session that receives nothing for this long is closed (0: never). */
+  /**
+   * A session that receives nothing for this long is closed (0: never), and never sooner than
+   * `idleCycles` of the slower side's cycle (its HELLO's cycleMs or this node's).
+   */
   readonly idleTimeoutMs?: number;
+  /** Cycles of silence a session is always allowed (see idleTimeoutMs). */
+  readonly idleCycles?: number;
   /** Bytes queued on a stream above which new frames for that peer are dropped. */
   readonly maxWriteBufferBytes?: number;
   /** Network faults on outgoing frames (a lab); absent: frames go out as they are. */
@@ -79,6 +84,9 @@ export const DRIFT_DEFAULTS = {
   denyMs: 10 * 60_000,
   helloTimeoutMs: 10_000,
   idleTimeoutMs: 30_000,
+  // Four periods of a peer in low-power mode (four times its cycle): a node whose cycle is long,
+  // or a laptop on battery, is slow, not gone.
+  idleCycles: 16,
   maxWriteBufferBytes: 64 * 1024,
 } as const;
 
@@ -658,6 +666,13 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     }
   }
 
+  /** How long a session with this peer may stay silent before it is closed. */
+  private idleLimitMs(peer: Hello | undefined): number {
+    if (this.o.idleTimeoutMs <= 0) return Infinity;
+    const slower = Math.max(this.hello.cycleMs, peer?.cycleMs ?? 0);
+    return Math.max(this.o.idleTimeoutMs, this.o.idleCycles * slower);
+  }
+
   /** One timer for all sessions: HELLO deadlines and silent peers. */
   private sweep(): void {
     if (this.frozen) return;
@@ -665,8 +680,8 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     for (const s of [...this.live.values()]) {
       if (!s.channel.helloIn && now - s.channel.openedAt > this.o.helloTimeoutMs) {
         this.closeChannel(s.channel, `no HELLO within ${this.o.helloTimeoutMs} ms`);
-      } else if (s.open && this.o.idleTimeoutMs > 0 && now - s.lastFrameAt > this.o.idleTimeoutMs) {
-        const reason = `silent for ${this.o.idleTimeoutMs} ms`;
+      } else if (s.open && now - s.lastFrameAt > this.idleLimitMs(s.record.hello)) {
+        const reason = `silent for ${this.idleLimitMs(s.record.hello)} ms`;
         this.end(s, reason, true);
         s.channel.connection.close().catch(() => undefined);
       }
