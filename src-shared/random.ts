@@ -1,4 +1,4 @@
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
@@ -18,7 +18,16 @@ export interface Rng {
   normal(): number;
 }
 
-class SeededRng implements Rng {
+/** Int32s that hold a seeded stream's position (xoroshiro128+'s 128 bits of state). */
+export const RNG_STATE_INTS = 4;
+
+/** A seeded stream whose position can be written out and read back, even by another thread. */
+export interface StreamRng extends Rng {
+  /** Writes the stream's position into state[at .. at + RNG_STATE_INTS). */
+  saveState(state: Int32Array, at: number): void;
+}
+
+class SeededRng implements StreamRng {
   private readonly int32 = () => this.gen.next();
   private readonly unit = () => this.float();
 
@@ -35,13 +44,35 @@ class SeededRng implements Rng {
   normal(): number {
     return zigguratNormal(this.int32, this.unit);
   }
+
+  saveState(state: Int32Array, at: number): void {
+    state.set(this.gen.getState(), at);
+  }
 }
 
 /** Seeds are 32-bit integers; stream k starts 2^64 * k steps into the seed's sequence. */
-export function seededRng(seed: number, stream = 0): Rng {
+export function seededRng(seed: number, stream = 0): StreamRng {
   const gen = xoroshiro128plus(seed | 0);
   for (let i = 0; i < stream; i++) gen.jump();
   return new SeededRng(gen);
+}
+
+/** The stream whose position saveState wrote at state[at ..]; it goes on from there. */
+export function rngFromState(state: Int32Array, at: number): StreamRng {
+  return new SeededRng(xoroshiro128plusFromState([...state.subarray(at, at + RNG_STATE_INTS)]));
+}
+
+/**
+ * The positions of streams first .. first + count - 1 of a seed, RNG_STATE_INTS each, into
+ * state: each is one jump (2^64 steps) past the one before.
+ */
+export function seedStreams(seed: number, first: number, count: number, state: Int32Array): void {
+  const gen = xoroshiro128plus(seed | 0);
+  for (let i = 0; i < first; i++) gen.jump();
+  for (let k = 0; k < count; k++) {
+    state.set(gen.getState(), k * RNG_STATE_INTS);
+    gen.jump();
+  }
 }
 
 /** Fills `out` with standard normal samples. */

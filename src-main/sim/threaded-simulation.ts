@@ -6,7 +6,7 @@ import {
   allocateBuffers,
   BLOCK,
   Meter,
-  initialiseClaims,
+  prepareRun,
   type CycleMetrics,
   type RunSpec,
   type SimBuffers,
@@ -15,8 +15,9 @@ import { startWorker } from '../runtime/worker-entry';
 import type { SimWorkerCommand, SimWorkerData } from './sim-worker';
 
 /**
- * A simulation stepped by worker threads over shared memory. Each thread owns a fixed range
- * of whole blocks, so its entropy streams never move and the run is bit-identical to the
+ * A simulation stepped by worker threads over shared memory. Threads take whole blocks from a
+ * shared counter; every block draws its entropy from a stream of its own whose position lives
+ * in shared memory, so whichever thread steps a block, the run is bit-identical to the
  * single-threaded reference. The calling thread only orchestrates and measures.
  */
 export class ThreadedSimulation {
@@ -29,6 +30,7 @@ export class ThreadedSimulation {
     private readonly workers: readonly Worker[],
     /** Rejects once any worker fails or stops; every wait on the workers races it. */
     private readonly failed: Promise<never>,
+    private readonly nextBlock: Int32Array,
     initial: Float64Array,
   ) {
     this.meter = new Meter(buffers, initial);
@@ -44,10 +46,10 @@ export class ThreadedSimulation {
     const blocks = Math.ceil(graph.n / BLOCK);
     const count = Math.max(1, Math.min(threads, blocks));
     const buffers = allocateBuffers(graph, d, count, true);
-    buffers.states[0].set(initial);
-    initialiseClaims(buffers);
+    prepareRun(buffers, initial, spec.seed);
+    const nextBlock = new Int32Array(new SharedArrayBuffer(4));
     const workers = splitBlocks(graph.n, count).map(([from, to], thread) => {
-      const workerData: SimWorkerData = { buffers, spec, thread, from, to };
+      const workerData: SimWorkerData = { buffers, spec, thread, nextBlock, from, to };
       return startWorker('sim-worker', import.meta.url, { workerData });
     });
     const failed = watchWorkers(workers);
@@ -57,7 +59,7 @@ export class ThreadedSimulation {
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    return new ThreadedSimulation(buffers, spec, workers, failed, initial);
+    return new ThreadedSimulation(buffers, spec, workers, failed, nextBlock, initial);
   }
 
   get cycle(): number {
@@ -73,6 +75,8 @@ export class ThreadedSimulation {
   }
 
   async advance(): Promise<void> {
+    // Every worker is idle here: all of the last cycle's answers are in.
+    Atomics.store(this.nextBlock, 0, 0);
     await this.broadcast({ op: 'step', cycle: this.cycles });
     if (this.spec.params.weighting === 'claimed') await this.broadcast({ op: 'claims' });
     this.cycles++;
@@ -111,7 +115,7 @@ function watchWorkers(workers: readonly Worker[]): Promise<never> {
   return failed;
 }
 
-/** Splits n nodes into `count` ranges of whole blocks (the last range takes the remainder). */
+/** Splits n nodes into `count` ranges of whole blocks (each thread updates claims over one). */
 export function splitBlocks(n: number, count: number): [number, number][] {
   const blocks = Math.ceil(n / BLOCK);
   const ranges: [number, number][] = [];

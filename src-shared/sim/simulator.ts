@@ -12,7 +12,7 @@ import {
 import type { DriftParams } from '../drift/params';
 import { countsByRule, RULE_COUNT, type RuleName } from '../drift/rules';
 import { TRUST_PRIOR } from '../drift/vaultguard';
-import { seededRng, type Rng } from '../random';
+import { rngFromState, RNG_STATE_INTS, seededRng, seedStreams } from '../random';
 import type { Graph } from './graph';
 import { maxPairwiseDistance, networkMean, spreadOf, stdPerCoordinate } from './metrics';
 
@@ -45,6 +45,11 @@ export interface SimBuffers extends Omit<DriftArrays, 'state' | 'next' | 'fresh'
   readonly n: number;
   /** The two state buffers: cycle t reads states[t % 2] and writes the other. */
   readonly states: readonly [Float64Array, Float64Array];
+  /**
+   * Where each block's entropy stream stands (RNG_STATE_INTS per block). A block's stream moves
+   * on only when the block is stepped, so any thread may step any block, cycle after cycle.
+   */
+  readonly streams: Int32Array;
   /** A row of COUNTS_ROW counters per thread (RULE_COUNT used), so no two threads share a line. */
   readonly counts: Float64Array;
 }
@@ -91,6 +96,7 @@ export function allocateBuffers(
     earned: alloc.f64(n),
     tcSelf,
     recovery: alloc.u8(n),
+    streams: alloc.i32(Math.ceil(n / BLOCK) * RNG_STATE_INTS),
     counts: alloc.f64(threads * COUNTS_ROW),
   };
 }
@@ -106,7 +112,6 @@ export class BlockStepper {
   private readonly views: readonly [DriftArrays, DriftArrays];
   private readonly kernel: KernelParams;
   private readonly scratch: Scratch;
-  private readonly rngs = new Map<number, Rng>();
   private readonly drawEntropy: boolean;
 
   constructor(
@@ -147,9 +152,11 @@ export class BlockStepper {
     for (let start = from; start < to; start += BLOCK) {
       const end = Math.min(start + BLOCK, to);
       if (this.drawEntropy) {
-        const rng = this.blockRng(start / BLOCK);
+        const at = (start / BLOCK) * RNG_STATE_INTS;
+        const rng = rngFromState(this.b.streams, at);
         const E = this.b.entropy;
         for (let x = start * d; x < end * d; x++) E[x] = rng.normal();
+        rng.saveState(this.b.streams, at);
       }
       stepRange(a, this.kernel, this.scratch, start, end);
     }
@@ -169,19 +176,15 @@ export class BlockStepper {
       this.b.claims[i] = driftCoefficient(this.b.earned[i], this.b.tcSelf[i], variance, wMax);
     }
   }
-
-  private blockRng(block: number): Rng {
-    let rng = this.rngs.get(block);
-    if (!rng) {
-      rng = seededRng(this.spec.seed, STREAM_FIRST_BLOCK + block);
-      this.rngs.set(block, rng);
-    }
-    return rng;
-  }
 }
 
-/** A node that has earned nothing claims DC = log(1 + 0) = 0; other weightings read no claims. */
-export function initialiseClaims(b: SimBuffers): void {
+/**
+ * Sets a run's starting point: the initial states, every block's entropy stream at its start,
+ * and no claims (a node that has earned nothing claims DC = log(1 + 0) = 0).
+ */
+export function prepareRun(b: SimBuffers, initial: Float64Array, seed: number): void {
+  b.states[0].set(initial);
+  seedStreams(seed, STREAM_FIRST_BLOCK, b.streams.length / RNG_STATE_INTS, b.streams);
   b.claims.fill(0);
 }
 
@@ -275,8 +278,7 @@ export class Simulation {
         `initial states: expected ${setup.graph.n * d} numbers, got ${setup.initial.length}`,
       );
     this.buffers = allocateBuffers(setup.graph, d, 1, false);
-    this.buffers.states[0].set(setup.initial);
-    initialiseClaims(this.buffers);
+    prepareRun(this.buffers, setup.initial, setup.seed);
     this.stepper = new BlockStepper(this.buffers, setup, 0);
     this.meter = new Meter(this.buffers, setup.initial);
   }
