@@ -6,6 +6,8 @@
 // semi-space while libp2p starts and the first peers connect, which took a headless node's peak
 // RSS to 116-123 MB for a steady 92; with it the peak is about 103 MB (docs/benchmarks.md). A
 // node allocates little per cycle, so the smaller young generation costs no measurable CPU.
+// `env -S` splits the flags off on Linux and macOS; npm 9 and later read it too when they write
+// the Windows shims (npm/cmd-shim#96).
 import { existsSync } from 'node:fs';
 
 const cli = new URL('../out/main/cli.js', import.meta.url);
