@@ -10,6 +10,7 @@ import { tcp } from '@libp2p/tcp';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { PeerGate } from './gater';
+import './one-write';
 import './yamux-window';
 
 /*

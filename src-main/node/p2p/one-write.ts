@@ -1,0 +1,38 @@
+import { AbstractMultiaddrConnection } from '@libp2p/utils';
+import { isUint8ArrayList, type Uint8ArrayList } from 'uint8arraylist';
+
+/*
+ * One socket write per message a connection sends, so one TCP segment instead of several.
+ *
+ * Noise hands the TCP connection each encrypted message as a list of two buffers, its 2-byte
+ * length and its ciphertext, and @libp2p/tcp writes a list buffer by buffer. With Nagle's
+ * algorithm off (libp2p sets TCP_NODELAY) each write leaves as a segment of its own: a drift
+ * frame crossed the wire as two packets, one of them carrying 2 bytes behind 40-60 bytes of
+ * TCP/IP headers. Counted at the socket the bytes are the same; on a real link the packets are
+ * not. The patch joins a list into one buffer (a copy of a few dozen bytes) where a connection
+ * takes it, for every transport built on AbstractMultiaddrConnection; tests/node/p2p-one-write
+ * counts the writes.
+ */
+
+type Send = (data: Uint8Array | Uint8ArrayList) => boolean;
+type Patched = { send: Send; __lvsOneWrite?: true };
+
+const proto = AbstractMultiaddrConnection.prototype as unknown as Patched;
+
+if (!proto.__lvsOneWrite) {
+  const original = proto.send;
+  if (typeof original !== 'function')
+    throw new Error('@libp2p/utils: AbstractMultiaddrConnection.send is missing');
+  proto.send = function send(this: Patched, data: Uint8Array | Uint8ArrayList): boolean {
+    // Noise's list is from another major of uint8arraylist than ours, so no instanceof: the
+    // package marks its lists with a symbol every version shares. subarray() of a list of one
+    // buffer is that buffer; of several, one copy joining them.
+    return original.call(this, isUint8ArrayList(data) ? data.subarray() : data);
+  };
+  proto.__lvsOneWrite = true;
+}
+
+/** Whether the patch is in place (for the test). */
+export function oneWritePerMessage(): boolean {
+  return proto.__lvsOneWrite === true;
+}
