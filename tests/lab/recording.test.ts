@@ -79,15 +79,16 @@ describe('recordings', () => {
     }
 
     // What a real network cannot repeat exactly: the outcome, which must agree in kind. Both
-    // runs reconverge after the heal, within a factor of three of each other (docs/lab.md).
+    // runs reconverge after the heal, within a factor of three of each other or, when both are
+    // short, ten cycles: one link re-dialled a little later is already a factor of three on
+    // 3 cycles (docs/lab.md).
     const healed = (events: readonly LabEvent[]) =>
       events.find((e) => e.type === 'converged' && e.after === 'heal') as
         Extract<LabEvent, { type: 'converged' }> | undefined;
     const [h1, h2] = [healed(first.events), healed(second.events)];
     expect(h1).toBeDefined();
     expect(h2).toBeDefined();
-    const ratio = Math.max(h1!.cycles, 1) / Math.max(h2!.cycles, 1);
-    expect(ratio).toBeGreaterThan(1 / 3);
-    expect(ratio).toBeLessThan(3);
+    const [fast, slow] = [h1!.cycles, h2!.cycles].sort((x, y) => x - y);
+    expect(slow).toBeLessThanOrEqual(Math.max(3 * fast, fast + 10));
   });
 });
