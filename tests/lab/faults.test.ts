@@ -70,15 +70,23 @@ function decayRate(points: ReadonlyArray<readonly [number, number]>): number {
   return Math.exp(num / den);
 }
 
-/** A 16-node lab with alpha 0, so the spread decays geometrically; its decay per cycle. */
+/**
+ * A 16-node lab with alpha 0, so the spread decays geometrically; its decay per cycle.
+ * beta is 0.6 and the cycle 200 ms because a lost frame acts as a one-cycle-older peer state,
+ * and delay costs more the bigger the step: on a mode with x' = (1 - beta) x + beta w x(t-1),
+ * one cycle of delay moves the decay from 0.86 to 0.88 at beta 0.3, from 0.72 to 0.80 at 0.6
+ * (w = 0.54, the slow mode of this graph as the clean lab measures it).
+ * The longer cycle keeps a loaded machine's late frames from adding delay to the clean lab.
+ */
 async function convergence(loss: number): Promise<{ rate: number; cycles: number }> {
   const lab = await startLab({
     nodes: 16,
     topology: 'random:4',
     seed: 7,
     epsilon: 0.01,
+    cycleMs: 200,
     record: false,
-    params: { alpha: 0, beta: 0.3 },
+    params: { alpha: 0, beta: 0.6 },
   });
   try {
     if (loss > 0) await lab.apply({ op: 'link-faults', faults: { loss } });
@@ -100,11 +108,12 @@ describe('50% message loss', () => {
   it('slows convergence and does not stop it', async () => {
     // Side by side, so both labs run under the same load on this machine: a paired comparison.
     const [clean, lossy] = await Promise.all([convergence(0), convergence(0.5)]);
-    // Measured on this machine: about 0.88 per cycle clean, 0.895 with half the frames lost
-    // (an SDM stays fresh for 3 cycles, so a lost frame mostly means a one-cycle-older state).
+    // Measured on this machine: 0.72-0.73 per cycle clean, 0.78-0.80 with half the frames lost
+    // (an SDM stays fresh for 3 cycles, so a lost frame mostly means a one-cycle-older state),
+    // and a gap of at least 0.05 with four busy loops competing for the two cores.
     expect(clean.rate).toBeLessThan(1);
     expect(lossy.rate).toBeLessThan(1);
-    expect(lossy.rate).toBeGreaterThan(clean.rate + 0.005);
+    expect(lossy.rate).toBeGreaterThan(clean.rate + 0.02);
     expect(lossy.cycles).toBeGreaterThan(clean.cycles);
   });
 });
