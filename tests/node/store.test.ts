@@ -206,16 +206,17 @@ describe('writes', () => {
     expect(store.writes).toBe(0);
     const started = performance.now();
     let cycle = 2;
-    while (performance.now() - started < 100) {
+    for (let i = 0; i < 40; i++) {
       store.update((doc) => {
         doc.state.cycle = ++cycle;
       });
       await sleep(1);
     }
-    // At most one write per 50 ms: at the start, at 50 ms, at 100 ms.
+    // At most one write per 50 ms: one at the first update, then one per 50 ms begun. Counted
+    // against the time the updates really took, which a busy machine stretches.
+    const elapsed = performance.now() - started;
     expect(store.writes).toBeGreaterThanOrEqual(1);
-    expect(store.writes).toBeLessThanOrEqual(3);
-    expect(cycle).toBeGreaterThan(20);
+    expect(store.writes).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 50));
     await closeStore(store);
     expect((await readDoc(mainOf(dir))).state.cycle).toBe(cycle);
   });
