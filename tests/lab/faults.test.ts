@@ -108,6 +108,10 @@ describe('50% message loss', () => {
   it('slows convergence and does not stop it', async () => {
     // Side by side, so both labs run under the same load on this machine: a paired comparison.
     const [clean, lossy] = await Promise.all([convergence(0), convergence(0.5)]);
+    console.log(
+      `loss test: decay per cycle ${clean.rate.toFixed(4)} clean (${clean.cycles} cycles), ` +
+        `${lossy.rate.toFixed(4)} lossy (${lossy.cycles} cycles)`,
+    );
     // Measured on this machine: 0.72-0.73 per cycle clean, 0.78-0.80 with half the frames lost
     // (an SDM stays fresh for 3 cycles, so a lost frame mostly means a one-cycle-older state),
     // and a gap of at least 0.05 with four busy loops competing for the two cores.
