@@ -8,6 +8,7 @@ import { seededRng, type Rng } from '../../src-shared/random';
 import { LvsNode, type Liar, type NodeLog } from '../node/lvs-node';
 import { LOOPBACK_LAB } from '../node/p2p/host';
 import { LinkShaper } from '../node/protocol/link-shaper';
+import { DialBook } from './dial-book';
 import type {
   DirectoryEntry,
   FaultTable,
@@ -44,7 +45,6 @@ interface Hosted {
 const LAB_JOIN_CYCLES = 20;
 /** Dials in flight per pool at most; the next maintenance round continues. */
 const MAX_DIALS = 32;
-const DIAL_TIMEOUT_MS = 5_000;
 const MAX_BACKOFF_MS = 30_000;
 /** Bounded store sections: a lab node keeps less history than a personal one. */
 const LAB_STORE_LIMITS = { history: 100, events: 100 } as const;
@@ -60,9 +60,8 @@ export class NodePool {
   private paused = false;
   /** The lab's speed: every node's period is divided by it (on top of its own clock skew). */
   private speed = 1;
-  private dialling = 0;
-  /** Failed dials by node and peer session: when to try again. Cleared by a heal or new peers. */
-  private readonly backoff = new Map<string, { failures: number; nextAt: number }>();
+  /** Dials by node and peer session: under way, and when to try again after failures. */
+  private readonly dials: DialBook;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -70,6 +69,7 @@ export class NodePool {
     private readonly report: (slot: number, what: string) => void,
   ) {
     this.params = init.params;
+    this.dials = new DialBook(MAX_DIALS, init.maintainMs, MAX_BACKOFF_MS);
     this.timer = setInterval(() => this.maintain(), init.maintainMs);
     this.timer.unref?.();
   }
@@ -93,7 +93,7 @@ export class NodePool {
         return null;
       case 'cut':
         this.cut = req.cut;
-        this.backoff.clear();
+        this.dials.forgetFailures();
         this.applyCuts();
         this.maintain();
         return null;
@@ -253,7 +253,7 @@ export class NodePool {
   }
 
   private setDirectory(entries: readonly DirectoryEntry[]): void {
-    this.backoff.clear();
+    this.dials.forgetFailures();
     this.directory.clear();
     this.slotOf.clear();
     for (const e of entries) {
@@ -321,24 +321,15 @@ export class NodePool {
       for (const j of this.neighbours[h.slot] ?? []) {
         if (j < h.slot || this.isCut(h.slot, j)) continue;
         const entry = this.directory.get(j);
-        if (!entry || connected.has(entry.peerId) || this.dialling >= MAX_DIALS) continue;
+        if (!entry || connected.has(entry.peerId)) continue;
         const key = `${h.slot}-${entry.peerId}`;
-        const wait = this.backoff.get(key);
-        if (wait && wait.nextAt > now) continue;
-        this.dialling++;
-        libp2p
-          .dial(multiaddr(entry.address), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-          .then(
-            () => this.backoff.delete(key),
-            // Refused (a peer that denied this node) or gone: try again later, ever later, as a
-            // node's connection manager would, rather than handshake with it every round.
-            () => {
-              const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
-              const delay = Math.min(MAX_BACKOFF_MS, this.init.maintainMs * 2 ** failures);
-              this.backoff.set(key, { failures, nextAt: performance.now() + delay });
-            },
-          )
-          .finally(() => this.dialling--);
+        if (!this.dials.mayDial(key, now)) continue;
+        this.dials.started(key);
+        libp2p.dial(multiaddr(entry.address)).then(
+          () => this.dials.succeeded(key),
+          // Refused (a peer that denied this node), gone, or past the host's dial timeout.
+          () => this.dials.failedAt(key, performance.now()),
+        );
       }
     }
   }

@@ -1,4 +1,7 @@
+import { createServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   LOOPBACK_LAB,
@@ -79,4 +82,27 @@ describe('the host', () => {
     await a.libp2p.dial(addr(c));
     expect(a.libp2p.getConnections()).toHaveLength(2);
   });
+
+  it("give a handshake the dial timeout they are told, past libp2p's 6 s per address", async () => {
+    // A listener that accepts and never answers: the dial waits in its handshake until it times out.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const { port } = silent.address() as { port: number };
+    try {
+      const a = await host({ dialTimeoutMs: 8_000 });
+      let settled = false;
+      const dial = a.libp2p.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`));
+      dial.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await sleep(6_500);
+      expect(settled).toBe(false);
+      await expect(dial).rejects.toThrow(/abort|time/i);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 30_000);
 });

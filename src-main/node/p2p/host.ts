@@ -62,6 +62,11 @@ export interface HostOptions {
   readonly maxInboundPerHost?: number;
   /** Turns libp2p's connection monitor on with this ping interval; off when absent. */
   readonly pingIntervalMs?: number;
+  /**
+   * How long a dial and its handshake may take, per address and in all; libp2p's defaults
+   * (6 s per address, 10 s in all) when absent.
+   */
+  readonly dialTimeoutMs?: number;
 }
 
 export const HOST_DEFAULTS = {
@@ -78,12 +83,15 @@ export const HOST_DEFAULTS = {
 /**
  * Options for a node in a loopback lab or a test: 127.0.0.1, a free port, loopback exempt from the
  * group limit, and no per-IP limit on new inbound connections (every lab node shares one IP).
+ * Dials may take 20 s: a lab starting on a busy machine handshakes dozens of pairs on one
+ * thread, and a dial cut off at libp2p's 6 s throws its finished work away to start again.
  */
 export const LOOPBACK_LAB: HostOptions = {
   host: '127.0.0.1',
   port: 0,
   allowLoopbackGroups: true,
   inboundConnectionThreshold: 1_000_000,
+  dialTimeoutMs: 20_000,
 };
 
 /** A started libp2p node with its gater. */
@@ -120,6 +128,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     connectionManager: {
       maxConnections: o.maxConnections,
       inboundConnectionThreshold: o.inboundConnectionThreshold,
+      ...(o.dialTimeoutMs === undefined
+        ? {}
+        : { dialTimeout: o.dialTimeoutMs, addressDialTimeout: o.dialTimeoutMs }),
     },
     connectionMonitor:
       o.pingIntervalMs === undefined

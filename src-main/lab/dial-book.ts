@@ -1,0 +1,55 @@
+/*
+ * Which dials a lab pool may start: at most a number in flight, never two to one pair (libp2p
+ * joins a second dial to a peer onto the first, so it would hold two slots and, when the dial
+ * failed, back off twice), and after a failure not again until an ever longer wait has passed,
+ * as a node's connection manager would rather than handshake with a refusing peer every round.
+ */
+export class DialBook {
+  private readonly inFlight = new Set<string>();
+  private readonly failed = new Map<string, { failures: number; nextAt: number }>();
+
+  /**
+   * @param maxInFlight dials under way at most
+   * @param baseMs the first wait after a failure; each further failure doubles it
+   * @param maxWaitMs the longest wait
+   */
+  constructor(
+    private readonly maxInFlight: number,
+    private readonly baseMs: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  /** Whether any dial may start now (the pool's limit is not reached). */
+  get open(): boolean {
+    return this.inFlight.size < this.maxInFlight;
+  }
+
+  /** Whether the pair `key` may be dialled at `now`: none under way, no wait pending. */
+  mayDial(key: string, now: number): boolean {
+    if (!this.open || this.inFlight.has(key)) return false;
+    const wait = this.failed.get(key);
+    return !wait || wait.nextAt <= now;
+  }
+
+  started(key: string): void {
+    this.inFlight.add(key);
+  }
+
+  succeeded(key: string): void {
+    this.inFlight.delete(key);
+    this.failed.delete(key);
+  }
+
+  /** A failed dial: the pair waits base * 2^failures (at most maxWaitMs) from `now`. */
+  failedAt(key: string, now: number): void {
+    this.inFlight.delete(key);
+    const failures = (this.failed.get(key)?.failures ?? 0) + 1;
+    const wait = Math.min(this.maxWaitMs, this.baseMs * 2 ** failures);
+    this.failed.set(key, { failures, nextAt: now + wait });
+  }
+
+  /** Forgets every wait (a heal, new peers): dials under way stay counted. */
+  forgetFailures(): void {
+    this.failed.clear();
+  }
+}

@@ -1,0 +1,53 @@
+// The lab pool's dial bookkeeping: a limit on dials under way, one dial per pair, and waits that
+// double after each failure up to a ceiling.
+import { describe, expect, it } from 'vitest';
+import { DialBook } from '../../src-main/lab/dial-book';
+
+describe('DialBook', () => {
+  it('never starts a second dial to a pair while one is under way', () => {
+    const book = new DialBook(8, 250, 30_000);
+    expect(book.mayDial('1-a', 0)).toBe(true);
+    book.started('1-a');
+    expect(book.mayDial('1-a', 0)).toBe(false);
+    expect(book.mayDial('1-b', 0)).toBe(true);
+    book.succeeded('1-a');
+    expect(book.mayDial('1-a', 0)).toBe(true);
+  });
+
+  it('holds at most maxInFlight dials under way', () => {
+    const book = new DialBook(2, 250, 30_000);
+    book.started('1-a');
+    book.started('1-b');
+    expect(book.open).toBe(false);
+    expect(book.mayDial('1-c', 0)).toBe(false);
+    book.failedAt('1-a', 0);
+    expect(book.mayDial('1-c', 0)).toBe(true);
+  });
+
+  it('waits base * 2^failures after each failure, at most the ceiling, and once per failure', () => {
+    const book = new DialBook(8, 250, 3_000);
+    let now = 0;
+    for (const wait of [500, 1_000, 2_000, 3_000, 3_000]) {
+      book.started('1-a');
+      book.failedAt('1-a', now);
+      expect(book.mayDial('1-a', now + wait - 1)).toBe(false);
+      expect(book.mayDial('1-a', now + wait)).toBe(true);
+      now += wait;
+    }
+    book.started('1-a');
+    book.succeeded('1-a');
+    book.started('1-a');
+    book.failedAt('1-a', now);
+    expect(book.mayDial('1-a', now + 500)).toBe(true); // a success starts the count again
+  });
+
+  it('forgets the waits on a heal but keeps counting the dials under way', () => {
+    const book = new DialBook(1, 250, 30_000);
+    book.failedAt('1-a', 0);
+    book.started('1-b');
+    book.forgetFailures();
+    expect(book.open).toBe(false);
+    book.succeeded('1-b');
+    expect(book.mayDial('1-a', 0)).toBe(true);
+  });
+});
