@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -104,5 +104,18 @@ describe('the host', () => {
       for (const s of sockets) s.destroy();
       silent.close();
     }
+  }, 30_000);
+
+  it("give an answering handshake the same timeout, not libp2p's 10 s", async () => {
+    const a = await host({ dialTimeoutMs: 2_000 });
+    const port = Number(/\/tcp\/(\d+)/.exec(a.addresses()[0]!.toString())![1]);
+    const started = performance.now();
+    // Connects and says nothing: the host waits for its handshake, then hangs up.
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((done) => socket.once('close', done));
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1_900);
+    expect(waited).toBeLessThan(9_000);
   }, 30_000);
 });

@@ -63,8 +63,8 @@ export interface HostOptions {
   /** Turns libp2p's connection monitor on with this ping interval; off when absent. */
   readonly pingIntervalMs?: number;
   /**
-   * How long a dial and its handshake may take, per address and in all; libp2p's defaults
-   * (6 s per address, 10 s in all) when absent.
+   * How long a handshake may take, dialling (per address and in all) and answering; libp2p's
+   * defaults (6 s per address, 10 s in all, 10 s answering) when absent.
    */
   readonly dialTimeoutMs?: number;
 }
@@ -130,7 +130,11 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       inboundConnectionThreshold: o.inboundConnectionThreshold,
       ...(o.dialTimeoutMs === undefined
         ? {}
-        : { dialTimeout: o.dialTimeoutMs, addressDialTimeout: o.dialTimeoutMs }),
+        : {
+            dialTimeout: o.dialTimeoutMs,
+            addressDialTimeout: o.dialTimeoutMs,
+            inboundUpgradeTimeout: o.dialTimeoutMs,
+          }),
     },
     connectionMonitor:
       o.pingIntervalMs === undefined
