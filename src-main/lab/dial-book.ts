@@ -10,7 +10,7 @@ export class DialBook {
 
   /**
    * @param maxInFlight dials under way at most
-   * @param baseMs the first wait after a failure; each further failure doubles it
+   * @param baseMs the unit of waiting: after n failures in a row a pair waits baseMs * 2^n
    * @param maxWaitMs the longest wait
    */
   constructor(
