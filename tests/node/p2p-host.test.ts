@@ -9,6 +9,7 @@ import {
   type Host,
   type HostOptions,
 } from '../../src-main/node/p2p/host';
+import { tcpPort } from '../helpers/hosts';
 
 /* Real hosts over TCP on loopback: identity, and the diversity gater on actual dials. */
 
@@ -108,7 +109,7 @@ describe('the host', () => {
 
   it("give an answering handshake the same timeout, not libp2p's 10 s", async () => {
     const a = await host({ dialTimeoutMs: 2_000 });
-    const port = Number(/\/tcp\/(\d+)/.exec(a.addresses()[0]!.toString())![1]);
+    const port = tcpPort(addr(a));
     const started = performance.now();
     // Connects and says nothing: the host waits for its handshake, then hangs up.
     const socket = connect(port, '127.0.0.1');

@@ -1,8 +1,9 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
+import type { Host } from '../../src-main/node/p2p/host';
 import { oneWritePerMessage } from '../../src-main/node/p2p/one-write';
+import { streamPair } from '../helpers/hosts';
 
 /*
  * Two real hosts on loopback. The dialling host's TCP socket is watched as it sends small
@@ -24,16 +25,9 @@ afterEach(async () => {
 describe('a connection', () => {
   it('writes each message it sends to its socket in one write', async () => {
     expect(oneWritePerMessage()).toBe(true);
-    const a = await createHost(LOOPBACK_LAB);
-    const b = await createHost(LOOPBACK_LAB);
-    running.push(a, b);
-    let got = 0;
-    await b.libp2p.handle(PROTOCOL, (stream) => {
-      stream.addEventListener('message', (e) => (got += e.data.byteLength));
-    });
-    const stream = await a.libp2p.dialProtocol(b.addresses()[0]!, PROTOCOL);
+    const { stream, received } = await streamPair(PROTOCOL, running);
     stream.send(new Uint8Array(8));
-    await vi.waitFor(() => expect(got).toBe(8));
+    await vi.waitFor(() => expect(received()).toBe(8));
     // A's socket: the only client socket it opened.
     expect(clients).toHaveLength(1);
     const socket = clients[0]!;
@@ -48,7 +42,7 @@ describe('a connection', () => {
       stream.send(new Uint8Array(26).fill(i));
       await new Promise((r) => setTimeout(r, 10));
     }
-    await vi.waitFor(() => expect(got).toBe(8 + 20 * 26));
+    await vi.waitFor(() => expect(received()).toBe(8 + 20 * 26));
     // 26 bytes of data + 12 of Yamux header + 16 of Noise tag + 2 of Noise length, in one write.
     expect(writes).toEqual(Array.from({ length: 20 }, () => 26 + 12 + 16 + 2));
   });

@@ -2,8 +2,9 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { Stream } from '@libp2p/interface';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
+import type { Host } from '../../src-main/node/p2p/host';
 import { halfWindowUpdates } from '../../src-main/node/p2p/yamux-window';
+import { streamPair, tcpPort, type StreamPair } from '../helpers/hosts';
 
 /*
  * Two real hosts on loopback. What the receiving host writes on its TCP socket while small
@@ -23,27 +24,18 @@ afterEach(async () => {
   sockets.clear();
 });
 
-interface Pair {
-  stream: Stream;
-  received: () => number;
+interface Pair extends StreamPair {
+  /** Bytes B has written to its socket. */
   written: () => number;
 }
 
 async function pair(): Promise<Pair> {
-  const a = await createHost(LOOPBACK_LAB);
-  const b = await createHost(LOOPBACK_LAB);
-  running.push(a, b);
-  let got = 0;
-  await b.libp2p.handle(PROTOCOL, (stream) => {
-    stream.addEventListener('message', (e) => (got += e.data.byteLength));
-  });
-  const addr = b.addresses()[0]!;
-  const port = Number(/\/tcp\/(\d+)/.exec(addr.toString())?.[1]);
-  const stream = await a.libp2p.dialProtocol(addr, PROTOCOL);
+  const p = await streamPair(PROTOCOL, running);
+  const port = tcpPort(p.b.addresses()[0]!);
   // B's end of the connection: the socket its listener accepted.
   const written = () =>
     [...sockets].filter((s) => s.localPort === port).reduce((n, s) => n + s.bytesWritten, 0);
-  return { stream, received: () => got, written };
+  return { ...p, written };
 }
 
 async function sendAll(stream: Stream, bytes: Uint8Array, chunk: number): Promise<void> {
@@ -56,9 +48,9 @@ async function sendAll(stream: Stream, bytes: Uint8Array, chunk: number): Promis
 describe('Yamux between two hosts', () => {
   it('is patched in this process, and runs without its keep-alive', async () => {
     expect(halfWindowUpdates()).toBe(true);
-    const { stream } = await pair();
+    const { a, stream } = await pair();
     // libp2p keeps a connection's muxer private; the setting is read there to see that it took.
-    const [conn] = running[0]!.libp2p.getConnections();
+    const [conn] = a.libp2p.getConnections();
     const muxer = (conn as unknown as { muxer: { enableKeepAlive: boolean } }).muxer;
     expect(muxer.enableKeepAlive).toBe(false);
     expect(stream.status).toBe('open');
