@@ -1,5 +1,5 @@
 /*
- * Which dials a lab pool may start: at most a number in flight, never two to one pair (libp2p
+ * Which dials a lab pool or a node's peer manager may start: at most a number in flight, never two to one pair (libp2p
  * joins a second dial to a peer onto the first, so it would hold two slots and, when the dial
  * failed, back off twice), and after a failure not again until an ever longer wait has passed,
  * as a node's connection manager would rather than handshake with a refusing peer every round.
@@ -46,6 +46,11 @@ export class DialBook {
     const failures = (this.failed.get(key)?.failures ?? 0) + 1;
     const wait = Math.min(this.maxWaitMs, this.baseMs * 2 ** failures);
     this.failed.set(key, { failures, nextAt: now + wait });
+  }
+
+  /** When the wait after the last failure of `key` ends (ms), if there is one. */
+  waitUntil(key: string): number | undefined {
+    return this.failed.get(key)?.nextAt;
   }
 
   /** Forgets every wait (a heal, new peers): dials under way stay counted. */
