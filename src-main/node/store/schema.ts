@@ -33,7 +33,7 @@ export const DEFAULT_LIMITS: StoreLimits = Object.freeze({
   events: 500,
   trust: 1024,
   counters: 256,
-  // About 130 bytes each on disk: ~130 kB, rewritten with the state every few seconds. Enough
+  // About 160 bytes each on disk: ~165 kB, rewritten with the state every few seconds. Enough
   // addresses to reconnect without a bootstrap; the rest are learned again from peers.
   addressBook: 1024,
 });
