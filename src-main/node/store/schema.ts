@@ -24,6 +24,8 @@ export interface StoreLimits {
   readonly trust: number;
   /** Keys in `counters`. */
   readonly counters: number;
+  /** Entries in `addressBook` (tried first, then the most recently seen new ones). */
+  readonly addressBook: number;
 }
 
 export const DEFAULT_LIMITS: StoreLimits = Object.freeze({
@@ -31,6 +33,9 @@ export const DEFAULT_LIMITS: StoreLimits = Object.freeze({
   events: 500,
   trust: 1024,
   counters: 256,
+  // About 160 bytes each on disk: ~165 kB, rewritten with the state every few seconds. Enough
+  // addresses to reconnect without a bootstrap; the rest are learned again from peers.
+  addressBook: 1024,
 });
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -96,6 +101,13 @@ export const documentSchema = z
     counters: z.record(z.string().min(1).max(128), nonNegative),
     history: z.array(historyEntrySchema),
     events: z.array(eventSchema),
+    /**
+     * The address book's snapshot (AddressBookSnapshot, src-shared/net/address-book.ts). Not
+     * checked here on purpose: a damaged address book must never make the store call the whole
+     * file damaged and set the drift state aside. AddressBook.fromJSON checks every entry on
+     * load and drops what is bad; applyLimits bounds how many entries the file keeps.
+     */
+    addressBook: z.unknown().optional(),
   })
   .superRefine((doc, ctx) => {
     let d: number;
@@ -166,6 +178,15 @@ export function applyLimits(doc: StoreDocument, limits: StoreLimits): number {
   if (doc.events.length > limits.events) {
     dropped += doc.events.length - limits.events;
     doc.events.splice(0, doc.events.length - limits.events);
+  }
+  // The address book lists its best entries first (see AddressBook.toJSON): keep the head.
+  const book = doc.addressBook;
+  if (typeof book === 'object' && book !== null && 'entries' in book) {
+    const entries = (book as { entries: unknown }).entries;
+    if (Array.isArray(entries) && entries.length > limits.addressBook) {
+      dropped += entries.length - limits.addressBook;
+      entries.splice(limits.addressBook);
+    }
   }
   // Records keep insertion order (for keys that are not array indices): the first are the oldest.
   for (const [key, limit] of [
