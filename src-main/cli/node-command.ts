@@ -3,12 +3,13 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Command } from 'commander';
-import type { NodeStatus } from '../../src-shared/api/node-api';
+import type { NetworkView, NodeStatus } from '../../src-shared/api/node-api';
 import type { DriftParams, Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
+import type { DiscoveryOptions } from '../node/p2p/discovery';
 import type { HostOptions } from '../node/p2p/host';
 import { KEY_FILE, KeyFileError, loadOrCreateKey } from '../node/p2p/stable-key';
 import {
@@ -63,6 +64,7 @@ interface NodeFlags {
   persistMs: number;
   genesis: string;
   mdns: boolean;
+  outbound: number;
   stableKey?: boolean;
   logLevel: LogLevel;
   jsonLogs?: boolean;
@@ -81,6 +83,7 @@ export interface NodeConfig {
   readonly persistMs: number;
   readonly genesis: number | number[];
   readonly host: HostOptions & { host: string; port: number };
+  readonly discovery: DiscoveryOptions;
   readonly stableKey: boolean;
   readonly logLevel: LogLevel;
   readonly json: boolean;
@@ -99,22 +102,37 @@ function hostFlag(text: string): string {
   return text;
 }
 
-/** `--bootstrap <multiaddr>`, repeatable: each must parse and end in /p2p/<peer id>. */
+/**
+ * `--bootstrap <multiaddr>`, repeatable: an address to dial over TCP, with or without
+ * /p2p/<peer id>. Without one, the id is learned in the handshake, so the address stays good
+ * while the node behind it restarts with a fresh key.
+ */
 function collectBootstrap(text: string, previous: string[] = []): string[] {
   const form =
-    'a multiaddr ending in /p2p/<peer id>, such as /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW...';
-  let last: { name: string; value?: string } | undefined;
+    'a TCP multiaddr such as /ip4/192.0.2.7/tcp/4001 (optionally ending in /p2p/<peer id>)';
+  let names: string[];
   try {
-    last = multiaddr(text).getComponents().at(-1);
+    names = multiaddr(text)
+      .getComponents()
+      .map((c) => c.name);
   } catch {
     throw new UsageError(`--bootstrap must be ${form} (got "${text}")`);
   }
-  if (last?.name !== 'p2p' || !last.value)
+  const network = ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(names[0] ?? '');
+  const rest = names.slice(2).filter((n) => n !== 'p2p' && n !== 'p2p-circuit');
+  if (!network || names[1] !== 'tcp' || rest.length > 0)
+    throw new UsageError(`--bootstrap must be ${form} (got "${text}")`);
+  if (names.includes('p2p-circuit') && names.at(-1) !== 'p2p')
     throw new UsageError(
-      `--bootstrap must be ${form} (got "${text}": no /p2p/<peer id> at the end)`,
+      `--bootstrap "${text}" is a relayed address: it must end in /p2p/<peer id> of the node behind the relay`,
     );
+  if (previous.length >= MAX_BOOTSTRAP)
+    throw new UsageError(`--bootstrap may be given at most ${MAX_BOOTSTRAP} times`);
   return [...previous, text];
 }
+
+/** Bootstrap addresses at most: a list to start from, not an address book. */
+const MAX_BOOTSTRAP = 64;
 
 /** `--weights`: claimed or uniform, with the reason metropolis is not offered. */
 function weightsFlag(text: string): Weighting {
@@ -158,12 +176,8 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     cycleMs: flags.cycleMs,
     persistMs: flags.persistMs,
     genesis: parseGenesis(flags.genesis, params.dimensions),
-    host: {
-      host: flags.host,
-      port: flags.port,
-      mdns: flags.mdns,
-      ...(flags.bootstrap?.length ? { bootstrap: flags.bootstrap } : {}),
-    },
+    host: { host: flags.host, port: flags.port, mdns: flags.mdns, targetOutbound: flags.outbound },
+    discovery: { bootstrap: flags.bootstrap ?? [], targetOutbound: flags.outbound },
     stableKey: flags.stableKey === true,
     logLevel: flags.logLevel,
     json: flags.jsonLogs === true,
@@ -194,8 +208,14 @@ export function registerNode(program: Command): void {
     .option('--data <dir>', `data folder (default: ${userDataDir(APP_NAME)})`)
     .option(
       '--bootstrap <multiaddr>',
-      'a peer to dial at start, ending in /p2p/<id> (repeatable)',
+      'an address to join the swarm through, /p2p/<id> optional; dialled again whenever it is lost (repeatable)',
       collectBootstrap,
+    )
+    .option(
+      '--outbound <n>',
+      'outbound peers to keep, at most 2 per address group',
+      integerFlag('outbound', 1, 32),
+      8,
     )
     .option('--weights <w>', 'claimed (DC) or uniform', weightsFlag, 'claimed')
     .option(
@@ -299,6 +319,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
       cycleMs: config.cycleMs,
       persistMs: config.persistMs,
       host: { ...config.host, ...(privateKey ? { privateKey } : {}) },
+      discovery: config.discovery,
       genesis: config.genesis,
       ...(config.seed === undefined ? {} : { seed: config.seed }),
       log,
@@ -355,7 +376,20 @@ export function statusLine(s: NodeStatus, joined: boolean): string {
     `spread to peers ${s.spreadToPeers === 0 ? '0' : s.spreadToPeers.toPrecision(3)}`,
     `mode ${joined ? s.mode : 'joining'}`,
     `VaultGuard: ${fired.length > 0 ? fired.join(', ') : 'none'}`,
+    ...(s.network ? [networkLine(s.network, s.peers)] : []),
   ].join(' | ');
+}
+
+/** `reachable relayed | book 12 new, 3 tried | dialling 2 of 5 known addresses`. */
+function networkLine(n: NetworkView, peers: number): string {
+  const reach = {
+    direct: 'reachable directly',
+    relayed: 'reachable through a relay',
+    local: 'reachable on this network only',
+    unknown: 'reachability unknown',
+  }[n.reachability];
+  const book = `book ${n.book.new} new, ${n.book.tried} tried`;
+  return [reach, book, ...(peers === 0 || n.outbound === 0 ? [n.activity] : [])].join(' | ');
 }
 
 function logStatus(log: CliLog, node: LvsNode): void {
@@ -370,6 +404,7 @@ function logStatus(log: CliLog, node: LvsNode): void {
     S: node.state().S,
     interventions: s.interventions,
     uptimeMs: s.uptimeMs,
+    ...(s.network ? { network: s.network } : {}),
   });
 }
 

@@ -27,6 +27,7 @@ import type { StateDiffMessage } from '../../src-shared/protocol/messages';
 import { startEngine, type Engine, type EngineKind } from './engine/drift-engine';
 import type { EngineSnapshot } from './engine/engine-protocol';
 import { CycleScheduler } from './engine/scheduler';
+import { Discovery, type DiscoveryOptions } from './p2p/discovery';
 import { createHost, toMultiaddr, type Host, type HostOptions } from './p2p/host';
 import { DriftProtocol } from './protocol';
 import type { FrameShaper } from './protocol/link-shaper';
@@ -49,6 +50,11 @@ export interface LvsNodeOptions {
   readonly params: DriftParams;
   readonly cycleMs: number;
   readonly host: HostOptions;
+  /**
+   * Bootstrap addresses, the address book and peer exchange (a personal node); absent, the node
+   * dials nobody by itself (a lab's node, whose links are the lab's topology).
+   */
+  readonly discovery?: DiscoveryOptions;
   /** S of the very first node of a swarm: one value for every component, or the vector. */
   readonly genesis: number | readonly number[];
   /** Cycles a node without a stored state waits for its peers' states before genesis. */
@@ -118,6 +124,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
   private readonly startedAt = Date.now();
   private readonly scheduler: CycleScheduler;
   private stopping: Promise<void> | null = null;
+  private discovery: Discovery | null = null;
 
   private constructor(
     private readonly opts: LvsNodeOptions,
@@ -175,6 +182,20 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       // Every bad frame costs its sender trust, as an anomaly would (MODEL.md 2).
       protocol.addEventListener('frame:bad', (e) => node.penalise(e.detail.peerId));
       await protocol.start(host);
+      if (opts.discovery) {
+        node.discovery = await Discovery.start(opts.discovery, {
+          host,
+          stored: store.data.addressBook,
+          save: (snapshot) =>
+            store.update((doc) => {
+              doc.addressBook = snapshot;
+            }),
+          // A bad peer-exchange message costs trust as a bad drift frame does.
+          onBad: (bad) => node.penalise(bad.peerId),
+          log: (line) => opts.log.debug(line),
+          warn: (line) => opts.log.warn(line),
+        });
+      }
       store.update((doc) => {
         doc.config = { ...doc.config, params: changedParams(opts.params), cycleMs: opts.cycleMs };
       });
@@ -258,6 +279,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
   crash(): Promise<void> {
     this.stopping ??= (async () => {
       this.scheduler.stop();
+      this.discovery?.manager.stop();
       await this.store.abandon();
       await this.host.stop().catch(() => undefined);
       await this.protocol.stop().catch(() => undefined);
@@ -304,6 +326,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       params: this.params,
       interventions: countsByRule(counts),
       uptimeMs: Date.now() - this.startedAt,
+      ...(this.discovery ? { network: this.discovery.view() } : {}),
     };
   }
 
@@ -447,6 +470,10 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.scheduler.stop();
+      // The book's last changes go to the store with the final save.
+      await this.discovery
+        ?.stop()
+        .catch((err) => this.opts.log.warn(`stopping discovery: ${message(err)}`));
       await this.protocol
         .stop()
         .catch((err) => this.opts.log.warn(`stopping the protocol: ${message(err)}`));

@@ -23,6 +23,27 @@ export interface NodeStatus {
   readonly params: DriftParams;
   readonly interventions: Record<RuleName, number>;
   readonly uptimeMs: number;
+  /** How the node finds and keeps peers; absent on a lab's nodes (their links are the lab's). */
+  readonly network?: NetworkView;
+}
+
+/**
+ * Whether others can dial this node: on a public address, only through a relay, only on its own
+ * network (private or loopback addresses), or not yet known.
+ */
+export type Reachability = 'direct' | 'relayed' | 'local' | 'unknown';
+
+export interface NetworkView {
+  readonly reachability: Reachability;
+  /** Addresses to give to someone elsewhere: public ones, then relayed ones. */
+  readonly shareable: readonly string[];
+  readonly outbound: number;
+  readonly inbound: number;
+  /** Open connections by address group (IPv4 /16, IPv6 /32; `relay` for relayed ones). */
+  readonly peersByGroup: Readonly<Record<string, number>>;
+  readonly book: { readonly new: number; readonly tried: number };
+  /** What the node is doing about peers, in words ("dialling 3 known addresses, ..."). */
+  readonly activity: string;
 }
 
 export interface NodeStateView {

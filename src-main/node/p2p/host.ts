@@ -1,7 +1,6 @@
 import './polyfill';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import { bootstrap } from '@libp2p/bootstrap';
 import { identify, type Identify } from '@libp2p/identify';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { mdns } from '@libp2p/mdns';
@@ -14,8 +13,9 @@ import './one-write';
 import './yamux-window';
 
 /*
- * The libp2p host of an LVS node: TCP, Noise, Yamux, identify and ping, optional mDNS and
- * bootstrap discovery, connection limits, and the diversity gater. It knows nothing of the drift
+ * The libp2p host of an LVS node: TCP, Noise, Yamux, identify and ping, optional mDNS discovery,
+ * connection limits, and the diversity gater. Bootstrap addresses, the address book and peer
+ * exchange are the peer manager's (./peer-manager), started by the node on top of the host. It knows nothing of the drift
  * protocol, which is started on top of it (src-main/node/protocol).
  *
  * Identity: libp2p makes a fresh Ed25519 transport key at every start unless `privateKey` is
@@ -46,8 +46,6 @@ export interface HostOptions {
   readonly privateKey?: PrivateKey;
   /** Multicast DNS discovery on the local network (off unless asked; always off in tests). */
   readonly mdns?: boolean;
-  /** Multiaddrs (with /p2p/<id>) dialled at start. */
-  readonly bootstrap?: readonly string[];
   /** Dial peers found by mDNS while fewer than `targetOutbound` outbound peers are open. */
   readonly targetOutbound?: number;
   /** Connections kept at most, inbound and outbound (libp2p prunes above it). */
@@ -119,10 +117,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],
-    peerDiscovery: [
-      ...(o.mdns ? [mdns()] : []),
-      ...(o.bootstrap?.length ? [bootstrap({ list: [...o.bootstrap] })] : []),
-    ],
+    peerDiscovery: o.mdns ? [mdns()] : [],
     services: { identify: identify(), ping: ping() },
     connectionGater: gater,
     connectionManager: {

@@ -1,0 +1,109 @@
+import { webcrypto } from 'node:crypto';
+import { AddressBook, type AddressBookSnapshot } from '../../../src-shared/net/address-book';
+import type { Host } from './host';
+import { PeerExchange, type PexBad } from './peer-exchange';
+import { PEER_MANAGER_DEFAULTS, PeerManager } from './peer-manager';
+import { networkView } from './reachability';
+import type { NetworkView } from '../../../src-shared/api/node-api';
+
+/*
+ * A personal node's discovery: its address book (kept in the node's store, so a restarted node
+ * finds its peers again without any bootstrap), peer exchange to fill it, and the peer manager
+ * that dials from it. A lab's nodes run none of this: their links are the lab's topology.
+ */
+
+export interface DiscoveryOptions {
+  /** Multiaddr texts, with or without /p2p/<id> (docs/network.md). */
+  readonly bootstrap?: readonly string[];
+  /** Outbound peers to keep (default 8). */
+  readonly targetOutbound?: number;
+}
+
+export interface DiscoveryDeps {
+  readonly host: Host;
+  /** The snapshot kept in the store, if any (checked here: a bad one costs only its entries). */
+  readonly stored: unknown;
+  /** Keeps a snapshot in the store (the store coalesces its writes). */
+  readonly save: (snapshot: AddressBookSnapshot) => void;
+  /** A peer sent a bad peer-exchange message: its trust is lowered as for a bad drift frame. */
+  readonly onBad: (bad: PexBad) => void;
+  readonly log: (line: string) => void;
+  readonly warn: (line: string) => void;
+}
+
+/** How often a changed book is handed to the store. */
+const SAVE_EVERY_MS = 15_000;
+
+export class Discovery {
+  private saver: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(
+    readonly book: AddressBook,
+    readonly exchange: PeerExchange,
+    readonly manager: PeerManager,
+    private readonly save: (snapshot: AddressBookSnapshot) => void,
+    private readonly host: Host,
+    private readonly targetOutbound: number,
+  ) {}
+
+  static async start(options: DiscoveryOptions, deps: DiscoveryDeps): Promise<Discovery> {
+    const { host } = deps;
+    let book: AddressBook;
+    if (deps.stored === undefined) {
+      book = new AddressBook({ secret: webcrypto.getRandomValues(new Uint8Array(16)) });
+    } else {
+      const loaded = AddressBook.fromJSON(deps.stored);
+      book = loaded.book;
+      if (loaded.dropped > 0)
+        deps.warn(`address book: dropped ${loaded.dropped} damaged entr(y/ies) from the store`);
+    }
+    // The exchange and the manager need each other: the exchange asks the manager what to
+    // advertise and where to put what it learns; the manager asks peers through the exchange.
+    const exchange = new PeerExchange({
+      advertise: (peer) => manager.advertise(peer),
+      learned: (peer, source, addrs) => manager.learned(peer, source, addrs),
+      log: deps.log,
+    });
+    // Called only once the exchange is started below, when `manager` exists.
+    const manager = new PeerManager({
+      libp2p: host.libp2p,
+      book,
+      exchange,
+      ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
+      ...(options.targetOutbound === undefined ? {} : { targetOutbound: options.targetOutbound }),
+      maxOutboundPerGroup: host.gater.options.maxOutboundPerGroup,
+      groups: host.gater.options,
+      outboundGroups: () => host.gater.outboundGroups(),
+      log: deps.log,
+    });
+    exchange.addEventListener('pex:bad', (e) => deps.onBad(e.detail));
+    await exchange.start(host);
+    const target = options.targetOutbound ?? PEER_MANAGER_DEFAULTS.targetOutbound;
+    const discovery = new Discovery(book, exchange, manager, deps.save, host, target);
+    manager.start();
+    discovery.saver = setInterval(() => discovery.persist(), SAVE_EVERY_MS);
+    discovery.saver.unref?.();
+    return discovery;
+  }
+
+  view(): NetworkView {
+    return networkView(
+      this.host.addresses(),
+      this.manager.status(),
+      this.targetOutbound,
+      Date.now(),
+    );
+  }
+
+  /** Hands the book to the store if it changed. */
+  persist(): void {
+    if (this.manager.takeChanged()) this.save(this.book.toJSON());
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.saver);
+    this.manager.stop();
+    await this.exchange.stop();
+    this.persist();
+  }
+}

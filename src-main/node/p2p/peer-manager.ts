@@ -1,0 +1,341 @@
+import './polyfill';
+import type { Connection, Libp2p } from '@libp2p/interface';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import type { AddressBook, BookEntry, PeerAddress } from '../../../src-shared/net/address-book';
+import { PEX_MAX_ADDRS } from '../../../src-shared/protocol/peer-exchange';
+import { addressGroup, peerIdOf, type GroupOptions } from './address-group';
+import { DialBook } from './dial-book';
+import type { PeerExchange } from './peer-exchange';
+
+/*
+ * The peer manager keeps a personal node in a swarm (docs/network.md): it fills the outbound
+ * slots from the bootstrap list and the address book, at most `maxOutboundPerGroup` per address
+ * group, replaces peers that go, dials the bootstrap addresses and known peers again with a
+ * doubling wait after each failure, and feeds the book by peer exchange.
+ *
+ * A bootstrap address may name no peer id: the id is learned in the handshake, so a list of
+ * addresses stays valid while the nodes behind them restart with fresh keys. The book is dialled
+ * by address for the same reason; only a relayed address needs its target's id.
+ */
+
+export interface PeerManagerOptions {
+  readonly libp2p: Libp2p;
+  readonly book: AddressBook;
+  readonly exchange: PeerExchange;
+  /** Multiaddr texts, with or without /p2p/<id>; dialled whenever they are not connected. */
+  readonly bootstrap?: readonly string[];
+  /** Outbound peers to keep (default 8). */
+  readonly targetOutbound?: number;
+  readonly maxOutboundPerGroup?: number;
+  readonly groups: GroupOptions;
+  /** The groups of the outbound peers open or just admitted (the gater's view). */
+  readonly outboundGroups: () => Map<string, string | null>;
+  /** How often the slots are checked (default 1 s). */
+  readonly tickMs?: number;
+  /** Ask one peer for addresses this often (default 2 min), and every new peer once. */
+  readonly exchangeEveryMs?: number;
+  /** Dials under way at most (default 4). */
+  readonly maxDialsInFlight?: number;
+  /** The wait after a first failure; it doubles with each (default 1 s, at most `maxWaitMs`). */
+  readonly retryBaseMs?: number;
+  readonly maxWaitMs?: number;
+  readonly rng?: () => number;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export const PEER_MANAGER_DEFAULTS = {
+  targetOutbound: 8,
+  maxOutboundPerGroup: 2,
+  tickMs: 1000,
+  exchangeEveryMs: 120_000,
+  maxDialsInFlight: 4,
+  retryBaseMs: 1000,
+  maxWaitMs: 120_000,
+} as const;
+
+/** What the peer manager is doing, for `lvs node`'s status and the monitor. */
+export interface PeerManagerStatus {
+  readonly outbound: number;
+  readonly inbound: number;
+  readonly dialling: number;
+  readonly book: { readonly new: number; readonly tried: number };
+  readonly bootstrap: number;
+  /** Addresses that may be dialled (bootstrap and book) once their wait is over. */
+  readonly known: number;
+  /** When the next dial may start, if every known address is waiting (ms since the epoch). */
+  readonly nextTryAt: number | null;
+  /** Open connections by address group (`ip4:203.0`, `relay`, ...). */
+  readonly peersByGroup: Readonly<Record<string, number>>;
+}
+
+interface Bootstrap {
+  readonly text: string;
+  readonly ma: Multiaddr;
+  /** The id it answered with last (it changes when the node behind it restarts). */
+  peerId: string | undefined;
+}
+
+/** Splits `/…/p2p/<id>` into the address and the id (a relayed address keeps its relay's id). */
+export function splitPeerAddress(text: string): PeerAddress {
+  const ma = multiaddr(text);
+  const comps = ma.getComponents();
+  const last = comps.at(-1);
+  if (last?.name !== 'p2p' || last.value === undefined) return { addr: ma.toString() };
+  const addr = multiaddr(comps.slice(0, -1)).toString();
+  return { addr, peerId: last.value };
+}
+
+/** The multiaddr to dial for a book entry: by address alone, except a relayed one. */
+export function dialAddress(e: PeerAddress): Multiaddr | undefined {
+  const relayed = e.addr.includes('/p2p-circuit');
+  if (relayed && e.peerId === undefined) return undefined;
+  return multiaddr(relayed ? `${e.addr}/p2p/${e.peerId}` : e.addr);
+}
+
+function isLoopback(ma: Multiaddr): boolean {
+  const ip = ma.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value;
+  return ip !== undefined && (ip.startsWith('127.') || ip === '::1');
+}
+
+function isLinkLocal(ma: Multiaddr): boolean {
+  const ip = ma.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value;
+  return ip !== undefined && (ip.startsWith('169.254.') || ip.toLowerCase().startsWith('fe80'));
+}
+
+export class PeerManager {
+  private readonly o: Required<Omit<PeerManagerOptions, 'log' | 'bootstrap'>>;
+  private readonly log: (line: string) => void;
+  private readonly bootstrap: Bootstrap[];
+  private readonly dials: DialBook;
+  /** Groups of the dials under way, by dial key. */
+  private readonly dialling = new Map<string, string | null>();
+  /** When each peer was last asked for addresses. */
+  private readonly askedAt = new Map<string, number>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastExchange = 0;
+  private changed = false;
+  private stopped = false;
+
+  constructor(options: PeerManagerOptions) {
+    this.o = {
+      ...PEER_MANAGER_DEFAULTS,
+      rng: Math.random,
+      now: Date.now,
+      ...options,
+    };
+    this.log = options.log ?? (() => undefined);
+    this.bootstrap = (options.bootstrap ?? []).map((text) => {
+      const ma = multiaddr(text);
+      return { text, ma, peerId: peerIdOf(ma) };
+    });
+    this.dials = new DialBook(this.o.maxDialsInFlight, this.o.retryBaseMs / 2, this.o.maxWaitMs);
+  }
+
+  start(): void {
+    const { libp2p } = this.o;
+    libp2p.addEventListener('connection:open', this.onOpen);
+    this.timer = setInterval(() => this.tick(), this.o.tickMs);
+    this.timer.unref?.();
+    for (const c of libp2p.getConnections()) this.onOpen(new CustomEvent('open', { detail: c }));
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.o.libp2p.removeEventListener('connection:open', this.onOpen);
+  }
+
+  /** Whether the book changed since the last call (the node then saves it). */
+  takeChanged(): boolean {
+    const c = this.changed;
+    this.changed = false;
+    return c;
+  }
+
+  /** What a peer that asks is told: this node's own addresses, then a sample of the book. */
+  advertise(askerId: string): string[] {
+    const { libp2p } = this.o;
+    const asker = libp2p.getConnections().find((c) => c.remotePeer.toString() === askerId);
+    const local = asker !== undefined && isLoopback(asker.remoteAddr);
+    const own = libp2p
+      .getMultiaddrs()
+      .filter((ma) => (local || !isLoopback(ma)) && !isLinkLocal(ma))
+      .map(String)
+      .slice(0, PEX_MAX_ADDRS / 2);
+    const others = this.o.book
+      .sample(PEX_MAX_ADDRS - own.length, this.o.rng)
+      .filter((e) => e.peerId !== askerId)
+      .map((e) => (e.peerId === undefined ? e.addr : `${e.addr}/p2p/${e.peerId}`));
+    return [...own, ...others].filter((a) => a.length <= 256).slice(0, PEX_MAX_ADDRS);
+  }
+
+  /** What a peer told us: its addresses and others', into the book (the book bounds them). */
+  learned(peerId: string, source: string, addrs: readonly string[]): void {
+    const self = this.o.libp2p.peerId.toString();
+    const fromLoopback = isLoopback(multiaddr(source));
+    const entries: PeerAddress[] = [];
+    for (const text of addrs) {
+      let entry: PeerAddress;
+      let ma: Multiaddr;
+      try {
+        entry = splitPeerAddress(text);
+        ma = multiaddr(entry.addr);
+      } catch {
+        continue;
+      }
+      // Our own addresses come back from peers; a loopback address is only of use on this host.
+      if (entry.peerId === self || (!fromLoopback && isLoopback(ma))) continue;
+      entries.push(entry);
+    }
+    if (this.o.book.add(entries, source) > 0) this.changed = true;
+    this.log(`learned ${entries.length} address(es) from ${peerId}`);
+  }
+
+  status(): PeerManagerStatus {
+    const conns = this.o.libp2p.getConnections().filter((c) => c.status === 'open');
+    const byGroup: Record<string, number> = {};
+    for (const c of conns) {
+      const g = c.remoteAddr.toString().includes('/p2p-circuit')
+        ? 'relay'
+        : (addressGroup(c.remoteAddr, this.o.groups) ?? 'loopback');
+      byGroup[g] = (byGroup[g] ?? 0) + 1;
+    }
+    const size = this.o.book.size;
+    const keys = [
+      ...this.bootstrap.map((b) => b.text),
+      ...this.o.book.entries().map((e) => e.addr),
+    ];
+    const now = this.o.now();
+    let next: number | null = null;
+    for (const k of keys) {
+      const at = this.dials.waitUntil(k);
+      if (at === undefined || at <= now) {
+        next = null;
+        break;
+      }
+      next = next === null ? at : Math.min(next, at);
+    }
+    return {
+      outbound: conns.filter((c) => c.direction === 'outbound').length,
+      inbound: conns.filter((c) => c.direction === 'inbound').length,
+      dialling: this.dialling.size,
+      book: { new: size.new, tried: size.tried },
+      bootstrap: this.bootstrap.length,
+      known: keys.length,
+      nextTryAt: next,
+      peersByGroup: byGroup,
+    };
+  }
+
+  private readonly onOpen = (evt: CustomEvent<Connection>): void => {
+    const c = evt.detail;
+    // Identify runs first on a new connection; asking a moment later finds the peer settled.
+    const t = setTimeout(() => void this.exchange(c), 500);
+    t.unref?.();
+  };
+
+  private async exchange(c: Connection): Promise<void> {
+    if (this.stopped || c.status !== 'open') return;
+    const peer = c.remotePeer.toString();
+    const last = this.askedAt.get(peer);
+    const now = this.o.now();
+    // Never sooner than the answering side allows (PEX_DEFAULTS.minAskIntervalMs, doubled).
+    if (last !== undefined && now - last < 60_000) return;
+    this.askedAt.set(peer, now);
+    if (this.askedAt.size > 4096) {
+      const oldest = this.askedAt.keys().next().value;
+      if (oldest !== undefined) this.askedAt.delete(oldest);
+    }
+    this.lastExchange = now;
+    await this.o.exchange.ask(c).catch(() => 0);
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const { libp2p, book } = this.o;
+    const now = this.o.now();
+    const conns = libp2p.getConnections().filter((c) => c.status === 'open');
+    const connected = new Set(conns.map((c) => c.remotePeer.toString()));
+    const connectedAddrs = new Set(conns.map((c) => stripPeer(c.remoteAddr)));
+    const outbound = conns.filter((c) => c.direction === 'outbound').length;
+
+    // Every so often, and whenever slots are empty and nothing is left to dial, ask a peer.
+    let missing = this.o.targetOutbound - outbound - this.dialling.size;
+    if (conns.length > 0 && (now - this.lastExchange > this.o.exchangeEveryMs || missing > 0)) {
+      const c = conns[Math.floor(this.o.rng() * conns.length)]!;
+      void this.exchange(c);
+    }
+    if (missing <= 0) return;
+
+    for (const b of this.bootstrap) {
+      if (missing <= 0 || !this.dials.open) break;
+      if (b.peerId !== undefined && connected.has(b.peerId)) continue;
+      if (connectedAddrs.has(stripPeer(b.ma)) || !this.dials.mayDial(b.text, now)) continue;
+      this.dial(b.text, b.ma, addressGroup(b.ma, this.o.groups), (peer) => (b.peerId = peer));
+      missing--;
+    }
+
+    const self = libp2p.peerId.toString();
+    const own = new Set(libp2p.getMultiaddrs().map(stripPeer));
+    const groups = new Map<string, number>();
+    for (const g of [...this.o.outboundGroups().values(), ...this.dialling.values()])
+      if (g !== null) groups.set(g, (groups.get(g) ?? 0) + 1);
+    const exclude = (e: BookEntry): boolean =>
+      e.peerId === self ||
+      (e.peerId !== undefined && connected.has(e.peerId)) ||
+      connectedAddrs.has(e.addr) ||
+      own.has(e.addr) ||
+      (groups.get(e.group) ?? 0) >= this.o.maxOutboundPerGroup ||
+      !this.dials.mayDial(e.addr, now);
+    while (missing > 0 && this.dials.open) {
+      const e = book.select(this.o.rng, exclude);
+      if (!e) break;
+      const ma = dialAddress(e);
+      if (!ma) {
+        book.failed(e.addr);
+        continue;
+      }
+      book.attempt(e.addr);
+      const group = addressGroup(ma, this.o.groups);
+      if (group !== null) groups.set(group, (groups.get(group) ?? 0) + 1);
+      this.dial(e.addr, ma, group, (peer) => book.good(e.addr, peer));
+      this.changed = true;
+      missing--;
+    }
+  }
+
+  private dial(
+    key: string,
+    ma: Multiaddr,
+    group: string | null,
+    ok: (peerId: string) => void,
+  ): void {
+    this.dials.started(key);
+    this.dialling.set(key, group);
+    this.o.libp2p
+      .dial(ma, { signal: AbortSignal.timeout(20_000) })
+      .then((c) => {
+        this.dials.succeeded(key);
+        ok(c.remotePeer.toString());
+        this.changed = true;
+      })
+      .catch((err: unknown) => {
+        this.dials.failedAt(key, this.o.now());
+        if (this.o.book.entries().some((e) => e.addr === key)) this.o.book.failed(key);
+        this.log(
+          `dial ${ma.toString()} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      })
+      .finally(() => this.dialling.delete(key));
+  }
+}
+
+/** A connection's or listener's address without the trailing /p2p/<id>. */
+function stripPeer(ma: Multiaddr): string {
+  const comps = ma.getComponents();
+  return comps.at(-1)?.name === 'p2p' && !ma.toString().includes('/p2p-circuit')
+    ? multiaddr(comps.slice(0, -1)).toString()
+    : ma.toString();
+}
