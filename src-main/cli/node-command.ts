@@ -11,6 +11,7 @@ import { appVersion } from '../runtime/app-version';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { DiscoveryOptions } from '../node/p2p/discovery';
 import type { HostOptions } from '../node/p2p/host';
+import { RELAY_LIMITS, RELAY_SERVICE_MODES, type RelayServiceMode } from '../node/p2p/nat';
 import { KEY_FILE, KeyFileError, loadOrCreateKey } from '../node/p2p/stable-key';
 import {
   DEFAULT_PERSIST_MS,
@@ -73,6 +74,12 @@ interface NodeFlags {
   set?: Record<string, number>;
   monitor?: boolean;
   monitorPort?: number;
+  nat: boolean;
+  relayService?: RelayServiceMode;
+  relayReservations?: number;
+  relayLimitS?: number;
+  relayLimitMib?: number;
+  upnp?: boolean;
 }
 
 /** What `lvs node` runs with, every value checked. */
@@ -170,13 +177,47 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
   const params = driftParamsFromFlags(flags);
   if (flags.monitorPort !== undefined && flags.monitor !== true)
     throw new UsageError("--monitor-port needs --monitor (it is the web monitor's port)");
+  const relayFlags = [
+    ['relay-service', flags.relayService],
+    ['relay-reservations', flags.relayReservations],
+    ['relay-limit-s', flags.relayLimitS],
+    ['relay-limit-mib', flags.relayLimitMib],
+    ['upnp', flags.upnp],
+  ] as const;
+  const needsNat = relayFlags.find(([, v]) => v !== undefined && v !== false);
+  if (!flags.nat && needsNat)
+    throw new UsageError(`--${needsNat[0]} needs NAT traversal, which --no-nat turns off`);
+  if (flags.relayService === 'off') {
+    const bound = relayFlags.slice(1, 4).find(([, v]) => v !== undefined);
+    if (bound)
+      throw new UsageError(
+        `--${bound[0]} bounds the relay service, which --relay-service off turns off`,
+      );
+  }
   return {
     dataDir: dataFolder(flags.data),
     params,
     cycleMs: flags.cycleMs,
     persistMs: flags.persistMs,
     genesis: parseGenesis(flags.genesis, params.dimensions),
-    host: { host: flags.host, port: flags.port, mdns: flags.mdns, targetOutbound: flags.outbound },
+    host: {
+      host: flags.host,
+      port: flags.port,
+      mdns: flags.mdns,
+      targetOutbound: flags.outbound,
+      nat: flags.nat,
+      relayService: flags.relayService ?? 'auto',
+      relayLimits: {
+        maxReservations: flags.relayReservations ?? RELAY_LIMITS.maxReservations,
+        durationMs:
+          flags.relayLimitS === undefined ? RELAY_LIMITS.durationMs : flags.relayLimitS * 1000,
+        dataBytes:
+          flags.relayLimitMib === undefined
+            ? RELAY_LIMITS.dataBytes
+            : Math.round(flags.relayLimitMib * 1024 * 1024),
+      },
+      upnp: flags.upnp === true,
+    },
     discovery: { bootstrap: flags.bootstrap ?? [], targetOutbound: flags.outbound },
     stableKey: flags.stableKey === true,
     logLevel: flags.logLevel,
@@ -236,6 +277,28 @@ export function registerNode(program: Command): void {
       '100',
     )
     .option('--no-mdns', 'no multicast DNS discovery on the local network')
+    .option('--no-nat', 'no NAT traversal: no AutoNAT, relay reservation, relay service or DCUtR')
+    .option(
+      '--relay-service <mode>',
+      'relay for nodes behind NAT: auto (once AutoNAT finds this node reachable), on, off',
+      choiceFlag('relay-service', RELAY_SERVICE_MODES),
+    )
+    .option(
+      '--relay-reservations <n>',
+      `nodes the relay service relays for at once (default ${RELAY_LIMITS.maxReservations})`,
+      integerFlag('relay-reservations', 1, 1024),
+    )
+    .option(
+      '--relay-limit-s <s>',
+      `seconds one relayed connection may last (default ${RELAY_LIMITS.durationMs / 1000})`,
+      integerFlag('relay-limit-s', 1, 86_400),
+    )
+    .option(
+      '--relay-limit-mib <MiB>',
+      `MiB one relayed connection may carry, both ways (default ${RELAY_LIMITS.dataBytes / 2 ** 20})`,
+      numberFlag('relay-limit-mib', 0.001, 4096),
+    )
+    .option('--upnp', "map the node's port on the router by UPnP or NAT-PMP (changes the router)")
     .option(
       '--stable-key',
       `keep the transport key (peer id) across restarts, in <data>/${KEY_FILE}`,
@@ -405,7 +468,34 @@ function logStatus(log: CliLog, node: LvsNode): void {
     interventions: s.interventions,
     uptimeMs: s.uptimeMs,
     ...(s.network ? { network: s.network } : {}),
+    ...natStatus(node),
   });
+}
+
+/**
+ * NAT fields of a status record: `nat` (reachability, advertised addresses, the relay service)
+ * and `connections` (every open connection, relayed or direct), and `drift` (each drift session's
+ * connection and frame counts), for tests and for users wondering how their node is reached.
+ */
+function natStatus(node: LvsNode): Record<string, unknown> {
+  const host = node.p2p;
+  const relay = host.libp2p.services.relay;
+  return {
+    nat: {
+      reachability: host.reachability(),
+      addresses: host.addresses().map(String),
+      relayService: relay
+        ? { mode: relay.mode, active: relay.active, reservations: relay.reservations }
+        : null,
+    },
+    connections: host.connections(),
+    drift: node.peers().map((p) => ({
+      peer: p.sessionId,
+      addr: p.address,
+      framesIn: p.framesIn,
+      framesOut: p.framesOut,
+    })),
+  };
 }
 
 /** A start failure as one line: the user's own (exit 2, 3 when the folder is in use) or not (1). */

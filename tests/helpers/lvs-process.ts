@@ -52,6 +52,11 @@ export async function disposeLvs(): Promise<void> {
   if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
 }
 
+/** The command line that runs `lvs <args>` (node and the bundle, or tsx), for other spawners. */
+export function lvsArgv(args: readonly string[]): string[] {
+  return [process.execPath, ...lvsArgs, ...args];
+}
+
 export interface Run {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;

@@ -59,13 +59,13 @@ export class Discovery {
     }
     // The exchange and the manager need each other: the exchange asks the manager what to
     // advertise and where to put what it learns; the manager asks peers through the exchange.
-    const exchange = new PeerExchange({
-      advertise: (peer) => manager.advertise(peer),
-      learned: (peer, source, addrs) => manager.learned(peer, source, addrs),
+    const exchange: PeerExchange = new PeerExchange({
+      advertise: (peer): string[] => manager.advertise(peer),
+      learned: (peer, source, addrs): void => manager.learned(peer, source, addrs),
       log: deps.log,
     });
     // Called only once the exchange is started below, when `manager` exists.
-    const manager = new PeerManager({
+    const manager: PeerManager = new PeerManager({
       libp2p: host.libp2p,
       book,
       exchange,

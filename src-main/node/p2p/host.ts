@@ -1,14 +1,29 @@
 import './polyfill';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { dcutr } from '@libp2p/dcutr';
 import { identify, type Identify } from '@libp2p/identify';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { mdns } from '@libp2p/mdns';
 import { ping, type Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
+import { uPnPNAT } from '@libp2p/upnp-nat';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { PeerGate } from './gater';
+import {
+  autoNATFreshDialBacks,
+  connectionView,
+  reachability,
+  RELAY_LIMITS,
+  relayServiceSwitch,
+  type ConnectionView,
+  type Reachability,
+  type RelayLimits,
+  type RelayServiceMode,
+  type RelaySwitch,
+} from './nat';
 import './one-write';
 import './yamux-window';
 
@@ -32,9 +47,14 @@ import './yamux-window';
  * Noise message, 30 bytes each way), only logged a ping that failed, and kept a connection that
  * carries nothing from reaching TCP's idle timeout. The drift frames already flow every cycle.
  * Yamux's window updates come once half a window is used (./yamux-window), not after every frame.
+ *
+ * NAT traversal (./nat.ts says what each part does and why the relay limits are what they are):
+ * a personal node runs AutoNAT, the circuit relay transport with one reservation (`/p2p-circuit`),
+ * DCUtR, and a relay service by `relayService`; UPnP only when asked. A lab or test node on
+ * loopback (`nat: false`, as in LOOPBACK_LAB) has none of them, exactly as before they existed.
  */
 
-export type HostServices = { identify: Identify; ping: Ping };
+export type HostServices = { identify: Identify; ping: Ping; relay?: RelaySwitch };
 export type Libp2pHost = Libp2p<HostServices>;
 
 export interface HostOptions {
@@ -65,6 +85,14 @@ export interface HostOptions {
    * defaults (6 s per address, 10 s in all, 10 s answering) when absent.
    */
   readonly dialTimeoutMs?: number;
+  /** AutoNAT, the circuit relay transport (one reservation) and DCUtR; on unless false. */
+  readonly nat?: boolean;
+  /** The relay service for others (with `nat`): auto = on once AutoNAT confirms a public address. */
+  readonly relayService?: RelayServiceMode;
+  /** Bounds of that relay service. */
+  readonly relayLimits?: RelayLimits;
+  /** Map the listening port on the router by UPnP IGD / NAT-PMP (with `nat`; off by default). */
+  readonly upnp?: boolean;
 }
 
 export const HOST_DEFAULTS = {
@@ -76,6 +104,10 @@ export const HOST_DEFAULTS = {
   allowLoopbackGroups: false,
   inboundConnectionThreshold: 5,
   maxInboundPerHost: 8,
+  nat: true,
+  relayService: 'auto',
+  relayLimits: RELAY_LIMITS,
+  upnp: false,
 } as const;
 
 /**
@@ -90,6 +122,7 @@ export const LOOPBACK_LAB: HostOptions = {
   allowLoopbackGroups: true,
   inboundConnectionThreshold: 1_000_000,
   dialTimeoutMs: 20_000,
+  nat: false,
 };
 
 /** A started libp2p node with its gater. */
@@ -99,6 +132,10 @@ export interface Host {
   readonly peerId: PeerId;
   /** The addresses it listens on, each ending in /p2p/<id>. */
   addresses(): Multiaddr[];
+  /** How others can reach it, judged from the addresses it advertises. */
+  reachability(): Reachability;
+  /** Its open connections: relayed or direct. */
+  connections(): ConnectionView[];
   stop(): Promise<void>;
 }
 
@@ -111,14 +148,29 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     maxInboundPerHost: o.maxInboundPerHost,
     allowLoopbackGroups: o.allowLoopbackGroups,
   });
-  const libp2p = await createLibp2p({
+  const listen = [`/${ip6 ? 'ip6' : 'ip4'}/${o.host}/tcp/${o.port}`];
+  // `/p2p-circuit` asks the relay transport for one reservation on a connected relay (js-libp2p
+  // finds relays among connected peers whose identify lists the HOP protocol).
+  if (o.nat) listen.push('/p2p-circuit');
+  const natServices = o.nat
+    ? {
+        autoNAT: autoNATFreshDialBacks(),
+        dcutr: dcutr(),
+        relay: relayServiceSwitch(o.relayService, o.relayLimits),
+        // The router's own word on its mapping is trusted: AutoNAT needs four peers to confirm an
+        // address, more than a small swarm has. A router whose external address is private
+        // (double NAT) is refused by upnp-nat itself.
+        ...(o.upnp ? { upnp: uPnPNAT({ autoConfirmAddress: true }) } : {}),
+      }
+    : {};
+  const libp2p = (await createLibp2p({
     ...(o.privateKey ? { privateKey: o.privateKey } : {}),
-    addresses: { listen: [`/${ip6 ? 'ip6' : 'ip4'}/${o.host}/tcp/${o.port}`] },
-    transports: [tcp()],
+    addresses: { listen },
+    transports: [tcp(), ...(o.nat ? [circuitRelayTransport()] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],
     peerDiscovery: o.mdns ? [mdns()] : [],
-    services: { identify: identify(), ping: ping() },
+    services: { identify: identify(), ping: ping(), ...natServices },
     connectionGater: gater,
     connectionManager: {
       maxConnections: o.maxConnections,
@@ -135,7 +187,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       o.pingIntervalMs === undefined
         ? { enabled: false }
         : { enabled: true, pingInterval: o.pingIntervalMs },
-  });
+  })) as Libp2pHost;
   gater.attach(() => libp2p.getConnections());
 
   if (o.mdns) {
@@ -153,6 +205,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     gater,
     peerId: libp2p.peerId,
     addresses: () => libp2p.getMultiaddrs(),
+    reachability: () => reachability(libp2p.getMultiaddrs()),
+    connections: () => libp2p.getConnections().map(connectionView),
     stop: async () => {
       await libp2p.stop();
     },

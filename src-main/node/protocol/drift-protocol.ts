@@ -213,9 +213,12 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       const log = host.libp2p.logger.forComponent('lvs:drift');
       this.logLine = (line) => log(line);
     }
+    // Relayed connections (circuit relay v2) are "limited": libp2p keeps protocols off them
+    // unless asked. The drift session runs on them until a direct connection replaces them.
     await host.libp2p.handle(PROTOCOL_ID, (stream, connection) => this.attach(stream, connection), {
       maxInboundStreams: 1,
       maxOutboundStreams: 1,
+      runOnLimitedConnection: true,
     });
     host.libp2p.addEventListener('connection:open', this.onConnectionOpen);
     for (const c of host.libp2p.getConnections()) this.openOn(c);
@@ -375,9 +378,21 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   /** Whoever dialled a connection opens the drift stream on it. */
   private openOn(connection: Connection): void {
     if (connection.direction !== 'outbound') return;
+    // A second connection to a peer whose session runs on an open one gets no stream, unless it
+    // is direct and the session's is relayed: such a connection is often short-lived (an AutoNAT
+    // dial-back, closed by its dialler a moment later) and would take the session with it.
+    const live = this.live.get(connection.remotePeer.toString());
+    if (
+      live &&
+      !live.ended &&
+      live.channel.connection !== connection &&
+      live.channel.connection.status === 'open' &&
+      !(live.channel.connection.limits !== undefined && connection.limits === undefined)
+    )
+      return;
     const signal = AbortSignal.timeout(this.o.helloTimeoutMs);
     connection
-      .newStream(PROTOCOL_ID, { signal })
+      .newStream(PROTOCOL_ID, { signal, runOnLimitedConnection: true })
       .then((stream) => this.attach(stream, connection))
       .catch((err: unknown) => {
         if (!this.host || connection.status !== 'open') return;
@@ -414,8 +429,18 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     };
     let s = this.live.get(peerId);
     if (s && !s.ended) {
-      const keepNew = preferredOpener(s.channel.opener, channel.opener) === 'second';
-      const reason = `duplicate stream: kept the one opened by ${keepNew ? channel.opener : s.channel.opener}`;
+      // A direct connection beats a relayed one (whose relay limits its bytes and time), on both
+      // ends alike; between two of one kind, the opener rule decides.
+      const oldLimited = s.channel.connection.limits !== undefined;
+      const newLimited = connection.limits !== undefined;
+      const keepNew =
+        oldLimited !== newLimited
+          ? oldLimited
+          : preferredOpener(s.channel.opener, channel.opener) === 'second';
+      const reason =
+        oldLimited !== newLimited
+          ? 'duplicate stream: kept the one on the direct connection'
+          : `duplicate stream: kept the one opened by ${keepNew ? channel.opener : s.channel.opener}`;
       if (!keepNew) {
         this.closeChannel(channel, reason);
         return;
