@@ -98,6 +98,10 @@ function isLoopback(ma: Multiaddr): boolean {
   return ip !== undefined && (ip.startsWith('127.') || ip === '::1');
 }
 
+function ipOf(ma: Multiaddr): string | undefined {
+  return ma.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value;
+}
+
 function isLinkLocal(ma: Multiaddr): boolean {
   const ip = ma.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value;
   return ip !== undefined && (ip.startsWith('169.254.') || ip.toLowerCase().startsWith('fe80'));
@@ -236,8 +240,29 @@ export class PeerManager {
     t.unref?.();
   };
 
+  /**
+   * The addresses a peer announced in identify that match where it connects from (the same IP,
+   * any port), or that are relayed: a claim the connection itself bears out. A peer behind NAT
+   * announces private addresses that match nothing and are not taken.
+   */
+  private async observed(c: Connection): Promise<void> {
+    const remoteIp = ipOf(c.remoteAddr);
+    if (remoteIp === undefined) return;
+    const known = await this.o.libp2p.peerStore.get(c.remotePeer).catch(() => undefined);
+    const peerId = c.remotePeer.toString();
+    const entries: PeerAddress[] = [];
+    for (const { multiaddr: ma } of known?.addresses ?? []) {
+      const relayed = ma.getComponents().some((x) => x.name === 'p2p-circuit');
+      if (!relayed && ipOf(ma) !== remoteIp) continue;
+      entries.push({ addr: splitPeerAddress(ma.toString()).addr, peerId });
+    }
+    if (entries.length > 0 && this.o.book.add(entries, c.remoteAddr.toString()) > 0)
+      this.changed = true;
+  }
+
   private async exchange(c: Connection): Promise<void> {
     if (this.stopped || c.status !== 'open') return;
+    await this.observed(c);
     const peer = c.remotePeer.toString();
     const last = this.askedAt.get(peer);
     const now = this.o.now();
@@ -273,7 +298,14 @@ export class PeerManager {
       if (missing <= 0 || !this.dials.open) break;
       if (b.peerId !== undefined && connected.has(b.peerId)) continue;
       if (connectedAddrs.has(stripPeer(b.ma)) || !this.dials.mayDial(b.text, now)) continue;
-      this.dial(b.text, b.ma, addressGroup(b.ma, this.o.groups), (peer) => (b.peerId = peer));
+      this.dial(b.text, b.ma, addressGroup(b.ma, this.o.groups), (peer) => {
+        b.peerId = peer;
+        // A bootstrap address that worked is as good as any the book has tried: peers that ask
+        // learn it, and it survives a restart with an empty --bootstrap.
+        const addr = stripPeer(b.ma);
+        book.add([{ addr, peerId: peer }], 'self');
+        book.good(addr, peer);
+      });
       missing--;
     }
 
