@@ -207,6 +207,18 @@ function randomSecret(): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(16));
 }
 
+/**
+ * A multiaddr as a peer or libp2p gives it (`.../tcp/4001/p2p/<id>`) split into the address the
+ * book keeps and the peer id; an address without a final `/p2p/<id>` has no peer id. A relayed
+ * address keeps its relay's id (`.../p2p/RELAY/p2p-circuit`) and gives the target's as peerId.
+ */
+export function splitPeerAddress(text: string): PeerAddress | AddressError {
+  const parsed = parseAddr(text);
+  if (parsed instanceof AddressError) return parsed;
+  if (parsed.peerId === undefined) return { addr: text };
+  return { addr: text.slice(0, text.lastIndexOf('/p2p/')), peerId: parsed.peerId };
+}
+
 /** The group of the peer that told us: 'self', its address's group, or 'other' if unreadable. */
 export function sourceGroupOf(source: string): string {
   if (source === 'self') return 'self';
@@ -341,7 +353,7 @@ export class AddressBook {
           this.counts.collisions++;
           continue;
         }
-        this.drop(occupant);
+        this.unplace(occupant);
       }
       const entry: Entry = {
         addr,
@@ -402,7 +414,7 @@ export class AddressBook {
       occupant.tried = false;
       occupant.slot = this.newSlot(occupant.key, occupant.group, occupant.source);
       const displaced = this.newSlots[occupant.slot];
-      if (displaced) this.drop(displaced);
+      if (displaced) this.unplace(displaced);
       this.place(occupant);
     }
     this.place(e);
@@ -412,7 +424,7 @@ export class AddressBook {
   /** Forgets `addr`. Returns whether it was there. */
   remove(addr: string): boolean {
     const e = this.find(addr);
-    if (e) this.drop(e);
+    if (e) this.unplace(e);
     return e !== undefined;
   }
 
@@ -692,10 +704,6 @@ export class AddressBook {
     const left = this.groupCount(e.group) - 1;
     if (left > 0) this.perGroup.set(e.group, left);
     else this.perGroup.delete(e.group);
-  }
-
-  private drop(e: Entry): void {
-    this.unplace(e);
   }
 
   private isTerrible(e: Entry, now: number): boolean {

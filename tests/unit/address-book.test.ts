@@ -7,6 +7,7 @@ import {
   AddressBook,
   AddressBookOptionError,
   MAX_SAMPLE,
+  splitPeerAddress,
   type AddressBookOptions,
   type BookEntry,
   type PeerAddress,
@@ -177,6 +178,23 @@ describe('bad input', () => {
     expect(book.get('/ip4/1.2.3.4/tcp/1')).toMatchObject({ peerId: 'QmPeer', source: 'ip4:9.9' });
     expect(book.add('nope' as unknown as PeerAddress[], 'self')).toBe(0);
     expect(book.rejected).toBe(junk.length + 1);
+  });
+
+  it('splits a peer id off the end of an address, as the book wants it', () => {
+    expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/QmPeer')).toEqual({
+      addr: '/ip4/1.2.3.4/tcp/1',
+      peerId: 'QmPeer',
+    });
+    expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1')).toEqual({ addr: '/ip4/1.2.3.4/tcp/1' });
+    expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit/p2p/T')).toEqual({
+      addr: '/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit',
+      peerId: 'T',
+    });
+    expect(splitPeerAddress('/ip4/1.2.3.4/udp/1')).toBeInstanceOf(AddressError);
+    const { book } = makeBook();
+    const split = splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/QmPeer') as PeerAddress;
+    expect(book.add([split], 'self')).toBe(1);
+    expect(book.rejected).toBe(0);
   });
 
   it('files an unreadable source under one shared group, so it cannot escape the source bound', () => {
