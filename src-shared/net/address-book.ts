@@ -138,6 +138,12 @@ interface Entry {
   at: number;
 }
 
+interface Name {
+  readonly name: string;
+  refs: number;
+  members: number;
+}
+
 /** One entry of a snapshot; BookEntry's fields less the group (derived from addr). */
 export interface SnapshotEntry {
   readonly addr: string;
@@ -236,13 +242,13 @@ export class AddressBook {
   private readonly triedSlots: (Entry | undefined)[];
   private readonly newList: Entry[] = [];
   private readonly triedList: Entry[] = [];
-  /** Entries per address group. */
-  private readonly perGroup = new Map<string, number>();
   /**
-   * One shared copy of each group and source string, with the entries using it (there are far
-   * fewer groups than entries, and a string per entry would cost more than the entry).
+   * Each group and source string once, shared by the entries that use it, with how many use it
+   * (`refs`, as group or source) and how many are in that address group (`members`). One table
+   * for both: in a swarm spread over the world most entries are alone in their /16, and a second
+   * table would cost about 40 bytes an entry.
    */
-  private readonly names = new Map<string, { readonly name: string; refs: number }>();
+  private readonly names = new Map<string, Name>();
   private readonly counts = { rejected: 0, truncated: 0, groupFull: 0, collisions: 0 };
   private lastError: AddressError | undefined;
   /** The hash input, reused; grown when an input does not fit. */
@@ -309,7 +315,7 @@ export class AddressBook {
 
   /** Entries of one address group now in the book. */
   groupCount(group: string): number {
-    return this.perGroup.get(group) ?? 0;
+    return this.names.get(group)?.members ?? 0;
   }
 
   /**
@@ -661,31 +667,30 @@ export class AddressBook {
     return parsed instanceof AddressError ? undefined : this.byKey.get(parsed.key);
   }
 
-  private ref(name: string): string {
-    const known = this.names.get(name);
-    if (known) {
-      known.refs++;
-      return known.name;
-    }
-    this.names.set(name, { name, refs: 1 });
-    return name;
+  private ref(name: string, member: number): string {
+    let known = this.names.get(name);
+    if (!known) this.names.set(name, (known = { name, refs: 0, members: 0 }));
+    known.refs++;
+    known.members += member;
+    return known.name;
   }
 
-  private unref(name: string): void {
+  private unref(name: string, member: number): void {
     const known = this.names.get(name);
-    if (known && --known.refs === 0) this.names.delete(name);
+    if (!known) return;
+    known.members -= member;
+    if (--known.refs === 0) this.names.delete(name);
   }
 
   private place(e: Entry): void {
     const slots = e.tried ? this.triedSlots : this.newSlots;
     const list = e.tried ? this.triedList : this.newList;
     slots[e.slot] = e;
-    e.group = this.ref(e.group);
-    e.source = this.ref(e.source);
+    e.group = this.ref(e.group, 1);
+    e.source = this.ref(e.source, 0);
     e.at = list.length;
     list.push(e);
     this.byKey.set(e.key, e);
-    this.perGroup.set(e.group, this.groupCount(e.group) + 1);
   }
 
   /** Takes an entry out of its table (and the book's indexes). */
@@ -699,11 +704,8 @@ export class AddressBook {
       last.at = e.at;
     }
     this.byKey.delete(e.key);
-    this.unref(e.group);
-    this.unref(e.source);
-    const left = this.groupCount(e.group) - 1;
-    if (left > 0) this.perGroup.set(e.group, left);
-    else this.perGroup.delete(e.group);
+    this.unref(e.group, 1);
+    this.unref(e.source, 0);
   }
 
   private isTerrible(e: Entry, now: number): boolean {
