@@ -280,7 +280,7 @@ export class AddressBook {
       1,
       1 << 22,
     );
-    this.o = o;
+    this.o = Object.freeze(o);
     this.newSlots = new Array<Entry | undefined>(o.newBuckets * o.bucketSize).fill(undefined);
     this.triedSlots = new Array<Entry | undefined>(o.triedBuckets * o.bucketSize).fill(undefined);
   }
