@@ -159,6 +159,75 @@ describe('bounds', () => {
   });
 });
 
+describe('consistency', () => {
+  it('keeps its tables, indexes and group counts in step under random operations', () => {
+    const clock = { t: 1_000 * DAY };
+    const opts = {
+      newBuckets: 8,
+      triedBuckets: 4,
+      bucketSize: 4,
+      bucketsPerSourceGroup: 2,
+      triedBucketsPerGroup: 2,
+      maxPerGroup: 3,
+    };
+    let { book } = makeBook(opts, clock);
+    const rng = seededRng(15);
+    // A small world of addresses in 6 /16s, so that groups fill and slots collide often.
+    const world = Array.from({ length: 60 }, (_, i) => ip4(31 + (i % 6), 1, i >> 2, i & 3));
+    const any = () => world[rng.int(world.length)]!;
+    let full = 0;
+    let tried = 0;
+    for (let step = 0; step < 3_000; step++) {
+      clock.t += rng.int(3) * DAY + rng.int(20) * MINUTE;
+      switch (rng.int(7)) {
+        case 0:
+        case 1:
+          book.add(
+            Array.from({ length: 1 + rng.int(5) }, () => ({ addr: any() })),
+            rng.int(4) === 0 ? 'self' : ip4(90 + rng.int(3), 1, 1, 1),
+          );
+          break;
+        case 2:
+          book.good(any(), rng.int(2) === 0 ? `Qm${rng.int(9)}` : undefined);
+          break;
+        case 3:
+          book.attempt(any());
+          book.failed(any());
+          break;
+        case 4:
+          book.remove(any());
+          break;
+        case 5:
+          book.select(rng.float.bind(rng));
+          break;
+        default:
+          if (rng.int(10) === 0)
+            ({ book } = AddressBook.fromJSON(JSON.parse(JSON.stringify(book.toJSON())), {
+              ...opts,
+              now: () => clock.t,
+            }));
+      }
+      const all = book.entries();
+      expect(all).toHaveLength(book.size.new + book.size.tried);
+      expect(all.filter((e) => e.tried)).toHaveLength(book.size.tried);
+      const slots = new Set(all.map((e) => `${e.tried}:${book.placement(e.addr)!.slot}`));
+      expect(slots.size).toBe(all.length);
+      const groups = new Map<string, number>();
+      for (const e of all) groups.set(e.group, (groups.get(e.group) ?? 0) + 1);
+      for (const [g, count] of groups) {
+        expect(book.groupCount(g)).toBe(count);
+        expect(count).toBeLessThanOrEqual(3);
+        if (count === 3) full++;
+      }
+      tried = Math.max(tried, book.size.tried);
+      expect(new Set(all.map((e) => e.addr)).size).toBe(all.length);
+    }
+    // The walk did reach the bounds it checks.
+    expect(full).toBeGreaterThan(100);
+    expect(tried).toBeGreaterThan(3);
+  });
+});
+
 describe('bad input', () => {
   it('skips and counts invalid entries, keeping the valid ones and the reason', () => {
     const { book } = makeBook();
