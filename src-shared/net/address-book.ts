@@ -81,6 +81,11 @@ export const ADDRESS_BOOK_DEFAULTS: Readonly<Sizes> = Object.freeze({
 
 /** The most addresses `sample` gives, whatever is asked (Bitcoin's ADDR limit). */
 export const MAX_SAMPLE = 1000;
+/**
+ * The share of the book one `sample` gives at most (addrman's 23%): a peer that asks again and
+ * again still needs many answers to map the whole book, and with it whom this node may dial.
+ */
+export const MAX_SAMPLE_SHARE = 0.23;
 /** The snapshot format toJSON writes and fromJSON reads. */
 export const SNAPSHOT_VERSION = 1;
 
@@ -477,12 +482,14 @@ export class AddressBook {
   }
 
   /**
-   * Up to `max` (at most MAX_SAMPLE) addresses to tell a peer: a random sample without repeats,
+   * Up to `max` addresses to tell a peer (at most MAX_SAMPLE, and at most MAX_SAMPLE_SHARE of the
+   * book, rounded up), a random sample without repeats,
    * never a terrible entry, tried entries and those seen in the last day each twice as likely to
    * come first (Efraimidis and Spirakis' weighted sampling: the smallest Exp(1)/weight keys win).
    */
   sample(max: number, rng: () => number): PeerAddress[] {
-    const limit = Math.min(Math.floor(max), MAX_SAMPLE);
+    const held = this.newList.length + this.triedList.length;
+    const limit = Math.min(Math.floor(max), MAX_SAMPLE, Math.ceil(held * MAX_SAMPLE_SHARE));
     if (!(limit > 0)) return [];
     const now = this.now();
     const keyed: [number, Entry][] = [];

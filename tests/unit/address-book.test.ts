@@ -7,6 +7,7 @@ import {
   AddressBook,
   AddressBookOptionError,
   MAX_SAMPLE,
+  MAX_SAMPLE_SHARE,
   splitPeerAddress,
   type AddressBookOptions,
   type BookEntry,
@@ -473,11 +474,13 @@ describe('sample (peer exchange)', () => {
     // Weights 2 (tried) and 1 (new), all seen today: the first is tried with odds 100/150.
     const p = 2 / 3;
     expect(Math.abs(firstTried / trials - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / trials));
-    const alive = book.entries().filter((e) => !deadSet.has(e.addr)).length;
-    expect(alive).toBeGreaterThan(95);
-    expect(book.sample(5_000, rng.float.bind(rng))).toHaveLength(alive);
+    // At most 23% of the book (rounded up) at once.
+    const held = book.size.new + book.size.tried;
+    expect(held).toBeGreaterThan(100);
+    expect(book.sample(5_000, rng.float.bind(rng))).toHaveLength(Math.ceil(0.23 * held));
     expect(book.sample(0, rng.float.bind(rng))).toEqual([]);
     expect(MAX_SAMPLE).toBe(1000);
+    expect(MAX_SAMPLE_SHARE).toBe(0.23);
   });
 
   it('forgets nothing it was not told to: an address unseen for 30 days is no longer told', () => {
