@@ -1,5 +1,9 @@
 import { AddressError, MAX_ADDR_LENGTH, parseAddr } from './address-group';
+import type { Rng } from '../random';
 import { sipHash, sipKey, type SipKey } from './siphash';
+
+/** Uniform numbers in [0, 1): a function, or the project's Rng (its `float`). */
+export type Uniform = (() => number) | Rng;
 
 /*
  * The address book: where a node keeps the addresses it may dial, in the spirit of Bitcoin Core's
@@ -452,7 +456,8 @@ export class AddressBook {
    * still yields one. Entries `exclude` rejects are passed over. After MAX_DRAWS draws the whole
    * book is scanned instead, so a strict `exclude` costs time, never an answer that exists.
    */
-  select(rng: () => number, exclude?: (e: BookEntry) => boolean): BookEntry | undefined {
+  select(uniform: Uniform, exclude?: (e: BookEntry) => boolean): BookEntry | undefined {
+    const rng = unit(uniform);
     if (this.newList.length + this.triedList.length === 0) return undefined;
     const now = this.now();
     let factor = 1;
@@ -487,7 +492,8 @@ export class AddressBook {
    * never a terrible entry, tried entries and those seen in the last day each twice as likely to
    * come first (Efraimidis and Spirakis' weighted sampling: the smallest Exp(1)/weight keys win).
    */
-  sample(max: number, rng: () => number): PeerAddress[] {
+  sample(max: number, uniform: Uniform): PeerAddress[] {
+    const rng = unit(uniform);
     const held = this.newList.length + this.triedList.length;
     const limit = Math.min(Math.floor(max), MAX_SAMPLE, Math.ceil(held * MAX_SAMPLE_SHARE));
     if (!(limit > 0)) return [];
@@ -770,6 +776,10 @@ export class AddressBook {
     const bucket = this.hash(triedBuckets, 'tried-bucket', group, which);
     return bucket * bucketSize + this.hash(bucketSize, 'tried-slot', bucket, key);
   }
+}
+
+function unit(uniform: Uniform): () => number {
+  return typeof uniform === 'function' ? uniform : () => uniform.float();
 }
 
 /** addrman's GetChance: how willing select is to take this entry now. */

@@ -310,6 +310,9 @@ describe('new and tried', () => {
     // Tried is drawn from half the time: missing it 20 times in a row has odds 2^-20.
     const picks = Array.from({ length: 20 }, () => book.select(rng.float.bind(rng))?.addr);
     expect(picks).toContain(chosen);
+    // The project's Rng serves as well as a function.
+    expect(book.select(rng)).toBeDefined();
+    expect(book.sample(3, rng)).toHaveLength(3);
     expect(book.good(ip4(200, 1, 1, 1))).toBe(false);
   });
 
