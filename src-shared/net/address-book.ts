@@ -1,5 +1,9 @@
 import { AddressError, MAX_ADDR_LENGTH, parseAddr } from './address-group';
+import type { Rng } from '../random';
 import { sipHash, sipKey, type SipKey } from './siphash';
+
+/** Uniform numbers in [0, 1): a function, or the project's Rng (its `float`). */
+export type Uniform = (() => number) | Rng;
 
 /*
  * The address book: where a node keeps the addresses it may dial, in the spirit of Bitcoin Core's
@@ -81,6 +85,11 @@ export const ADDRESS_BOOK_DEFAULTS: Readonly<Sizes> = Object.freeze({
 
 /** The most addresses `sample` gives, whatever is asked (Bitcoin's ADDR limit). */
 export const MAX_SAMPLE = 1000;
+/**
+ * The share of the book one `sample` gives at most (addrman's 23%): a peer that asks again and
+ * again still needs many answers to map the whole book, and with it whom this node may dial.
+ */
+export const MAX_SAMPLE_SHARE = 0.23;
 /** The snapshot format toJSON writes and fromJSON reads. */
 export const SNAPSHOT_VERSION = 1;
 
@@ -136,6 +145,12 @@ interface Entry {
   slot: number;
   /** Index into the table's dense list (select draws from it). */
   at: number;
+}
+
+interface Name {
+  readonly name: string;
+  refs: number;
+  members: number;
 }
 
 /** One entry of a snapshot; BookEntry's fields less the group (derived from addr). */
@@ -207,6 +222,18 @@ function randomSecret(): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(16));
 }
 
+/**
+ * A multiaddr as a peer or libp2p gives it (`.../tcp/4001/p2p/<id>`) split into the address the
+ * book keeps and the peer id; an address without a final `/p2p/<id>` has no peer id. A relayed
+ * address keeps its relay's id (`.../p2p/RELAY/p2p-circuit`) and gives the target's as peerId.
+ */
+export function splitPeerAddress(text: string): PeerAddress | AddressError {
+  const parsed = parseAddr(text);
+  if (parsed instanceof AddressError) return parsed;
+  if (parsed.peerId === undefined) return { addr: text };
+  return { addr: text.slice(0, text.lastIndexOf('/p2p/')), peerId: parsed.peerId };
+}
+
 /** The group of the peer that told us: 'self', its address's group, or 'other' if unreadable. */
 export function sourceGroupOf(source: string): string {
   if (source === 'self') return 'self';
@@ -224,13 +251,13 @@ export class AddressBook {
   private readonly triedSlots: (Entry | undefined)[];
   private readonly newList: Entry[] = [];
   private readonly triedList: Entry[] = [];
-  /** Entries per address group. */
-  private readonly perGroup = new Map<string, number>();
   /**
-   * One shared copy of each group and source string, with the entries using it (there are far
-   * fewer groups than entries, and a string per entry would cost more than the entry).
+   * Each group and source string once, shared by the entries that use it, with how many use it
+   * (`refs`, as group or source) and how many are in that address group (`members`). One table
+   * for both: in a swarm spread over the world most entries are alone in their /16, and a second
+   * table would cost about 40 bytes an entry.
    */
-  private readonly names = new Map<string, { readonly name: string; refs: number }>();
+  private readonly names = new Map<string, Name>();
   private readonly counts = { rejected: 0, truncated: 0, groupFull: 0, collisions: 0 };
   private lastError: AddressError | undefined;
   /** The hash input, reused; grown when an input does not fit. */
@@ -262,7 +289,7 @@ export class AddressBook {
       1,
       1 << 22,
     );
-    this.o = o;
+    this.o = Object.freeze(o);
     this.newSlots = new Array<Entry | undefined>(o.newBuckets * o.bucketSize).fill(undefined);
     this.triedSlots = new Array<Entry | undefined>(o.triedBuckets * o.bucketSize).fill(undefined);
   }
@@ -297,7 +324,7 @@ export class AddressBook {
 
   /** Entries of one address group now in the book. */
   groupCount(group: string): number {
-    return this.perGroup.get(group) ?? 0;
+    return this.names.get(group)?.members ?? 0;
   }
 
   /**
@@ -341,7 +368,7 @@ export class AddressBook {
           this.counts.collisions++;
           continue;
         }
-        this.drop(occupant);
+        this.unplace(occupant);
       }
       const entry: Entry = {
         addr,
@@ -402,7 +429,7 @@ export class AddressBook {
       occupant.tried = false;
       occupant.slot = this.newSlot(occupant.key, occupant.group, occupant.source);
       const displaced = this.newSlots[occupant.slot];
-      if (displaced) this.drop(displaced);
+      if (displaced) this.unplace(displaced);
       this.place(occupant);
     }
     this.place(e);
@@ -412,7 +439,7 @@ export class AddressBook {
   /** Forgets `addr`. Returns whether it was there. */
   remove(addr: string): boolean {
     const e = this.find(addr);
-    if (e) this.drop(e);
+    if (e) this.unplace(e);
     return e !== undefined;
   }
 
@@ -429,7 +456,8 @@ export class AddressBook {
    * still yields one. Entries `exclude` rejects are passed over. After MAX_DRAWS draws the whole
    * book is scanned instead, so a strict `exclude` costs time, never an answer that exists.
    */
-  select(rng: () => number, exclude?: (e: BookEntry) => boolean): BookEntry | undefined {
+  select(uniform: Uniform, exclude?: (e: BookEntry) => boolean): BookEntry | undefined {
+    const rng = unit(uniform);
     if (this.newList.length + this.triedList.length === 0) return undefined;
     const now = this.now();
     let factor = 1;
@@ -459,12 +487,15 @@ export class AddressBook {
   }
 
   /**
-   * Up to `max` (at most MAX_SAMPLE) addresses to tell a peer: a random sample without repeats,
+   * Up to `max` addresses to tell a peer (at most MAX_SAMPLE, and at most MAX_SAMPLE_SHARE of the
+   * book, rounded up), a random sample without repeats,
    * never a terrible entry, tried entries and those seen in the last day each twice as likely to
    * come first (Efraimidis and Spirakis' weighted sampling: the smallest Exp(1)/weight keys win).
    */
-  sample(max: number, rng: () => number): PeerAddress[] {
-    const limit = Math.min(Math.floor(max), MAX_SAMPLE);
+  sample(max: number, uniform: Uniform): PeerAddress[] {
+    const rng = unit(uniform);
+    const held = this.newList.length + this.triedList.length;
+    const limit = Math.min(Math.floor(max), MAX_SAMPLE, Math.ceil(held * MAX_SAMPLE_SHARE));
     if (!(limit > 0)) return [];
     const now = this.now();
     const keyed: [number, Entry][] = [];
@@ -649,31 +680,30 @@ export class AddressBook {
     return parsed instanceof AddressError ? undefined : this.byKey.get(parsed.key);
   }
 
-  private ref(name: string): string {
-    const known = this.names.get(name);
-    if (known) {
-      known.refs++;
-      return known.name;
-    }
-    this.names.set(name, { name, refs: 1 });
-    return name;
+  private ref(name: string, member: number): string {
+    let known = this.names.get(name);
+    if (!known) this.names.set(name, (known = { name, refs: 0, members: 0 }));
+    known.refs++;
+    known.members += member;
+    return known.name;
   }
 
-  private unref(name: string): void {
+  private unref(name: string, member: number): void {
     const known = this.names.get(name);
-    if (known && --known.refs === 0) this.names.delete(name);
+    if (!known) return;
+    known.members -= member;
+    if (--known.refs === 0) this.names.delete(name);
   }
 
   private place(e: Entry): void {
     const slots = e.tried ? this.triedSlots : this.newSlots;
     const list = e.tried ? this.triedList : this.newList;
     slots[e.slot] = e;
-    e.group = this.ref(e.group);
-    e.source = this.ref(e.source);
+    e.group = this.ref(e.group, 1);
+    e.source = this.ref(e.source, 0);
     e.at = list.length;
     list.push(e);
     this.byKey.set(e.key, e);
-    this.perGroup.set(e.group, this.groupCount(e.group) + 1);
   }
 
   /** Takes an entry out of its table (and the book's indexes). */
@@ -687,15 +717,8 @@ export class AddressBook {
       last.at = e.at;
     }
     this.byKey.delete(e.key);
-    this.unref(e.group);
-    this.unref(e.source);
-    const left = this.groupCount(e.group) - 1;
-    if (left > 0) this.perGroup.set(e.group, left);
-    else this.perGroup.delete(e.group);
-  }
-
-  private drop(e: Entry): void {
-    this.unplace(e);
+    this.unref(e.group, 1);
+    this.unref(e.source, 0);
   }
 
   private isTerrible(e: Entry, now: number): boolean {
@@ -753,6 +776,10 @@ export class AddressBook {
     const bucket = this.hash(triedBuckets, 'tried-bucket', group, which);
     return bucket * bucketSize + this.hash(bucketSize, 'tried-slot', bucket, key);
   }
+}
+
+function unit(uniform: Uniform): () => number {
+  return typeof uniform === 'function' ? uniform : () => uniform.float();
 }
 
 /** addrman's GetChance: how willing select is to take this entry now. */

@@ -97,10 +97,18 @@ export class AddressError extends Error {
     /** What is wrong with it, e.g. "port 0 is not dialable". */
     readonly reason: string,
   ) {
-    super(
-      `address ${JSON.stringify(addr.length > 80 ? `${addr.slice(0, 77)}...` : addr)}: ${reason}`,
-    );
+    const shown = addr.length > 80 ? `${addr.slice(0, 77)}...` : addr;
+    // A peer's text can hold anything: escape what would break the line or fool a terminal.
+    super(escapeControls(`address ${JSON.stringify(shown)}: ${reason.slice(0, 200)}`));
   }
+}
+
+function escapeControls(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** The longest multiaddr text accepted anywhere (the address book's bound on strings). */

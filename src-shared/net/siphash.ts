@@ -5,71 +5,15 @@
  * 64-bit integers (BigInt is about a hundred times slower here).
  */
 
-/** The 64-bit state words v0..v3 as [hi, lo] pairs, in one buffer reused by every call. */
-const v = new Uint32Array(8);
-const V0 = 0;
-const V1 = 2;
-const V2 = 4;
-const V3 = 6;
-
-function add(a: number, b: number): void {
-  const lo = v[a + 1]! + v[b + 1]!;
-  v[a] = (v[a]! + v[b]! + (lo > 0xffffffff ? 1 : 0)) >>> 0;
-  v[a + 1] = lo >>> 0;
-}
-
-function rotl(a: number, n: number): void {
-  const hi = v[a]!;
-  const lo = v[a + 1]!;
-  if (n === 32) {
-    v[a] = lo;
-    v[a + 1] = hi;
-  } else if (n < 32) {
-    v[a] = ((hi << n) | (lo >>> (32 - n))) >>> 0;
-    v[a + 1] = ((lo << n) | (hi >>> (32 - n))) >>> 0;
-  } else {
-    const m = n - 32;
-    v[a] = ((lo << m) | (hi >>> (32 - m))) >>> 0;
-    v[a + 1] = ((hi << m) | (lo >>> (32 - m))) >>> 0;
-  }
-}
-
-function xor(a: number, b: number): void {
-  v[a] = (v[a]! ^ v[b]!) >>> 0;
-  v[a + 1] = (v[a + 1]! ^ v[b + 1]!) >>> 0;
-}
-
-function round(): void {
-  add(V0, V1);
-  rotl(V1, 13);
-  xor(V1, V0);
-  rotl(V0, 32);
-  add(V2, V3);
-  rotl(V3, 16);
-  xor(V3, V2);
-  add(V0, V3);
-  rotl(V3, 21);
-  xor(V3, V0);
-  add(V2, V1);
-  rotl(V1, 17);
-  xor(V1, V2);
-  rotl(V2, 32);
-}
-
-/** Little-endian 32-bit word of `bytes` at `at`, zero past the end. */
+/** Little-endian 32-bit word of `bytes` at `at`, zero past `end`. */
 function word(bytes: Uint8Array, at: number, end: number): number {
+  if (at + 4 <= end)
+    return (
+      (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
+    );
   let w = 0;
   for (let k = 3; k >= 0; k--) w = (w << 8) | (at + k < end ? bytes[at + k]! : 0);
   return w >>> 0;
-}
-
-function compress(mHi: number, mLo: number): void {
-  v[V3] = (v[V3]! ^ mHi) >>> 0;
-  v[V3 + 1] = (v[V3 + 1]! ^ mLo) >>> 0;
-  round();
-  round();
-  v[V0] = (v[V0]! ^ mHi) >>> 0;
-  v[V0 + 1] = (v[V0 + 1]! ^ mLo) >>> 0;
 }
 
 /** A SipHash key: the four 32-bit words of 16 bytes, read once. */
@@ -102,28 +46,75 @@ export function sipHash(
   length = bytes.length,
   out: [number, number] = [0, 0],
 ): [number, number] {
-  // "somepseudorandomlygeneratedbytes", the initial state of the reference implementation.
-  v[V0] = (key.k0hi ^ 0x736f6d65) >>> 0;
-  v[V0 + 1] = (key.k0lo ^ 0x70736575) >>> 0;
-  v[V1] = (key.k1hi ^ 0x646f7261) >>> 0;
-  v[V1 + 1] = (key.k1lo ^ 0x6e646f6d) >>> 0;
-  v[V2] = (key.k0hi ^ 0x6c796765) >>> 0;
-  v[V2 + 1] = (key.k0lo ^ 0x6e657261) >>> 0;
-  v[V3] = (key.k1hi ^ 0x74656462) >>> 0;
-  v[V3 + 1] = (key.k1lo ^ 0x79746573) >>> 0;
+  // The state words v0..v3 as hi/lo 32-bit halves in locals (a typed array or helper calls were
+  // about twenty times slower). Initial state: "somepseudorandomlygeneratedbytes".
+  let v0h = (key.k0hi ^ 0x736f6d65) >>> 0;
+  let v0l = (key.k0lo ^ 0x70736575) >>> 0;
+  let v1h = (key.k1hi ^ 0x646f7261) >>> 0;
+  let v1l = (key.k1lo ^ 0x6e646f6d) >>> 0;
+  let v2h = (key.k0hi ^ 0x6c796765) >>> 0;
+  let v2l = (key.k0lo ^ 0x6e657261) >>> 0;
+  let v3h = (key.k1hi ^ 0x74656462) >>> 0;
+  let v3l = (key.k1lo ^ 0x79746573) >>> 0;
+  // Whole 8-byte blocks, then the last one: the remaining bytes, the length (mod 256) on top.
   const whole = length - (length % 8);
-  for (let at = 0; at < whole; at += 8)
-    compress(word(bytes, at + 4, length), word(bytes, at, length));
-  // The last block: the remaining bytes, and the length (mod 256) in the top byte.
-  const lastLo = word(bytes, whole, length);
-  const lastHi = (word(bytes, whole + 4, length) | ((length & 0xff) << 24)) >>> 0;
-  compress(lastHi, lastLo);
-  v[V2 + 1] = (v[V2 + 1]! ^ 0xff) >>> 0;
-  round();
-  round();
-  round();
-  round();
-  out[0] = (v[V0]! ^ v[V1]! ^ v[V2]! ^ v[V3]!) >>> 0;
-  out[1] = (v[V0 + 1]! ^ v[V1 + 1]! ^ v[V2 + 1]! ^ v[V3 + 1]!) >>> 0;
+  const blocks = whole / 8 + 1;
+  let t: number;
+  let th: number;
+  for (let block = 0; ; block++) {
+    let mh = 0;
+    let ml = 0;
+    let rounds = 4; // finalisation
+    if (block < blocks) {
+      const at = block * 8;
+      ml = word(bytes, at, length);
+      mh = word(bytes, at + 4, length);
+      if (block === blocks - 1) mh = (mh | ((length & 0xff) << 24)) >>> 0;
+      v3h = (v3h ^ mh) >>> 0;
+      v3l = (v3l ^ ml) >>> 0;
+      rounds = 2;
+    } else v2l = (v2l ^ 0xff) >>> 0;
+    for (let r = 0; r < rounds; r++) {
+      // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32)
+      t = (v0l + v1l) >>> 0;
+      v0h = (v0h + v1h + (t < v0l ? 1 : 0)) >>> 0;
+      v0l = t;
+      th = ((v1h << 13) | (v1l >>> 19)) >>> 0;
+      v1l = (((v1l << 13) | (v1h >>> 19)) ^ v0l) >>> 0;
+      v1h = (th ^ v0h) >>> 0;
+      t = v0h;
+      v0h = v0l;
+      v0l = t;
+      // v2 += v3; v3 = rotl(v3, 16) ^ v2
+      t = (v2l + v3l) >>> 0;
+      v2h = (v2h + v3h + (t < v2l ? 1 : 0)) >>> 0;
+      v2l = t;
+      th = ((v3h << 16) | (v3l >>> 16)) >>> 0;
+      v3l = (((v3l << 16) | (v3h >>> 16)) ^ v2l) >>> 0;
+      v3h = (th ^ v2h) >>> 0;
+      // v0 += v3; v3 = rotl(v3, 21) ^ v0
+      t = (v0l + v3l) >>> 0;
+      v0h = (v0h + v3h + (t < v0l ? 1 : 0)) >>> 0;
+      v0l = t;
+      th = ((v3h << 21) | (v3l >>> 11)) >>> 0;
+      v3l = (((v3l << 21) | (v3h >>> 11)) ^ v0l) >>> 0;
+      v3h = (th ^ v0h) >>> 0;
+      // v2 += v1; v1 = rotl(v1, 17) ^ v2; v2 = rotl(v2, 32)
+      t = (v2l + v1l) >>> 0;
+      v2h = (v2h + v1h + (t < v2l ? 1 : 0)) >>> 0;
+      v2l = t;
+      th = ((v1h << 17) | (v1l >>> 15)) >>> 0;
+      v1l = (((v1l << 17) | (v1h >>> 15)) ^ v2l) >>> 0;
+      v1h = (th ^ v2h) >>> 0;
+      t = v2h;
+      v2h = v2l;
+      v2l = t;
+    }
+    if (block >= blocks) break;
+    v0h = (v0h ^ mh) >>> 0;
+    v0l = (v0l ^ ml) >>> 0;
+  }
+  out[0] = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
+  out[1] = (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
   return out;
 }

@@ -7,6 +7,8 @@ import {
   AddressBook,
   AddressBookOptionError,
   MAX_SAMPLE,
+  MAX_SAMPLE_SHARE,
+  splitPeerAddress,
   type AddressBookOptions,
   type BookEntry,
   type PeerAddress,
@@ -158,6 +160,75 @@ describe('bounds', () => {
   });
 });
 
+describe('consistency', () => {
+  it('keeps its tables, indexes and group counts in step under random operations', () => {
+    const clock = { t: 1_000 * DAY };
+    const opts = {
+      newBuckets: 8,
+      triedBuckets: 4,
+      bucketSize: 4,
+      bucketsPerSourceGroup: 2,
+      triedBucketsPerGroup: 2,
+      maxPerGroup: 3,
+    };
+    let { book } = makeBook(opts, clock);
+    const rng = seededRng(15);
+    // A small world of addresses in 6 /16s, so that groups fill and slots collide often.
+    const world = Array.from({ length: 60 }, (_, i) => ip4(31 + (i % 6), 1, i >> 2, i & 3));
+    const any = () => world[rng.int(world.length)]!;
+    let full = 0;
+    let tried = 0;
+    for (let step = 0; step < 3_000; step++) {
+      clock.t += rng.int(3) * DAY + rng.int(20) * MINUTE;
+      switch (rng.int(7)) {
+        case 0:
+        case 1:
+          book.add(
+            Array.from({ length: 1 + rng.int(5) }, () => ({ addr: any() })),
+            rng.int(4) === 0 ? 'self' : ip4(90 + rng.int(3), 1, 1, 1),
+          );
+          break;
+        case 2:
+          book.good(any(), rng.int(2) === 0 ? `Qm${rng.int(9)}` : undefined);
+          break;
+        case 3:
+          book.attempt(any());
+          book.failed(any());
+          break;
+        case 4:
+          book.remove(any());
+          break;
+        case 5:
+          book.select(rng.float.bind(rng));
+          break;
+        default:
+          if (rng.int(10) === 0)
+            ({ book } = AddressBook.fromJSON(JSON.parse(JSON.stringify(book.toJSON())), {
+              ...opts,
+              now: () => clock.t,
+            }));
+      }
+      const all = book.entries();
+      expect(all).toHaveLength(book.size.new + book.size.tried);
+      expect(all.filter((e) => e.tried)).toHaveLength(book.size.tried);
+      const slots = new Set(all.map((e) => `${e.tried}:${book.placement(e.addr)!.slot}`));
+      expect(slots.size).toBe(all.length);
+      const groups = new Map<string, number>();
+      for (const e of all) groups.set(e.group, (groups.get(e.group) ?? 0) + 1);
+      for (const [g, count] of groups) {
+        expect(book.groupCount(g)).toBe(count);
+        expect(count).toBeLessThanOrEqual(3);
+        if (count === 3) full++;
+      }
+      tried = Math.max(tried, book.size.tried);
+      expect(new Set(all.map((e) => e.addr)).size).toBe(all.length);
+    }
+    // The walk did reach the bounds it checks.
+    expect(full).toBeGreaterThan(100);
+    expect(tried).toBeGreaterThan(3);
+  });
+});
+
 describe('bad input', () => {
   it('skips and counts invalid entries, keeping the valid ones and the reason', () => {
     const { book } = makeBook();
@@ -177,6 +248,23 @@ describe('bad input', () => {
     expect(book.get('/ip4/1.2.3.4/tcp/1')).toMatchObject({ peerId: 'QmPeer', source: 'ip4:9.9' });
     expect(book.add('nope' as unknown as PeerAddress[], 'self')).toBe(0);
     expect(book.rejected).toBe(junk.length + 1);
+  });
+
+  it('splits a peer id off the end of an address, as the book wants it', () => {
+    expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/QmPeer')).toEqual({
+      addr: '/ip4/1.2.3.4/tcp/1',
+      peerId: 'QmPeer',
+    });
+    expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1')).toEqual({ addr: '/ip4/1.2.3.4/tcp/1' });
+    expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit/p2p/T')).toEqual({
+      addr: '/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit',
+      peerId: 'T',
+    });
+    expect(splitPeerAddress('/ip4/1.2.3.4/udp/1')).toBeInstanceOf(AddressError);
+    const { book } = makeBook();
+    const split = splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/QmPeer') as PeerAddress;
+    expect(book.add([split], 'self')).toBe(1);
+    expect(book.rejected).toBe(0);
   });
 
   it('files an unreadable source under one shared group, so it cannot escape the source bound', () => {
@@ -222,6 +310,9 @@ describe('new and tried', () => {
     // Tried is drawn from half the time: missing it 20 times in a row has odds 2^-20.
     const picks = Array.from({ length: 20 }, () => book.select(rng.float.bind(rng))?.addr);
     expect(picks).toContain(chosen);
+    // The project's Rng serves as well as a function.
+    expect(book.select(rng)).toBeDefined();
+    expect(book.sample(3, rng)).toHaveLength(3);
     expect(book.good(ip4(200, 1, 1, 1))).toBe(false);
   });
 
@@ -386,11 +477,13 @@ describe('sample (peer exchange)', () => {
     // Weights 2 (tried) and 1 (new), all seen today: the first is tried with odds 100/150.
     const p = 2 / 3;
     expect(Math.abs(firstTried / trials - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / trials));
-    const alive = book.entries().filter((e) => !deadSet.has(e.addr)).length;
-    expect(alive).toBeGreaterThan(95);
-    expect(book.sample(5_000, rng.float.bind(rng))).toHaveLength(alive);
+    // At most 23% of the book (rounded up) at once.
+    const held = book.size.new + book.size.tried;
+    expect(held).toBeGreaterThan(100);
+    expect(book.sample(5_000, rng.float.bind(rng))).toHaveLength(Math.ceil(0.23 * held));
     expect(book.sample(0, rng.float.bind(rng))).toEqual([]);
     expect(MAX_SAMPLE).toBe(1000);
+    expect(MAX_SAMPLE_SHARE).toBe(0.23);
   });
 
   it('forgets nothing it was not told to: an address unseen for 30 days is no longer told', () => {

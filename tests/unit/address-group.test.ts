@@ -144,6 +144,11 @@ describe('the group of a multiaddr given as text', () => {
       expect(err.message).not.toContain('\n');
       expect(() => multiaddrGroup(text)).toThrow(AddressError);
     }
+    // Whatever the text holds, the message stays one printable line.
+    const nasty = parseAddr('/ip4/1.2.3.4\n\u2028\u001b[31m/tcp/1') as AddressError;
+    expect(nasty.reason).toMatch(/is not an IPv4 address/);
+    // eslint-disable-next-line no-control-regex
+    expect(nasty.message).not.toMatch(/[\u0000-\u001f\u2028]/);
   });
 });
 
