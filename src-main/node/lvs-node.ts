@@ -409,13 +409,25 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
     this.scheduler.setLowPower(reason, on);
   }
 
-  async connect(address: string): Promise<void> {
-    await this.host.libp2p.dial(toMultiaddr(address));
+  /** Dials an address (its /p2p/<id> optional); resolves with the peer's id. */
+  async connect(address: string): Promise<string> {
+    const connection = await this.host.libp2p.dial(toMultiaddr(address));
+    return connection.remotePeer.toString();
   }
 
   async disconnect(peer: string): Promise<void> {
     const conns = this.host.libp2p.getConnections().filter((c) => c.remotePeer.toString() === peer);
     await Promise.all(conns.map((c) => c.close()));
+  }
+
+  /** The peer view of `id` once its HELLO has come (a moment after the dial), or undefined. */
+  private async sessionWith(id: string, waitMs = 3000): Promise<PeerView | undefined> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const open = this.protocol.sessions().some((s) => s.peerId === id && s.hello !== undefined);
+      if (open || Date.now() > until) return this.peers().find((p) => p.sessionId === id);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** The node API, typed: still checked, since a typed caller can be handed bad data. */
@@ -454,8 +466,8 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
         this.setLowPower('requested', req.on);
         return this.status();
       case 'connect': {
-        await this.connect(req.address);
-        const peer = this.peers().find((p) => req.address.endsWith(p.sessionId));
+        const id = await this.connect(req.address);
+        const peer = await this.sessionWith(id);
         if (!peer)
           throw new NodeConfigError(`connected to ${req.address}, but it opened no drift session`);
         return peer;

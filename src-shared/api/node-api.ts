@@ -106,7 +106,7 @@ const multiaddr = z
   .string()
   .max(512)
   .regex(/^\/\S+$/, {
-    error: 'must be a multiaddr such as /ip4/192.168.1.7/tcp/4001/p2p/12D3Koo...',
+    error: 'must be a multiaddr such as /ip4/192.168.1.7/tcp/4001 (/p2p/<peer id> optional)',
   });
 const sessionId = z
   .string()

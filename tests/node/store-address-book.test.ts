@@ -71,8 +71,8 @@ async function seeded(book: AddressBook): Promise<string> {
 
 describe('the address book in node.json', () => {
   it('comes back after a restart with its entries, counters and placement', async () => {
-    const book = bookOf(300);
-    expect(book.size.tried).toBeGreaterThan(40);
+    const book = bookOf(200);
+    expect(book.size.tried).toBeGreaterThan(30);
     const dir = await seeded(book);
     const { store, recovered, notice } = await openStore(dir);
     expect(recovered).toBe('main');

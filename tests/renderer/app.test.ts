@@ -280,7 +280,7 @@ describe('my node', () => {
     fireEvent.change(screen.getByTestId('bootstrap-input'), { target: { value: '/ip4/1.2.3.4' } });
     fireEvent.click(screen.getByTestId('bootstrap-add'));
     await settle();
-    expect(screen.getByTestId('bootstrap-error').textContent).toMatch(/must end in \/p2p/);
+    expect(screen.getByTestId('bootstrap-error').textContent).toMatch(/needs \/tcp\/<port>/);
     expect(host.sent('node').some((r) => (r as { op: string }).op === 'connect')).toBe(false);
   });
 });

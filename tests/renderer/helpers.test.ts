@@ -168,7 +168,10 @@ describe('client-side checks', () => {
     const id = '12D3KooWGRUVh2TbGMhCWEUZ5rRRtgyyoA8U9Kv2KXpCcf3M6s6X';
     expect(checkMultiaddr(`/ip4/192.168.1.7/tcp/4001/p2p/${id}`)).toBeNull();
     expect(checkMultiaddr(`/dns4/node.example.org/tcp/4001/p2p/${id}`)).toBeNull();
-    expect(checkMultiaddr(`/ip4/192.168.1.7/tcp/4001`)).toMatch(/must end in \/p2p/);
+    // The id is optional: a node learns it in the handshake.
+    expect(checkMultiaddr(`/ip4/192.168.1.7/tcp/4001`)).toBeNull();
+    expect(checkMultiaddr(`/ip4/192.168.1.7/udp/4001`)).toMatch(/needs \/tcp\/<port>/);
+    expect(checkMultiaddr(`/ip4/192.168.1.7/tcp/4001/p2p/short`)).toMatch(/not an address/);
     expect(checkMultiaddr(`/ip4/300.1.1.1/tcp/4001/p2p/${id}`)).toBe(
       '300.1.1.1 is not an IPv4 address',
     );

@@ -33,9 +33,10 @@ export const DEFAULT_LIMITS: StoreLimits = Object.freeze({
   events: 500,
   trust: 1024,
   counters: 256,
-  // About 160 bytes each on disk: ~165 kB, rewritten with the state every few seconds. Enough
-  // addresses to reconnect without a bootstrap; the rest are learned again from peers.
-  addressBook: 1024,
+  // About 160 bytes each on disk, and node.json is rewritten with the state every 2 s: 256 keep
+  // that to ~40 kB. Enough addresses to reconnect without a bootstrap (tried ones go first); the
+  // rest are learned again from peers.
+  addressBook: 256,
 });
 
 const isoTime = z.iso.datetime({ offset: true });
