@@ -4,7 +4,65 @@ import { loadBootstrap, saveBootstrap } from '../lib/bootstrap-list';
 import { num } from '../lib/format';
 import { checkMultiaddr } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
+import type { NetworkView } from '@shared/api/node-api';
 import { PersonalNodePanel } from './NodePanel';
+
+const REACH: Record<NetworkView['reachability'], string> = {
+  direct: 'reachable directly',
+  relayed: 'reachable through a relay',
+  local: 'reachable on this network only',
+  unknown: 'not reachable yet',
+};
+
+/** How the node finds and keeps peers: what to share with friends, and what it is doing. */
+function NetworkSection({ network: n }: { network: NetworkView }) {
+  const groups = Object.entries(n.peersByGroup).sort((a, b) => b[1] - a[1]);
+  return (
+    <>
+      <h4>Network</h4>
+      <table className="compact" data-testid="node-network">
+        <tbody>
+          <tr>
+            <th scope="row">reachability</th>
+            <td data-testid="node-reachability">{REACH[n.reachability]}</td>
+          </tr>
+          <tr>
+            <th scope="row">peers</th>
+            <td>
+              {n.outbound} outbound · {n.inbound} inbound · {n.activity}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">by group</th>
+            <td className="mono">
+              {groups.length === 0 ? '—' : groups.map(([g, k]) => `${g} ${k}`).join(', ')}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">address book</th>
+            <td>
+              {n.book.new} new · {n.book.tried} tried
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <h4>Give friends this address</h4>
+      <ul className="addresses" data-testid="node-shareable">
+        {n.shareable.length === 0 ? (
+          <li className="muted">
+            none yet: the node has no public or relayed address (it may be behind a NAT and still
+            looking for a relay)
+          </li>
+        ) : null}
+        {n.shareable.map((a) => (
+          <li key={a} className="mono">
+            {a}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
 
 /** The personal node: start and stop it, where it listens, its bootstrap list, its panel. */
 export function MyNode() {
@@ -81,6 +139,7 @@ export function MyNode() {
               </tr>
             </tbody>
           </table>
+          {status.network ? <NetworkSection network={status.network} /> : null}
           <h4>Listening on</h4>
           <ul className="addresses" data-testid="node-listen">
             {status.listen.length === 0 ? <li className="muted">no address yet</li> : null}

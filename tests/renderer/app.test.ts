@@ -228,6 +228,48 @@ describe('connection state', () => {
 });
 
 describe('my node', () => {
+  it('shows how the node is reached, what to share and what it does without peers', async () => {
+    const host = new FakeHost();
+    const { DEFAULT_PARAMS } = await import('../../src-shared/drift/params');
+    const relayed = '/ip4/11.2.0.1/tcp/4001/p2p/12D3KooWrelay/p2p-circuit/p2p/12D3KooWself';
+    const status = {
+      sessionId: 'self',
+      listen: ['/ip4/10.1.0.10/tcp/4001/p2p/12D3KooWself'],
+      cycle: 3,
+      mode: 'active' as const,
+      lowPowerReasons: [],
+      peers: 0,
+      spreadToPeers: 0,
+      params: DEFAULT_PARAMS,
+      interventions: {} as never,
+      uptimeMs: 5000,
+      network: {
+        reachability: 'relayed' as const,
+        shareable: [relayed],
+        outbound: 0,
+        inbound: 0,
+        peersByGroup: { 'ip4:11.2': 1 },
+        book: { new: 3, tried: 1 },
+        activity: '4 known addresses, next try in 20 s',
+      },
+    };
+    const base = host.answer;
+    host.answer = (req) => {
+      const op = (req.request as { op: string }).op;
+      if (req.target === 'app' && op === 'info') return { ...host.info(), node: status };
+      if (req.target === 'node' && (op === 'peers' || op === 'events')) return [];
+      return base(req);
+    };
+    await renderApp(host);
+    fireEvent.click(screen.getByTestId('tab-my-node'));
+    expect(screen.getByTestId('node-reachability').textContent).toBe('reachable through a relay');
+    expect(screen.getByTestId('node-shareable').textContent).toContain(relayed);
+    const table = screen.getByTestId('node-network').textContent ?? '';
+    expect(table).toContain('next try in 20 s');
+    expect(table).toContain('3 new · 1 tried');
+    expect(table).toContain('ip4:11.2 1');
+  });
+
   it('sends set-params and shows the node’s refusal; checks a bootstrap address first', async () => {
     const host = new FakeHost();
     const { DEFAULT_PARAMS } = await import('../../src-shared/drift/params');
