@@ -90,6 +90,12 @@ export const MAX_SAMPLE = 1000;
  * again still needs many answers to map the whole book, and with it whom this node may dial.
  */
 export const MAX_SAMPLE_SHARE = 0.23;
+/**
+ * The share is not applied below this many addresses: a young swarm's books are small, and a
+ * node that joins one must learn its few members at once, not a quarter of them a minute. Mapping
+ * a book this small tells an attacker nothing a few connections would not.
+ */
+export const MIN_SAMPLE_FLOOR = 32;
 /** The snapshot format toJSON writes and fromJSON reads. */
 export const SNAPSHOT_VERSION = 1;
 
@@ -488,14 +494,15 @@ export class AddressBook {
 
   /**
    * Up to `max` addresses to tell a peer (at most MAX_SAMPLE, and at most MAX_SAMPLE_SHARE of the
-   * book, rounded up), a random sample without repeats,
+   * book, rounded up, or MIN_SAMPLE_FLOOR of a smaller book), a random sample without repeats,
    * never a terrible entry, tried entries and those seen in the last day each twice as likely to
    * come first (Efraimidis and Spirakis' weighted sampling: the smallest Exp(1)/weight keys win).
    */
   sample(max: number, uniform: Uniform): PeerAddress[] {
     const rng = unit(uniform);
     const held = this.newList.length + this.triedList.length;
-    const limit = Math.min(Math.floor(max), MAX_SAMPLE, Math.ceil(held * MAX_SAMPLE_SHARE));
+    const share = Math.max(Math.ceil(held * MAX_SAMPLE_SHARE), Math.min(held, MIN_SAMPLE_FLOOR));
+    const limit = Math.min(Math.floor(max), MAX_SAMPLE, share);
     if (!(limit > 0)) return [];
     const now = this.now();
     const keyed: [number, Entry][] = [];

@@ -8,6 +8,7 @@ import {
   AddressBookOptionError,
   MAX_SAMPLE,
   MAX_SAMPLE_SHARE,
+  MIN_SAMPLE_FLOOR,
   splitPeerAddress,
   type AddressBookOptions,
   type BookEntry,
@@ -477,13 +478,23 @@ describe('sample (peer exchange)', () => {
     // Weights 2 (tried) and 1 (new), all seen today: the first is tried with odds 100/150.
     const p = 2 / 3;
     expect(Math.abs(firstTried / trials - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / trials));
-    // At most 23% of the book (rounded up) at once.
+    // At most 23% of the book (rounded up) at once, but never fewer than 32 from a book that has them.
     const held = book.size.new + book.size.tried;
     expect(held).toBeGreaterThan(100);
-    expect(book.sample(5_000, rng.float.bind(rng))).toHaveLength(Math.ceil(0.23 * held));
+    expect(book.sample(5_000, rng.float.bind(rng))).toHaveLength(
+      Math.max(Math.ceil(0.23 * held), 32),
+    );
     expect(book.sample(0, rng.float.bind(rng))).toEqual([]);
     expect(MAX_SAMPLE).toBe(1000);
     expect(MAX_SAMPLE_SHARE).toBe(0.23);
+    // A book of 20 (a young swarm) is told whole: the share applies from MIN_SAMPLE_FLOOR on.
+    const small = makeBook().book;
+    small.add(
+      Array.from({ length: 20 }, (_, k) => ({ addr: ip4(60 + k, 1, 1, 1) })),
+      ip4(9, 9, 9, 9),
+    );
+    expect(small.sample(32, rng.float.bind(rng))).toHaveLength(20);
+    expect(MIN_SAMPLE_FLOOR).toBe(32);
   });
 
   it('forgets nothing it was not told to: an address unseen for 30 days is no longer told', () => {

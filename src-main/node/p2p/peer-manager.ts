@@ -51,7 +51,7 @@ export const PEER_MANAGER_DEFAULTS = {
   exchangeEveryMs: 120_000,
   maxDialsInFlight: 4,
   retryBaseMs: 1000,
-  maxWaitMs: 120_000,
+  maxWaitMs: 30_000,
 } as const;
 
 /** What the peer manager is doing, for `lvs node`'s status and the monitor. */
