@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, disposeLvs, prepareLvs } from '../helpers/lvs-process';
+import { Testnet, netnsSkip, type LvsHandle, type NetHost } from './netns';
+
+/*
+ * An eclipse attempt on real hosts. An honest node H has honest peers on 4 hosts (2 nodes each,
+ * each host its own /16). An attacker host holds 30 addresses in one /16 (11.50.0.0/16): from
+ * each it connects to H, answers every peer-exchange question with 32 fresh addresses of that
+ * /16, and asks H in turn. H must still keep at least 6 outbound peers outside the attacker's
+ * group, and its address book must never hold more than its per-group limit (64) from that /16.
+ */
+
+const skip = netnsSkip();
+const PER_GROUP_LIMIT = 64;
+const ATTACK = '11.50';
+
+interface Conn {
+  readonly addr: string;
+  readonly direction: 'inbound' | 'outbound';
+}
+
+function latestStatus(node: LvsHandle): Record<string, unknown> | undefined {
+  return node
+    .records()
+    .filter((r) => r.kind === 'status')
+    .at(-1);
+}
+
+function conns(node: LvsHandle): Conn[] {
+  return (latestStatus(node)?.connections as Conn[] | undefined) ?? [];
+}
+
+const inAttack = (addr: string) => addr.startsWith(`/ip4/${ATTACK}.`);
+
+describe.skipIf(skip !== null)(
+  `an eclipse attempt on real hosts${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let net: Testnet;
+
+    beforeAll(async () => {
+      await prepareLvs();
+      net = await Testnet.create();
+    }, 60_000);
+
+    afterAll(async () => {
+      await net?.destroy();
+      await disposeLvs();
+    });
+
+    it('30 addresses of one /16 flooding peer exchange and inbound slots: 6+ honest outbound peers kept, at most 64 of that /16 in the book', async () => {
+      const hHost = await net.publicHost('honest');
+      const honest: NetHost[] = [];
+      for (let k = 0; k < 4; k++) honest.push(await net.publicHost(`peer${k}`));
+      const evil = await net.publicHost('evil');
+      // The attacker's 30 addresses, all in 11.50.0.0/16 (the harness gave it another /16 first).
+      const ips = Array.from({ length: 30 }, (_, i) => `${ATTACK}.0.${i + 1}`);
+      for (const ip of ips) await evil.exec(['ip', 'addr', 'add', `${ip}/8`, 'dev', 'eth0']);
+
+      const data = await net.tempDir();
+      const common = ['--no-mdns', '--json-logs', '--status-every', '1', '--cycle-ms', '500'];
+      const h = hHost.spawnLvs([
+        '--port',
+        '4001',
+        '--data',
+        data,
+        ...common,
+        '--bootstrap',
+        `/ip4/${honest[0]!.ip}/tcp/4001`,
+      ]);
+      // Honest peers: two nodes per host, each told of the next host's first node.
+      for (const [k, host] of honest.entries())
+        for (const port of [4001, 4002])
+          host.spawnLvs([
+            '--port',
+            String(port),
+            '--data',
+            await net.tempDir(),
+            ...common,
+            '--bootstrap',
+            `/ip4/${honest[(k + 1) % honest.length]!.ip}/tcp/4001`,
+          ]);
+      await h.waitForRecord((r) => String(r.msg).startsWith('listening on'), 'listening', 60_000);
+
+      const attacker = evil.spawn([
+        process.execPath,
+        '--import',
+        'tsx',
+        join(ROOT, 'tests/net/eclipse-attacker.ts'),
+        `/ip4/${hHost.ip}/tcp/4001`,
+        ...ips,
+      ]);
+      let attackerOut = '';
+      attacker.stdout!.on('data', (b: Buffer) => (attackerOut += b.toString()));
+      attacker.stderr!.on('data', (b: Buffer) => (attackerOut += b.toString()));
+
+      // Let the flood run: every attacker host connected and telling, for 40 s.
+      const t0 = Date.now();
+      while (!/attacker: 30 connected/.test(attackerOut)) {
+        if (Date.now() - t0 > 60_000)
+          throw new Error(`the attacker never got going:\n${attackerOut.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      let worst = Infinity;
+      const flood = Date.now();
+      while (Date.now() - flood < 40_000) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const out = conns(h).filter((c) => c.direction === 'outbound');
+        const honestOut = out.filter((c) => !inAttack(c.addr)).length;
+        // The first seconds are the honest swarm forming; judge from the moment 6 are up.
+        if (honestOut >= 6 || worst !== Infinity) worst = Math.min(worst, honestOut);
+      }
+      const told = Number(
+        /(\d+) addresses told/.exec(attackerOut.split('\n').filter(Boolean).at(-1) ?? '')?.[1] ?? 0,
+      );
+      console.log(
+        `eclipse: attacker told ${told} addresses; H's honest outbound peers never fell below ${worst}`,
+      );
+      expect(told).toBeGreaterThan(PER_GROUP_LIMIT * 4);
+      expect(worst).toBeGreaterThanOrEqual(6);
+      const outbound = conns(h).filter((c) => c.direction === 'outbound');
+      expect(outbound.filter((c) => inAttack(c.addr)).length).toBeLessThanOrEqual(2);
+
+      // The book, as H keeps it: stopped gracefully, read from its store.
+      h.kill('SIGTERM');
+      expect((await h.exited).code).toBe(0);
+      const doc = JSON.parse(await readFile(join(data, 'node.json'), 'utf8')) as {
+        addressBook: { entries: Array<{ addr: string }> };
+      };
+      const entries = doc.addressBook.entries;
+      const fromAttack = entries.filter((e) => inAttack(e.addr)).length;
+      console.log(
+        `eclipse: H's book holds ${entries.length} entries, ${fromAttack} of them in ${ATTACK}.0.0/16`,
+      );
+      // Under the on-disk limit (256), so the file holds the whole book.
+      expect(entries.length).toBeLessThan(256);
+      expect(fromAttack).toBeLessThanOrEqual(PER_GROUP_LIMIT);
+      expect(fromAttack).toBeGreaterThan(0);
+    }, 240_000);
+  },
+);
