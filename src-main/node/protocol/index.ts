@@ -11,6 +11,7 @@ export {
 export {
   DRIFT_DEFAULTS,
   DriftProtocol,
+  defaultMaxPeerCycleMs,
   preferredOpener,
   type BadFrame,
   type DriftHost,
