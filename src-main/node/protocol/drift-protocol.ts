@@ -18,6 +18,7 @@ import {
   type Hello,
   type StateDiffMessage,
 } from '../../../src-shared/protocol/messages';
+import type { PeerFacts } from '../p2p/inbound-eviction';
 import { MAX_FRAME_BYTES, decodeBody, encodeCycleBody, encodeFrame, frameBytes } from './codec';
 import { FrameReader } from './frame-reader';
 import type { FrameShaper } from './link-shaper';
@@ -732,6 +733,21 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       }
     }
   }
+}
+
+/**
+ * What a session tells the host's inbound evictor (src-main/node/p2p/inbound-eviction) about its
+ * peer; `trust` is the node's, when it has one. The node passes these through the evictor's
+ * `provide`, so the p2p layer never depends on this protocol.
+ */
+export function sessionFacts(info: SessionInfo, trust?: number): PeerFacts {
+  return {
+    peerId: info.peerId,
+    lastUsefulFrameAt: info.lastUsefulAt,
+    framesIn: info.counters.framesIn,
+    badFrames: Object.values(info.counters.badFrames).reduce((a, b) => a + b, 0),
+    trust,
+  };
 }
 
 function describe(err: unknown): string {

@@ -13,6 +13,7 @@ export {
   DriftProtocol,
   defaultMaxPeerCycleMs,
   preferredOpener,
+  sessionFacts,
   type BadFrame,
   type DriftHost,
   type DriftProtocolEvents,
