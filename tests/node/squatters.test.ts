@@ -185,6 +185,10 @@ describe('squatters', () => {
     const squatters = await squat(16, target, true);
     await vi.waitFor(() => expect(inboundOf(a.host)).toHaveLength(8), { timeout: 10_000 });
 
+    // Each slot changes hands once its squatter has been silent past its grace (5 s), and goes to
+    // whoever dials first then: a lottery the honest peers (5 dials/s from their one IP, libp2p's
+    // limit) play against the eight squatters outside (about 3 dials/s each). Measured: both in
+    // after 4 to 13 s; the limit is 30 s.
     const honest = [await honestPeer(target), await honestPeer(target)];
     const ids = honest.map((h) => h.host.peerId.toString());
     await vi.waitFor(
@@ -193,7 +197,7 @@ describe('squatters', () => {
         for (const id of ids) expect(open.has(id)).toBe(true);
         for (const h of honest) expect(h.drift.sessions()).toHaveLength(1);
       },
-      { timeout: 20_000, interval: 100 },
+      { timeout: 30_000, interval: 100 },
     );
     // Eighteen peers for eight slots: some were refused or evicted on the way.
     expect(a.evictions.length).toBeGreaterThan(0);
@@ -214,7 +218,7 @@ describe('squatters', () => {
     // Never more inbound connections than the 8 slots plus the newcomer being weighed.
     expect(a.maxInbound()).toBeLessThanOrEqual(9);
     expect(inboundOf(a.host).length).toBeLessThanOrEqual(8);
-  }, 60_000);
+  }, 90_000);
 
   it('are closed by the node’s own silence limit, not the hour their HELLO claims', async () => {
     // Silence allowed: max(idleTimeoutMs 1000, idleCycles 2 x min(claimed 1 h, maxPeerCycleMs
