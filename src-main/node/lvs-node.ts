@@ -193,9 +193,10 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       protocol.addEventListener('frame:bad', (e) => node.penalise(e.detail.peerId));
       // The inbound evictor weighs peers by what they sent and how far the node trusts them.
       host.inbound?.provide(() => node.peerFacts());
+      // A refusal at debug: under a flood of dials there is one per dial.
       host.inbound?.onEvict((e) =>
         e.evicted === undefined
-          ? opts.log.info(`inbound slots full, every peer protected: refused ${e.newcomer}`)
+          ? opts.log.debug(`inbound slots full, every peer protected: refused ${e.newcomer}`)
           : opts.log.info(`evicted inbound peer ${e.evicted} (${e.reason}) to admit ${e.newcomer}`),
       );
       await protocol.start(host);

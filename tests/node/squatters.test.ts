@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import type { Stream } from '@libp2p/interface';
@@ -18,6 +21,8 @@ import {
   sessionFacts,
   type DriftProtocolOptions,
 } from '../../src-main/node/protocol';
+import { LvsNode, type NodeLog } from '../../src-main/node/lvs-node';
+import { resolveParams } from '../../src-shared/drift/params';
 import { PROTOCOL_ID } from '../../src-shared/protocol/messages';
 
 /*
@@ -292,4 +297,69 @@ describe('squatters', () => {
     for (const id of evicted) expect(squatterIds.has(id)).toBe(true);
     expect(a.maxInbound()).toBeLessThanOrEqual(57);
   }, 90_000);
+
+  it('an LvsNode tells its evictor who speaks: the silent squatter goes, not the newer honest node', async () => {
+    // Node A: 11 connections, 8 kept for outbound peers, so 3 inbound slots. In come squatter 1,
+    // squatter 2, then the honest node B, which sends a cycle frame every 100 ms. Once all three
+    // are past their 5 s grace, squatter 3 dials in. Squatter 1 is its group's protected oldest;
+    // B is protected for its useful frames, which A knows only through its drift sessions; so
+    // squatter 2 goes. (Were the facts missing, B and squatter 2 would both look silent, and B,
+    // the newest, would go.)
+    const lines: string[] = [];
+    const log: NodeLog = {
+      info: (m) => void lines.push(m),
+      warn: (m) => void lines.push(m),
+      error: (m) => void lines.push(m),
+      debug: () => undefined,
+    };
+    const start = async (host: HostOptions, seed: number): Promise<LvsNode> => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'lvs-squat-'));
+      const node = await LvsNode.start({
+        dataDir,
+        appVersion: 'test',
+        params: resolveParams({}),
+        cycleMs: CYCLE_MS,
+        host,
+        genesis: [1, 1],
+        joinCycles: 1,
+        seed,
+        persistMs: 200,
+        log,
+      });
+      running.push({
+        stop: async () => {
+          await node.stop();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      });
+      return node;
+    };
+    const a = await start({ host: '127.0.0.1', port: 0, maxConnections: 11 }, 1);
+    const target = a.p2p.addresses()[0]!;
+    const inSession = (id: string) => a.sessionPeers().includes(id);
+    const [s1, s2, s3] = [
+      await squatter('127.0.1.1', target),
+      await squatter('127.0.1.2', target),
+      await squatter('127.0.1.3', target),
+    ] as const;
+    for (const s of [s1, s2]) {
+      await s.dial();
+      await vi.waitFor(() => expect(inSession(s.id)).toBe(true), 10_000);
+    }
+    const b = await start(LOOPBACK_LAB, 2);
+    await b.p2p.libp2p.dial(target);
+    await vi.waitFor(() => {
+      const seen = a.peers().find((p) => p.sessionId === b.sessionId);
+      expect(seen?.lastCycle ?? null).not.toBeNull();
+    }, 10_000);
+    await sleep(5_500);
+    await s3.dial();
+    await vi.waitFor(() => expect(inSession(s3.id)).toBe(true), 10_000);
+    await vi.waitFor(() => expect(inSession(s2.id)).toBe(false), 10_000);
+    expect(inSession(s1.id)).toBe(true);
+    expect(inSession(b.sessionId)).toBe(true);
+    expect(lines).toContain(
+      `evicted inbound peer ${s2.id} (silent, newest of 1 unprotected in group ip4:127.0) to admit ${s3.id}`,
+    );
+  }, 60_000);
 });
