@@ -29,7 +29,8 @@ import type { EngineSnapshot } from './engine/engine-protocol';
 import { CycleScheduler } from './engine/scheduler';
 import { Discovery, type DiscoveryOptions } from './p2p/discovery';
 import { createHost, toMultiaddr, type Host, type HostOptions } from './p2p/host';
-import { DriftProtocol } from './protocol';
+import { EVICTION_DEFAULTS, type EvictionPolicy, type PeerFacts } from './p2p/inbound-eviction';
+import { DriftProtocol, sessionFacts } from './protocol';
 import type { FrameShaper } from './protocol/link-shaper';
 import { NodeStore, STORE_FILE, type Recovered } from './store';
 import type { StoreLimits } from './store/schema';
@@ -95,6 +96,19 @@ export type Liar =
       ): StateDiffMessage;
     }
   | { readonly kind: 'garbage'; body(): Uint8Array };
+
+/**
+ * The eviction policy's clocks for this node's cycle: a newcomer's first frame comes a cycle after
+ * its HELLO, a low-power peer's within four, so its grace is at least five cycles; a peer is
+ * silent after eight cycles without a useful frame (two of a low-power peer's). The policy's
+ * defaults are the floors.
+ */
+function evictionTimes(cycleMs: number): Pick<EvictionPolicy, 'graceMs' | 'silentMs'> {
+  return {
+    graceMs: Math.max(EVICTION_DEFAULTS.graceMs, 5 * cycleMs),
+    silentMs: Math.max(EVICTION_DEFAULTS.silentMs, 8 * cycleMs),
+  };
+}
 
 /** Refused configuration: one line for the user. */
 export class NodeConfigError extends Error {
@@ -168,7 +182,10 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
         throw new NodeConfigError(
           `${opts.dataDir} holds a ${stored.S.length}-dimensional state; dimensions ${d} cannot use it (choose another data folder)`,
         );
-      host = await createHost(opts.host);
+      host = await createHost({
+        ...opts.host,
+        evictionPolicy: { ...evictionTimes(opts.cycleMs), ...opts.host.evictionPolicy },
+      });
       const protocol = new DriftProtocol({
         dimensions: d,
         cycleMs: opts.cycleMs,
@@ -181,6 +198,14 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       );
       // Every bad frame costs its sender trust, as an anomaly would (MODEL.md 2).
       protocol.addEventListener('frame:bad', (e) => node.penalise(e.detail.peerId));
+      // The inbound evictor weighs peers by what they sent and how far the node trusts them.
+      host.inbound?.provide(() => node.peerFacts());
+      // A refusal at debug: under a flood of dials there is one per dial.
+      host.inbound?.onEvict((e) =>
+        e.evicted === undefined
+          ? opts.log.debug(`inbound slots full, every peer protected: refused ${e.newcomer}`)
+          : opts.log.info(`evicted inbound peer ${e.evicted} (${e.reason}) to admit ${e.newcomer}`),
+      );
       await protocol.start(host);
       if (opts.discovery) {
         node.discovery = await Discovery.start(opts.discovery, {
@@ -229,6 +254,12 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       .sessions()
       .filter((s) => s.hello !== undefined)
       .map((s) => s.peerId);
+  }
+
+  /** What each drift session has sent, with the engine's trust in it (for inbound eviction). */
+  private peerFacts(): PeerFacts[] {
+    const trust = this.last?.trust ?? {};
+    return this.protocol.sessions().map((s) => sessionFacts(s, trust[s.peerId]));
   }
 
   /** The libp2p host (a lab cuts, dials and hangs up on it). */

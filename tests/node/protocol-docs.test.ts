@@ -5,6 +5,7 @@ import { HOST_DEFAULTS } from '../../src-main/node/p2p/host';
 import {
   DRIFT_DEFAULTS,
   MAX_FRAME_BYTES,
+  defaultMaxPeerCycleMs,
   encodeCycleBody,
   encodeFrame,
   frameBytes,
@@ -22,6 +23,13 @@ describe('docs/protocol.md', () => {
     ).map((k) => [k, HOST_DEFAULTS[k]] as const),
   ])('gives the default of %s the code uses', (name, value) => {
     expect(Number(cell(name))).toBe(value);
+  });
+
+  it('gives the default of maxPeerCycleMs the code uses', () => {
+    expect(cell('maxPeerCycleMs')).toBe('max(8 x cycleMs, 10 s)');
+    expect(defaultMaxPeerCycleMs(100)).toBe(10_000);
+    expect(defaultMaxPeerCycleMs(1250)).toBe(10_000);
+    expect(defaultMaxPeerCycleMs(5000)).toBe(40_000);
   });
 
   it('states the frame size limit and the measured frame sizes', () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
 import {
   DriftProtocol,
+  encodeFrame,
   type DriftProtocolOptions,
   type SessionEnd,
 } from '../../src-main/node/protocol';
@@ -212,5 +213,42 @@ describe('the drift protocol between two honest hosts', () => {
       timeout: 5_000,
     });
     expect(closed[0].at - t0).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('count a claimed cycle above maxPeerCycleMs as maxPeerCycleMs for the silence limit', async () => {
+    // The peer's HELLO claims one hour. This node believes at most 600 ms: two of those are
+    // 1200 ms of silence allowed, not two hours.
+    const a = await node({ idleTimeoutMs: 300, idleCycles: 2, maxPeerCycleMs: 600 });
+    const closed: string[] = [];
+    a.drift.addEventListener('session:close', (e) => closed.push(e.detail.reason));
+    const squatter = await node({ cycleMs: 3_600_000 });
+    await squatter.host.libp2p.dial(a.host.addresses()[0]!);
+    // A session is listed from its stream's start; its HELLO may come a moment later.
+    await vi.waitFor(() => expect(a.drift.sessions()[0]?.hello?.cycleMs).toBe(3_600_000));
+    expect(a.logs).toContain(
+      `${squatter.id} claims a cycle of 3600000 ms; counted as 600 ms (maxPeerCycleMs)`,
+    );
+    await vi.waitFor(() => expect(closed).toEqual(['silent for 1200 ms']), { timeout: 5_000 });
+    await vi.waitFor(() => expect(a.host.libp2p.getConnections(squatter.host.peerId)).toEqual([]));
+  });
+
+  it('judge silence from the last accepted frame: bad frames do not keep a session', async () => {
+    const a = await node({ idleTimeoutMs: 400, idleCycles: 2, badFrameLimit: 1000 });
+    const closed: string[] = [];
+    a.drift.addEventListener('session:close', (e) => closed.push(e.detail.reason));
+    const bad = vi.fn();
+    a.drift.addEventListener('frame:bad', bad);
+    const raw = await createHost(LOOPBACK_LAB);
+    running.push(raw);
+    const stream = await raw.libp2p.dialProtocol(a.host.addresses()[0]!, PROTOCOL_ID);
+    stream.send(encodeFrame({ kind: 'hello', version: 1, dimensions: 2, cycleMs: 100 }));
+    // A frame of another dimension every 50 ms: each arrives, none is accepted.
+    const wrong = encodeFrame({ ...sdm(1), state: [1, 2, 3] });
+    const trickle = setInterval(() => {
+      if (stream.writeStatus === 'writable') stream.send(wrong);
+    }, 50);
+    running.push({ stop: async () => clearInterval(trickle) });
+    await vi.waitFor(() => expect(closed).toEqual(['silent for 400 ms']), { timeout: 5_000 });
+    expect(bad.mock.calls.length).toBeGreaterThan(2);
   });
 });

@@ -24,6 +24,7 @@ import {
   type RelayServiceMode,
   type RelaySwitch,
 } from './nat';
+import { InboundEvictor, type EvictionPolicy } from './inbound-eviction';
 import './one-write';
 import './yamux-window';
 
@@ -68,7 +69,10 @@ export interface HostOptions {
   readonly mdns?: boolean;
   /** Dial peers found by mDNS while fewer than `targetOutbound` outbound peers are open. */
   readonly targetOutbound?: number;
-  /** Connections kept at most, inbound and outbound (libp2p prunes above it). */
+  /**
+   * Connections kept at most, inbound and outbound. With inbound eviction on, the evictor keeps
+   * inbound ones to `maxConnections - targetOutbound`; otherwise libp2p refuses and prunes above it.
+   */
   readonly maxConnections?: number;
   /** Outbound peers allowed per address group (IPv4 /16, IPv6 /32). */
   readonly maxOutboundPerGroup?: number;
@@ -93,6 +97,14 @@ export interface HostOptions {
   readonly relayLimits?: RelayLimits;
   /** Map the listening port on the router by UPnP IGD / NAT-PMP (with `nat`; off by default). */
   readonly upnp?: boolean;
+  /**
+   * Inbound eviction (./inbound-eviction): inbound slots are `maxConnections - targetOutbound`,
+   * and a newcomer beyond them evicts the inbound peer that brings least. On by default; off in
+   * LOOPBACK_LAB, whose topology must stay exactly as the lab built it.
+   */
+  readonly inboundEviction?: boolean;
+  /** Changes to the eviction policy's protected shares and thresholds. */
+  readonly evictionPolicy?: Partial<EvictionPolicy>;
 }
 
 export const HOST_DEFAULTS = {
@@ -108,7 +120,15 @@ export const HOST_DEFAULTS = {
   relayService: 'auto',
   relayLimits: RELAY_LIMITS,
   upnp: false,
+  inboundEviction: true,
 } as const;
+
+/**
+ * With eviction on, libp2p's own limit sits this far above maxConnections: libp2p refuses an
+ * inbound connection at accept time once its limit is reached, before the evictor could weigh it,
+ * so it must have room for the newcomers in their handshakes (libp2p lets 10 be pending at once).
+ */
+export const EVICTION_HEADROOM = 16;
 
 /**
  * Options for a node in a loopback lab or a test: 127.0.0.1, a free port, loopback exempt from the
@@ -123,12 +143,15 @@ export const LOOPBACK_LAB: HostOptions = {
   inboundConnectionThreshold: 1_000_000,
   dialTimeoutMs: 20_000,
   nat: false,
+  inboundEviction: false,
 };
 
 /** A started libp2p node with its gater. */
 export interface Host {
   readonly libp2p: Libp2pHost;
   readonly gater: PeerGate;
+  /** The inbound evictor, when on: the node tells it what each peer sends (`provide`). */
+  readonly inbound: InboundEvictor | undefined;
   readonly peerId: PeerId;
   /** The addresses it listens on, each ending in /p2p/<id>. */
   addresses(): Multiaddr[];
@@ -173,7 +196,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     services: { identify: identify(), ping: ping(), ...natServices },
     connectionGater: gater,
     connectionManager: {
-      maxConnections: o.maxConnections,
+      maxConnections: o.maxConnections + (o.inboundEviction ? EVICTION_HEADROOM : 0),
       inboundConnectionThreshold: o.inboundConnectionThreshold,
       ...(o.dialTimeoutMs === undefined
         ? {}
@@ -189,6 +212,15 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         : { enabled: true, pingInterval: o.pingIntervalMs },
   })) as Libp2pHost;
   gater.attach(() => libp2p.getConnections());
+  const inbound = o.inboundEviction
+    ? new InboundEvictor({
+        inboundSlots: Math.max(1, o.maxConnections - o.targetOutbound),
+        allowLoopbackGroups: o.allowLoopbackGroups,
+        ...(o.evictionPolicy ? { policy: o.evictionPolicy } : {}),
+        log: (line) => libp2p.logger.forComponent('lvs:eviction')(line),
+      })
+    : undefined;
+  inbound?.attach(libp2p);
 
   if (o.mdns) {
     libp2p.addEventListener('peer:discovery', (evt) => {
@@ -203,11 +235,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   return {
     libp2p,
     gater,
+    inbound,
     peerId: libp2p.peerId,
     addresses: () => libp2p.getMultiaddrs(),
     reachability: () => reachability(libp2p.getMultiaddrs()),
     connections: () => libp2p.getConnections().map(connectionView),
     stop: async () => {
+      inbound?.detach();
       await libp2p.stop();
     },
   };

@@ -18,6 +18,7 @@ import {
   type Hello,
   type StateDiffMessage,
 } from '../../../src-shared/protocol/messages';
+import type { PeerFacts } from '../p2p/inbound-eviction';
 import { MAX_FRAME_BYTES, decodeBody, encodeCycleBody, encodeFrame, frameBytes } from './codec';
 import { FrameReader } from './frame-reader';
 import type { FrameShaper } from './link-shaper';
@@ -49,6 +50,12 @@ export interface DriftProtocolOptions {
   readonly burstCycles?: number;
   /** Rate-limit floor: a peer's cycle counts as at least this long (default cycleMs / 4). */
   readonly minPeerCycleMs?: number;
+  /**
+   * The longest peer cycle this node believes, for its rate limit and its silence limit alike: a
+   * HELLO claiming more is accepted and counted as this (default: the larger of 8 cycleMs and
+   * 10 s). The claim is the peer's word; how long it may stay silent is this node's decision.
+   */
+  readonly maxPeerCycleMs?: number;
   /** An SDM is fresh for this many cycles after it arrives. */
   readonly freshCycles?: number;
   /** Bad frames within `badFrameWindowMs` after which a peer is disconnected and denied. */
@@ -59,8 +66,9 @@ export interface DriftProtocolOptions {
   /** A stream whose HELLO has not arrived by then is closed. */
   readonly helloTimeoutMs?: number;
   /**
-   * A session that receives nothing for this long is closed (0: never), and never sooner than
-   * `idleCycles` of the slower side's cycle (its HELLO's cycleMs or this node's).
+   * A session that receives no accepted frame for this long is closed (0: never), and never
+   * sooner than `idleCycles` of the slower side's cycle (its HELLO's cycleMs, at most
+   * maxPeerCycleMs, or this node's). Silence is measured on this node's clock.
    */
   readonly idleTimeoutMs?: number;
   /** Cycles of silence a session is always allowed (see idleTimeoutMs). */
@@ -90,6 +98,15 @@ export const DRIFT_DEFAULTS = {
   maxWriteBufferBytes: 64 * 1024,
 } as const;
 
+/**
+ * Default maxPeerCycleMs: eight of this node's cycles (a peer configured with twice this node's
+ * cycle and in low-power mode, which runs four times slower), and never under 10 s, so a node with
+ * a short cycle (a lab's 100 ms) still believes a personal node's cycle of a few seconds.
+ */
+export function defaultMaxPeerCycleMs(cycleMs: number): number {
+  return Math.max(8 * cycleMs, 10_000);
+}
+
 /** What the protocol needs of a host: the libp2p node, and a deny list its gater honours. */
 export interface DriftHost {
   readonly libp2p: Libp2p;
@@ -109,6 +126,10 @@ export interface SessionInfo {
   readonly counters: SessionCounters;
   /** Bytes the frame reader holds right now. */
   readonly bufferedBytes: number;
+  /** When the newest accepted frame (HELLO, EP, SDM, cycle) arrived: where silence counts from. */
+  readonly lastFrameAt: number;
+  /** When the newest useful frame (an EP or SDM that was kept) arrived; none yet: undefined. */
+  readonly lastUsefulAt: number | undefined;
 }
 
 export interface SessionEnd {
@@ -154,7 +175,9 @@ interface Session {
   channel: Channel;
   open: boolean;
   ended: boolean;
+  /** This node's clock at the newest accepted frame (or the stream's start, before any). */
   lastFrameAt: number;
+  lastUsefulAt: number | undefined;
 }
 
 /** Of two streams to one peer, the one both ends keep: the lower opener's, or the newer. */
@@ -183,6 +206,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     this.o = {
       ...DRIFT_DEFAULTS,
       minPeerCycleMs: cycleMs / 4,
+      maxPeerCycleMs: defaultMaxPeerCycleMs(cycleMs),
       // A hundred cycles: a peer sending a bad frame every cycle reaches the limit well inside
       // the window even when a loaded machine runs its cycles at a fraction of their rate (ten
       // cycles was exactly its rate: one late cycle, and it escaped).
@@ -361,6 +385,8 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       ep: s.record.ep,
       counters: { ...c, badFrames: { ...c.badFrames }, dropped: { ...c.dropped } },
       bufferedBytes: s.channel.reader.bufferedBytes,
+      lastFrameAt: s.lastFrameAt,
+      lastUsefulAt: s.lastUsefulAt,
     };
   }
 
@@ -460,6 +486,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
         open: false,
         ended: false,
         lastFrameAt: now,
+        lastUsefulAt: undefined,
       };
       this.live.set(peerId, s);
     }
@@ -478,9 +505,14 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     this.send(session, channel, encodeFrame(this.hello));
   }
 
+  /** The peer's cycle as this node counts it: its claim, within [minPeerCycleMs, maxPeerCycleMs]. */
+  private peerCycleMs(hello: Hello | undefined): number {
+    const claim = hello?.cycleMs ?? this.hello.cycleMs;
+    return Math.min(Math.max(claim, this.o.minPeerCycleMs), this.o.maxPeerCycleMs);
+  }
+
   private rateFor(hello: Hello | undefined): number {
-    const cycleMs = Math.max(hello?.cycleMs ?? this.hello.cycleMs, this.o.minPeerCycleMs);
-    return this.o.framesPerCycle / cycleMs;
+    return this.o.framesPerCycle / this.peerCycleMs(hello);
   }
 
   private burst(): number {
@@ -522,7 +554,6 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     const now = this.o.now();
     s.record.counters.framesIn++;
     this.total.framesIn++;
-    s.lastFrameAt = now;
     if (!s.bucket.take(now)) {
       const perSecond = Math.round(this.rateFor(s.record.hello) * 1000 * 10) / 10;
       this.bad(s, 'rate', `over the rate limit of ${perSecond} frames/s`);
@@ -549,8 +580,14 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     if (raw.kind !== 'cycle') {
       const v = this.check(s, raw);
       if (!v) return;
+      // Accepted (it passed the rate limit and the checks): the peer is not silent. A bad or
+      // over-rate frame does not count, or a trickle of garbage would hold a slot forever.
+      s.lastFrameAt = now;
       const kept = v.kind === 'sdm' ? s.record.offerSdm(v, now) : s.record.offerEp(v, now);
-      if (kept === 'kept') this.deliver(s, v);
+      if (kept === 'kept') {
+        s.lastUsefulAt = now;
+        this.deliver(s, v);
+      }
       return;
     }
     // A compact cycle frame: both halves pass their checks or the frame is refused whole. Its EP
@@ -559,7 +596,9 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     const ep = this.check(s, stamped);
     const sdm = ep && this.check(s, raw.sdm);
     if (!ep || !sdm || ep.kind !== 'ep' || sdm.kind !== 'sdm') return;
+    s.lastFrameAt = now;
     if (s.record.offerCycle(ep, sdm, now) !== 'kept') return;
+    s.lastUsefulAt = now;
     this.deliver(s, ep);
     this.deliver(s, sdm);
   }
@@ -593,7 +632,12 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       return;
     }
     ch.helloIn = true;
+    s.lastFrameAt = this.o.now();
     s.record.hello = v.message;
+    if (v.message.cycleMs > this.o.maxPeerCycleMs)
+      this.logLine(
+        `${s.peerId} claims a cycle of ${v.message.cycleMs} ms; counted as ${this.o.maxPeerCycleMs} ms (maxPeerCycleMs)`,
+      );
     s.bucket.setRate(this.rateFor(v.message), this.burst());
     if (!s.open) {
       s.open = true;
@@ -694,7 +738,9 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   /** How long a session with this peer may stay silent before it is closed. */
   private idleLimitMs(peer: Hello | undefined): number {
     if (this.o.idleTimeoutMs <= 0) return Infinity;
-    const slower = Math.max(this.hello.cycleMs, peer?.cycleMs ?? 0);
+    // The peer's claim counts only up to maxPeerCycleMs: a HELLO saying one hour does not buy
+    // sixteen hours of silence in one of this node's slots.
+    const slower = Math.max(this.hello.cycleMs, this.peerCycleMs(peer));
     return Math.max(this.o.idleTimeoutMs, this.o.idleCycles * slower);
   }
 
@@ -712,6 +758,21 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       }
     }
   }
+}
+
+/**
+ * What a session tells the host's inbound evictor (src-main/node/p2p/inbound-eviction) about its
+ * peer; `trust` is the node's, when it has one. The node passes these through the evictor's
+ * `provide`, so the p2p layer never depends on this protocol.
+ */
+export function sessionFacts(info: SessionInfo, trust?: number): PeerFacts {
+  return {
+    peerId: info.peerId,
+    lastUsefulFrameAt: info.lastUsefulAt,
+    framesIn: info.counters.framesIn,
+    badFrames: Object.values(info.counters.badFrames).reduce((a, b) => a + b, 0),
+    trust,
+  };
 }
 
 function describe(err: unknown): string {

@@ -11,7 +11,9 @@ export {
 export {
   DRIFT_DEFAULTS,
   DriftProtocol,
+  defaultMaxPeerCycleMs,
   preferredOpener,
+  sessionFacts,
   type BadFrame,
   type DriftHost,
   type DriftProtocolEvents,
