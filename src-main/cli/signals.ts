@@ -79,7 +79,10 @@ export interface StopSignalHandlers {
   onRepeat?(signal: StopSignal): void;
 }
 
-/** Installed handlers; `dispose()` removes them and stops watching the launcher. */
+/**
+ * Installed handlers; `dispose()` removes them and stops watching the launcher (and, once a stop
+ * was asked for, leaves the signals ignored while the process exits).
+ */
 export interface StopSignals {
   dispose(): void;
 }
@@ -121,6 +124,10 @@ export function handleStopSignals(
     dispose() {
       clearInterval(poll);
       for (const [s, l] of listeners) process.off(s, l);
+      // After a stop, the process is on its way out, and a wrapper's copy of the signal may
+      // still be on its way in: without a listener it would kill the process with 128 + n
+      // after a clean stop. So late signals are ignored from here on.
+      if (debouncer.stopping) for (const s of STOP_SIGNALS) process.on(s, ignore);
     },
   };
 }
@@ -133,6 +140,8 @@ export function handleStopSignals(
 export function startedByNpm(env: NodeJS.ProcessEnv = process.env): boolean {
   return typeof env.npm_lifecycle_event === 'string' && env.npm_lifecycle_event !== '';
 }
+
+function ignore(): void {}
 
 /** Whether a process exists (signal 0 checks without sending anything). */
 function isAlive(pid: number): boolean {

@@ -1,10 +1,11 @@
 // Ctrl-C and SIGTERM through the wrappers a node is really started with: `npm run lvs -- node`
-// (npm, sh, node --import tsx) and `npm start` (npm, sh, scripts/start.js, bin/lvs.js from
-// out/). A terminal's Ctrl-C signals its whole foreground process group, so each run is started
+// (npm, sh, node --import tsx), `npm start` (npm, sh, scripts/start.js, bin/lvs.js from out/)
+// and `npx lvs node` (npm exec, sh, bin/lvs.js). A terminal's Ctrl-C signals its whole foreground process group, so each run is started
 // in a group of its own (detached) and signalled as `kill(-pgid, SIGINT)`, as a terminal does.
 // What must hold afterwards: node.json at the cycle the node logged last, no node.lock, no
 // temporary file, the node's own exit code 0 (it logs it: npm and sh report their own signal).
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,8 +69,8 @@ interface Launched {
 }
 
 /** `npm <args>` in a process group of its own, as a terminal's foreground job is. */
-function launch(npmArgs: readonly string[]): Launched {
-  const child = spawn('npm', [...npmArgs], {
+function launch(npmArgs: readonly string[], command: 'npm' | 'npx' = 'npm'): Launched {
+  const child = spawn(command, [...npmArgs], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -203,6 +204,41 @@ describe('npm start (no Electron binary: the web monitor with a personal node)',
   }, 360_000);
 });
 
+describe('npx lvs node (bin/lvs.js: the build in out/)', () => {
+  beforeAll(() => {
+    // bin/lvs.js runs out/main/cli.js: build it if the sources are newer (npm start would too).
+    const cli = join(ROOT, 'out/main/cli.js');
+    const built = existsSync(cli) ? statSync(cli).mtimeMs : 0;
+    const newest = Math.max(
+      ...['src-main', 'src-shared', 'src-renderer'].flatMap((d) =>
+        readdirSync(join(ROOT, d), { recursive: true, withFileTypes: true })
+          .filter((e) => e.isFile())
+          .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs),
+      ),
+    );
+    if (newest > built)
+      execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  }, 300_000);
+
+  it('Ctrl-C saves the final cycle; npx reports the interrupt', async () => {
+    const data = await mkdtemp(join(work, 'npx-int-'));
+    const l = launch(['--no-install', 'lvs', 'node', ...nodeFlags(data)], 'npx');
+    await l.waitFor(running);
+    process.kill(-l.pgid, 'SIGINT');
+    const npx = await l.exited;
+    expect(npx.signal === 'SIGINT' || npx.code === 130, JSON.stringify(npx)).toBe(true);
+    await expectCleanStop(l, data, /^SIGINT: stopping/);
+  }, 180_000);
+
+  it('SIGTERM to npx alone stops the node gracefully', async () => {
+    const data = await mkdtemp(join(work, 'npx-term-'));
+    const l = launch(['--no-install', 'lvs', 'node', ...nodeFlags(data)], 'npx');
+    await l.waitFor(running);
+    process.kill(l.pgid, 'SIGTERM');
+    await expectCleanStop(l, data, /process that started this node is gone/);
+  }, 180_000);
+});
+
 describe('a burst of one signal', () => {
   it('is one request: three SIGINTs within a moment stop the node once, with its final save', async () => {
     const data = await mkdtemp(join(work, 'burst-'));
@@ -212,6 +248,10 @@ describe('a burst of one signal', () => {
     p.child.kill('SIGINT');
     p.child.kill('SIGINT');
     await new Promise((ok) => setTimeout(ok, 30));
+    p.child.kill('SIGINT');
+    // A copy that comes after the stop, while the process exits, is ignored too (it had killed
+    // the process with 130 after a clean stop). If the process is gone already, nothing is sent.
+    await p.waitFor(/stopped at cycle/);
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code, r.stderr).toBe(0);
