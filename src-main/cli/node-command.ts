@@ -252,8 +252,13 @@ export function registerNode(program: Command): void {
     .action(async (flags: NodeFlags) => {
       const config = nodeConfig(flags);
       await runNode(config);
-      // Everything is closed; should a stray handle keep the process up, do not hang on it.
-      setTimeout(() => process.exit(), 2000).unref();
+      // Everything is closed: exit once stdout has taken every line, rather than when the
+      // event loop runs dry. That natural exit first closes the signal handlers, and a copy of
+      // the stop signal relayed by a wrapper (signals.ts) that lands then would end a cleanly
+      // stopped node with 128 + n; an explicit exit keeps them to the end, and a stray handle
+      // cannot keep the process up either.
+      process.stdout.write('', () => process.exit(EXIT.ok));
+      setTimeout(() => process.exit(EXIT.ok), 2000).unref();
     });
 }
 
