@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -56,8 +57,13 @@ function needsBuild(cli) {
 /**
  * Runs a child with our stdio and exits with its code. Signals are passed on once: on POSIX the
  * child gets a process group of its own, so that Ctrl-C in the terminal reaches it only through
- * us (`lvs node` takes a second SIGINT as "exit at once, without the final save"). On Windows
- * the console delivers Ctrl-C to every process on it, so only a termination is passed on.
+ * us, once (`lvs node` takes a later second SIGINT as "exit at once, without the final save").
+ * On Windows the console delivers Ctrl-C to every process on it, so only a termination is passed
+ * on. We wait for the child however it ends: its exit is ours.
+ *
+ * `npm start` runs us under `sh -c`, and npm passes SIGTERM only to that shell, which dies of it
+ * without passing it on (dash). So when the process that started us is gone, the child gets the
+ * SIGTERM we were not sent.
  */
 function runChild(args, env = process.env) {
   const child = spawn(process.execPath, args, {
@@ -69,11 +75,29 @@ function runChild(args, env = process.env) {
   const forwarded = posix ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : ['SIGTERM'];
   for (const signal of forwarded) process.on(signal, () => child.kill(signal));
   if (!posix) process.on('SIGINT', () => undefined); // the child got it from the console
+  const launcher = process.ppid;
+  const watch = setInterval(() => {
+    if (isAlive(launcher)) return;
+    clearInterval(watch);
+    child.kill('SIGTERM');
+  }, 500);
   child.on('error', (error) => {
     console.error(`LVS Node: could not start ${args[0]}: ${error.message}`);
     process.exit(1);
   });
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  child.on('exit', (code, signal) =>
+    process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 0)),
+  );
+}
+
+/** Whether a process exists (signal 0 checks without sending anything; EPERM: not ours). */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
 
 const electronBinary = findElectronBinary();

@@ -12,6 +12,8 @@ export const EXIT = {
   usage: 2,
   /** `lvs node`: the data folder is in use by another running LVS Node. */
   inUse: 3,
+  /** `lvs node`: a second SIGHUP during the graceful shutdown (128 + 1). */
+  hangup: 129,
   /** `lvs node`: a second SIGINT during the graceful shutdown (128 + 2). */
   interrupted: 130,
   /** `lvs node`: a second SIGTERM during the graceful shutdown (128 + 15). */

@@ -32,6 +32,7 @@ import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cl
 import { userDataDir } from '../node/store';
 import { appVersion } from '../runtime/app-version';
 import { EXIT, ExitError, UsageError } from './errors';
+import { handleStopSignals, signalExitCode, type StopSignal } from './signals';
 import {
   choiceFlag,
   collectSetting,
@@ -48,9 +49,10 @@ import { APP_NAME } from './node-command';
  * `lvs lab`: many real nodes on this machine, wired over loopback, driven by a scenario (a
  * shipped one by name, or a file) or run ad hoc with an empty timeline. Every flag is checked
  * before a node starts. While the lab runs, stderr gets one line per lab event (and a progress
- * bar on a terminal); at the end stdout gets a summary table (or JSON). SIGINT or SIGTERM stops
- * the lab gracefully (nodes saved and closed, the recording completed), prints the summary of
- * what ran and exits 130 / 143; a second signal exits at once.
+ * bar on a terminal); at the end stdout gets a summary table (or JSON). SIGINT, SIGTERM or SIGHUP
+ * stops the lab gracefully (nodes saved and closed, the recording completed), prints the summary
+ * of what ran and exits 130 / 143 / 129; a second signal, later than a moment after the first
+ * (signals.ts), exits at once.
  *
  * `--replay` reads a recording instead: its events one line each, then the same summary.
  *
@@ -601,20 +603,23 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
   };
 
   const abort = new AbortController();
-  let signalled: NodeJS.Signals | null = null;
+  let signalled: StopSignal | null = null;
   const out = new LabConsole(scenario.durationS);
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) {
+  // The same rules as `lvs node` (signals.ts): copies of one Ctrl-C are one request.
+  const signals = handleStopSignals({
+    onStop: ({ signal, launcherGone }) => {
+      signalled = signal;
+      out.line(
+        `${launcherGone ? 'the process that started this lab is gone' : signal}: stopping the lab (nodes saved and closed, the recording completed)`,
+      );
+      abort.abort();
+    },
+    onForce: (signal) => {
       out.stop();
-      process.stderr.write(`lvs: ${sig} again: exiting at once, without stopping the lab\n`);
-      process.exit(sig === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
-    }
-    signalled = sig;
-    out.line(`${sig}: stopping the lab (nodes saved and closed, the recording completed)`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+      process.stderr.write(`lvs: ${signal} again: exiting at once, without stopping the lab\n`);
+      process.exit(signalExitCode(signal));
+    },
+  });
 
   const events: LabEvent[] = [];
   const ticks: SummaryTick[] = [];
@@ -715,15 +720,14 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     if (signalled && !held)
       throw new ExitError(
         `stopped by ${signalled}${recording ? `; the recording is in ${recording}` : ''}`,
-        signalled === 'SIGINT' ? EXIT.interrupted : EXIT.terminated,
+        signalExitCode(signalled),
       );
   } finally {
     for (const off of offs) off();
     await monitor?.close().catch(() => undefined);
     if (lab) await stopLab(lab).catch(() => undefined);
     out.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }
 

@@ -22,6 +22,7 @@ import {
   userDataDir,
 } from '../node/store';
 import { EXIT, ExitError, UsageError } from './errors';
+import { BURST_MS, handleStopSignals, signalExitCode } from './signals';
 import {
   choiceFlag,
   collectSetting,
@@ -334,29 +335,42 @@ export function registerNode(program: Command): void {
     .action(async (flags: NodeFlags) => {
       const config = nodeConfig(flags);
       await runNode(config);
-      // Everything is closed; should a stray handle keep the process up, do not hang on it.
-      setTimeout(() => process.exit(), 2000).unref();
+      // Everything is closed: exit once stdout has taken every line, rather than when the
+      // event loop runs dry. That natural exit first closes the signal handlers, and a copy of
+      // the stop signal relayed by a wrapper (signals.ts) that lands then would end a cleanly
+      // stopped node with 128 + n; an explicit exit keeps them to the end, and a stray handle
+      // cannot keep the process up either.
+      process.stdout.write('', () => process.exit(EXIT.ok));
+      setTimeout(() => process.exit(EXIT.ok), 2000).unref();
     });
 }
 
-/** Runs the node until SIGINT or SIGTERM, then stops it gracefully. */
+/**
+ * Runs the node until SIGINT, SIGTERM or SIGHUP (or, started by npm, until npm's shell is gone),
+ * then stops it gracefully. Copies of that signal within a moment are the same request; a later
+ * one exits at once (signals.ts).
+ */
 export async function runNode(config: NodeConfig): Promise<void> {
   const log = createLog({ level: config.logLevel, json: config.json });
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((done) => (requestStop = done));
-  let signalled: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) {
-      log.warn(`${sig} again: exiting at once, without the final save`);
+  const signals = handleStopSignals({
+    onStop: ({ signal, launcherGone }) => {
+      log.info(
+        launcherGone
+          ? 'the process that started this node is gone: stopping (final save, closing peers)'
+          : `${signal}: stopping (final save, closing peers)`,
+        { kind: 'stopping', signal, launcherGone },
+      );
+      requestStop();
+    },
+    onRepeat: (signal) => log.debug(`${signal} again within ${BURST_MS} ms: the same request`),
+    onForce: (signal) => {
+      log.warn(`${signal} again: exiting at once, without the final save`);
       log.flush();
-      process.exit(sig === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
-    }
-    signalled = sig;
-    log.info(`${sig}: stopping (final save, closing peers)`);
-    requestStop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+      process.exit(signalExitCode(signal));
+    },
+  });
   let timer: ReturnType<typeof setInterval> | undefined;
   let monitor: CliMonitor | null = null;
   try {
@@ -388,6 +402,13 @@ export async function runNode(config: NodeConfig): Promise<void> {
       log,
     }).catch((err: unknown) => {
       throw startError(err, config);
+    });
+    // The exit code, in the log once the node runs: it may run under wrappers (npm, a shell)
+    // that report a signal of their own instead, and a supervisor reading --json-logs wants it.
+    // (A start failure is one line on stderr, as for every command.)
+    process.once('exit', (code) => {
+      log.info(`exit code ${code}`, { kind: 'exit', code });
+      log.flush();
     });
     node.on('event', (e) =>
       log.debug(`VaultGuard ${e.rule} at cycle ${e.cycle}: ${e.reason}`, {
@@ -423,8 +444,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     clearInterval(timer);
     await monitor?.close().catch(() => undefined);
     log.flush();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }
 

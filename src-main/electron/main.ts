@@ -38,6 +38,7 @@ import {
 import { SettingsFile } from './settings';
 import { ShellTray, type TrayActions, type TrayState } from './tray';
 import { createMainWindow, hardenContents, hardenSession, reveal } from './window';
+import { handleStopSignals, signalExitCode } from '../cli/signals';
 
 const here = import.meta.dirname; // out/main at run time
 const PRELOAD = join(here, '../preload/index.cjs');
@@ -69,6 +70,8 @@ let showWindow: () => void = () => undefined;
 /** Set once ready: stops the node and any lab before the app exits. */
 let shutdown: (() => Promise<void>) | null = null;
 let shutDown = false;
+/** The shutdown under way, once a quit has started it. */
+let stopping: Promise<void> | null = null;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -82,16 +85,24 @@ if (!app.requestSingleInstanceLock()) {
   app.on('activate', () => showWindow());
   app.on('before-quit', (event) => {
     quitting = true;
-    if (shutDown || !shutdown) return;
+    if (shutDown || (!shutdown && !stopping)) return;
+    // Another quit while the node stops (a second signal, the tray's Quit) waits for that stop:
+    // quitting now would skip the node's final save.
     event.preventDefault();
+    if (stopping || !shutdown) return;
     const run = shutdown;
     shutdown = null;
-    void run().finally(() => {
+    stopping = run().finally(() => {
       shutDown = true;
       app.quit();
     });
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+  // As `lvs node` (src-main/cli/signals.ts): copies of one Ctrl-C that the terminal and the
+  // wrappers (npm, electron-vite) deliver together are one request; a later one exits at once.
+  handleStopSignals({
+    onStop: () => app.quit(),
+    onForce: (signal) => app.exit(signalExitCode(signal)),
+  });
 
   app
     .whenReady()

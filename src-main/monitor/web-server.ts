@@ -7,7 +7,7 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
@@ -26,9 +26,19 @@ import type { MonitorHost } from './monitor-host';
  *
  * - Bound to 127.0.0.1, never another address.
  * - Every request and every socket needs the process's random token: the page URL carries it
- *   (`/?token=...`); a valid page load sets it as a cookie (`lvs_token`, HttpOnly,
- *   SameSite=Strict) for the page's own asset requests, which carry no query. The socket
- *   (`/api?token=...`) takes it from the query only. Tokens are compared in constant time.
+ *   (`/?token=...`); the socket (`/api?token=...`) takes it from the query only. Tokens are
+ *   compared in constant time. The page's own asset requests carry no query: a valid page load
+ *   sets a cookie for them, `lvs_assets_PORT` (HttpOnly, SameSite=Strict), whose value is not
+ *   the token but a key of its own that opens this monitor's static files and nothing else.
+ *   Browsers scope cookies by host, not port, so every server on 127.0.0.1 receives it: named
+ *   by the port, two monitors never overwrite each other's; not the token, it gives another
+ *   server nothing but the renderer's public files.
+ * - No local process can lock the token holder out. A connection that has not yet sent a
+ *   request with the token (or the asset cookie) is unauthenticated: it gets UNAUTHENTICATED_MS
+ *   to send one, and at most MAX_UNAUTHENTICATED of them exist at once (a new one evicts the
+ *   oldest), within MAX_CONNECTIONS in all. Idle sockets held without the token therefore age
+ *   out or are pushed out by the next connection, which may be the token holder's; an
+ *   authenticated connection (a browser's keep-alive) is never evicted for them.
  * - DNS rebinding: the Host header must be 127.0.0.1:PORT or localhost:PORT (421 otherwise).
  *   A request with a foreign Origin is refused (403); the socket needs our Origin outright.
  * - GET and HEAD only; static files under the renderer folder only (no listing, no `..`), with a
@@ -61,8 +71,18 @@ export const MAX_BAD_MESSAGES = 20;
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Each socket gets at most one lab snapshot per this many ms: the newest. */
 export const LAB_SNAPSHOT_MS = 100;
-/** The cookie a valid page load sets, for the page's own asset requests. */
-export const TOKEN_COOKIE = 'lvs_token';
+/** The cookie a valid page load sets for the page's own asset requests: named by the port. */
+export const assetCookieName = (port: number): string => `lvs_assets_${port}`;
+/** TCP connections open at once, authenticated or not; one more is closed at once. */
+export const MAX_CONNECTIONS = 64;
+/** Connections at once that have not sent a request with the token; a new one evicts the oldest. */
+export const MAX_UNAUTHENTICATED = 16;
+/**
+ * How long a connection may stay without sending a request with the token. A browser sends its
+ * request as soon as it connects (an idle preconnect closed this way is simply opened again);
+ * 3 s is ample on a loaded machine and short enough that a pile of idle sockets ages out.
+ */
+export const UNAUTHENTICATED_MS = 3_000;
 /** Sockets are pinged this often; one that has not answered the last ping is dropped. */
 const HEARTBEAT_MS = 15_000;
 /** The longest error line a reply carries. */
@@ -126,6 +146,8 @@ interface Client {
 export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonitor> {
   const token = randomBytes(24).toString('base64url');
   const tokenDigest = digest(token);
+  const assetKey = randomBytes(24).toString('base64url');
+  const assetKeyDigest = digest(assetKey);
   const root = resolve(opts.rendererDir);
   const clients = new Set<Client>();
   /** Upgrades accepted but not yet open: they count toward MAX_SOCKETS. */
@@ -135,10 +157,11 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
   let closed = false;
   let port = 0;
 
-  const tokenOk = (given: string | null | undefined): boolean =>
+  const matches = (given: string | null | undefined, expected: Buffer): boolean =>
     typeof given === 'string' && given.length > 0 && given.length <= 256
-      ? timingSafeEqual(digest(given), tokenDigest)
+      ? timingSafeEqual(digest(given), expected)
       : false;
+  const tokenOk = (given: string | null | undefined): boolean => matches(given, tokenDigest);
 
   const hostOk = (host: string | undefined): boolean => {
     if (host === undefined) return false;
@@ -209,12 +232,13 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
       return plain(res, 403, 'refused: a request from another origin');
     const target = splitTarget(req.url ?? '/');
     const fromQuery = tokenOk(target.query.get('token'));
-    if (!fromQuery && !tokenOk(cookie(req.headers.cookie, TOKEN_COOKIE)))
+    if (!fromQuery && !matches(cookie(req.headers.cookie, assetCookieName(port)), assetKeyDigest))
       return plain(
         res,
         401,
         'this monitor needs its token: open the URL that lvs printed (http://127.0.0.1:PORT/?token=...)',
       );
+    authenticated(req.socket);
     if (target.path === '/api')
       return plain(res, 426, 'the monitor API is a WebSocket: /api?token=...', {
         Upgrade: 'websocket',
@@ -236,7 +260,8 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
       'Content-Length': file.size,
     };
     if (fromQuery)
-      headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      headers['Set-Cookie'] =
+        `${assetCookieName(port)}=${assetKey}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     const stream = createReadStream(file.path);
@@ -250,9 +275,51 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
       else res.destroy();
     });
   });
-  server.maxConnections = 64;
+  // Node's own limits act too late for a socket that sends nothing (headersTimeout is checked
+  // every 30 s, and maxConnections lets idle sockets fill every place): see onConnection.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+
+  /** Every TCP connection, in the order they came. */
+  const connections = new Set<Socket>();
+  /** Connections without a request with the token yet, oldest first, with their deadline. */
+  const unauthenticated = new Map<Socket, ReturnType<typeof setTimeout>>();
+
+  const drop = (socket: Socket): void => {
+    clearTimeout(unauthenticated.get(socket));
+    unauthenticated.delete(socket);
+    connections.delete(socket);
+    socket.destroy();
+  };
+
+  /** The connection sent a request with the token: it stays, under the usual timeouts. */
+  const authenticated = (socket: Socket): void => {
+    clearTimeout(unauthenticated.get(socket));
+    unauthenticated.delete(socket);
+  };
+
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    const deadline = setTimeout(() => drop(socket), UNAUTHENTICATED_MS);
+    deadline.unref();
+    unauthenticated.set(socket, deadline);
+    socket.once('close', () => {
+      clearTimeout(unauthenticated.get(socket));
+      unauthenticated.delete(socket);
+      connections.delete(socket);
+    });
+    // Make room by evicting unauthenticated connections, oldest first (this one last): a
+    // token holder's new connection is never refused while idle ones hold places.
+    while (unauthenticated.size > MAX_UNAUTHENTICATED || connections.size > MAX_CONNECTIONS) {
+      const oldest = unauthenticated.keys().next();
+      if (oldest.done) {
+        // Every place is held by an authenticated connection: this one waits its turn.
+        drop(socket);
+        break;
+      }
+      drop(oldest.value);
+    }
+  });
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -300,6 +367,7 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
     if (target.path !== '/api') return refuseUpgrade(socket, 404, 'Not Found', 'not found');
     if (!tokenOk(target.query.get('token')))
       return refuseUpgrade(socket, 401, 'Unauthorized', 'refused: /api needs ?token=...');
+    authenticated(req.socket);
     if (clients.size + opening >= MAX_SOCKETS)
       return refuseUpgrade(
         socket,

@@ -196,7 +196,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       protocol.addEventListener('session:refused', (e) =>
         opts.log.warn(`refused peer ${e.detail.peerId}: ${e.detail.reason}`),
       );
-      // Every bad frame costs its sender trust, as an anomaly would (MODEL.md 2).
+      // Every bad frame costs its sender trust, as an anomaly would (docs/model.md, "Messages").
       protocol.addEventListener('frame:bad', (e) => node.penalise(e.detail.peerId));
       // The inbound evictor weighs peers by what they sent and how far the node trusts them.
       host.inbound?.provide(() => node.peerFacts());
@@ -554,7 +554,10 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       .catch((err) => this.opts.log.warn(`penalising ${peerId}: ${message(err)}`));
   }
 
-  /** One drift cycle (MODEL.md 3), or a step of joining while the node has no state yet. */
+  /**
+   * One drift cycle (docs/model.md, "One cycle"), or a step of joining while the node has no
+   * state yet.
+   */
   private async cycle(): Promise<void> {
     const reports = this.reports();
     if (!this.engine) {

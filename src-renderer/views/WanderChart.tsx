@@ -2,7 +2,10 @@ import { num } from '../lib/format';
 import { MARGIN, ValueAxis, seriesPath, valueScale, linearTicks } from './ChartFrame';
 import { TimeChart } from './TimeChart';
 
-/** How far the network mean has wandered from its first value (MODEL.md 5: a random walk). */
+/**
+ * How far the network mean has wandered from its first value: a random walk (docs/model.md,
+ * "What the theory says").
+ */
 export function WanderChart() {
   return (
     <TimeChart

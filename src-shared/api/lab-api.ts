@@ -95,7 +95,8 @@ export const NO_LINK_FAULTS: LinkFaults = Object.freeze({
  * cycles), so only its messages lie.
  * - constant: the same state every cycle (far off, the anomaly bound excludes it);
  * - pull: to each peer, that peer's own state moved `reach` toward `target`: the strongest lie
- *   the anomaly bound admits when reach is just under anomalyLimit (MODEL.md 5);
+ *   the anomaly bound admits when reach is just under anomalyLimit (docs/model.md, "What the
+ *   theory says": clamping limits speed, not destination);
  * - drain: pull toward zero (the drain VaultGuard looks for);
  * - noise: its honest state plus Gaussian noise of `sigma` per component;
  * - garbage: frames that do not decode (the sender is penalised, then disconnected).

@@ -195,7 +195,7 @@ export function createScratch(d: number, maxDegree: number): Scratch {
 }
 
 /**
- * One drift cycle of node `i`: MODEL.md section 3 steps 1-6 with VaultGuard (section 4).
+ * One drift cycle of node `i`: docs/model.md, "One cycle", with VaultGuard ("VaultGuard").
  * `load` is the node's own load in [0, 1]. `sink` hears every intervention (null: count only).
  * Returns how many peers' diffs were accepted.
  */
@@ -508,7 +508,7 @@ function pullOfPeers(
   return accepted;
 }
 
-/** Recovery mode for this cycle, from the mean accepted |diff| (hysteresis, MODEL.md 4). */
+/** Recovery mode for this cycle, from the mean accepted |diff| (docs/model.md, "One cycle", 8). */
 function switchRecovery(
   a: DriftArrays,
   p: KernelParams,

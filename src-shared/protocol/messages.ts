@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NUMERIC_PARAMS } from '../drift/params';
 
 /*
- * The drift protocol's messages (MODEL.md section 2) as plain data, with the checks every
+ * The drift protocol's messages (docs/model.md, "Messages") as plain data, with the checks every
  * frame must pass before it touches state. The wire codec (framing, protobuf) lives with the
  * transport; these schemas are what a decoded frame is held to.
  */
@@ -23,7 +23,7 @@ export interface Hello {
 /** Entropy packet. */
 export interface EntropyPacket {
   readonly kind: 'ep';
-  /** The applied entropy F (MODEL.md 3.1), inside the unit ball: every component in [-1, 1]. */
+  /** The applied entropy F (docs/model.md, "One cycle", step 9): every component in [-1, 1]. */
   readonly entropy: readonly number[];
   /** Sender's wall clock, ms since the epoch. */
   readonly timestamp: number;

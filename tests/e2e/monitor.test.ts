@@ -87,8 +87,8 @@ describe.skipIf(skip !== null)(
 
       await page.getByTestId('preset-partition-halves').click();
       await expect.poll(groups, { timeout: 15_000 }).toBe(2);
-      // Each half's mean wanders on its own (MODEL.md 5), so the spread of the whole rises: the
-      // gap is a random walk whose variance grows by about 1% of the floor's per cycle, so it
+      // Each half's mean wanders on its own (docs/model.md, "What the theory says"), so the
+      // spread of the whole rises: the gap is a random walk whose variance grows by about 1% of the floor's per cycle, so it
       // passes 1.4 times the settled spread within 90 s except with odds under 1 in 1000.
       await expect.poll(spread, { timeout: 90_000, interval: 250 }).toBeGreaterThan(1.4 * settled);
       await shot('2-partitioned');

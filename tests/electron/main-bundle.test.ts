@@ -272,7 +272,7 @@ describe('the main process bundle, with a stand-in for electron', () => {
     expect(view?.submenu?.map((i) => i.role)).toContain('toggleDevTools');
   });
 
-  it('hides the window on close, reopens it from the tray, and stops the node on quit', () => {
+  it('hides the window on close, reopens it from the tray, and stops the node on a burst of SIGINT and a Quit during the stop', () => {
     expect(seen.closeHides).toEqual({ destroyed: false, visible: false });
     expect(seen.reopened).toEqual({ windows: 2, url: 'app://lvs/index.html' });
     expect(seen.quit.how).toBe('quit');

@@ -8,8 +8,9 @@ describe('a running lab', () => {
   it('adds nodes that join from their peers, stops and revives gracefully, and runs a nemesis to a heal', async () => {
     const lab = await startLab({ nodes: 10, topology: 'random:4', seed: 8, params: { beta: 0.3 } });
     try {
-      // Added nodes start with no state and take the median of their first peers' (MODEL.md:
-      // "retrieve minimum state"), so they join near the swarm, far from a genesis of 0.
+      // Added nodes start with no state and take the median of their first peers' (docs/model.md,
+      // "A node joining, resuming and counting"), so they join near the swarm, far from a
+      // genesis of 0.
       await waitForSnapshot(lab, (s) => (s.metrics?.spread ?? 9) < 1, 'a settled lab');
       await lab.apply({ op: 'add-nodes', count: 3 });
       expect(lab.status().nodes).toBe(13);

@@ -1,9 +1,9 @@
 // The web monitor's server over real HTTP and WebSockets on 127.0.0.1: the token, DNS
 // rebinding and Origin checks, static files (CSP, no traversal), the socket's bounds, and one
 // real LvsNode answering and pushing through it.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,9 @@ import {
   LAB_SNAPSHOT_MS,
   MAX_IN_FLIGHT,
   MAX_SOCKETS,
+  MAX_UNAUTHENTICATED,
   startWebMonitor,
+  UNAUTHENTICATED_MS,
   type WebMonitor,
 } from '../../src-main/monitor/web-server';
 import { LOOPBACK_LAB } from '../../src-main/node/p2p/host';
@@ -249,9 +251,13 @@ describe('web monitor: HTTP', () => {
   it('refuses a wrong token, of any length, in the query or the cookie', async () => {
     const m = await serve();
     const wrongSameLength = (m.token[0] === 'A' ? 'B' : 'A') + m.token.slice(1);
-    for (const t of [wrongSameLength, 'x', m.token + 'x', '', m.token.slice(0, -1)]) {
-      expect((await get(m.port, `/?token=${encodeURIComponent(t)}`)).status).toBe(401);
-      const r = await get(m.port, '/assets/app.js', { headers: { cookie: `lvs_token=${t}` } });
+    // The token itself is no asset cookie: the cookie holds a key of its own.
+    for (const t of [wrongSameLength, 'x', m.token + 'x', '', m.token.slice(0, -1), m.token]) {
+      if (t !== m.token)
+        expect((await get(m.port, `/?token=${encodeURIComponent(t)}`)).status).toBe(401);
+      const r = await get(m.port, '/assets/app.js', {
+        headers: { cookie: `lvs_assets_${m.port}=${t}; lvs_token=${t}` },
+      });
       expect(r.status).toBe(401);
       expect(r.body).not.toContain('lvs asset');
     }
@@ -272,7 +278,9 @@ describe('web monitor: HTTP', () => {
     expect(r.headers['referrer-policy']).toBe('no-referrer');
     expect(r.headers['cache-control']).toBe('no-store');
     const cookie = r.headers['set-cookie']?.[0] ?? '';
-    expect(cookie).toMatch(new RegExp(`^lvs_token=${m.token};`));
+    // Named by the port, and not the token: other servers on 127.0.0.1 receive it too.
+    expect(cookie).toMatch(new RegExp(`^lvs_assets_${m.port}=[A-Za-z0-9_-]{32};`));
+    expect(cookie).not.toContain(m.token);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
     expect(cookie).toContain('Path=/');
@@ -550,6 +558,90 @@ describe('web monitor: the socket', () => {
     await m.close();
     expect((await inbox.whenClosed()).code).toBe(1001);
     await expect(get(m.port, `/?token=${m.token}`)).rejects.toThrow();
+  });
+});
+
+describe('web monitor: no local process can lock the token holder out', () => {
+  /** A TCP connection that sends nothing; resolves once connected. */
+  const idleSocket = (port: number): Promise<Socket> =>
+    new Promise((ok, fail) => {
+      const s = tcpConnect({ host: '127.0.0.1', port }, () => ok(s));
+      s.on('error', () => undefined); // the server may cut it: that is the point
+      s.once('error', fail);
+      idle.push(s);
+    });
+  const idle: Socket[] = [];
+  afterEach(() => {
+    for (const s of idle.splice(0)) s.destroy();
+  });
+  const closedCount = () => idle.filter((s) => s.destroyed || s.readyState === 'closed').length;
+
+  it('lets the token holder in past 200 idle sockets: the page and the WebSocket', async () => {
+    const m = await serve();
+    // One at a time: each is accepted (connected) before the next, as an attacker's would be.
+    for (let i = 0; i < 200; i++) await idleSocket(m.port);
+    // The server has let go of all but MAX_UNAUTHENTICATED of them (the oldest went first).
+    for (let i = 0; i < 200 && 200 - closedCount() > MAX_UNAUTHENTICATED; i++)
+      await new Promise((ok) => setTimeout(ok, 10));
+    expect(200 - closedCount()).toBeLessThanOrEqual(MAX_UNAUTHENTICATED);
+    expect(idle.slice(-MAX_UNAUTHENTICATED).some((s) => s.destroyed)).toBe(false);
+    // The token holder, while the newest idle sockets are still held: the page, an asset with
+    // the cookie the page set, and a socket that answers.
+    const pages = await Promise.all(
+      Array.from({ length: 6 }, () => get(m.port, `/?token=${m.token}`)),
+    );
+    expect(pages.map((p) => p.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(pages[0]!.body).toBe(INDEX);
+    const cookie = pages[0]!.headers['set-cookie']![0]!.split(';')[0]!;
+    expect((await get(m.port, '/assets/app.js', { headers: { cookie } })).body).toBe(ASSET);
+    const socketsOpen = await Promise.all(Array.from({ length: 6 }, () => openOk(m)));
+    for (const [i, { ws, inbox }] of socketsOpen.entries()) {
+      send(ws, { type: 'request', id: i, body: { target: 'app', request: { op: 'info' } } });
+      expect(await inbox.reply(i)).toMatchObject({ ok: true });
+    }
+  });
+
+  it(
+    'closes a connection that sends no request with the token within its deadline',
+    async () => {
+      const m = await serve();
+      const silent = await idleSocket(m.port);
+      const refused = await idleSocket(m.port);
+      refused.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${m.port}\r\n\r\n`);
+      let answer = '';
+      refused.on('data', (b: Buffer) => (answer += b.toString()));
+      const closed = (s: Socket) => new Promise((ok) => s.once('close', ok));
+      // Both go, silent or refused: a 401 does not buy a connection more time.
+      await Promise.all([closed(silent), closed(refused)]);
+      expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    },
+    4 * UNAUTHENTICATED_MS + 10_000,
+  );
+
+  it('never evicts an authenticated keep-alive connection for idle ones', async () => {
+    const m = await serve();
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const via = (path: string) =>
+      new Promise<{ status: number; localPort: number }>((ok, fail) => {
+        const req = httpRequest({ host: '127.0.0.1', port: m.port, path, agent }, (res) => {
+          res.resume();
+          res.on('end', () =>
+            ok({ status: res.statusCode ?? 0, localPort: req.socket!.localPort! }),
+          );
+        });
+        req.on('error', fail);
+        req.end();
+      });
+    try {
+      const first = await via(`/?token=${m.token}`);
+      expect(first.status).toBe(200);
+      for (let i = 0; i < 3 * MAX_UNAUTHENTICATED; i++) await idleSocket(m.port);
+      const again = await via(`/?token=${m.token}`);
+      expect(again.status).toBe(200);
+      expect(again.localPort).toBe(first.localPort); // the same connection, still open
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -6,8 +6,8 @@ import { RULES, type RuleName } from '../../src-shared/drift/rules';
 import { seededRng } from '../../src-shared/random';
 
 /*
- * NodeDrift.step under arbitrary and hostile input (MODEL.md sections 3 and 4): whatever the
- * peers report, whatever the load and the parameters, after every cycle the node's state is
+ * NodeDrift.step under arbitrary and hostile input (docs/model.md, "One cycle" and
+ * "VaultGuard"): whatever the peers report, whatever the load and the parameters, after every cycle the node's state is
  * finite and non-negative, its drift within the clamp, its trust values shares, and every
  * intervention is reported under its rule and naming the peer it concerns. The oracle below
  * recomputes each peer's distance to the node's state itself.

@@ -6,8 +6,8 @@ import { secondEigenpair, type Eigenpair } from '../helpers/spectral';
 import { coordinateMean, linearParams, simulate } from '../helpers/runs';
 
 /*
- * alpha = 0, symmetric Metropolis-Hastings weights, static connected graph (MODEL.md 5;
- * Xiao & Boyd 2004): the spread shrinks at least as fast as lambda^t, the slowest mode decays
+ * alpha = 0, symmetric Metropolis-Hastings weights, static connected graph (docs/model.md,
+ * "What the theory says"; Xiao & Boyd 2004): the spread shrinks at least as fast as lambda^t, the slowest mode decays
  * at exactly lambda, and the network mean never moves.
  */
 

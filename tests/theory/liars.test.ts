@@ -6,8 +6,8 @@ import { Simulation } from '../../src-shared/sim/simulator';
 import { randomRegular } from '../../src-shared/sim/topology';
 
 /*
- * MODEL.md 5: clamping limits how fast a liar pulls, not where its listeners end up. A liar
- * that always reports a state just inside the anomaly bound, toward its target, is accepted
+ * docs/model.md, "What the theory says": clamping limits how fast a liar pulls, not where its
+ * listeners end up. A liar that always reports a state just inside the anomaly bound, toward its target, is accepted
  * every cycle; under `mean` it drags the honest nodes all the way, under trimmed(F = k) it
  * cannot move them out of the honest range.
  */

@@ -5,8 +5,8 @@ import { randomRegular } from '../../src-shared/sim/topology';
 import { linearParams, simulate } from '../helpers/runs';
 
 /*
- * alpha > 0 with symmetric weights (MODEL.md 5; Xiao, Boyd & Kim 2007): the states settle
- * into a cloud whose mean-square deviation from the network mean is about
+ * alpha > 0 with symmetric weights (docs/model.md, "What the theory says"; Xiao, Boyd & Kim
+ * 2007): the states settle into a cloud whose mean-square deviation from the network mean is about
  * alpha^2 sigma^2 / (beta (2 - beta)) per coordinate on a good expander, while the network
  * mean itself wanders as a random walk whose variance grows like t alpha^2 sigma^2 / N.
  * sigma^2 is measured from the entropy the nodes actually applied (after normalisation).

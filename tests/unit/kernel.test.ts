@@ -6,7 +6,7 @@ import { Rule } from '../../src-shared/drift/rules';
 import { seededRng } from '../../src-shared/random';
 
 /*
- * One drift cycle through NodeDrift (MODEL.md section 3), on examples small enough to work
+ * One drift cycle through NodeDrift (docs/model.md, "One cycle"), on examples small enough to work
  * out by hand. alpha = 0 unless said otherwise, so the entropy does not matter; the clamps
  * are set wide enough not to bind unless the example is about them.
  */

@@ -17,8 +17,8 @@ import {
 } from '../../src-shared/drift/vaultguard';
 
 /*
- * VaultGuard's rules one by one (MODEL.md section 4). Expected values are worked out by hand
- * in the comments beside them.
+ * VaultGuard's rules one by one (docs/model.md, "VaultGuard"). Expected values are worked out
+ * by hand in the comments beside them.
  */
 
 const SEED = 20261121;

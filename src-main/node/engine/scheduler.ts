@@ -1,6 +1,6 @@
 import { LoopDelay } from '../../runtime/loop-delay';
 
-/** Low-power mode multiplies the cycle period by this (MODEL.md 4). */
+/** Low-power mode multiplies the cycle period by this (docs/model.md, "VaultGuard"). */
 export const LOW_POWER_FACTOR = 4;
 
 export interface SchedulerOptions {

@@ -6,8 +6,8 @@ import type { NodeLog } from '../lvs-node';
 
 /*
  * A stable transport key, for a node whose user asks to keep its peer id across restarts
- * (MODEL.md 1: otherwise the key is new at every start). Kept in the data folder, readable
- * by its owner only.
+ * (docs/model.md, "What a node holds": otherwise the key is new at every start). Kept in the
+ * data folder, readable by its owner only.
  */
 
 export const KEY_FILE = 'node.key';
