@@ -3,7 +3,11 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Command } from 'commander';
-import type { NetworkView, NodeStatus } from '../../src-shared/api/node-api';
+import {
+  REACHABILITY_WORDS,
+  type NetworkView,
+  type NodeStatus,
+} from '../../src-shared/api/node-api';
 import type { DriftParams, Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
@@ -422,8 +426,11 @@ export async function runNode(config: NodeConfig): Promise<void> {
     }
     if (config.statusEveryMs > 0)
       timer = setInterval(() => logStatus(log, node), config.statusEveryMs);
+    const reach = setInterval(announceReachability(log, node), REACHABILITY_CHECK_MS);
+    reach.unref();
     await stopRequested;
     clearInterval(timer);
+    clearInterval(reach);
     if (monitor) {
       // The page first (and any lab started from it), then the node.
       const m = monitor;
@@ -465,14 +472,33 @@ export function statusLine(s: NodeStatus, joined: boolean): string {
 
 /** `reachable relayed | book 12 new, 3 tried | dialling 2 of 5 known addresses`. */
 function networkLine(n: NetworkView, peers: number): string {
-  const reach = {
-    direct: 'reachable directly',
-    relayed: 'reachable through a relay',
-    local: 'reachable on this network only',
-    unknown: 'reachability unknown',
-  }[n.reachability];
+  const reach = REACHABILITY_WORDS[n.reachability];
   const book = `book ${n.book.new} new, ${n.book.tried} tried`;
   return [reach, book, ...(peers === 0 || n.outbound === 0 ? [n.activity] : [])].join(' | ');
+}
+
+/** How often a change of reachability or of the addresses to share is looked for. */
+const REACHABILITY_CHECK_MS = 1000;
+
+/**
+ * Says, whenever it changes, how others can reach the node and which addresses to give them:
+ * `reachable through a relay: give others /ip4/.../p2p-circuit/p2p/...`.
+ */
+function announceReachability(log: CliLog, node: LvsNode): () => void {
+  let last = '';
+  return () => {
+    const n = node.status().network;
+    if (!n) return;
+    const key = `${n.reachability} ${n.shareable.join(' ')}`;
+    if (key === last) return;
+    last = key;
+    const words = REACHABILITY_WORDS[n.reachability];
+    log.info(n.shareable.length > 0 ? `${words}: give others ${n.shareable.join(' ')}` : words, {
+      kind: 'reachability',
+      reachability: n.reachability,
+      shareable: n.shareable,
+    });
+  };
 }
 
 function logStatus(log: CliLog, node: LvsNode): void {

@@ -4,15 +4,8 @@ import { loadBootstrap, saveBootstrap } from '../lib/bootstrap-list';
 import { num } from '../lib/format';
 import { checkMultiaddr } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
-import type { NetworkView } from '@shared/api/node-api';
+import { REACHABILITY_WORDS, type NetworkView } from '@shared/api/node-api';
 import { PersonalNodePanel } from './NodePanel';
-
-const REACH: Record<NetworkView['reachability'], string> = {
-  direct: 'reachable directly',
-  relayed: 'reachable through a relay',
-  local: 'reachable on this network only',
-  unknown: 'not reachable yet',
-};
 
 /** How the node finds and keeps peers: what to share with friends, and what it is doing. */
 function NetworkSection({ network: n }: { network: NetworkView }) {
@@ -24,7 +17,7 @@ function NetworkSection({ network: n }: { network: NetworkView }) {
         <tbody>
           <tr>
             <th scope="row">reachability</th>
-            <td data-testid="node-reachability">{REACH[n.reachability]}</td>
+            <td data-testid="node-reachability">{REACHABILITY_WORDS[n.reachability]}</td>
           </tr>
           <tr>
             <th scope="row">peers</th>

@@ -28,10 +28,18 @@ export interface NodeStatus {
 }
 
 /**
- * Whether others can dial this node: on a public address, only through a relay, only on its own
- * network (private or loopback addresses), or not yet known.
+ * How others can reach this node: `public` (a confirmed public address: AutoNAT, UPnP or a public
+ * interface), `relayed` (only through a relay reservation), or `private` (neither, yet: only
+ * peers on its own network, or none).
  */
-export type Reachability = 'direct' | 'relayed' | 'local' | 'unknown';
+export type Reachability = 'public' | 'relayed' | 'private';
+
+/** Reachability in words, as the CLI and the monitor say it. */
+export const REACHABILITY_WORDS: Readonly<Record<Reachability, string>> = {
+  public: 'reachable directly',
+  relayed: 'reachable through a relay',
+  private: 'not reachable from outside (yet)',
+};
 
 export interface NetworkView {
   readonly reachability: Reachability;

@@ -3,6 +3,7 @@ import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-re
 import type { Connection, Startable } from '@libp2p/interface';
 import { isPrivate } from '@libp2p/utils';
 import { isMultiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import type { Reachability } from '../../../src-shared/api/node-api';
 
 /*
  * NAT traversal for a personal node, with libp2p's own parts (host.ts wires them in):
@@ -48,11 +49,7 @@ export const RELAY_LIMITS: RelayLimits = {
 export type RelayServiceMode = 'auto' | 'on' | 'off';
 export const RELAY_SERVICE_MODES = ['auto', 'on', 'off'] as const satisfies RelayServiceMode[];
 
-/**
- * How others can reach this node: `public` (a confirmed public address: AutoNAT, UPnP or a
- * public interface), `relayed` (only through a relay reservation), or `private` (neither yet).
- */
-export type Reachability = 'public' | 'relayed' | 'private';
+export type { Reachability } from '../../../src-shared/api/node-api';
 
 /** Whether an advertised address is a direct one on a public IP. */
 export function isPublicDirect(ma: Multiaddr): boolean {

@@ -1,36 +1,24 @@
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { isPrivate } from '@libp2p/utils';
 import type { NetworkView, Reachability } from '../../../src-shared/api/node-api';
+import { isPublicDirect, reachability } from './nat';
 import type { PeerManagerStatus } from './peer-manager';
 
 /*
  * What a node tells its user about its place in the network: can others dial it, which addresses
- * to hand out, and, when it has no peers, what it is doing about that. libp2p lists an observed
- * public address only once it has been confirmed (AutoNAT), and a relayed address only once a
- * relay holds a reservation for this node, so both can be read off the host's addresses.
+ * to hand out, and, when it has no peers, what it is doing about that. libp2p advertises an
+ * observed public address only once it is confirmed (AutoNAT, UPnP), and a relayed address only
+ * once a relay holds a reservation for this node, so both are read off the advertised addresses
+ * (./nat has the rule).
  */
 
-function isRelayed(ma: Multiaddr): boolean {
-  return ma.getComponents().some((c) => c.name === 'p2p-circuit');
-}
-
-/** Whether others can dial these listening addresses, and which of them to share. */
+/** Whether others can dial these advertised addresses, and which of them to share. */
 export function reachabilityOf(addrs: readonly Multiaddr[]): {
   reachability: Reachability;
   shareable: string[];
 } {
-  const relayed = addrs.filter(isRelayed).map(String);
-  const direct = addrs.filter((a) => !isRelayed(a));
-  const open = direct.filter((a) => isPrivate(a) === false).map(String);
-  const reachability: Reachability =
-    open.length > 0
-      ? 'direct'
-      : relayed.length > 0
-        ? 'relayed'
-        : direct.length > 0
-          ? 'local'
-          : 'unknown';
-  return { reachability, shareable: [...open, ...relayed] };
+  const open = addrs.filter(isPublicDirect).map(String);
+  const relayed = addrs.filter((a) => a.toString().includes('/p2p-circuit')).map(String);
+  return { reachability: reachability(addrs), shareable: [...open, ...relayed] };
 }
 
 /** One sentence on what the peer manager is doing, for the status line and the monitor. */
