@@ -93,8 +93,11 @@ export async function measureAddressBook(n: number): Promise<AddressBookMemory> 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const n = Number(process.argv[2] ?? 10_000);
   const m = await measureAddressBook(n);
-  console.log(
-    `address book, ${m.entries} entries: ${(m.bytes / 1024 / 1024).toFixed(2)} MiB heap ` +
-      `(${Math.round(m.bytesPerEntry)} B/entry), snapshot ${(m.snapshotBytes / 1024).toFixed(0)} kB as JSON`,
-  );
+  // --json: one JSON line for bench:net, which runs this in its own process (for --expose-gc).
+  if (process.argv.includes('--json')) console.log(JSON.stringify(m));
+  else
+    console.log(
+      `address book, ${m.entries} entries: ${(m.bytes / 1024 / 1024).toFixed(2)} MiB heap ` +
+        `(${Math.round(m.bytesPerEntry)} B/entry), snapshot ${(m.snapshotBytes / 1024).toFixed(0)} kB as JSON`,
+    );
 }

@@ -8,8 +8,13 @@
  * It speaks no drift protocol: its connections only take slots. It prints one line per second
  * (`attacker: N connected, M addresses told`) and runs until killed.
  */
+import '../../src-main/node/p2p/polyfill';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import { tcp, type TCPSocketOptions } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createHost, type Host } from '../../src-main/node/p2p/host';
+import { createLibp2p, type Libp2p } from 'libp2p';
 import { frameBytes } from '../../src-main/node/protocol/codec';
 import { PEX_MAX_ADDRS, PEX_PROTOCOL_ID, encodePex } from '../../src-shared/protocol/peer-exchange';
 
@@ -30,15 +35,19 @@ function lies(): string[] {
   });
 }
 
-const hosts: Host[] = [];
+// Bare libp2p nodes, each listening on its own address and dialling from it (the kernel would
+// otherwise pick the namespace's first address as every dial's source).
+const hosts: Array<{ libp2p: Libp2p }> = [];
 for (const ip of ips) {
-  const h = await createHost({
-    host: ip,
-    port: 4001,
-    allowLoopbackGroups: false,
-    maxInboundPerHost: 64,
-    nat: false,
+  const libp2p = await createLibp2p({
+    addresses: { listen: [`/ip4/${ip}/tcp/4001`] },
+    transports: [tcp({ dialOpts: { localAddress: ip } as TCPSocketOptions })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ enableKeepAlive: false })],
+    services: { identify: identify() },
+    connectionMonitor: { enabled: false },
   });
+  const h = { libp2p };
   await h.libp2p.handle(
     PEX_PROTOCOL_ID,
     (stream) => {
