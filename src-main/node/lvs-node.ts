@@ -310,7 +310,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
   crash(): Promise<void> {
     this.stopping ??= (async () => {
       this.scheduler.stop();
-      this.discovery?.manager.stop();
+      this.discovery?.halt();
       await this.store.abandon();
       await this.host.stop().catch(() => undefined);
       await this.protocol.stop().catch(() => undefined);

@@ -48,15 +48,12 @@ export class Discovery {
 
   static async start(options: DiscoveryOptions, deps: DiscoveryDeps): Promise<Discovery> {
     const { host } = deps;
-    let book: AddressBook;
-    if (deps.stored === undefined) {
-      book = new AddressBook({ secret: webcrypto.getRandomValues(new Uint8Array(16)) });
-    } else {
-      const loaded = AddressBook.fromJSON(deps.stored);
-      book = loaded.book;
-      if (loaded.dropped > 0)
-        deps.warn(`address book: dropped ${loaded.dropped} damaged entr(y/ies) from the store`);
-    }
+    const loaded = deps.stored === undefined ? undefined : AddressBook.fromJSON(deps.stored);
+    const book =
+      loaded?.book ?? new AddressBook({ secret: webcrypto.getRandomValues(new Uint8Array(16)) });
+    if (loaded?.problem) deps.warn(`address book in the store: ${loaded.problem}`);
+    if (loaded && loaded.dropped > 0)
+      deps.warn(`address book in the store: dropped ${loaded.dropped} damaged entries`);
     // The exchange and the manager need each other: the exchange asks the manager what to
     // advertise and where to put what it learns; the manager asks peers through the exchange.
     const exchange: PeerExchange = new PeerExchange({
@@ -78,6 +75,7 @@ export class Discovery {
     });
     exchange.addEventListener('pex:bad', (e) => deps.onBad(e.detail));
     await exchange.start(host);
+    if (loaded?.freshSecret) manager.markChanged();
     const target = options.targetOutbound ?? PEER_MANAGER_DEFAULTS.targetOutbound;
     const discovery = new Discovery(book, exchange, manager, deps.save, host, target);
     manager.start();
@@ -101,9 +99,14 @@ export class Discovery {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.saver);
-    this.manager.stop();
+    this.halt();
     await this.exchange.stop();
     this.persist();
+  }
+
+  /** Stops dialling and saving at once, saving nothing more (a crash). */
+  halt(): void {
+    clearInterval(this.saver);
+    this.manager.stop();
   }
 }

@@ -151,6 +151,11 @@ export class PeerManager {
     this.o.libp2p.removeEventListener('connection:open', this.onOpen);
   }
 
+  /** Marks the book as changed, so the next save writes it (a book restored with a new secret). */
+  markChanged(): void {
+    this.changed = true;
+  }
+
   /** Whether the book changed since the last call (the node then saves it). */
   takeChanged(): boolean {
     const c = this.changed;
