@@ -32,7 +32,7 @@ const RUN_MS = 5 * 60_000;
 
 type Status = LogRecord & {
   cycle: number;
-  nat: { reachability: string; addresses: string[] };
+  nat: { reachability: string; addresses: string[]; relayService: unknown };
   connections: { peer: string; addr: string; direct: boolean; limited: boolean }[];
   drift: { peer: string; addr: string; framesIn: number; framesOut: number }[];
 };
@@ -133,6 +133,7 @@ describe.skipIf(skip !== null || upnpMissing)(
           '--bootstrap',
           circuit(dId),
         ]);
+        const startedAt = Date.now();
         const [aId, cId] = [await peerIdOf(a), await peerIdOf(c)];
 
         // First both sessions run through the relay: a connection with a /p2p-circuit address.
@@ -141,6 +142,7 @@ describe.skipIf(skip !== null || upnpMissing)(
             (x) => x.peer === peer && x.addr.includes('/p2p-circuit') && x.limited,
           ) && (session(s, peer)?.framesIn ?? 0) > 0;
         await waitStatus(a, relayed(bId), 'a drift session with b through the relay');
+        const relayedAt = Date.now();
         await waitStatus(c, relayed(dId), 'a drift session with c-d through the relay');
         await waitStatus(c, (s) => s.nat.reachability === 'relayed', 'c relayed');
 
@@ -157,6 +159,7 @@ describe.skipIf(skip !== null || upnpMissing)(
           `/ip4/${ra.ip}/tcp/4001`,
         );
         await waitStatus(a, direct(bId), 'a direct connection at a', 30_000);
+        const directAt = Date.now();
         await waitStatus(a, (s) => s.nat.reachability === 'public', 'a public through its mapping');
         // The mapping is miniupnpd's: a DNAT rule on a's router.
         expect(await ra.mappings()).toMatch(
@@ -187,6 +190,9 @@ describe.skipIf(skip !== null || upnpMissing)(
           [c, cId, d, dId],
           [d, dId, c, cId],
         ] as const;
+        const measured: string[] = [
+          `a-b relayed ${((relayedAt - startedAt) / 1000).toFixed(1)} s after a started, direct ${((directAt - startedAt) / 1000).toFixed(1)} s after`,
+        ];
         for (const [self, , peer, peerId] of pairs) {
           const s0 = session(start[self.name]!, peerId)!;
           const s1 = session(end[self.name]!, peerId);
@@ -196,6 +202,9 @@ describe.skipIf(skip !== null || upnpMissing)(
           // The peer sends one cycle frame per cycle: what arrived matches the cycles it ran.
           const peerCycles = end[peer.name]!.cycle - start[peer.name]!.cycle;
           const got = s1!.framesIn - s0.framesIn;
+          measured.push(
+            `${self.name} got ${got} frames from ${peer.name}, which ran ${peerCycles} cycles`,
+          );
           expect(got, `${self.name} got frames from ${peer.name}`).toBeGreaterThanOrEqual(
             Math.floor(peerCycles * 0.9) - 10,
           );
@@ -218,11 +227,44 @@ describe.skipIf(skip !== null || upnpMissing)(
           expect(relayed(peerId)(end[self.name]!), `${self.name} still relayed`).toBe(true);
           expect(session(end[self.name]!, peerId)!.addr).toContain('/p2p-circuit');
         }
+        console.log(`through NAT, measured: ${measured.join('; ')}`);
         expect(closings(a, bId).length + closings(b, aId).length).toBe(closedBefore.ab);
         expect(closings(c, dId).length + closings(d, cId).length).toBe(closedBefore.cd);
       },
       8 * 60_000,
     );
+
+    it('starts the relay service on a public node once AutoNAT confirms its address (--relay-service auto)', async () => {
+      const pub = await net.publicHost('auto');
+      const rg = await net.router('rg');
+      const g = await net.privateHost('g', rg);
+      const dir = await net.tempDir();
+      const args = (name: string) => [
+        '--no-mdns',
+        '--json-logs',
+        '--status-every',
+        '1',
+        '--port',
+        '4001',
+        '--data',
+        `${dir}/${name}`,
+      ];
+      const relay = pub.spawnLvs(args('auto'));
+      const relayAddr = `/ip4/${pub.ip}/tcp/4001/p2p/${await peerIdOf(relay)}`;
+      // Alone, it cannot know it is reachable: no relay service.
+      await sleep(3_000);
+      const alone = statuses(relay).at(-1)!;
+      expect(alone.nat.relayService).toEqual({ mode: 'auto', active: false, reservations: 0 });
+      // Once a peer behind NAT has dialled it back, it is public and relays for that peer.
+      const ng = g.spawnLvs([...args('g'), '--bootstrap', relayAddr]);
+      await waitStatus(relay, (s) => s.nat.reachability === 'public', 'the relay public', 90_000);
+      await waitStatus(
+        relay,
+        (s) => (s.nat.relayService as { active: boolean }).active,
+        'the relay service on',
+      );
+      await waitStatus(ng, (s) => s.nat.reachability === 'relayed', 'g relayed', 60_000);
+    }, 180_000);
 
     it('shows that a relay with tight limits does cut a relayed drift session', async () => {
       // The same relayed session, on a relay that allows 32 KiB per relayed connection: about
