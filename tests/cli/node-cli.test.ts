@@ -94,31 +94,52 @@ const BAD_FLAGS: readonly (readonly [flag: string, args: readonly string[], allo
   ['--json-logs', ['--json-logs=1'], /json-logs/],
 ];
 
+/** NAT traversal flags (docs/network.md), checked in a test of their own to keep each short. */
+const BAD_NAT_FLAGS: [string, string[], RegExp][] = [
+  ['--relay-service', ['--relay-service', 'maybe'], /auto, on, off/],
+  ['--relay-reservations', ['--relay-reservations', '0'], /integer in 1\.\.1024/],
+  ['--relay-limit-s', ['--relay-limit-s', '1.5'], /integer in 1\.\.86400/],
+  ['--relay-limit-mib', ['--relay-limit-mib', '0'], /\[0\.001, 4096\]/],
+  ['--upnp', ['--no-nat', '--upnp'], /needs NAT traversal.*--no-nat/],
+  ['--relay-service', ['--no-nat', '--relay-service', 'on'], /needs NAT traversal/],
+  [
+    '--relay-limit-s',
+    ['--relay-service', 'off', '--relay-limit-s', '60'],
+    /bounds the relay service/,
+  ],
+];
+
 describe('lvs node flags', () => {
-  it('refuses every wrong value with one line naming the flag, exit 2, nothing started', async () => {
-    const data = join(work, 'never-created');
-    const queue = [...BAD_FLAGS];
-    const failures: string[] = [];
-    // A few at a time: each is a whole process.
-    await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        for (let c = queue.shift(); c; c = queue.shift()) {
-          const [flag, args, allowed] = c;
-          const withData = flag === '--data' ? args : ['--data', data, ...args];
-          const r = await run(withData);
-          try {
-            expectUsageError(r, flag, allowed);
-          } catch (err) {
-            failures.push(
-              `${args.join(' ')}: ${(err as Error).message.split('\n')[0]}\n${r.stderr}`,
-            );
+  it.each([
+    ['every wrong value', BAD_FLAGS],
+    ['every wrong NAT flag', BAD_NAT_FLAGS],
+  ] as const)(
+    'refuses %s with one line naming the flag, exit 2, nothing started',
+    async (_, cases) => {
+      const data = join(work, 'never-created');
+      const queue = [...cases];
+      const failures: string[] = [];
+      // A few at a time: each is a whole process.
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          for (let c = queue.shift(); c; c = queue.shift()) {
+            const [flag, args, allowed] = c;
+            const withData = flag === '--data' ? args : ['--data', data, ...args];
+            const r = await run(withData);
+            try {
+              expectUsageError(r, flag, allowed);
+            } catch (err) {
+              failures.push(
+                `${args.join(' ')}: ${(err as Error).message.split('\n')[0]}\n${r.stderr}`,
+              );
+            }
           }
-        }
-      }),
-    );
-    expect(failures).toEqual([]);
-    expect(existsSync(data)).toBe(false);
-  });
+        }),
+      );
+      expect(failures).toEqual([]);
+      expect(existsSync(data)).toBe(false);
+    },
+  );
 
   it('refuses a --data that is a file, and a port in use (the lock given back)', async () => {
     const file = join(work, 'a-file');

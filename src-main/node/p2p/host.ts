@@ -3,7 +3,7 @@ import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { dcutr } from '@libp2p/dcutr';
-import { identify, type Identify } from '@libp2p/identify';
+import { identify, identifyPush, type Identify } from '@libp2p/identify';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { mdns } from '@libp2p/mdns';
 import { ping, type Ping } from '@libp2p/ping';
@@ -179,6 +179,11 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     ? {
         autoNAT: autoNATFreshDialBacks(),
         dcutr: dcutr(),
+        // Tells connected peers at once when this node gains an address (a relay reservation, a
+        // UPnP mapping, an address AutoNAT confirmed). DCUtR looks again at a relayed peer when
+        // identify brings news of it: a UPnP mapping made seconds after the first relayed
+        // connections (it always is) still upgrades them. Without the push, never.
+        identifyPush: identifyPush(),
         relay: relayServiceSwitch(o.relayService, o.relayLimits),
         // The router's own word on its mapping is trusted: AutoNAT needs four peers to confirm an
         // address, more than a small swarm has. A router whose external address is private

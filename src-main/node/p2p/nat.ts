@@ -20,14 +20,16 @@ import type { Reachability } from '../../../src-shared/api/node-api';
  * - UPnP IGD / NAT-PMP port mapping (`--upnp`), off by default: it changes the user's router.
  *
  * The relay limits are chosen for drift traffic. A drift session sends one cycle frame each way
- * per cycle, about 450 bytes a second each way at one cycle a second (~27 KB a minute), five
- * times that at 200 ms: ~270 KB a minute both ways. libp2p's defaults (128 KiB and 2 minutes per
- * relayed connection, counting both directions) would cut such a session within a minute. The
- * defaults here let one relayed session run 30 minutes at 200 ms cycles (~8 MB of its 64 MiB):
- * long enough for DCUtR to move it to a direct connection where one is possible, and where none is,
- * the relay cuts it after 30 minutes and the peer is dialled again through the relay (a new
- * relayed connection starts fresh limits). Relays are volunteers: a node that relays for others
- * spends at most maxReservations x 64 MiB per half hour on them.
+ * per cycle: 56 to 59 bytes with Yamux and Noise at d = 2 (docs/protocol.md), so at 200 ms about
+ * 600 bytes a second both ways, 2 MB an hour; at 10 ms cycles or a large d, twenty times that.
+ * libp2p's defaults (128 KiB and 2 minutes per relayed connection, both directions counted
+ * together) would cut a session at 200 ms within two minutes (measured: a relay allowing 32 KiB
+ * cut one after 40 s, session start included). The defaults here keep one relayed session for
+ * 30 minutes, which at 200 ms uses about 1 MB of its 64 MiB (the bytes bound only matters for
+ * fast cycles or large d): long enough for DCUtR to move it to a direct connection where one is
+ * possible; where none is, the relay closes it after 30 minutes and the peer is dialled again
+ * through the relay (a new relayed connection starts fresh limits). Relays are volunteers: a node
+ * that relays for others spends at most maxReservations x 64 MiB per half hour on them.
  */
 
 /** Bounds a relay service puts on what it relays. */

@@ -165,6 +165,8 @@ interface Channel {
   readonly openedAt: number;
   helloIn: boolean;
   closed: boolean;
+  /** When it closed (ms); a relayed channel may close before its direct successor opens. */
+  closedAt?: number;
 }
 
 interface Session {
@@ -716,7 +718,19 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
 
   private onChannelClosed(s: Session, ch: Channel, reason: string): void {
     ch.closed = true;
-    if (s.channel === ch) this.end(s, reason, false);
+    ch.closedAt = this.o.now();
+    if (s.channel !== ch) return;
+    // DCUtR closes the relayed connection as soon as its direct dial succeeds, often before the
+    // drift stream on the direct connection is open: the session waits for that stream (one
+    // HELLO timeout, see sweep) instead of ending and starting over.
+    const direct = this.host?.libp2p
+      .getConnections(s.peer)
+      .some((c) => c.status === 'open' && c.limits === undefined);
+    if (ch.connection.limits !== undefined && direct) {
+      this.logLine(`relayed stream to ${s.peerId} closed; waiting for the direct one`);
+      return;
+    }
+    this.end(s, reason, false);
   }
 
   /** Ends a session once; `abort` also aborts its stream. */
@@ -749,7 +763,13 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     if (this.frozen) return;
     const now = this.o.now();
     for (const s of [...this.live.values()]) {
-      if (!s.channel.helloIn && now - s.channel.openedAt > this.o.helloTimeoutMs) {
+      if (s.channel.closed && now - (s.channel.closedAt ?? now) > this.o.helloTimeoutMs) {
+        this.end(
+          s,
+          `relayed stream closed and no direct one within ${this.o.helloTimeoutMs} ms`,
+          false,
+        );
+      } else if (!s.channel.helloIn && now - s.channel.openedAt > this.o.helloTimeoutMs) {
         this.closeChannel(s.channel, `no HELLO within ${this.o.helloTimeoutMs} ms`);
       } else if (s.open && now - s.lastFrameAt > this.idleLimitMs(s.record.hello)) {
         const reason = `silent for ${this.idleLimitMs(s.record.hello)} ms`;
