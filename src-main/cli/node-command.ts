@@ -519,7 +519,8 @@ function logStatus(log: CliLog, node: LvsNode): void {
 }
 
 /**
- * NAT fields of a status record: `nat` (reachability, advertised addresses, the relay service)
+ * NAT fields of a status record: `nat` (advertised addresses, the relay service; reachability is
+ * in `network`)
  * and `connections` (every open connection, relayed or direct), and `drift` (each drift session's
  * connection and frame counts), for tests and for users wondering how their node is reached.
  */
@@ -528,7 +529,6 @@ function natStatus(node: LvsNode): Record<string, unknown> {
   const relay = host.libp2p.services.relay;
   return {
     nat: {
-      reachability: host.reachability(),
       addresses: host.addresses().map(String),
       relayService: relay
         ? { mode: relay.mode, active: relay.active, reservations: relay.reservations }

@@ -155,5 +155,27 @@ describe.skipIf(skip !== null)(
         15_000,
       );
     }, 150_000);
+
+    it('a node told only of D by address dials D again when D restarts with a fresh key, also after D was away a while', async () => {
+      const hostD = await net.publicHost('d');
+      const hostE = await net.publicHost('e');
+      const dataD = await net.tempDir();
+      let d = await start(hostD, dataD);
+      const e = await start(hostE, await net.tempDir(), [
+        '--bootstrap',
+        `/ip4/${hostD.ip}/tcp/${PORT}`,
+      ]);
+      await until('E connected to D', () => connectedTo(e, hostD), 30_000);
+      for (const awayMs of [0, 8_000]) {
+        d.kill('SIGKILL');
+        await d.exited;
+        // D's crash leaves E's session to its silence limit (16 cycles of 500 ms).
+        await until('E notices D is gone', () => !connectedTo(e, hostD), 40_000);
+        await new Promise((r) => setTimeout(r, awayMs));
+        d = await start(hostD, dataD);
+        const back = await until('E connected to the new D', () => connectedTo(e, hostD), 30_000);
+        console.log(`redial: E reconnected to D ${back} ms after D came back (away ${awayMs} ms)`);
+      }
+    }, 150_000);
   },
 );

@@ -32,7 +32,8 @@ const RUN_MS = 5 * 60_000;
 
 type Status = LogRecord & {
   cycle: number;
-  nat: { reachability: string; addresses: string[]; relayService: unknown };
+  network: { reachability: string; shareable: string[] };
+  nat: { addresses: string[]; relayService: unknown };
   connections: { peer: string; addr: string; direct: boolean; limited: boolean }[];
   drift: { peer: string; addr: string; framesIn: number; framesOut: number }[];
 };
@@ -114,7 +115,7 @@ describe.skipIf(skip !== null || upnpMissing)(
         const d = hosts.d!.spawnLvs([...common('d'), '--bootstrap', relayAddr]);
         const [bId, dId] = [await peerIdOf(b), await peerIdOf(d)];
         for (const h of [b, d])
-          await waitStatus(h, (s) => s.nat.reachability === 'relayed', 'a relay reservation');
+          await waitStatus(h, (s) => s.network.reachability === 'relayed', 'a relay reservation');
         const circuit = (id: string) => `${relayAddr}/p2p-circuit/p2p/${id}`;
 
         // a and c dial them through the relay.
@@ -144,7 +145,7 @@ describe.skipIf(skip !== null || upnpMissing)(
         await waitStatus(a, relayed(bId), 'a drift session with b through the relay');
         const relayedAt = Date.now();
         await waitStatus(c, relayed(dId), 'a drift session with c-d through the relay');
-        await waitStatus(c, (s) => s.nat.reachability === 'relayed', 'c relayed');
+        await waitStatus(c, (s) => s.network.reachability === 'relayed', 'c relayed');
 
         // Then DCUtR moves a-b to a direct connection: b dials a's UPnP-mapped address.
         const direct = (peer: string) => (s: Status) =>
@@ -160,7 +161,7 @@ describe.skipIf(skip !== null || upnpMissing)(
         );
         await waitStatus(a, direct(bId), 'a direct connection at a', 30_000);
         const directAt = Date.now();
-        await waitStatus(a, (s) => s.nat.reachability === 'public', 'a public through its mapping');
+        await waitStatus(a, (s) => s.network.reachability === 'public', 'a public through its mapping');
         // The mapping is miniupnpd's: a DNAT rule on a's router.
         expect(await ra.mappings()).toMatch(
           new RegExp(`dport 4001 dnat ip to ${hosts.a!.ip}:4001`),
@@ -257,13 +258,13 @@ describe.skipIf(skip !== null || upnpMissing)(
       expect(alone.nat.relayService).toEqual({ mode: 'auto', active: false, reservations: 0 });
       // Once a peer behind NAT has dialled it back, it is public and relays for that peer.
       const ng = g.spawnLvs([...args('g'), '--bootstrap', relayAddr]);
-      await waitStatus(relay, (s) => s.nat.reachability === 'public', 'the relay public', 90_000);
+      await waitStatus(relay, (s) => s.network.reachability === 'public', 'the relay public', 90_000);
       await waitStatus(
         relay,
         (s) => (s.nat.relayService as { active: boolean }).active,
         'the relay service on',
       );
-      await waitStatus(ng, (s) => s.nat.reachability === 'relayed', 'g relayed', 60_000);
+      await waitStatus(ng, (s) => s.network.reachability === 'relayed', 'g relayed', 60_000);
     }, 180_000);
 
     it('shows that a relay with tight limits does cut a relayed drift session', async () => {
@@ -297,7 +298,7 @@ describe.skipIf(skip !== null || upnpMissing)(
       const relayAddr = `/ip4/${relayHost.ip}/tcp/4001/p2p/${await peerIdOf(relay)}`;
       const nf = f.spawnLvs([...common('f'), '--bootstrap', relayAddr]);
       const fId = await peerIdOf(nf);
-      await waitStatus(nf, (s) => s.nat.reachability === 'relayed', 'a relay reservation');
+      await waitStatus(nf, (s) => s.network.reachability === 'relayed', 'a relay reservation');
       const ne = e.spawnLvs([
         ...common('e'),
         '--bootstrap',

@@ -15,11 +15,9 @@ import { PeerGate } from './gater';
 import {
   autoNATFreshDialBacks,
   connectionView,
-  reachability,
   RELAY_LIMITS,
   relayServiceSwitch,
   type ConnectionView,
-  type Reachability,
   type RelayLimits,
   type RelayServiceMode,
   type RelaySwitch,
@@ -155,8 +153,6 @@ export interface Host {
   readonly peerId: PeerId;
   /** The addresses it listens on, each ending in /p2p/<id>. */
   addresses(): Multiaddr[];
-  /** How others can reach it, judged from the addresses it advertises. */
-  reachability(): Reachability;
   /** Its open connections: relayed or direct. */
   connections(): ConnectionView[];
   stop(): Promise<void>;
@@ -243,7 +239,6 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     inbound,
     peerId: libp2p.peerId,
     addresses: () => libp2p.getMultiaddrs(),
-    reachability: () => reachability(libp2p.getMultiaddrs()),
     connections: () => libp2p.getConnections().map(connectionView),
     stop: async () => {
       inbound?.detach();
