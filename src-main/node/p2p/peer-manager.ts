@@ -44,6 +44,11 @@ export interface PeerManagerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** While outbound slots are empty, a peer is asked for addresses this often at most. */
+const HUNGRY_EXCHANGE_MS = 15_000;
+/** A peer is asked again (beyond its first question on connecting) after this long at least. */
+const REASK_MS = 10 * 60_000;
+
 export const PEER_MANAGER_DEFAULTS = {
   targetOutbound: 8,
   maxOutboundPerGroup: 2,
@@ -282,6 +287,22 @@ export class PeerManager {
     await this.o.exchange.ask(c).catch(() => 0);
   }
 
+  /**
+   * Asks one connected peer for addresses every `exchangeEveryMs`, or every HUNGRY_EXCHANGE_MS
+   * while outbound slots are empty, choosing among peers not asked for REASK_MS: a small swarm
+   * whose members all know each other has nothing more to tell, and asking it every second cost
+   * each node about 8 KB a minute in answers.
+   */
+  private maybeExchange(conns: readonly Connection[], hungry: boolean, now: number): void {
+    if (now - this.lastExchange < (hungry ? HUNGRY_EXCHANGE_MS : this.o.exchangeEveryMs)) return;
+    const fresh = conns.filter(
+      (c) => now - (this.askedAt.get(c.remotePeer.toString()) ?? -Infinity) >= REASK_MS,
+    );
+    if (fresh.length === 0) return;
+    this.lastExchange = now;
+    void this.exchange(fresh[Math.floor(this.o.rng() * fresh.length)]!);
+  }
+
   private tick(): void {
     if (this.stopped) return;
     const { libp2p, book } = this.o;
@@ -291,12 +312,8 @@ export class PeerManager {
     const connectedAddrs = new Set(conns.map((c) => stripPeer(c.remoteAddr)));
     const outbound = conns.filter((c) => c.direction === 'outbound').length;
 
-    // Every so often, and whenever slots are empty and nothing is left to dial, ask a peer.
     let missing = this.o.targetOutbound - outbound - this.dialling.size;
-    if (conns.length > 0 && (now - this.lastExchange > this.o.exchangeEveryMs || missing > 0)) {
-      const c = conns[Math.floor(this.o.rng() * conns.length)]!;
-      void this.exchange(c);
-    }
+    this.maybeExchange(conns, missing > 0, now);
     if (missing <= 0) return;
 
     for (const b of this.bootstrap) {
