@@ -44,10 +44,16 @@ export interface PeerManagerOptions {
   readonly log?: (line: string) => void;
 }
 
-/** While outbound slots are empty, a peer is asked for addresses this often at most. */
-const HUNGRY_EXCHANGE_MS = 15_000;
-/** A peer is asked again (beyond its first question on connecting) after this long at least. */
-const REASK_MS = 10 * 60_000;
+/**
+ * While outbound slots are empty, a peer is asked for addresses every HUNGRY_MIN_MS; each answer
+ * that adds nothing new doubles the wait, up to HUNGRY_MAX_MS, and one that adds an address
+ * brings it back. A growing swarm keeps being learned; a small one whose members all know each
+ * other is asked rarely (asked every second, it cost each node about 8 KB a minute in answers).
+ */
+const HUNGRY_MIN_MS = 15_000;
+const HUNGRY_MAX_MS = 5 * 60_000;
+/** A peer is asked at most this often (twice the interval its answering side enforces). */
+const REASK_MS = 60_000;
 
 export const PEER_MANAGER_DEFAULTS = {
   targetOutbound: 8,
@@ -123,6 +129,7 @@ export class PeerManager {
   private readonly askedAt = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastExchange = 0;
+  private hungryWaitMs = HUNGRY_MIN_MS;
   private changed = false;
   private stopped = false;
 
@@ -203,8 +210,10 @@ export class PeerManager {
       if (entry.peerId === self || (!fromLoopback && isLoopback(ma))) continue;
       entries.push(entry);
     }
-    if (this.o.book.add(entries, source) > 0) this.changed = true;
-    this.log(`learned ${entries.length} address(es) from ${peerId}`);
+    const added = this.o.book.add(entries, source);
+    if (added > 0) this.changed = true;
+    this.hungryWaitMs = added > 0 ? HUNGRY_MIN_MS : Math.min(HUNGRY_MAX_MS, this.hungryWaitMs * 2);
+    this.log(`learned ${added} new of ${entries.length} address(es) from ${peerId}`);
   }
 
   status(): PeerManagerStatus {
@@ -276,8 +285,7 @@ export class PeerManager {
     const peer = c.remotePeer.toString();
     const last = this.askedAt.get(peer);
     const now = this.o.now();
-    // Never sooner than the answering side allows (PEX_DEFAULTS.minAskIntervalMs, doubled).
-    if (last !== undefined && now - last < 60_000) return;
+    if (last !== undefined && now - last < REASK_MS) return;
     this.askedAt.set(peer, now);
     if (this.askedAt.size > 4096) {
       const oldest = this.askedAt.keys().next().value;
@@ -288,19 +296,24 @@ export class PeerManager {
   }
 
   /**
-   * Asks one connected peer for addresses every `exchangeEveryMs`, or every HUNGRY_EXCHANGE_MS
-   * while outbound slots are empty, choosing among peers not asked for REASK_MS: a small swarm
-   * whose members all know each other has nothing more to tell, and asking it every second cost
-   * each node about 8 KB a minute in answers.
+   * Asks a connected peer for addresses every `exchangeEveryMs`, or more often while outbound
+   * slots are empty (see HUNGRY_MIN_MS): the peer asked longest ago, never one asked within
+   * REASK_MS.
    */
   private maybeExchange(conns: readonly Connection[], hungry: boolean, now: number): void {
-    if (now - this.lastExchange < (hungry ? HUNGRY_EXCHANGE_MS : this.o.exchangeEveryMs)) return;
-    const fresh = conns.filter(
-      (c) => now - (this.askedAt.get(c.remotePeer.toString()) ?? -Infinity) >= REASK_MS,
-    );
-    if (fresh.length === 0) return;
+    const wait = hungry
+      ? Math.min(this.hungryWaitMs, this.o.exchangeEveryMs)
+      : this.o.exchangeEveryMs;
+    if (now - this.lastExchange < wait) return;
+    let pick: Connection | undefined;
+    let oldest = Infinity;
+    for (const c of conns) {
+      const at = this.askedAt.get(c.remotePeer.toString()) ?? -Infinity;
+      if (now - at >= REASK_MS && at < oldest) [pick, oldest] = [c, at];
+    }
+    if (!pick) return;
     this.lastExchange = now;
-    void this.exchange(fresh[Math.floor(this.o.rng() * fresh.length)]!);
+    void this.exchange(pick);
   }
 
   private tick(): void {
