@@ -158,7 +158,7 @@ try {
     '--status-every',
     '1',
     '--bootstrap',
-    `/ip4/${publics[1]!.ip}/tcp/4001`,
+    boot,
   ]);
   process.env.LVS_SOCKET_REPORT = report;
   const measured = new LvsHandle(
@@ -166,7 +166,8 @@ try {
     privates[0]!.spawn([exe!, '--import', counter, ...rest]),
   );
   delete process.env.LVS_SOCKET_REPORT;
-  await until(() => (timeline(measured).at(-1)?.peers ?? 0) >= 8, 60_000);
+  if (!(await until(() => (timeline(measured).at(-1)?.peers ?? 0) >= 8, 120_000)))
+    console.log(`the measured node has fewer than 8 peers: ${measured.tail(3)}`);
   await sleep(20_000);
   const read = () =>
     JSON.parse(readFileSync(report, 'utf8')) as { read: number; written: number; at: number };
