@@ -24,6 +24,11 @@ export interface DiversityOptions extends GroupOptions {
   readonly maxOutboundPerGroup: number;
   /** Inbound connections allowed from one host (IP address), so no host takes every slot. */
   readonly maxInboundPerHost: number;
+  /**
+   * Connections from a host at its share that are still let in, for a short visit that the
+   * inbound evictor ends (0: none, the share is a hard limit). See InboundEvictor.
+   */
+  readonly inboundVisitors?: number;
 }
 
 /** Denied peers remembered at most; the one whose ban ends first is forgotten first. */
@@ -119,7 +124,8 @@ export class PeerGate implements ConnectionGater {
     const open = this.connections()
       .filter((c) => c.direction === 'inbound' && c.status === 'open')
       .map((c) => inboundHost(c.remoteAddr, this.options));
-    return limitReached(host, open, this.options.maxInboundPerHost);
+    const cap = this.options.maxInboundPerHost + (this.options.inboundVisitors ?? 0);
+    return limitReached(host, open, cap);
   }
 
   denyInboundEncryptedConnection(peerId: PeerId): boolean {

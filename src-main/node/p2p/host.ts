@@ -129,6 +129,14 @@ export const HOST_DEFAULTS = {
 export const EVICTION_HEADROOM = 16;
 
 /**
+ * Newcomers from a host that already holds its inbound share (`maxInboundPerHost`) let in at once
+ * for a visit (InboundEvictor.visitMs): a home router or a carrier's NAT hides many nodes behind
+ * one address, and a node whose only known address is this one would otherwise never learn
+ * another. Bounded, so a host still holds at most its share plus this many.
+ */
+export const INBOUND_VISITORS = 2;
+
+/**
  * Options for a node in a loopback lab or a test: 127.0.0.1, a free port, loopback exempt from the
  * group limit, and no per-IP limit on new inbound connections (every lab node shares one IP).
  * Dials may take 20 s: a lab starting on a busy machine handshakes dozens of pairs on one
@@ -165,6 +173,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const gater = new PeerGate({
     maxOutboundPerGroup: o.maxOutboundPerGroup,
     maxInboundPerHost: o.maxInboundPerHost,
+    // Visits need the evictor to end them; without it the share stays a hard limit.
+    inboundVisitors: o.inboundEviction ? INBOUND_VISITORS : 0,
     allowLoopbackGroups: o.allowLoopbackGroups,
   });
   const listen = [`/${ip6 ? 'ip6' : 'ip4'}/${o.host}/tcp/${o.port}`];
@@ -216,6 +226,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const inbound = o.inboundEviction
     ? new InboundEvictor({
         inboundSlots: Math.max(1, o.maxConnections - o.targetOutbound),
+        maxInboundPerHost: o.maxInboundPerHost,
         allowLoopbackGroups: o.allowLoopbackGroups,
         ...(o.evictionPolicy ? { policy: o.evictionPolicy } : {}),
         log: (line) => libp2p.logger.forComponent('lvs:eviction')(line),

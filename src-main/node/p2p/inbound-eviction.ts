@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Connection, Libp2p } from '@libp2p/interface';
-import { addressGroup, type GroupOptions } from './address-group';
+import { addressGroup, inboundHost, type GroupOptions } from './address-group';
 
 /*
  * Inbound slots that cannot be squatted. When every inbound slot is taken and another peer dials
@@ -182,6 +182,12 @@ export interface PeerFacts {
 export interface InboundEvictorOptions extends GroupOptions {
   /** Inbound connections kept at most; a newcomer beyond evicts one (or is refused). */
   readonly inboundSlots: number;
+  /**
+   * Inbound connections one host (IP address) keeps; a newcomer beyond them (the gater lets a
+   * few in) stays `visitMs` and is closed: long enough for identify and a peer-exchange answer.
+   */
+  readonly maxInboundPerHost?: number;
+  readonly visitMs?: number;
   readonly policy?: Partial<EvictionPolicy>;
   /** Secret key of the group ranking; random when absent. */
   readonly groupKey?: Uint8Array;
@@ -205,6 +211,9 @@ export interface EvictionEvent {
  * newcomer in first (its own maxConnections set above this node's), since only an open
  * connection can be weighed against the others.
  */
+/** How long a newcomer from a host past its share stays (identify, then a peer-exchange answer). */
+export const VISIT_MS = 10_000;
+
 export class InboundEvictor {
   private readonly policy: EvictionPolicy;
   private readonly rank: GroupRank;
@@ -232,6 +241,30 @@ export class InboundEvictor {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Whether the newcomer's host is past its share: then it is only visiting, closed after
+   * `visitMs` and counted in no slot meanwhile.
+   */
+  private visiting(newcomer: Connection, inbound: readonly Connection[]): boolean {
+    const share = this.options.maxInboundPerHost;
+    const host = inboundHost(newcomer.remoteAddr, this.options);
+    if (share === undefined || host === null) return false;
+    const fromHost = inbound.filter(
+      (c) => c !== newcomer && inboundHost(c.remoteAddr, this.options) === host,
+    ).length;
+    if (fromHost < share) return false;
+    this.closing.add(newcomer);
+    const visitMs = this.options.visitMs ?? VISIT_MS;
+    this.log(
+      `${host} holds its ${share} inbound connections: ${newcomer.remotePeer.toString()} may visit for ${visitMs} ms`,
+    );
+    setTimeout(
+      () => void newcomer.close().catch(() => newcomer.abort(new Error('visit over'))),
+      visitMs,
+    ).unref?.();
+    return true;
+  }
+
   attach(libp2p: Libp2p): void {
     this.libp2p = libp2p;
     libp2p.addEventListener('connection:open', this.onOpen);
@@ -249,6 +282,7 @@ export class InboundEvictor {
     const inbound = libp2p
       .getConnections()
       .filter((c) => c.direction === 'inbound' && c.status === 'open' && !this.closing.has(c));
+    if (this.visiting(newcomer, inbound)) return;
     if (!inbound.includes(newcomer)) inbound.push(newcomer);
     if (inbound.length <= this.options.inboundSlots) return;
 
