@@ -161,7 +161,11 @@ describe.skipIf(skip !== null || upnpMissing)(
         );
         await waitStatus(a, direct(bId), 'a direct connection at a', 30_000);
         const directAt = Date.now();
-        await waitStatus(a, (s) => s.network.reachability === 'public', 'a public through its mapping');
+        await waitStatus(
+          a,
+          (s) => s.network.reachability === 'public',
+          'a public through its mapping',
+        );
         // The mapping is miniupnpd's: a DNAT rule on a's router.
         expect(await ra.mappings()).toMatch(
           new RegExp(`dport 4001 dnat ip to ${hosts.a!.ip}:4001`),
@@ -258,7 +262,12 @@ describe.skipIf(skip !== null || upnpMissing)(
       expect(alone.nat.relayService).toEqual({ mode: 'auto', active: false, reservations: 0 });
       // Once a peer behind NAT has dialled it back, it is public and relays for that peer.
       const ng = g.spawnLvs([...args('g'), '--bootstrap', relayAddr]);
-      await waitStatus(relay, (s) => s.network.reachability === 'public', 'the relay public', 90_000);
+      await waitStatus(
+        relay,
+        (s) => s.network.reachability === 'public',
+        'the relay public',
+        90_000,
+      );
       await waitStatus(
         relay,
         (s) => (s.nat.relayService as { active: boolean }).active,
