@@ -206,10 +206,9 @@ describe('squatters', () => {
     const squatters = await squat(16, target, true);
     await vi.waitFor(() => expect(inboundOf(a.host)).toHaveLength(8), { timeout: 10_000 });
 
-    // Each slot changes hands once its squatter has been silent past its grace (5 s), and goes to
-    // whoever dials first then: a lottery the two honest peers (a dial every 100 ms while out)
-    // play against the eight squatters outside (a dial 300 ms after each refusal). Seven runs
-    // had both in after 3.7 to 13.1 s; the test allows 30 s.
+    // Each slot changes hands once its squatter has been silent past its grace (5 s). A squatter
+    // evicted once may not take a seat back for two minutes, so the honest peers (a dial every
+    // 100 ms while out) soon face only squatters that never sat (16.5 s here, idle); the test allows 60 s.
     const honest = [await honestPeer(target, '127.0.2.1'), await honestPeer(target, '127.0.2.2')];
     const ids = honest.map((h) => h.host.peerId.toString());
     await vi.waitFor(
@@ -218,19 +217,22 @@ describe('squatters', () => {
         for (const id of ids) expect(open.has(id)).toBe(true);
         for (const h of honest) expect(h.drift.sessions()).toHaveLength(1);
       },
-      { timeout: 30_000, interval: 100 },
+      { timeout: 60_000, interval: 100 },
     );
     // Eighteen peers for eight slots: some were refused or evicted on the way.
     expect(a.evictions.length).toBeGreaterThan(0);
-    // The squatters go on dialling for six seconds more, past their 5 s grace: each of them
-    // that outstays it silent is evicted for the next to dial in, while the honest peers, who
-    // speak every cycle, are protected and stay.
+    // An evicted squatter that dials again at once is refused its seat back (READMIT_AFTER_MS):
+    // that is what ends the lottery.
+    expect(a.evictions.some((e) => e.evicted === undefined && /re-admission/.test(e.reason))).toBe(
+      true,
+    );
+    // The squatters go on dialling for six seconds more, past their 5 s grace: any eviction is a
+    // silent squatter's, and the honest peers, who speak every cycle, are protected and stay.
     const before = a.evictions.length;
     await sleep(6_000);
     const open = new Set(a.drift.sessions().map((s) => s.peerId));
     for (const id of ids) expect(open.has(id)).toBe(true);
     const later = a.evictions.slice(before).filter((e) => e.evicted !== undefined);
-    expect(later.length).toBeGreaterThan(0);
     const squatterIds = new Set(squatters.map((s) => s.id));
     for (const e of later) {
       expect(squatterIds.has(e.evicted!)).toBe(true);
@@ -239,7 +241,7 @@ describe('squatters', () => {
     // Never more inbound connections than the 8 slots plus the newcomer being weighed.
     expect(a.maxInbound()).toBeLessThanOrEqual(9);
     expect(inboundOf(a.host).length).toBeLessThanOrEqual(8);
-  }, 90_000);
+  }, 120_000);
 
   it('are closed by the node’s own silence limit, not the hour their HELLO claims', async () => {
     // Silence allowed: max(idleTimeoutMs 1000, idleCycles 2 x min(claimed 1 h, maxPeerCycleMs

@@ -188,6 +188,8 @@ export interface InboundEvictorOptions extends GroupOptions {
    */
   readonly maxInboundPerHost?: number;
   readonly visitMs?: number;
+  /** How long an evicted address is refused a seat while the node is full (READMIT_AFTER_MS). */
+  readonly readmitAfterMs?: number;
   readonly policy?: Partial<EvictionPolicy>;
   /** Secret key of the group ranking; random when absent. */
   readonly groupKey?: Uint8Array;
@@ -211,6 +213,15 @@ export interface EvictionEvent {
  * newcomer in first (its own maxConnections set above this node's), since only an open
  * connection can be weighed against the others.
  */
+/**
+ * An evicted address may not take a seat back for this long while the node is full: otherwise a
+ * squatter that dials again at once wins every other freed seat from the honest newcomer, and
+ * admission is a lottery between them.
+ */
+export const READMIT_AFTER_MS = 2 * 60_000;
+/** Evicted addresses remembered at most. */
+const MAX_BARRED = 4096;
+
 /** How long a newcomer from a host past its share stays (identify, then a peer-exchange answer). */
 export const VISIT_MS = 10_000;
 
@@ -223,6 +234,8 @@ export class InboundEvictor {
   /** Connections this evictor closed and libp2p has not yet dropped (bounded by its list). */
   private readonly closing = new WeakSet<Connection>();
   private readonly listeners = new Set<(e: EvictionEvent) => void>();
+  /** Addresses evicted lately, until when they may not take a seat back (oldest first). */
+  private readonly evictedUntil = new Map<string, number>();
 
   constructor(readonly options: InboundEvictorOptions) {
     this.policy = { ...EVICTION_DEFAULTS, ...options.policy };
@@ -304,13 +317,26 @@ export class InboundEvictor {
           trust: f?.trust,
         };
       });
-    const choice = chooseEvictionVictim(candidates, this.now(), this.rank, this.policy);
     const newId = newcomer.remotePeer.toString();
     const slots = this.options.inboundSlots;
+    const newHost = inboundHost(newcomer.remoteAddr, this.options) ?? newId;
+    const barred = this.evictedUntil.get(newHost) ?? 0;
+    const choice =
+      barred > this.now()
+        ? null
+        : chooseEvictionVictim(candidates, this.now(), this.rank, this.policy);
     let event: EvictionEvent;
     let close: Connection;
-    if (choice) {
-      close = inbound.find((c) => c.id === choice.victim.id)!;
+    if (barred > this.now()) {
+      close = newcomer;
+      event = { newcomer: newId, reason: 'its address was evicted within the re-admission wait' };
+      this.log(`inbound slots full (${slots}): refused ${newId}, whose address was just evicted`);
+    } else if (choice) {
+      this.bar(
+        inboundHost(connectionById(inbound, choice.victim.id).remoteAddr, this.options) ??
+          choice.victim.peerId,
+      );
+      close = connectionById(inbound, choice.victim.id);
       event = { newcomer: newId, evicted: choice.victim.peerId, reason: choice.reason };
       this.log(
         `inbound slots full (${slots}): evicted ${choice.victim.peerId} (${choice.reason}) to admit ${newId}`,
@@ -331,7 +357,21 @@ export class InboundEvictor {
     }
   };
 
+  /** Bars an evicted address from taking a seat back while the node is full. */
+  private bar(host: string): void {
+    this.evictedUntil.delete(host);
+    this.evictedUntil.set(host, this.now() + (this.options.readmitAfterMs ?? READMIT_AFTER_MS));
+    if (this.evictedUntil.size > MAX_BARRED) {
+      const oldest = this.evictedUntil.keys().next().value;
+      if (oldest !== undefined) this.evictedUntil.delete(oldest);
+    }
+  }
+
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+function connectionById(inbound: readonly Connection[], id: string): Connection {
+  return inbound.find((c) => c.id === id)!;
 }
