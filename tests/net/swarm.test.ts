@@ -60,12 +60,14 @@ function groupOf(addr: string): string {
 }
 
 /**
- * The most outbound peers in one group. Peers, not connections: an AutoNAT dial-back opens a
- * second, short-lived connection to a peer already counted.
+ * The most outbound peers in one group, over direct connections. Peers, not connections: an
+ * AutoNAT dial-back opens a second, short-lived connection to a peer already counted. A relayed
+ * connection's address is its relay's, which says nothing of the peer's own network, so relayed
+ * peers are not counted in any group (docs/network.md: the gater groups them by their relay).
  */
 function maxOutboundPerGroup(m: Member): number {
   const peers = new Map<string, Set<string>>();
-  for (const c of conns(m).filter((x) => x.direction === 'outbound')) {
+  for (const c of conns(m).filter((x) => x.direction === 'outbound' && x.direct)) {
     const g = groupOf(c.addr);
     peers.set(g, (peers.get(g) ?? new Set()).add(c.peer));
   }
