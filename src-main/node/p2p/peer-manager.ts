@@ -349,8 +349,14 @@ export class PeerManager {
     const groups = new Map<string, number>();
     for (const g of [...this.o.outboundGroups().values(), ...this.dialling.values()])
       if (g !== null) groups.set(g, (groups.get(g) ?? 0) + 1);
+    // A peer the book can reach directly is not dialled through a relay: DCUtR would later turn
+    // that relayed connection into a direct one in the peer's own group, past the group limit.
+    const direct = new Set<string>();
+    for (const e of book.entries())
+      if (e.peerId !== undefined && !e.addr.includes('/p2p-circuit')) direct.add(e.peerId);
     const exclude = (e: BookEntry): boolean =>
       e.peerId === self ||
+      (e.peerId !== undefined && e.addr.includes('/p2p-circuit') && direct.has(e.peerId)) ||
       (e.peerId !== undefined && connected.has(e.peerId)) ||
       connectedAddrs.has(e.addr) ||
       own.has(e.addr) ||
