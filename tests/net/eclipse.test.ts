@@ -83,6 +83,16 @@ describe.skipIf(skip !== null)(
           ]);
       await h.waitForRecord((r) => String(r.msg).startsWith('listening on'), 'listening', 60_000);
 
+      // The honest swarm first: H holds 6 honest outbound peers before the attack starts.
+      const honestOut = () =>
+        conns(h).filter((c) => c.direction === 'outbound' && !inAttack(c.addr)).length;
+      const formed = Date.now();
+      while (honestOut() < 6) {
+        if (Date.now() - formed > 90_000)
+          throw new Error(`H never had 6 honest outbound peers: ${JSON.stringify(conns(h))}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+
       const attacker = evil.spawn([
         process.execPath,
         '--import',
