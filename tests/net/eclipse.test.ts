@@ -5,8 +5,10 @@ import { ROOT, disposeLvs, prepareLvs } from '../helpers/lvs-process';
 import { Testnet, netnsSkip, type LvsHandle, type NetHost } from './netns';
 
 /*
- * An eclipse attempt on real hosts. An honest node H has honest peers on 4 hosts (2 nodes each,
- * each host its own /16). An attacker host holds 30 addresses in one /16 (11.50.0.0/16): from
+ * An eclipse attempt on real hosts. An honest node H has honest peers on 6 hosts (2 nodes each,
+ * each host its own /16). The honest peers keep 2 outbound slots each: in a swarm this small a
+ * node wanting 8 outbound peers dials nearly everyone, so most of H's honest peers would reach
+ * H first (inbound) and leave H too few to dial; in a large swarm few of a node's peers dial it. An attacker host holds 30 addresses in one /16 (11.50.0.0/16): from
  * each it connects to H, answers every peer-exchange question with 32 fresh addresses of that
  * /16, and asks H in turn. H must still keep at least 6 outbound peers outside the attacker's
  * group, and its address book must never hold more than its per-group limit (64) from that /16.
@@ -52,7 +54,7 @@ describe.skipIf(skip !== null)(
     it('30 addresses of one /16 flooding peer exchange and inbound slots: 6+ honest outbound peers kept, at most 64 of that /16 in the book', async () => {
       const hHost = await net.publicHost('honest');
       const honest: NetHost[] = [];
-      for (let k = 0; k < 4; k++) honest.push(await net.publicHost(`peer${k}`));
+      for (let k = 0; k < 6; k++) honest.push(await net.publicHost(`peer${k}`));
       const evil = await net.publicHost('evil');
       // The attacker's 30 addresses, all in 11.50.0.0/16 (the harness gave it another /16 first).
       const ips = Array.from({ length: 30 }, (_, i) => `${ATTACK}.0.${i + 1}`);
@@ -78,6 +80,8 @@ describe.skipIf(skip !== null)(
             '--data',
             await net.tempDir(),
             ...common,
+            '--outbound',
+            '2',
             '--bootstrap',
             `/ip4/${honest[(k + 1) % honest.length]!.ip}/tcp/4001`,
           ]);
