@@ -134,7 +134,7 @@ const PORT = /^[1-9]\d{0,4}$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A DNS name's group: its last two labels, since whoever holds a domain has every name under it. */
-function dnsGroup(name: string): string {
+export function dnsGroup(name: string): string {
   return `dns:${name.split('.').slice(-2).join('.')}`;
 }
 

@@ -50,7 +50,11 @@ describe('address groups', () => {
   it('read the group from a multiaddr', () => {
     expect(addressGroup(multiaddr('/ip4/203.0.113.7/tcp/4001'), strict)).toBe('ip4:203.0');
     expect(addressGroup(multiaddr('/ip6/2001:db8::5/tcp/4001'), strict)).toBe('ip6:2001:db8');
-    expect(addressGroup(multiaddr('/dns4/Node.Example/tcp/1'), strict)).toBe('host:node.example');
+    expect(addressGroup(multiaddr('/dns4/Node.Example/tcp/1'), strict)).toBe('dns:node.example');
+    // As the address book groups names: whoever holds a domain holds every name under it.
+    expect(addressGroup(multiaddr('/dns4/a.nodes.example/tcp/1'), strict)).toBe(
+      addressGroup(multiaddr('/dns6/b.Nodes.Example/tcp/2'), strict),
+    );
   });
 });
 

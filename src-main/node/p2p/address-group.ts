@@ -1,5 +1,5 @@
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { ipGroup, type GroupOptions } from '../../../src-shared/net/address-group';
+import { dnsGroup, ipGroup, type GroupOptions } from '../../../src-shared/net/address-group';
 
 /*
  * Address groups for the libp2p host, over parsed multiaddrs. The grouping itself (IPv4 /16,
@@ -14,7 +14,7 @@ export function addressGroup(ma: Multiaddr, options: GroupOptions): string | nul
   for (const c of ma.getComponents()) {
     if ((c.name === 'ip4' || c.name === 'ip6') && c.value !== undefined)
       return ipGroup(c.value, options);
-    if (c.name.startsWith('dns') && c.value !== undefined) return `host:${c.value.toLowerCase()}`;
+    if (c.name.startsWith('dns') && c.value !== undefined) return dnsGroup(c.value.toLowerCase());
   }
   return 'other';
 }
