@@ -5,6 +5,7 @@ import {
   createHost,
   type Host,
 } from '../../src-main/node/p2p/host';
+import { Discovery } from '../../src-main/node/p2p/discovery';
 import { VISIT_MS } from '../../src-main/node/p2p/inbound-eviction';
 import { PeerExchange } from '../../src-main/node/p2p/peer-exchange';
 
@@ -22,6 +23,21 @@ afterEach(async () => {
 
 const SHARE = 2;
 
+/** A node full for loopback: SHARE members in, visits for newcomers beyond them. */
+async function fullServer(): Promise<Host> {
+  // Loopback counts as one host here (no lab exemption), as a NAT's address would.
+  const server = await createHost({
+    host: '127.0.0.1',
+    port: 0,
+    allowLoopbackGroups: false,
+    maxInboundPerHost: SHARE,
+    inboundConnectionThreshold: 1000,
+    nat: false,
+  });
+  running.push(server);
+  return server;
+}
+
 async function client(): Promise<Host> {
   const h = await createHost(LOOPBACK_LAB);
   running.push(h);
@@ -30,16 +46,7 @@ async function client(): Promise<Host> {
 
 describe('visits from a host past its inbound share', () => {
   it('the share stays, a visitor gets its answer and is closed after the visit, one more is refused', async () => {
-    // Loopback counts as one host here (no lab exemption), as a NAT's address would.
-    const server = await createHost({
-      host: '127.0.0.1',
-      port: 0,
-      allowLoopbackGroups: false,
-      maxInboundPerHost: SHARE,
-      inboundConnectionThreshold: 1000,
-      nat: false,
-    });
-    running.push(server);
+    const server = await fullServer();
     const pex = new PeerExchange({
       advertise: () => ['/ip4/11.9.0.1/tcp/4001'],
       learned: () => {},
@@ -75,5 +82,37 @@ describe('visits from a host past its inbound share', () => {
     }
     expect(Date.now() - t0).toBeGreaterThan(VISIT_MS / 2);
     for (const m of members) expect(m.libp2p.getConnections(server.peerId)).toHaveLength(1);
+  }, 60_000);
+
+  it("a visitor's peer manager waits before it comes back, instead of visiting again at once", async () => {
+    const server = await fullServer();
+    const target = server.addresses()[0]!;
+    for (const m of [await client(), await client()]) await m.libp2p.dial(target);
+
+    // A personal node told only of the server's address (no id), as `--bootstrap` tells it.
+    const visitor = await client();
+    let visits = 0;
+    visitor.libp2p.addEventListener('connection:open', (e) => {
+      if (e.detail.remotePeer.equals(server.peerId)) visits++;
+    });
+    const bootstrap = target.toString().replace(/\/p2p\/[^/]+$/, '');
+    const discovery = await Discovery.start(
+      { bootstrap: [bootstrap] },
+      {
+        host: visitor,
+        stored: undefined,
+        save: () => {},
+        log: () => {},
+        warn: () => {},
+        onBad: () => {},
+      },
+    );
+    running.push(discovery);
+    // The first visit ends after VISIT_MS; the address then waits at least 30 s (twice
+    // SHORT_LIVED_WAIT_MS), so within VISIT_MS + 25 s there is no second visit. Dialled again
+    // after the usual second's wait, a second and third would have come.
+    const windowMs = VISIT_MS + 25_000;
+    await new Promise((r) => setTimeout(r, windowMs));
+    expect(visits).toBe(1);
   }, 60_000);
 });

@@ -50,4 +50,21 @@ describe('DialBook', () => {
     book.succeeded('1-b');
     expect(book.mayDial('1-a', 0)).toBe(true);
   });
+
+  it('keeps the count past a connection until it has lasted, and takes a stronger wait', () => {
+    const book = new DialBook(4, 500, 3_000);
+    book.started('p');
+    book.connected('p'); // in flight no more, its count kept
+    expect(book.open).toBe(true);
+    // Closed at once by the peer: its own base and ceiling, 15 s * 2^1.
+    book.failedAt('p', 0, 15_000, 600_000);
+    expect(book.mayDial('p', 29_999)).toBe(false);
+    expect(book.mayDial('p', 30_000)).toBe(true);
+    book.started('p');
+    book.connected('p');
+    book.failedAt('p', 30_000, 15_000, 600_000); // again: 15 s * 2^2
+    expect(book.mayDial('p', 89_999)).toBe(false);
+    book.forget('p'); // a connection that lasted
+    expect(book.mayDial('p', 30_000)).toBe(true);
+  });
 });

@@ -40,12 +40,24 @@ export class DialBook {
     this.failed.delete(key);
   }
 
-  /** A failed dial: the pair waits base * 2^failures (at most maxWaitMs) from `now`. */
-  failedAt(key: string, now: number): void {
+  /**
+   * A failed dial: the pair waits base * 2^failures (at most maxWaitMs) from `now`. A caller with
+   * a stronger hint than a failed dial (a peer that keeps closing what it accepted) passes its
+   * own base and ceiling.
+   */
+  failedAt(key: string, now: number, baseMs = this.baseMs, maxWaitMs = this.maxWaitMs): void {
     this.inFlight.delete(key);
     const failures = (this.failed.get(key)?.failures ?? 0) + 1;
-    const wait = Math.min(this.maxWaitMs, this.baseMs * 2 ** failures);
+    const wait = Math.min(maxWaitMs, baseMs * 2 ** failures);
     this.failed.set(key, { failures, nextAt: now + wait });
+  }
+  /** A dial that worked, its failures kept until the connection has proved itself (`forget`). */
+  connected(key: string): void {
+    this.inFlight.delete(key);
+  }
+  /** Forgets the failures of one pair. */
+  forget(key: string): void {
+    this.failed.delete(key);
   }
 
   /** When the wait after the last failure of `key` ends (ms), if there is one. */

@@ -1,7 +1,13 @@
 import './polyfill';
 import type { Connection, Libp2p } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import type { AddressBook, BookEntry, PeerAddress } from '../../../src-shared/net/address-book';
+import { AddressError } from '../../../src-shared/net/address-group';
+import {
+  splitPeerAddress,
+  type AddressBook,
+  type BookEntry,
+  type PeerAddress,
+} from '../../../src-shared/net/address-book';
 import { PEX_MAX_ADDRS } from '../../../src-shared/protocol/peer-exchange';
 import { addressGroup, peerIdOf, type GroupOptions } from './address-group';
 import { DialBook } from './dial-book';
@@ -54,6 +60,18 @@ const HUNGRY_MIN_MS = 15_000;
 const HUNGRY_MAX_MS = 5 * 60_000;
 /** A peer is asked at most this often (twice the interval its answering side enforces). */
 const REASK_MS = 60_000;
+/**
+ * An outbound connection the peer closes within SHORT_LIVED_MS says "not you, not now": a full
+ * node's visit (inbound-eviction.ts: 10 s for a newcomer from a crowded address, as every node
+ * behind one NAT or carrier-grade NAT is), or an eviction. Dialled again after the usual second
+ * it would be let in and closed again, each round a handshake, identify and a peer-exchange
+ * answer both ways (measured behind NAT in a 40-node swarm: 8 such rounds a minute, about 20 KB).
+ * So such an address waits from SHORT_LIVED_WAIT_MS, doubling to SHORT_LIVED_MAX_WAIT_MS, while
+ * other addresses fill the slot; a connection that lasts clears the count.
+ */
+const SHORT_LIVED_MS = 20_000;
+const SHORT_LIVED_WAIT_MS = 15_000;
+const SHORT_LIVED_MAX_WAIT_MS = 10 * 60_000;
 
 export const PEER_MANAGER_DEFAULTS = {
   targetOutbound: 8,
@@ -87,16 +105,6 @@ interface Bootstrap {
   peerId: string | undefined;
 }
 
-/** Splits `/…/p2p/<id>` into the address and the id (a relayed address keeps its relay's id). */
-export function splitPeerAddress(text: string): PeerAddress {
-  const ma = multiaddr(text);
-  const comps = ma.getComponents();
-  const last = comps.at(-1);
-  if (last?.name !== 'p2p' || last.value === undefined) return { addr: ma.toString() };
-  const addr = multiaddr(comps.slice(0, -1)).toString();
-  return { addr, peerId: last.value };
-}
-
 /** The multiaddr to dial for a book entry: by address alone, except a relayed one. */
 export function dialAddress(e: PeerAddress): Multiaddr | undefined {
   const relayed = e.addr.includes('/p2p-circuit');
@@ -104,18 +112,18 @@ export function dialAddress(e: PeerAddress): Multiaddr | undefined {
   return multiaddr(relayed ? `${e.addr}/p2p/${e.peerId}` : e.addr);
 }
 
-function isLoopback(ma: Multiaddr): boolean {
-  const ip = ma.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value;
-  return ip !== undefined && (ip.startsWith('127.') || ip === '::1');
-}
-
 function ipOf(ma: Multiaddr): string | undefined {
   return ma.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value;
 }
 
+function isLoopback(ma: Multiaddr): boolean {
+  const ip = ipOf(ma);
+  return ip !== undefined && (ip.startsWith('127.') || ip === '::1');
+}
+
 function isLinkLocal(ma: Multiaddr): boolean {
-  const ip = ma.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value;
-  return ip !== undefined && (ip.startsWith('169.254.') || ip.toLowerCase().startsWith('fe80'));
+  const ip = ipOf(ma)?.toLowerCase();
+  return ip !== undefined && (ip.startsWith('169.254.') || ip.startsWith('fe80'));
 }
 
 export class PeerManager {
@@ -125,6 +133,8 @@ export class PeerManager {
   private readonly dials: DialBook;
   /** Groups of the dials under way, by dial key. */
   private readonly dialling = new Map<string, string | null>();
+  /** The outbound connections this manager made, by connection id: its dial key and when. */
+  private readonly made = new Map<string, { key: string; at: number }>();
   /** When each peer was last asked for addresses. */
   private readonly askedAt = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -151,6 +161,7 @@ export class PeerManager {
   start(): void {
     const { libp2p } = this.o;
     libp2p.addEventListener('connection:open', this.onOpen);
+    libp2p.addEventListener('connection:close', this.onClose);
     this.timer = setInterval(() => this.tick(), this.o.tickMs);
     this.timer.unref?.();
     for (const c of libp2p.getConnections()) this.onOpen(new CustomEvent('open', { detail: c }));
@@ -161,6 +172,7 @@ export class PeerManager {
     this.stopped = true;
     clearInterval(this.timer);
     this.o.libp2p.removeEventListener('connection:open', this.onOpen);
+    this.o.libp2p.removeEventListener('connection:close', this.onClose);
   }
 
   /** Marks the book as changed, so the next save writes it (a book restored with a new secret). */
@@ -198,14 +210,10 @@ export class PeerManager {
     const fromLoopback = isLoopback(multiaddr(source));
     const entries: PeerAddress[] = [];
     for (const text of addrs) {
-      let entry: PeerAddress;
-      let ma: Multiaddr;
-      try {
-        entry = splitPeerAddress(text);
-        ma = multiaddr(entry.addr);
-      } catch {
-        continue;
-      }
+      // The peer-exchange checks let only well-formed addresses through; this is the book's word.
+      const entry = splitPeerAddress(text);
+      if (entry instanceof AddressError) continue;
+      const ma = multiaddr(entry.addr);
       // Our own addresses come back from peers; a loopback address is only of use on this host.
       if (entry.peerId === self || (!fromLoopback && isLoopback(ma))) continue;
       entries.push(entry);
@@ -252,6 +260,15 @@ export class PeerManager {
     };
   }
 
+  private readonly onClose = (evt: CustomEvent<Connection>): void => {
+    const made = this.made.get(evt.detail.id);
+    if (!made) return;
+    this.made.delete(evt.detail.id);
+    const now = this.o.now();
+    if (now - made.at >= SHORT_LIVED_MS) this.dials.forget(made.key);
+    else this.dials.failedAt(made.key, now, SHORT_LIVED_WAIT_MS, SHORT_LIVED_MAX_WAIT_MS);
+  };
+
   private readonly onOpen = (evt: CustomEvent<Connection>): void => {
     const c = evt.detail;
     // Identify runs first on a new connection; asking a moment later finds the peer settled.
@@ -273,7 +290,8 @@ export class PeerManager {
     for (const { multiaddr: ma } of known?.addresses ?? []) {
       const relayed = ma.getComponents().some((x) => x.name === 'p2p-circuit');
       if (!relayed && ipOf(ma) !== remoteIp) continue;
-      entries.push({ addr: splitPeerAddress(ma.toString()).addr, peerId });
+      const split = splitPeerAddress(ma.toString());
+      if (!(split instanceof AddressError)) entries.push({ addr: split.addr, peerId });
     }
     if (entries.length > 0 && this.o.book.add(entries, c.remoteAddr.toString()) > 0)
       this.changed = true;
@@ -390,7 +408,8 @@ export class PeerManager {
     this.o.libp2p
       .dial(ma, { signal: AbortSignal.timeout(20_000) })
       .then((c) => {
-        this.dials.succeeded(key);
+        this.dials.connected(key);
+        this.made.set(c.id, { key, at: this.o.now() });
         ok(c.remotePeer.toString());
         this.changed = true;
       })
