@@ -92,7 +92,7 @@ describe('commands on the charts', () => {
     expect(markersOf(events).map((m) => [m.kind, m.label])).toEqual([
       ['partition', 'bridge'],
       ['fault', 'kill 1..3'],
-      ['params', 'aggregator=median'],
+      ['params', 'aggregator to median'],
       ['heal', 'heal'],
     ]);
     expect(
@@ -103,29 +103,55 @@ describe('commands on the charts', () => {
     ).toBe('loss 0.2, delay 100 ms');
   });
 
-  it('writes the newest (re)convergence, or that a heal has not reconverged yet', () => {
+  it('writes the newest phase in the summary’s words, a partition as "within each group"', () => {
     const start = {
       t: 2000,
       type: 'converged' as const,
       after: 'start' as const,
       since: 0,
+      epsilon: 0.5,
       cycles: 9,
       ms: 1800,
     };
+    const partition = {
+      t: 3000,
+      type: 'command' as const,
+      command: { op: 'partition' as const, partition: { kind: 'bridge' as const } },
+    };
+    const split = {
+      ...start,
+      t: 4000,
+      after: 'partition' as const,
+      since: 3010,
+      ms: 600,
+      cycles: 3,
+    };
     const heal = { t: 5000, type: 'command' as const, command: { op: 'heal' as const } };
-    const again = {
-      t: 7000,
-      type: 'converged' as const,
+    const again = { ...start, t: 7000, after: 'heal' as const, since: 5000, cycles: 10, ms: 2000 };
+    const withdrawn = {
+      t: 7600,
+      type: 'unconverged' as const,
       after: 'heal' as const,
       since: 5000,
-      cycles: 10,
-      ms: 2000,
+      epsilon: 0.5,
+      spread: 0.8,
     };
-    expect(convergenceText([])).toBeNull();
-    expect(convergenceText([start])).toBe('converged in 1.80 s (9 cycles) from the start');
-    expect(convergenceText([start, heal])).toBe('healed at 5.0 s: not reconverged yet');
-    expect(convergenceText([start, heal, again])).toBe(
-      'reconverged in 2.00 s (10 cycles) after the heal at 5.0 s',
+    expect(convergenceText([])).toBe('not converged yet after the start');
+    expect(convergenceText([start])).toBe('converged 1.80 s (9 cycles) after the start');
+    expect(convergenceText([start, partition])).toBe(
+      'not converged within each group yet after the partition at 3.00 s',
+    );
+    expect(convergenceText([start, partition, split])).toBe(
+      'converged within each group 0.60 s (3 cycles) after the partition at 3.00 s',
+    );
+    expect(convergenceText([start, partition, split, heal])).toBe(
+      'not reconverged yet after the heal at 5.00 s',
+    );
+    expect(convergenceText([start, partition, split, heal, again])).toBe(
+      'reconverged 2.00 s (10 cycles) after the heal at 5.00 s',
+    );
+    expect(convergenceText([start, partition, split, heal, again, withdrawn])).toBe(
+      'not reconverged yet after the heal at 5.00 s (under ε for a while, then over it again)',
     );
   });
 });
