@@ -502,12 +502,14 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   ): Promise<void> {
     const healing = this.partition !== null && p === null;
     this.partition = p;
-    await this.all({ op: 'cut', cut: p?.plan.cut ?? null });
-    // Measured once the cut is in place: a partition makes the groups what converges, a heal the
-    // swarm again (src-shared/lab/convergence.ts).
+    // Measured from the moment the ticks' groups change, before the cut reaches the nodes: a
+    // tick sampled in between already has the new groups (none after a heal), and judged by the
+    // old phase it would break that phase's convergence. A partition makes the groups what
+    // converges, a heal the swarm again (src-shared/lab/convergence.ts).
     const cycle = this.last?.metrics.cycle ?? 0;
     if (p !== null) this.tracker.mark('partition', this.now(), cycle);
     else if (healing) this.tracker.mark('heal', this.now(), cycle);
+    await this.all({ op: 'cut', cut: p?.plan.cut ?? null });
   }
 
   private async takeDown(slots: readonly number[], graceful: boolean): Promise<void> {
