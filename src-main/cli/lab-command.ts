@@ -6,7 +6,11 @@ import type { Command } from 'commander';
 import { MAX_LAB_NODES, type LabEvent } from '../../src-shared/api/lab-api';
 import type { Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
-import { describeCommand } from '../../src-shared/lab/describe';
+import {
+  describeConvergenceRule,
+  describeEvent as eventWords,
+  describePhase,
+} from '../../src-shared/lab/describe';
 import { RecordingError, type Recording } from '../../src-shared/lab/recording';
 import {
   applyOverrides,
@@ -357,26 +361,9 @@ function labFolder(text: string | undefined): string {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** One event as one line: `   5.00 s  kill nodes 1..5`. */
+/** One event as one line: `   5.00 s  kill nodes 1..5` (the words are the monitor's too). */
 export function describeEvent(e: LabEvent): string {
-  const at = `${(e.t / 1000).toFixed(2).padStart(8)} s  `;
-  switch (e.type) {
-    case 'command':
-      return at + describeCommand(e.command);
-    case 'converged':
-      return (
-        at +
-        (e.after === 'start'
-          ? `converged in ${seconds(e.ms)} (${e.cycles} cycles) after the start`
-          : `reconverged in ${seconds(e.ms)} (${e.cycles} cycles) after the heal at ${seconds(e.since)}`)
-      );
-    case 'started':
-      return at + `${e.nodes} nodes up and ${e.links} links wired in ${seconds(e.ms)}`;
-    case 'node':
-      return at + `node ${e.slot}: ${e.what}`;
-    case 'error':
-      return at + `error: ${e.message}`;
-  }
+  return `${(e.t / 1000).toFixed(2).padStart(8)} s  ${eventWords(e)}`;
 }
 
 /**
@@ -462,6 +449,8 @@ interface RunFacts {
   readonly cycleMs: number;
   readonly recording: string | null;
   readonly dir: string;
+  /** The convergence measure's epsilon (null: a recording made before it was kept). */
+  readonly epsilon: number | null;
   /** How the live lab kept up (absent for a replay). */
   readonly health?: LabHealth;
 }
@@ -470,21 +459,14 @@ const fixed = (x: number | null, digits: number) => (x === null ? 'n/a' : x.toFi
 
 export function labSummaryTable(f: RunFacts, s: LabSummary): string {
   const t = new Table({ head: ['measure', 'value'], style: { head: [], border: [] } });
-  const within = `not within the run (${seconds(s.lastTickMs)})`;
   t.push(['scenario', f.scenario ?? 'none (ad hoc)']);
   t.push(['nodes', String(f.nodes)]);
   t.push(['topology', f.topology]);
   t.push(['seed', String(f.seed)]);
   t.push(['cycle ms', String(f.cycleMs)]);
-  t.push([
-    'time to converge (cycles / seconds)',
-    s.converged ? `${s.converged.cycles} / ${seconds(s.converged.ms)}` : within,
-  ]);
-  for (const h of s.heals)
-    t.push([
-      `reconverge after the heal at ${seconds(h.at)}`,
-      h.reconverged ? `${h.reconverged.cycles} / ${seconds(h.reconverged.ms)}` : within,
-    ]);
+  // The same lines as the monitor's spread chart, one per phase of the run.
+  t.push(['convergence measure', describeConvergenceRule(f.epsilon)]);
+  t.push(['convergence', s.convergence.map((p) => describePhase(p, s.lastTickMs)).join('\n')]);
   t.push(['bytes per node per minute', fixed(s.bytesPerNodeMin, 0)]);
   t.push(['frames per node per second', fixed(s.framesPerNodeS, 2)]);
   t.push(['final spread', s.finalSpread === null ? 'n/a' : s.finalSpread.toPrecision(3)]);
@@ -571,6 +553,7 @@ async function replay(flags: LabFlags, cmd: Command): Promise<void> {
     cycleMs: h.cycleMs,
     recording: resolve(path),
     dir: dirname(resolve(path)),
+    epsilon: h.epsilon ?? null,
   };
   printSummary(
     facts,
@@ -653,7 +636,8 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     }
     const keep = (e: LabEvent) => {
       // The summary needs commands and convergences only; node messages can be many.
-      if (e.type === 'command' || e.type === 'converged') events.push(e);
+      if (e.type === 'command' || e.type === 'converged' || e.type === 'unconverged')
+        events.push(e);
       out.event(e);
     };
     for (const e of lab.events()) keep(e);
@@ -710,6 +694,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
         cycleMs: l.cycleMs,
         recording,
         dir,
+        epsilon: scenario.measure.epsilon,
         health,
       },
       summariseLab(events, ticks),

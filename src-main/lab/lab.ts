@@ -23,7 +23,8 @@ import {
 import type { NodeStatus } from '../../src-shared/api/node-api';
 import { ParamError, resolveParams, type DriftParams } from '../../src-shared/drift/params';
 import { LabCommandError } from '../../src-shared/lab/errors';
-import { ConvergenceTracker, tickMetrics, type TrafficMark } from '../../src-shared/lab/metrics';
+import { ConvergenceTracker } from '../../src-shared/lab/convergence';
+import { tickMetrics, type TrafficMark } from '../../src-shared/lab/metrics';
 import { planNemesis } from '../../src-shared/lab/nemesis';
 import {
   canTalk,
@@ -204,6 +205,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
         params: this.params,
         edges: this.edges,
         ...(this.opts.scenario ? { scenario: this.opts.scenario } : {}),
+        epsilon: this.opts.epsilon,
       });
     }
     this.startedAt = Date.now();
@@ -302,6 +304,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       cut: this.partition ? this.cutLinks(this.partition.plan) : [],
       dir: this.opts.dir,
       startedAt: this.startedAt,
+      epsilon: this.opts.epsilon,
     };
   }
 
@@ -499,8 +502,14 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   ): Promise<void> {
     const healing = this.partition !== null && p === null;
     this.partition = p;
+    // Measured from the moment the ticks' groups change, before the cut reaches the nodes: a
+    // tick sampled in between already has the new groups (none after a heal), and judged by the
+    // old phase it would break that phase's convergence. A partition makes the groups what
+    // converges, a heal the swarm again (src-shared/lab/convergence.ts).
+    const cycle = this.last?.metrics.cycle ?? 0;
+    if (p !== null) this.tracker.mark('partition', this.now(), cycle);
+    else if (healing) this.tracker.mark('heal', this.now(), cycle);
     await this.all({ op: 'cut', cut: p?.plan.cut ?? null });
-    if (healing) this.tracker.mark('heal', this.now(), this.last?.metrics.cycle ?? 0);
   }
 
   private async takeDown(slots: readonly number[], graceful: boolean): Promise<void> {

@@ -16,6 +16,7 @@ export type Ctx2D = Pick<
   | 'stroke'
   | 'fill'
   | 'fillText'
+  | 'measureText'
   | 'setLineDash'
   | 'save'
   | 'restore'

@@ -1,4 +1,5 @@
 import { scaleLinear } from 'd3';
+import { fitTicks } from '../lib/axis-ticks';
 import type { Ctx2D } from './canvas';
 import type { Palette } from './palette';
 
@@ -39,7 +40,10 @@ export interface PlaneLayout {
   readonly arrowScale: number;
 }
 
-const PAD = { left: 46, right: 12, top: 10, bottom: 30 };
+const PAD = { left: 46, right: 12, top: 10, bottom: 34 };
+/** Room for the rotated S[cy] title at the left edge, and the text's line height (11 px font). */
+const TITLE_W = 18;
+const LINE_H = 13;
 
 function extent(s: PlaneScene): [number, number, number, number] | null {
   let x0 = Infinity;
@@ -105,16 +109,30 @@ export function drawPlane(ctx: Ctx2D, s: PlaneScene): PlaneLayout | null {
     y0 = Math.min(y0, m[s.cy]);
     y1 = Math.max(y1, m[s.cy]);
   }
-  const padX = (x1 - x0) * 0.08 || 1;
-  const padY = (y1 - y0) * 0.08 || 1;
-  const xs = scaleLinear()
-    .domain([x0 - padX, x1 + padX])
-    .range([PAD.left, Math.max(PAD.left + 1, s.width - PAD.right)])
-    .nice();
+  // A floor on the span: states that agree to 1e-9 of their size are one point to look at, and
+  // finer ticks than that would need more digits than a label can show.
+  const padX = Math.max((x1 - x0) * 0.08, Math.abs(x0) * 1e-9) || 1;
+  const padY = Math.max((y1 - y0) * 0.08, Math.abs(y0) * 1e-9) || 1;
+  const bottom = Math.max(PAD.top + 1, s.height - PAD.bottom);
   const ys = scaleLinear()
     .domain([y0 - padY, y1 + padY])
-    .range([Math.max(PAD.top + 1, s.height - PAD.bottom), PAD.top])
+    .range([bottom, PAD.top])
     .nice();
+  // Vertical labels are one line high each; they stay above the x labels' row (bottom + 4).
+  const yt = fitTicks(ys, () => LINE_H, { most: 5, gap: 2, lo: 0, hi: bottom + 3 });
+  // The advance width, and a pixel each side for glyphs that reach past it (a final 9's curve).
+  const width = (t: string) => ctx.measureText(t).width + 2;
+  // The left margin holds the widest y label, so none is clipped at the canvas's edge.
+  const left = Math.max(
+    PAD.left,
+    Math.ceil(Math.max(...yt.map((t) => width(t.label)))) + TITLE_W + 6,
+  );
+  const right = Math.max(left + 1, s.width - PAD.right);
+  const xs = scaleLinear()
+    .domain([x0 - padX, x1 + padX])
+    .range([left, right])
+    .nice();
+  const xt = fitTicks(xs, width, { most: 6, gap: 10, lo: TITLE_W, hi: s.width });
   const x = (v: number) => xs(v);
   const y = (v: number) => ys(v);
 
@@ -122,31 +140,27 @@ export function drawPlane(ctx: Ctx2D, s: PlaneScene): PlaneLayout | null {
   ctx.strokeStyle = p.grid;
   ctx.lineWidth = 1;
   ctx.beginPath();
-  const xt = xs.ticks(6);
-  const yt = ys.ticks(5);
   for (const t of xt) {
-    ctx.moveTo(x(t), PAD.top);
-    ctx.lineTo(x(t), s.height - PAD.bottom);
+    ctx.moveTo(x(t.value), PAD.top);
+    ctx.lineTo(x(t.value), bottom);
   }
   for (const t of yt) {
-    ctx.moveTo(PAD.left, y(t));
-    ctx.lineTo(s.width - PAD.right, y(t));
+    ctx.moveTo(left, y(t.value));
+    ctx.lineTo(right, y(t.value));
   }
   ctx.stroke();
   ctx.fillStyle = p.muted;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  const fx = xs.tickFormat(6);
-  const fy = ys.tickFormat(5);
-  for (const t of xt) ctx.fillText(fx(t), x(t), s.height - PAD.bottom + 4);
-  ctx.fillText(`S[${s.cx}] (VU)`, (PAD.left + s.width - PAD.right) / 2, s.height - 13);
+  for (const t of xt) ctx.fillText(t.label, t.at, bottom + 4);
+  ctx.fillText(`S[${s.cx}] (VU)`, (left + right) / 2, s.height - LINE_H);
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  for (const t of yt) ctx.fillText(fy(t), PAD.left - 4, y(t));
+  for (const t of yt) ctx.fillText(t.label, left - 4, t.at);
   ctx.save();
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  ctx.setTransform(0, -s.dpr, s.dpr, 0, 0, s.dpr * ((PAD.top + s.height - PAD.bottom) / 2));
+  ctx.setTransform(0, -s.dpr, s.dpr, 0, 0, s.dpr * ((PAD.top + bottom) / 2));
   ctx.fillText(`S[${s.cy}] (VU)`, 0, 2);
   ctx.restore();
 

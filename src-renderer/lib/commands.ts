@@ -1,4 +1,6 @@
 import type { LabCommand, LabEvent } from '@shared/api/lab-api';
+import { convergencePhases } from '@shared/lab/convergence';
+import { describeParams, describePhase } from '@shared/lab/describe';
 import { describeSlots } from '@shared/lab/partitions';
 import { num } from './format';
 
@@ -44,9 +46,7 @@ export function markerLabel(c: LabCommand): string {
     case 'sybil':
       return `${c.count} sybil ${c.behaviour.kind} → ${slots(c.targets)}`;
     case 'set-params':
-      return Object.entries(c.params)
-        .map(([k, v]) => `${k}=${String(v)}`)
-        .join(', ');
+      return describeParams(c.params);
     case 'add-nodes':
       return `add ${c.count} nodes`;
     case 'speed':
@@ -94,21 +94,11 @@ export function markersOf(events: readonly LabEvent[]): Marker[] {
   return out;
 }
 
-export type Converged = Extract<LabEvent, { type: 'converged' }>;
-
-/** The newest convergence, as the chart writes it. */
-export function convergenceText(events: readonly LabEvent[]): string | null {
-  let last: Converged | null = null;
-  let lastHeal: number | null = null;
-  for (const e of events) {
-    if (e.type === 'converged') last = e;
-    if (e.type === 'command' && e.command.op === 'heal') lastHeal = e.t;
-  }
-  if (lastHeal !== null && (!last || last.t < lastHeal))
-    return `healed at ${(lastHeal / 1000).toFixed(1)} s: not reconverged yet`;
-  if (!last) return null;
-  const took = `${(last.ms / 1000).toFixed(2)} s (${last.cycles} cycle${last.cycles === 1 ? '' : 's'})`;
-  return last.after === 'heal'
-    ? `reconverged in ${took} after the heal at ${(last.since / 1000).toFixed(1)} s`
-    : `converged in ${took} from the start`;
+/**
+ * The newest phase's convergence, as the spread chart writes it: the same words as the CLI's
+ * summary (src-shared/lab/describe.ts), for a run still going on.
+ */
+export function convergenceText(events: readonly LabEvent[]): string {
+  const phases = convergencePhases(events);
+  return describePhase(phases.at(-1)!, null);
 }

@@ -2,6 +2,7 @@ import { useRef, type ReactNode } from 'react';
 import { line, scaleLinear, type ScaleContinuousNumeric } from 'd3';
 import type { Palette } from '../draw/palette';
 import type { Marker } from '../lib/commands';
+import { besideMarker, labelWidth, stackRows } from '../lib/label-rows';
 import { saveBlob, svgToPng } from '../lib/download';
 import type { AxisTick } from '../lib/log-ticks';
 import { maxOf } from '../lib/series';
@@ -16,12 +17,14 @@ export interface ChartFrameProps {
   readonly title: string;
   readonly testId: string;
   readonly file: string;
+  /** One sentence under the chart saying what it shows. */
+  readonly caption: string;
   /** The chart's content for its size (the <svg> is the frame's). */
   readonly render: (width: number, height: number, palette: Palette) => ReactNode;
 }
 
 /** A chart's panel: its title, the SVG at the panel's width, and a PNG export. */
-export function ChartFrame({ title, testId, file, render }: ChartFrameProps) {
+export function ChartFrame({ title, testId, file, caption, render }: ChartFrameProps) {
   const { store } = useMonitor();
   const box = useRef<HTMLDivElement>(null);
   const svg = useRef<SVGSVGElement>(null);
@@ -57,6 +60,9 @@ export function ChartFrame({ title, testId, file, render }: ChartFrameProps) {
           {render(width, CHART_HEIGHT, palette)}
         </svg>
       </div>
+      <p className="chart-caption" data-testid={`${testId}-caption`}>
+        {caption}
+      </p>
     </section>
   );
 }
@@ -187,7 +193,15 @@ export function linearTicks(y: Scale, count = 5): AxisTick[] {
   return y.ticks(count).map((value) => ({ value, label: f(value), major: true }));
 }
 
-/** Vertical lines for the commands (partitions, heals, faults, parameter changes). */
+/** Rows of command labels at most; a label that finds none is named by its line's hover text. */
+const MARKER_ROWS = 4;
+const MARKER_FONT = 9;
+
+/**
+ * Vertical lines for the commands (partitions, heals, faults, parameter changes), each labelled
+ * in full: labels that would cover one another go into the next row down, and one near the
+ * right edge is written to the left of its line.
+ */
 export function MarkerLines({
   markers,
   x,
@@ -200,37 +214,45 @@ export function MarkerLines({
   palette: Palette;
 }) {
   const [lo, hi] = x.domain();
+  const right = x.range()[1];
+  const shown = markers.filter((m) => m.t / 1000 >= lo && m.t / 1000 <= hi);
+  const spans = shown.map((m) =>
+    besideMarker(x(m.t / 1000), labelWidth(m.label, MARKER_FONT), right),
+  );
+  const rows = stackRows(spans, MARKER_ROWS);
   return (
     <g data-testid="chart-markers">
-      {markers
-        .filter((m) => m.t / 1000 >= lo && m.t / 1000 <= hi)
-        .map((m, i) => {
-          const px = x(m.t / 1000);
-          return (
-            <g key={`${m.t}-${i}`}>
-              <title>
-                {(m.t / 1000).toFixed(1)} s: {m.label}
-              </title>
-              <line
-                x1={px}
-                x2={px}
-                y1={MARGIN.top}
-                y2={height - MARGIN.bottom}
-                stroke={palette.markers[m.kind]}
-                strokeWidth={1.5}
-                strokeDasharray={m.kind === 'heal' || m.kind === 'recover' ? '4 3' : undefined}
-              />
+      {shown.map((m, i) => {
+        const px = x(m.t / 1000);
+        const row = rows[i];
+        return (
+          <g key={`${m.t}-${i}`}>
+            <title>
+              {(m.t / 1000).toFixed(1)} s: {m.label}
+            </title>
+            <line
+              x1={px}
+              x2={px}
+              y1={MARGIN.top}
+              y2={height - MARGIN.bottom}
+              stroke={palette.markers[m.kind]}
+              strokeWidth={1.5}
+              strokeDasharray={m.kind === 'heal' || m.kind === 'recover' ? '4 3' : undefined}
+            />
+            {row === null || row === undefined ? null : (
               <text
-                x={px + 3}
-                y={MARGIN.top + 9 + (i % 3) * 11}
+                data-testid="marker-label"
+                x={spans[i]!.start}
+                y={MARGIN.top + 9 + row * 11}
                 fill={palette.markers[m.kind]}
-                fontSize={9}
+                fontSize={MARKER_FONT}
               >
-                {m.label.length > 26 ? `${m.label.slice(0, 25)}…` : m.label}
+                {m.label}
               </text>
-            </g>
-          );
-        })}
+            )}
+          </g>
+        );
+      })}
     </g>
   );
 }

@@ -3,7 +3,7 @@ import { AGGREGATORS, type Aggregator } from '@shared/drift/params';
 import type { LiarBehaviour, LabStatus } from '@shared/api/lab-api';
 import { describeSlots } from '@shared/lab/partitions';
 import { errorLine } from '../api/client';
-import { describeCommand } from '@shared/lab/describe';
+import { describeEvent } from '@shared/lab/describe';
 import { ticksCsv } from '../lib/csv';
 import { saveText, stamp } from '../lib/download';
 import { num } from '../lib/format';
@@ -461,16 +461,7 @@ function EventLog() {
         {recent.length === 0 ? <li className="muted">none yet</li> : null}
         {recent.map((e, i) => (
           <li key={`${e.t}-${i}`} className={`event-${e.type}`}>
-            <span className="t">{(e.t / 1000).toFixed(1)} s</span>{' '}
-            {e.type === 'command'
-              ? describeCommand(e.command)
-              : e.type === 'converged'
-                ? `${e.after === 'heal' ? 'reconverged' : 'converged'} in ${(e.ms / 1000).toFixed(2)} s (${e.cycles} cycles)`
-                : e.type === 'started'
-                  ? `started: ${e.nodes} nodes, ${e.links} links wired in ${(e.ms / 1000).toFixed(1)} s`
-                  : e.type === 'node'
-                    ? `node ${e.slot}: ${e.what}`
-                    : `error: ${e.message}`}
+            <span className="t">{(e.t / 1000).toFixed(1)} s</span> {describeEvent(e)}
           </li>
         ))}
       </ol>

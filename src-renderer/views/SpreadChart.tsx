@@ -1,26 +1,37 @@
 import { scaleLog } from 'd3';
+import { convergencePhases } from '@shared/lab/convergence';
+import { describePhase } from '@shared/lab/describe';
 import { convergenceText } from '../lib/commands';
+import { num } from '../lib/format';
 import { logDomain, logTicks } from '../lib/log-ticks';
+import { useMonitorState } from '../state/context';
 import { MARGIN, ValueAxis, seriesPath } from './ChartFrame';
 import { TimeChart } from './TimeChart';
 
 /**
- * The spread (RMS distance from the honest mean) over time on a log axis, with the commands as
- * vertical markers and the measured (re)convergence times written on it.
+ * The spread (RMS distance from the honest mean) over time on a log axis, with epsilon as a
+ * dashed line, the commands as vertical markers, a dot where each phase's final run under epsilon
+ * began, and the newest phase's convergence written in the CLI summary's words.
  */
 export function SpreadChart() {
+  const epsilon = useMonitorState((s) => s.labStatus?.epsilon ?? null);
   return (
     <TimeChart
       title="Spread (log)"
       testId="spread-chart"
       file="spread.png"
+      caption={`How far the honest nodes' states lie from their mean (RMS, in VU, log scale); the swarm counts as converged once it stays under the dashed line${epsilon === null ? '' : ` ε = ${epsilon}`}, and while partitioned only each group can.`}
       draw={({ series, events, domain, width, height, palette, x }) => {
-        const yDomain = logDomain(series.spread) ?? [1e-3, 1];
+        const yDomain = logDomain(
+          epsilon === null ? series.spread : [...series.spread, epsilon],
+        ) ?? [1e-3, 1];
         const y = scaleLog()
           .domain(yDomain)
           .range([height - MARGIN.bottom, MARGIN.top]);
         const path = seriesPath(series.t, series.spread, x, y, (v) => v > 0 && Number.isFinite(v));
         const label = convergenceText(events);
+        const phases = convergencePhases(events);
+        const [x0, x1] = x.range() as [number, number];
         return {
           axes: (
             <ValueAxis
@@ -34,31 +45,42 @@ export function SpreadChart() {
           ),
           plot: (
             <>
+              {epsilon === null ? null : (
+                <g data-testid="epsilon-line">
+                  <line
+                    x1={x0}
+                    x2={x1}
+                    y1={y(epsilon)}
+                    y2={y(epsilon)}
+                    stroke={palette.markers.heal}
+                    strokeDasharray="6 4"
+                  />
+                  <text
+                    x={x1 + 4}
+                    y={y(epsilon)}
+                    dy="0.32em"
+                    fill={palette.markers.heal}
+                    fontSize={10}
+                  >
+                    ε {num(epsilon, 3)}
+                  </text>
+                </g>
+              )}
               <path d={path} fill="none" stroke={palette.accent} strokeWidth={1.6} />
-              {events.map((e) =>
-                e.type === 'converged' && e.t / 1000 >= domain[0] ? (
-                  <g key={`c${e.t}`}>
-                    <title>
-                      {e.after === 'heal' ? 'reconverged' : 'converged'} in{' '}
-                      {(e.ms / 1000).toFixed(2)} s ({e.cycles} cycles)
-                    </title>
+              {phases.map((p) => {
+                const at = p.converged ? (p.since + p.converged.ms) / 1000 : null;
+                return at !== null && at >= domain[0] ? (
+                  <g key={`c${p.since}`} data-testid="converged-dot">
+                    <title>{describePhase(p, null)}</title>
                     <circle
-                      cx={x(e.t / 1000)}
+                      cx={x(at)}
                       cy={height - MARGIN.bottom - 6}
                       r={4}
                       fill={palette.markers.heal}
                     />
-                    <text
-                      x={x(e.t / 1000) + 6}
-                      y={height - MARGIN.bottom - 10}
-                      fill={palette.markers.heal}
-                      fontSize={9}
-                    >
-                      {(e.ms / 1000).toFixed(1)} s
-                    </text>
                   </g>
-                ) : null,
-              )}
+                ) : null;
+              })}
             </>
           ),
           overlay: (
@@ -70,13 +92,18 @@ export function SpreadChart() {
               fontWeight={600}
             >
               {/* Two lines, so a narrow chart does not cut it: "…(n cycles) " / "after the heal…" */}
-              {wrapAt(label ?? 'not converged yet', ' after ').map((part, i) => (
+              {wrapAt(label, ' after ').map((part, i) => (
                 <tspan key={i} x={width - MARGIN.right} y={10 + 11 * i}>
                   {part}
                 </tspan>
               ))}
             </text>
           ),
+          readout: (i) => {
+            const v = series.spread[i]!;
+            const under = epsilon !== null && v < epsilon ? ' (under ε)' : '';
+            return [`spread ${num(v, 3)} VU${under}`];
+          },
         };
       }}
     />

@@ -9,6 +9,7 @@ export function TrafficChart() {
       title="Traffic per node"
       testId="traffic-chart"
       file="traffic.png"
+      caption="Drift frames (left axis) and bytes (right axis) that each counted node sent per second, measured between one tick and the next."
       draw={({ series, width, height, palette, x }) => {
         const yf = valueScale(series.frames, height);
         const yb = valueScale(series.bytes, height);
@@ -55,6 +56,7 @@ export function TrafficChart() {
               now {num(series.frames[n], 3)} frames/s · {rate(series.bytes[n])}
             </text>
           ),
+          readout: (i) => [`${num(series.frames[i], 3)} frames/s`, rate(series.bytes[i]!)],
         };
       }}
     />

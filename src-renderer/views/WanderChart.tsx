@@ -12,6 +12,7 @@ export function WanderChart() {
       title="Wander of the network mean"
       testId="wander-chart"
       file="wander.png"
+      caption="How far the honest nodes' mean state has moved from where it was at the first tick: entropy moves it a little every cycle, so it wanders like a random walk instead of settling."
       draw={({ series, width, height, palette, x }) => {
         const y = valueScale(series.wander, height);
         const last = series.wander[series.wander.length - 1];
@@ -45,6 +46,7 @@ export function WanderChart() {
               now {num(last)} VU
             </text>
           ),
+          readout: (i) => [`mean moved ${num(series.wander[i], 3)} VU`],
         };
       }}
     />

@@ -302,14 +302,31 @@ export interface TickMetrics {
 /** Things that happen in a lab, recorded in order. */
 export type LabEvent =
   | { readonly t: number; readonly type: 'command'; readonly command: LabCommand }
+  /**
+   * The measure of its phase held for CONVERGE_RUN ticks in a row (src-shared/lab/convergence.ts):
+   * the swarm's spread after the start or a heal, every group's after a partition.
+   */
   | {
       readonly t: number;
       readonly type: 'converged';
-      /** What the time is measured from: the start or the heal at `since`. */
-      readonly after: 'start' | 'heal';
+      /** What the time is measured from: the start, the partition or the heal at `since`. */
+      readonly after: 'start' | 'partition' | 'heal';
       readonly since: number;
+      /** The epsilon it was measured against (absent in recordings made before it was kept). */
+      readonly epsilon?: number;
+      /** From `since` to the first tick of the run under epsilon. */
       readonly cycles: number;
       readonly ms: number;
+    }
+  /** A converged phase's measure rose to epsilon or over: that convergence no longer holds. */
+  | {
+      readonly t: number;
+      readonly type: 'unconverged';
+      readonly after: 'start' | 'partition' | 'heal';
+      readonly since: number;
+      readonly epsilon: number;
+      /** The spread that broke it (the widest group's after a partition; NaN: not measured). */
+      readonly spread: number;
     }
   /** Every node is up, wired and released (t = 0): how long that took. */
   | {
@@ -336,6 +353,8 @@ export interface LabStatus {
   readonly cut: readonly (readonly [number, number])[];
   readonly dir: string;
   readonly startedAt: number;
+  /** The spread under which the lab counts as converged (docs/lab.md, "Convergence"). */
+  readonly epsilon: number;
 }
 
 export interface LabSnapshot {

@@ -1,10 +1,45 @@
-import type { LabCommand, LinkFaults } from '../api/lab-api';
+import type { LabCommand, LabEvent, LinkFaults } from '../api/lab-api';
+import type { DriftParams } from '../drift/params';
+import { CONVERGE_RUN, scopeOf, type ConvergencePhase } from './convergence';
 import { describeSlots } from './partitions';
 
 /*
- * Commands as people read them, for event lines (the CLI, the monitor's event log): one short
- * phrase each, naming the nodes as slot ranges.
+ * Commands, events and convergence as people read them, for the CLI (event lines, the summary)
+ * and the monitor (event log, charts): one short phrase each, naming the nodes as slot ranges.
+ * Both print these words, so the two never tell a run differently.
  */
+
+/** Each parameter's name in words; `Record` makes the compiler ask for a new one's. */
+export const PARAM_WORDS: Record<keyof DriftParams, string> = {
+  dimensions: 'dimensions',
+  alpha: 'alpha (entropy weight)',
+  beta: 'beta (peer weight)',
+  trimF: 'trimmed F',
+  maxDiff: 'diff clamp',
+  anomalyLimit: 'anomaly limit',
+  maxDrift: 'drift clamp',
+  wMax: 'weight bound',
+  lossLimit: 'loss limit',
+  forceLimit: 'recovery force limit',
+  earnRate: 'earn rate',
+  tcRise: 'trust rise',
+  tcDrop: 'trust drop',
+  drainPenalty: 'drain penalty',
+  drainZ: 'drain z-score',
+  drainMinSamples: 'drain evidence needed',
+  drainMemory: 'drain memory',
+  tcSelfWindow: 'self-trust window',
+  aggregator: 'aggregator',
+  weighting: 'weighting',
+};
+
+/** "trimmed F to 1, aggregator to trimmed": a parameter change in words. */
+export function describeParams(params: Partial<Record<keyof DriftParams, unknown>>): string {
+  const parts = Object.entries(params).map(
+    ([k, v]) => `${PARAM_WORDS[k as keyof DriftParams] ?? k} to ${String(v)}`,
+  );
+  return parts.length === 0 ? 'nothing' : parts.join(', ');
+}
 
 const sortedSlots = (nodes: readonly number[]) => describeSlots([...nodes].sort((a, b) => a - b));
 
@@ -36,7 +71,7 @@ export function describeCommand(c: LabCommand): string {
     case 'sybil':
       return `sybil: ${c.count} ${c.behaviour.kind} liar(s) linked to nodes ${sortedSlots(c.targets)}`;
     case 'set-params':
-      return `set params ${JSON.stringify(c.params)}${c.nodes ? ` on nodes ${sortedSlots(c.nodes)}` : ''}`;
+      return `set ${describeParams(c.params)}${c.nodes ? ` on nodes ${sortedSlots(c.nodes)}` : ''}`;
     case 'speed':
       return `speed x${c.factor}`;
     case 'add-nodes':
@@ -47,5 +82,66 @@ export function describeCommand(c: LabCommand): string {
     }
     default:
       return c.op;
+  }
+}
+
+// ---------------------------------------------------------------- convergence
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const cyclesOf = (n: number) => `${n} cycle${n === 1 ? '' : 's'}`;
+
+/** The measure with its epsilon: "spread < ε = 0.5 in 3 ticks in a row, timed to the first". */
+export function describeConvergenceRule(epsilon: number | null): string {
+  const eps = epsilon === null ? 'ε (not recorded)' : `ε = ${epsilon}`;
+  return `spread < ${eps} in ${CONVERGE_RUN} ticks in a row and from then on, timed to the first of them`;
+}
+
+const reference = (p: Pick<ConvergencePhase, 'after' | 'since'>) =>
+  p.after === 'start' ? 'the start' : `the ${p.after} at ${seconds(p.since)}`;
+
+const verb = (after: ConvergencePhase['after']) =>
+  after === 'heal'
+    ? 'reconverged'
+    : after === 'partition'
+      ? 'converged within each group'
+      : 'converged';
+
+/**
+ * One phase in one line: "reconverged 4.13 s (20 cycles) after the heal at 20.00 s". `end` is the
+ * last tick's time when the run is over (the summary), null while it goes on (the monitor).
+ */
+export function describePhase(p: ConvergencePhase, end: number | null): string {
+  const what = verb(p.after);
+  if (p.converged)
+    return `${what} ${seconds(p.converged.ms)} (${cyclesOf(p.converged.cycles)}) after ${reference(p)}`;
+  const again = p.withdrawn > 0 ? ' (under ε for a while, then over it again)' : '';
+  if (p.until !== null)
+    return `not ${what} between ${reference(p)} and ${seconds(p.until)}${again}`;
+  return end === null
+    ? `not ${what} yet after ${reference(p)}${again}`
+    : `not ${what} after ${reference(p)} within the run (${seconds(end)})${again}`;
+}
+
+/** One event in words, without its time. */
+export function describeEvent(e: LabEvent): string {
+  switch (e.type) {
+    case 'command':
+      return describeCommand(e.command);
+    case 'converged':
+      return describePhase(
+        { ...e, scope: scopeOf(e.after), until: null, converged: e, withdrawn: 0 },
+        null,
+      );
+    case 'unconverged': {
+      const spread = Number.isFinite(e.spread) ? e.spread.toPrecision(3) : 'not measured';
+      const whose = e.after === 'partition' ? "the widest group's spread" : 'the spread';
+      return `${whose} rose to ${spread} (ε = ${e.epsilon}): the convergence after ${reference(e)} no longer holds`;
+    }
+    case 'started':
+      return `${e.nodes} nodes up and ${e.links} links wired in ${seconds(e.ms)}`;
+    case 'node':
+      return `node ${e.slot}: ${e.what}`;
+    case 'error':
+      return `error: ${e.message}`;
   }
 }

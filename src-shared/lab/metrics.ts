@@ -1,4 +1,4 @@
-import type { LabEvent, NodeSample, TickMetrics } from '../api/lab-api';
+import type { NodeSample, TickMetrics } from '../api/lab-api';
 import { RULES, countsByRule, emptyCounts } from '../drift/rules';
 import {
   distance,
@@ -148,60 +148,4 @@ function lowerMedian(values: readonly number[]): number {
 
 function maxSlot(samples: readonly NodeSample[]): number {
   return samples.reduce((m, s) => Math.max(m, s.slot), -1);
-}
-
-// ---------------------------------------------------------------- convergence
-
-/** Ticks in a row the spread must stay under epsilon before the swarm counts as converged. */
-export const CONVERGE_RUN = 3;
-
-/**
- * Reports when the swarm converges after the start or after a heal. Converged: spread under
- * epsilon in CONVERGE_RUN consecutive ticks; the time is measured to the first of them. One
- * tick under epsilon can be luck (a quiet moment, a tick between two entropy bursts); a run
- * of them is the swarm holding together. A tick with fewer than two counted nodes breaks the
- * run: one node or none has a spread of 0 that says nothing about agreement.
- */
-export class ConvergenceTracker {
-  private reference: { after: 'start' | 'heal'; t: number; cycle: number } | null = null;
-  private run: { length: number; t: number; cycle: number } | null = null;
-  private reported = false;
-
-  constructor(readonly epsilon: number) {
-    if (!(epsilon > 0) || !Number.isFinite(epsilon)) {
-      throw new RangeError(`epsilon must be a finite number > 0 (got ${epsilon})`);
-    }
-  }
-
-  /** Measures from here on: the lab's start or a heal at time t (ms) and median cycle. */
-  mark(after: 'start' | 'heal', t: number, cycle: number): void {
-    this.reference = { after, t, cycle };
-    this.run = null;
-    this.reported = false;
-  }
-
-  /** The 'converged' event the first time the run completes after a mark, else null. */
-  observe(m: TickMetrics): LabEvent | null {
-    const ref = this.reference;
-    // A tick taken before the mark describes the network before the heal.
-    if (ref === null || this.reported || m.t < ref.t) return null;
-    if (m.counted < 2 || !(m.spread < this.epsilon)) {
-      this.run = null;
-      return null;
-    }
-    this.run = this.run
-      ? { ...this.run, length: this.run.length + 1 }
-      : { length: 1, t: m.t, cycle: m.cycle };
-    if (this.run.length < CONVERGE_RUN) return null;
-    this.reported = true;
-    return {
-      t: m.t,
-      type: 'converged',
-      after: ref.after,
-      since: ref.t,
-      // The median cycle can fall when the longest-running nodes die; never report < 0.
-      cycles: Math.max(0, this.run.cycle - ref.cycle),
-      ms: this.run.t - ref.t,
-    };
-  }
 }

@@ -9,7 +9,8 @@ import { RULES, type RuleName } from '../drift/rules';
  * leaves everything up to its last complete line.
  *
  *   line 1   { "format": "lvs-lab-recording", "version": 1, "startedAt": ISO, "seed", "nodes",
- *              "topology", "cycleMs", "params", "edges": [[a, b], ...], "scenario"?: name }
+ *              "topology", "cycleMs", "params", "edges": [[a, b], ...], "scenario"?: name,
+ *              "epsilon"?: the convergence measure's }
  *   then     { "type": "event", "event": LabEvent }            (a command event carries it)
  *            { "type": "tick", "metrics": TickMetrics, "states": [[slot, cycle, [S...]], ...] }
  *
@@ -38,6 +39,8 @@ export interface RecordingHeader {
   readonly edges: readonly (readonly [number, number])[];
   /** The scenario's name, when the lab ran one. */
   readonly scenario?: string;
+  /** The spread under which the lab counted as converged (absent in older recordings). */
+  readonly epsilon?: number;
 }
 
 /** One node's state at a tick: [slot, cycle, S]. */
@@ -105,6 +108,7 @@ const headerSchema = z.strictObject({
   params,
   edges: z.array(z.tuple([count, count])),
   scenario: z.string().optional(),
+  epsilon: finite.positive().optional(),
 });
 
 const eventSchema = z.discriminatedUnion(
@@ -114,10 +118,19 @@ const eventSchema = z.discriminatedUnion(
     z.strictObject({
       t: finite,
       type: z.literal('converged'),
-      after: z.enum(['start', 'heal']),
+      after: z.enum(['start', 'partition', 'heal']),
       since: finite,
+      epsilon: finite.positive().optional(),
       cycles: finite,
       ms: finite,
+    }),
+    z.strictObject({
+      t: finite,
+      type: z.literal('unconverged'),
+      after: z.enum(['start', 'partition', 'heal']),
+      since: finite,
+      epsilon: finite.positive(),
+      spread: real,
     }),
     z.strictObject({
       t: finite,
@@ -129,7 +142,7 @@ const eventSchema = z.discriminatedUnion(
     z.strictObject({ t: finite, type: z.literal('node'), slot: count, what: z.string() }),
     z.strictObject({ t: finite, type: z.literal('error'), message: z.string() }),
   ],
-  { error: 'event type must be one of command, converged, started, node, error' },
+  { error: 'event type must be one of command, converged, unconverged, started, node, error' },
 );
 
 const metricsSchema = z.strictObject({

@@ -1,34 +1,17 @@
 import type { LabCommand, LabEvent, TickMetrics } from '../api/lab-api';
 import { RULES, type RuleName } from '../drift/rules';
 
+import { convergencePhases, type ConvergencePhase } from './convergence';
+
 /*
  * What a lab run comes to, from its events and its ticks: the same for a live run (`lvs lab`)
- * and for a recording read back (`lvs lab --replay`). Pure: no clock, no I/O.
- *
- * Heals are followed through the commands as the lab applies them: a `heal` (or a
- * `nemesis-stop`) while a partition is in place is a heal the lab measures reconvergence from; a
- * `heal` with no partition in place changes nothing and is not one. A 'converged' event measured
- * after a heal belongs to the latest heal (the lab measures from the newest heal only).
+ * and for a recording read back (`lvs lab --replay`). Pure: no clock, no I/O. Convergence is
+ * read from the lab's own convergence events by the one measure (./convergence.ts).
  */
 
-/** A convergence: median cycles and milliseconds from the start or from a heal. */
-export interface ConvergeTime {
-  readonly cycles: number;
-  readonly ms: number;
-}
-
-export interface HealSummary {
-  /** When the heal was applied, ms since the lab started. */
-  readonly at: number;
-  /** How long the swarm took to converge again, or null when it did not within the run. */
-  readonly reconverged: ConvergeTime | null;
-}
-
 export interface LabSummary {
-  /** Time from the start to the first convergence, or null when it did not converge (or a heal
-   *  came first: the lab then measures from the heal). */
-  readonly converged: ConvergeTime | null;
-  readonly heals: readonly HealSummary[];
+  /** Each phase (the start, every partition, every heal that ended one) and how it converged. */
+  readonly convergence: readonly ConvergencePhase[];
   /** Mean outbound bytes per counted node per minute over the ticks (null with under 2 ticks). */
   readonly bytesPerNodeMin: number | null;
   /** Mean outbound drift frames per counted node per second (null with under 2 ticks). */
@@ -60,29 +43,9 @@ export function summariseLab(
   events: readonly LabEvent[],
   ticks: readonly SummaryTick[],
 ): LabSummary {
-  let converged: ConvergeTime | null = null;
-  const heals: Array<{ at: number; reconverged: ConvergeTime | null }> = [];
   const commands: Partial<Record<LabCommand['op'], number>> = {};
-  let partitioned = false;
   for (const e of events) {
-    if (e.type === 'command') {
-      const { op } = e.command;
-      commands[op] = (commands[op] ?? 0) + 1;
-      if (op === 'partition') partitioned = true;
-      else if ((op === 'heal' || op === 'nemesis-stop') && partitioned) {
-        partitioned = false;
-        heals.push({ at: e.t, reconverged: null });
-      }
-    } else if (e.type === 'converged') {
-      const time = { cycles: e.cycles, ms: e.ms };
-      if (e.after === 'start') converged ??= time;
-      else {
-        const last = heals.at(-1);
-        // A heal whose command is missing (a log cut at its start) still counts, from `since`.
-        if (last && last.reconverged === null && last.at <= e.since) last.reconverged = time;
-        else heals.push({ at: e.since, reconverged: time });
-      }
-    }
+    if (e.type === 'command') commands[e.command.op] = (commands[e.command.op] ?? 0) + 1;
   }
   // The first tick's rates are 0 by definition (nothing to measure them against).
   const rated = ticks.slice(1);
@@ -92,8 +55,7 @@ export function summariseLab(
     RULES.map((r) => [r, last?.interventions[r] ?? 0]),
   ) as Record<RuleName, number>;
   return {
-    converged,
-    heals,
+    convergence: convergencePhases(events),
     bytesPerNodeMin: bytes === null ? null : bytes * 60,
     framesPerNodeS: meanOf(rated.map((t) => t.framesPerNodeS)),
     finalSpread: last && Number.isFinite(last.spread) ? last.spread : null,

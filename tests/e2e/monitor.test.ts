@@ -102,7 +102,9 @@ describe.skipIf(skip !== null)(
           timeout: 60_000,
           interval: 250,
         })
-        .toMatch(/reconverged in [\d.]+ s \(\d+ cycles?\) after the heal/);
+        .toMatch(/^reconverged [\d.]+ s \(\d+ cycles?\) after the heal at [\d.]+ s$/);
+      // With the epsilon it is measured against drawn on the chart.
+      expect(await page.getByTestId('epsilon-line').first().textContent()).toBe('ε 0.5');
       await shot('3-healed');
       expect(errors).toEqual([]);
     }, 180_000);

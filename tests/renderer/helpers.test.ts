@@ -1,4 +1,7 @@
+import { scaleLinear } from 'd3';
 import { describe, expect, it } from 'vitest';
+import { fitTicks } from '../../src-renderer/lib/axis-ticks';
+import { besideMarker, stackRows } from '../../src-renderer/lib/label-rows';
 import { DEFAULT_PARAMS } from '../../src-shared/drift/params';
 import { errorLine } from '../../src-renderer/api/client';
 import { convergenceText, markerLabel, markersOf } from '../../src-renderer/lib/commands';
@@ -92,7 +95,7 @@ describe('commands on the charts', () => {
     expect(markersOf(events).map((m) => [m.kind, m.label])).toEqual([
       ['partition', 'bridge'],
       ['fault', 'kill 1..3'],
-      ['params', 'aggregator=median'],
+      ['params', 'aggregator to median'],
       ['heal', 'heal'],
     ]);
     expect(
@@ -103,29 +106,55 @@ describe('commands on the charts', () => {
     ).toBe('loss 0.2, delay 100 ms');
   });
 
-  it('writes the newest (re)convergence, or that a heal has not reconverged yet', () => {
+  it('writes the newest phase in the summary’s words, a partition as "within each group"', () => {
     const start = {
       t: 2000,
       type: 'converged' as const,
       after: 'start' as const,
       since: 0,
+      epsilon: 0.5,
       cycles: 9,
       ms: 1800,
     };
+    const partition = {
+      t: 3000,
+      type: 'command' as const,
+      command: { op: 'partition' as const, partition: { kind: 'bridge' as const } },
+    };
+    const split = {
+      ...start,
+      t: 4000,
+      after: 'partition' as const,
+      since: 3010,
+      ms: 600,
+      cycles: 3,
+    };
     const heal = { t: 5000, type: 'command' as const, command: { op: 'heal' as const } };
-    const again = {
-      t: 7000,
-      type: 'converged' as const,
+    const again = { ...start, t: 7000, after: 'heal' as const, since: 5000, cycles: 10, ms: 2000 };
+    const withdrawn = {
+      t: 7600,
+      type: 'unconverged' as const,
       after: 'heal' as const,
       since: 5000,
-      cycles: 10,
-      ms: 2000,
+      epsilon: 0.5,
+      spread: 0.8,
     };
-    expect(convergenceText([])).toBeNull();
-    expect(convergenceText([start])).toBe('converged in 1.80 s (9 cycles) from the start');
-    expect(convergenceText([start, heal])).toBe('healed at 5.0 s: not reconverged yet');
-    expect(convergenceText([start, heal, again])).toBe(
-      'reconverged in 2.00 s (10 cycles) after the heal at 5.0 s',
+    expect(convergenceText([])).toBe('not converged yet after the start');
+    expect(convergenceText([start])).toBe('converged 1.80 s (9 cycles) after the start');
+    expect(convergenceText([start, partition])).toBe(
+      'not converged within each group yet after the partition at 3.00 s',
+    );
+    expect(convergenceText([start, partition, split])).toBe(
+      'converged within each group 0.60 s (3 cycles) after the partition at 3.00 s',
+    );
+    expect(convergenceText([start, partition, split, heal])).toBe(
+      'not reconverged yet after the heal at 5.00 s',
+    );
+    expect(convergenceText([start, partition, split, heal, again])).toBe(
+      'reconverged 2.00 s (10 cycles) after the heal at 5.00 s',
+    );
+    expect(convergenceText([start, partition, split, heal, again, withdrawn])).toBe(
+      'not reconverged yet after the heal at 5.00 s (under ε for a while, then over it again)',
     );
   });
 });
@@ -266,5 +295,41 @@ describe('synthetic swarms (benchmark mode)', () => {
     expect(Array.from(syntheticSwarm(1000, 4000, 8).data.links)).not.toEqual(
       Array.from(a.data.links),
     );
+  });
+});
+
+describe('labels that do not cover each other', () => {
+  it('stacks labels into the first row where they clear the one before, up to the last row', () => {
+    // Three labels 100 px wide at 0, 50 and 120 px: the second overlaps the first and goes one
+    // row down; the third clears the first (ends at 100, gap 4) and shares its row.
+    const spans = [0, 50, 120].map((start) => ({ start, end: start + 100 }));
+    expect(stackRows(spans, 4)).toEqual([0, 1, 0]);
+    // With one row only, the one that would need a second is left out.
+    expect(stackRows(spans, 1)).toEqual([0, null, 0]);
+  });
+
+  it('writes a marker label on the left of its line when the right would cut it', () => {
+    expect(besideMarker(100, 50, 400)).toEqual({ start: 103, end: 153 });
+    expect(besideMarker(380, 50, 400)).toEqual({ start: 327, end: 377 });
+  });
+
+  it('fits the axis ticks around 89.74994 so that labels neither touch nor repeat', () => {
+    // The drift plane of a converged swarm: states within 1e-5 VU of 89.74994, 300 px wide, with
+    // labels about 6 px a character.
+    const x = scaleLinear().domain([89.749935, 89.749945]).range([50, 290]).nice();
+    const size = (label: string) => label.length * 6;
+    const ticks = fitTicks(x, size, { most: 6, gap: 10, lo: 0, hi: 300 });
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(ticks.map((t) => t.label)).size).toBe(ticks.length);
+    for (let i = 1; i < ticks.length; i++) {
+      const [p, q] = [ticks[i - 1]!, ticks[i]!];
+      expect(q.at - size(q.label) / 2).toBeGreaterThanOrEqual(p.at + size(p.label) / 2 + 10);
+    }
+    for (const t of ticks) {
+      // Every label tells its tick's value to the precision of the step between ticks.
+      expect(Math.abs(Number(t.label) - t.value)).toBeLessThan(1e-9);
+      expect(t.at - size(t.label) / 2).toBeGreaterThanOrEqual(0);
+      expect(t.at + size(t.label) / 2).toBeLessThanOrEqual(300);
+    }
   });
 });

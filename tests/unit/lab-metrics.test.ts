@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeSample, TickMetrics } from '../../src-shared/api/lab-api';
+import type { NodeSample } from '../../src-shared/api/lab-api';
 import { RULES, type RuleName } from '../../src-shared/drift/rules';
-import {
-  CONVERGE_RUN,
-  ConvergenceTracker,
-  tickMetrics,
-  type TrafficMark,
-} from '../../src-shared/lab/metrics';
+import { tickMetrics, type TrafficMark } from '../../src-shared/lab/metrics';
 
 const noInterventions = () =>
   Object.fromEntries(RULES.map((r) => [r, 0])) as Record<RuleName, number>;
@@ -157,84 +152,5 @@ describe('tickMetrics: traffic rates', () => {
     expect(mark.t).toBe(3000);
     expect(mark.byNode.get(1)).toEqual(traffic(10, 100));
     expect(mark.byNode.get(2)).toEqual(traffic(999, 9999));
-  });
-});
-
-describe('ConvergenceTracker', () => {
-  const tick = (t: number, spread: number, cycle = t / 100, counted = 5): TickMetrics => ({
-    ...metricsOf([]),
-    t,
-    spread,
-    cycle,
-    counted,
-  });
-
-  it('needs CONVERGE_RUN ticks in a row and measures to the first of them', () => {
-    expect(CONVERGE_RUN).toBe(3);
-    const c = new ConvergenceTracker(0.1);
-    c.mark('start', 0, 0);
-    expect(c.observe(tick(100, 5))).toBeNull();
-    expect(c.observe(tick(200, 0.05))).toBeNull();
-    expect(c.observe(tick(300, 0.05))).toBeNull();
-    expect(c.observe(tick(400, 0.05))).toEqual({
-      t: 400,
-      type: 'converged',
-      after: 'start',
-      since: 0,
-      cycles: 2,
-      ms: 200,
-    });
-  });
-
-  it('a tick at or over epsilon, or with fewer than two nodes, restarts the run', () => {
-    const c = new ConvergenceTracker(0.1);
-    c.mark('start', 0, 0);
-    c.observe(tick(100, 0.05));
-    c.observe(tick(200, 0.05));
-    expect(c.observe(tick(300, 0.1))).toBeNull();
-    c.observe(tick(400, 0.05));
-    c.observe(tick(500, 0.05));
-    expect(c.observe(tick(600, 0.05, 6, 1))).toBeNull();
-    c.observe(tick(700, 0.05));
-    c.observe(tick(800, 0.05));
-    expect(c.observe(tick(900, 0.05))).toMatchObject({ ms: 700, cycles: 7 });
-  });
-
-  it('is quiet after reporting until the next mark, then measures from the heal', () => {
-    const c = new ConvergenceTracker(0.1);
-    expect(c.observe(tick(100, 0.01))).toBeNull(); // no reference yet
-    c.mark('start', 0, 0);
-    for (const t of [100, 200]) c.observe(tick(t, 0.01));
-    expect(c.observe(tick(300, 0.01))).not.toBeNull();
-    expect(c.observe(tick(400, 0.01))).toBeNull();
-    expect(c.observe(tick(500, 0.01))).toBeNull();
-    c.mark('heal', 1000, 10);
-    expect(c.observe(tick(900, 0.01))).toBeNull(); // taken before the heal: ignored
-    c.observe(tick(1100, 0.01, 12));
-    c.observe(tick(1200, 0.01, 13));
-    expect(c.observe(tick(1300, 0.01, 14))).toEqual({
-      t: 1300,
-      type: 'converged',
-      after: 'heal',
-      since: 1000,
-      cycles: 2,
-      ms: 100,
-    });
-  });
-
-  it('a mark in the middle of a run starts it again', () => {
-    const c = new ConvergenceTracker(0.1);
-    c.mark('start', 0, 0);
-    c.observe(tick(100, 0.01));
-    c.observe(tick(200, 0.01));
-    c.mark('heal', 250, 2);
-    expect(c.observe(tick(300, 0.01))).toBeNull();
-    expect(c.observe(tick(400, 0.01))).toBeNull();
-    expect(c.observe(tick(500, 0.01))).toMatchObject({ after: 'heal', ms: 50, cycles: 1 });
-  });
-
-  it('epsilon must be a finite number > 0', () => {
-    expect(() => new ConvergenceTracker(0)).toThrow(RangeError);
-    expect(() => new ConvergenceTracker(NaN)).toThrow('epsilon must be');
   });
 });

@@ -52,6 +52,7 @@ const HEADER: RecordingHeaderFields = {
     [0, 3],
   ],
   scenario: 'converge',
+  epsilon: 0.5,
 };
 
 function interventions(some: Partial<Record<RuleName, number>> = {}): Record<RuleName, number> {
@@ -97,7 +98,9 @@ const EVENTS: LabEvent[] = [
     },
   },
   { t: 7000, type: 'node', slot: 1, what: 'killed' },
-  { t: 9000, type: 'converged', after: 'heal', since: 8000, cycles: 5, ms: 1000 },
+  { t: 9000, type: 'converged', after: 'heal', since: 8000, epsilon: 0.5, cycles: 5, ms: 1000 },
+  { t: 9200, type: 'unconverged', after: 'heal', since: 8000, epsilon: 0.5, spread: 0.75 },
+  { t: 9400, type: 'converged', after: 'partition', since: 9300, cycles: 0, ms: 100 },
   { t: 9500, type: 'error', message: 'revive 99: no such slot' },
 ];
 

@@ -23,19 +23,20 @@ const tick = (
 const command = (t: number, c: LabCommand): LabEvent => ({ type: 'command', t, command: c });
 const converged = (
   t: number,
-  after: 'start' | 'heal',
+  after: 'start' | 'partition' | 'heal',
   since: number,
   cycles: number,
   ms: number,
-): LabEvent => ({ type: 'converged', t, after, since, cycles, ms });
+): LabEvent => ({ type: 'converged', t, after, since, epsilon: 0.5, cycles, ms });
 const PARTITION: LabCommand = { op: 'partition', partition: { kind: 'partition-halves' } };
 
 describe('summariseLab', () => {
   it('is empty for a run with nothing in it', () => {
     const s = summariseLab([], []);
     expect(s).toEqual({
-      converged: null,
-      heals: [],
+      convergence: [
+        { after: 'start', scope: 'swarm', since: 0, until: null, converged: null, withdrawn: 0 },
+      ],
       bytesPerNodeMin: null,
       framesPerNodeS: null,
       finalSpread: null,
@@ -51,7 +52,7 @@ describe('summariseLab', () => {
       { type: 'node', t: 0, slot: -1, what: '10 nodes started' },
       converged(3400, 'start', 0, 16, 3200),
     ];
-    expect(summariseLab(events, []).converged).toEqual({ cycles: 16, ms: 3200 });
+    expect(summariseLab(events, []).convergence[0]?.converged).toEqual({ cycles: 16, ms: 3200 });
   });
 
   it('rates: mean of the ticks after the first, bytes per minute', () => {
@@ -85,38 +86,23 @@ describe('summariseLab', () => {
     expect(summariseLab(events, []).commands).toEqual({ kill: 2, revive: 1 });
   });
 
-  it('one entry per heal, with its reconvergence or null', () => {
+  it('one phase per partition and per heal, each with its convergence or null', () => {
     const events = [
       command(0, PARTITION),
+      converged(1500, 'partition', 2, 4, 900),
       command(5000, { op: 'heal' }),
       converged(6000, 'heal', 5002, 9, 700),
       command(8000, PARTITION),
       command(12000, { op: 'heal' }),
     ];
     const s = summariseLab(events, []);
-    expect(s.converged).toBeNull();
-    expect(s.heals).toEqual([
-      { at: 5000, reconverged: { cycles: 9, ms: 700 } },
-      { at: 12000, reconverged: null },
+    expect(s.convergence.map((p) => [p.after, p.scope, p.since, p.converged])).toEqual([
+      ['start', 'swarm', 0, null],
+      ['partition', 'groups', 0, { cycles: 4, ms: 900 }],
+      ['heal', 'swarm', 5000, { cycles: 9, ms: 700 }],
+      ['partition', 'groups', 8000, null],
+      ['heal', 'swarm', 12000, null],
     ]);
     expect(s.commands).toEqual({ partition: 2, heal: 2 });
-  });
-
-  it('a heal with no partition in place is not a heal; nemesis-stop heals a partition', () => {
-    const events = [
-      converged(3000, 'start', 0, 15, 2900),
-      command(4000, { op: 'heal' }),
-      command(5000, PARTITION),
-      command(9000, { op: 'nemesis-stop' }),
-      converged(9900, 'heal', 9001, 4, 500),
-    ];
-    const s = summariseLab(events, []);
-    expect(s.converged).toEqual({ cycles: 15, ms: 2900 });
-    expect(s.heals).toEqual([{ at: 9000, reconverged: { cycles: 4, ms: 500 } }]);
-  });
-
-  it('a reconvergence without its heal command (a cut log) still counts, from its since', () => {
-    const s = summariseLab([converged(2000, 'heal', 1500, 3, 400)], []);
-    expect(s.heals).toEqual([{ at: 1500, reconverged: { cycles: 3, ms: 400 } }]);
   });
 });

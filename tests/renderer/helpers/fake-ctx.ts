@@ -52,6 +52,8 @@ export function fakeContext() {
     dash = d.slice();
     calls.push({ name: 'setLineDash', args: [d], strokeStyle: null, fillStyle: null, dash });
   };
+  // About the width of an 11 px sans-serif glyph: enough for layouts that make room for labels.
+  ctx['measureText'] = (text: string) => ({ width: text.length * 6 });
   const count = (name: string) => calls.filter((c) => c.name === name).length;
   return { ctx: ctx as unknown as CanvasRenderingContext2D, calls, count };
 }

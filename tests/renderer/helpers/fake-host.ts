@@ -98,6 +98,7 @@ export function labStatus(over: Partial<LabStatus> = {}): LabStatus {
     cut: [],
     dir: '/tmp/lab-1',
     startedAt: 1_700_000_000_000,
+    epsilon: 0.5,
     ...over,
   };
 }
