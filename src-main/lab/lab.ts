@@ -300,6 +300,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       params: this.params,
       partition: this.partition?.spec ?? null,
       cut: this.partition ? this.cutLinks(this.partition.plan) : [],
+      groups: this.partition?.plan.groups ?? [],
+      epsilon: this.opts.epsilon,
       dir: this.opts.dir,
       startedAt: this.startedAt,
     };
