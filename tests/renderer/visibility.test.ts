@@ -4,6 +4,7 @@ import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIGHT } from '../../src-renderer/draw/palette';
 import type { MapData } from '../../src-renderer/lib/map-data';
+import { mapGroups } from '../../src-renderer/lib/map-groups';
 import { MonitorStore } from '../../src-renderer/state/store';
 import { SwarmMap } from '../../src-renderer/views/SwarmMap';
 import { fakeContext } from './helpers/fake-ctx';
@@ -39,6 +40,9 @@ function data(n: number, shift = 0): MapData {
     fills: ['#000'],
     links: Int32Array.from(links),
     cut: new Int32Array(0),
+    groups: mapGroups(n, new Uint8Array(n).fill(1), new Uint8Array(n).fill(1), links, []),
+    framesOut: new Uint32Array(n),
+    t: 0,
   };
 }
 
