@@ -76,9 +76,9 @@ export function MapPanel() {
               onChange={(e) => store.setColorMode(e.target.value as ColorBy)}
               data-testid="map-color-by"
             >
-              <option value="auto">groups during a partition, else distance</option>
-              <option value="distance">distance from the mean</option>
-              <option value="group">group (connected parts)</option>
+              <option value="auto">auto (groups in a partition)</option>
+              <option value="distance">distance</option>
+              <option value="group">group</option>
             </select>
           </label>
           <label title="Draw each tick's drift frames travelling along the links, one cycle at a time, slowed down">
@@ -144,7 +144,8 @@ export function MapPanel() {
         )}
         {bridges.length > 0 ? (
           <span className="legend-item">
-            <span className="swatch swatch-ring-bridge" /> bridge (in two groups)
+            <span className="swatch swatch-ring-bridge" style={{ borderColor: palette.bridge }} />{' '}
+            bridge (in two groups)
           </span>
         ) : null}
         {slow ? (
@@ -179,7 +180,7 @@ function DistanceLegend({ epsilon }: { epsilon: number }) {
   const bounds = distanceBounds(epsilon);
   return (
     <span className="legend-item" data-testid="distance-scale">
-      distance from the mean:
+      distance from the mean (VU):
       {DISTANCE_COLORS.map((c, k) => {
         const label =
           k === 0

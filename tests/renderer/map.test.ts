@@ -124,7 +124,7 @@ describe('the distance scale', () => {
     const { data, legend } = mapDataOf(frame, 'auto');
     expect(legend.by).toBe('distance');
     expect(data.fills).toBe(DISTANCE_COLORS);
-    expect([...data.fill]).toEqual([0, 0, 0, 0]);
+    expect(Array.from(data.fill)).toEqual([0, 0, 0, 0]);
   });
 });
 
@@ -144,8 +144,8 @@ describe('colouring by group while a partition stands', () => {
     const { data, legend } = mapDataOf(frame, 'auto');
     expect(legend).toMatchObject({ by: 'group', groups: 2 });
     expect(data.fills).toBe(GROUP_COLORS);
-    expect([...data.fill]).toEqual([0, 0, 0, 1]);
-    expect([...data.fill2!]).toEqual([-1, -1, 1, -1]);
+    expect(Array.from(data.fill)).toEqual([0, 0, 0, 1]);
+    expect(Array.from(data.fill2!)).toEqual([-1, -1, 1, -1]);
     expect([...data.groups.bridge]).toEqual([0, 0, 1, 0]);
   });
 
@@ -154,7 +154,7 @@ describe('colouring by group while a partition stands', () => {
     expect(legend.by).toBe('distance');
     expect(data.fills).toBe(DISTANCE_COLORS);
     // fake-host's distances are slot × 0.5 VU against epsilon 0.5: 0, 0.5, 1, 1.5
-    expect([...data.fill]).toEqual([0, 1, 2, 2]);
+    expect(Array.from(data.fill)).toEqual([0, 1, 2, 2]);
   });
 });
 
