@@ -319,7 +319,10 @@ export class MapEngine {
   /** Whether frames are in flight at `now` (starting the waiting ones when the last landed). */
   private flightsAt(now: number): boolean {
     if (!this.slow) return false;
-    if (this.flying && now - this.flying.start >= SLOW_CYCLE_MS) this.flying = null;
+    if (this.flying && now - this.flying.start >= SLOW_CYCLE_MS) {
+      this.flying = null;
+      this.dirty = true; // one more frame, without them
+    }
     if (!this.flying && this.waiting) {
       this.flying = { pairs: this.waiting, start: now };
       this.waiting = null;
