@@ -302,6 +302,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       params: this.params,
       partition: this.partition?.spec ?? null,
       cut: this.partition ? this.cutLinks(this.partition.plan) : [],
+      groups: this.partition?.plan.groups ?? [],
       dir: this.opts.dir,
       startedAt: this.startedAt,
       epsilon: this.opts.epsilon,

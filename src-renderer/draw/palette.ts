@@ -1,5 +1,6 @@
 import { interpolateRdYlBu, schemeTableau10 } from 'd3';
 import type { MarkerKind } from '../lib/commands';
+import { DISTANCE_BUCKETS } from '../lib/distance-scale';
 
 /** The colours the canvases and charts draw with (read from theme.css's custom properties). */
 export interface Palette {
@@ -14,6 +15,8 @@ export interface Palette {
   readonly dead: string;
   readonly liar: string;
   readonly frozen: string;
+  /** The ring around a node in two groups (a bridge). */
+  readonly bridge: string;
   readonly accent: string;
   /** Nodes not counted in the metrics (no state, a liar, down). */
   readonly uncounted: string;
@@ -32,6 +35,7 @@ export const LIGHT: Palette = {
   dead: '#8a94a3',
   liar: '#d7263d',
   frozen: '#3a7bd5',
+  bridge: '#c2007a',
   accent: '#7b2cbf',
   uncounted: '#b8c0cc',
   markers: {
@@ -56,6 +60,7 @@ export const DARK: Palette = {
   dead: '#5d6674',
   liar: '#ff5c6c',
   frozen: '#7fb2ff',
+  bridge: '#ff4fc3',
   accent: '#c77dff',
   uncounted: '#4a5260',
   markers: {
@@ -68,19 +73,10 @@ export const DARK: Palette = {
   },
 };
 
-/** Colour buckets for the distance from the consensus: near (blue) to far (red). */
-export const DISTANCE_BUCKETS = 9;
+/** Colours for the distance scale's buckets (lib/distance-scale): near (blue) to far (red). */
 export const DISTANCE_COLORS: readonly string[] = Array.from({ length: DISTANCE_BUCKETS }, (_, i) =>
   interpolateRdYlBu(1 - (0.05 + (0.9 * i) / (DISTANCE_BUCKETS - 1))),
 );
 
 /** Partition groups: a categorical scheme, repeating after ten groups. */
 export const GROUP_COLORS: readonly string[] = schemeTableau10;
-
-/** The bucket of a distance on a square-root scale up to `max` (NaN: -1, not counted). */
-export function distanceBucket(distance: number, max: number): number {
-  if (!Number.isFinite(distance)) return -1;
-  if (!(max > 0)) return 0;
-  const t = Math.sqrt(Math.min(1, Math.max(0, distance / max)));
-  return Math.min(DISTANCE_BUCKETS - 1, Math.floor(t * DISTANCE_BUCKETS));
-}

@@ -10,6 +10,8 @@ import type { Palette } from './palette';
 export const RING_LIAR = 1;
 export const RING_FROZEN = 2;
 export const RING_SELECTED = 4;
+/** In two groups at once (a bridge): a ring, and the node half in its second group's colour. */
+export const RING_BRIDGE = 8;
 
 export interface SwarmScene {
   /** CSS pixels. */
@@ -26,6 +28,8 @@ export interface SwarmScene {
   /** Index into `fills`; -1 or out of range: the uncounted colour. */
   readonly fill: ArrayLike<number>;
   readonly fills: readonly string[];
+  /** A second colour per node, into `fills` (-1: none): a bridge's other group, on its right half. */
+  readonly fill2?: ArrayLike<number>;
   /** 1: drawn as an outline only (a dead node). */
   readonly hollow: ArrayLike<number>;
   /** RING_* flags. */
@@ -118,11 +122,25 @@ export function drawSwarm(ctx: Ctx2D, s: SwarmScene): void {
     ctx.fill();
   }
 
+  // Bridges coloured by group: the right half in the second group's colour.
+  if (s.fill2) {
+    for (let i = 0; i < s.n; i++) {
+      const f = s.fill2[i];
+      if (!s.shown[i] || s.hollow[i] || f < 0 || f >= s.fills.length) continue;
+      ctx.fillStyle = s.fills[f];
+      ctx.beginPath();
+      ctx.arc(s.x[i], s.y[i], s.r[i], -Math.PI / 2, Math.PI / 2);
+      ctx.closePath();
+      ctx.fill();
+    }
+  }
+
   // Dead nodes: outlines.
   ringPath(ctx, s, (i) => s.hollow[i] === 1, 0, p.dead, 1.2, null);
   // Liars, frozen, selected: rings around the node.
   ringPath(ctx, s, (i) => (s.rings[i] & RING_LIAR) !== 0, 1.5, p.liar, 2, null);
   ringPath(ctx, s, (i) => (s.rings[i] & RING_FROZEN) !== 0, 1.5, p.frozen, 1.5, [2, 2]);
+  ringPath(ctx, s, (i) => (s.rings[i] & RING_BRIDGE) !== 0, 2, p.bridge, 2.5, null);
   ringPath(ctx, s, (i) => (s.rings[i] & RING_SELECTED) !== 0, 3.5, p.selection, 2.5, null);
 
   if (s.hovered >= 0 && s.hovered < s.n && s.shown[s.hovered]) {

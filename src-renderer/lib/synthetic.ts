@@ -1,5 +1,7 @@
 import { seededRng, type Rng } from '@shared/random';
-import { DISTANCE_COLORS, distanceBucket } from '../draw/palette';
+import { DISTANCE_COLORS } from '../draw/palette';
+import { distanceBucket } from './distance-scale';
+import { mapGroups } from './map-groups';
 import { CONDITION } from '../state/tick-frame';
 import type { MapData } from './map-data';
 
@@ -64,6 +66,15 @@ export function syntheticSwarm(nodes: number, links: number, seed: number): Synt
         fills: DISTANCE_COLORS,
         links: Int32Array.from(live),
         cut: Int32Array.from(cut),
+        groups: mapGroups(
+          n,
+          cond,
+          Uint8Array.from(cond, (c) => (c === CONDITION.up ? 1 : 0)),
+          live,
+          [],
+        ),
+        framesOut: new Float64Array(n),
+        t: 0,
       },
       distance,
     ),
@@ -81,10 +92,11 @@ export function nextTick(s: SyntheticSwarm): SyntheticSwarm {
   return { ...s, distance, data: withDistances({ ...s.data, earned }, distance) };
 }
 
+/** The benchmark's epsilon: its distances (mean 2 VU) then spread over every colour. */
+const SYNTHETIC_EPSILON = 0.05;
+
 function withDistances(data: MapData, distance: Float64Array): MapData {
-  let max = 0;
-  for (const d of distance) if (d > max) max = d;
   const fill = new Int16Array(data.n);
-  for (let i = 0; i < data.n; i++) fill[i] = distanceBucket(distance[i], max);
+  for (let i = 0; i < data.n; i++) fill[i] = distanceBucket(distance[i], SYNTHETIC_EPSILON);
   return { ...data, fill };
 }

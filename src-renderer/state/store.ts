@@ -33,7 +33,7 @@ export interface TickHistory {
 }
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
-export type ColorMode = 'distance' | 'group';
+export type ColorMode = 'auto' | 'distance' | 'group';
 
 export interface MonitorState {
   readonly connection: ConnectionState;
@@ -101,7 +101,7 @@ export class MonitorStore {
       starting: null,
       help: false,
       theme: 'system',
-      colorMode: 'distance',
+      colorMode: 'auto',
     };
   }
 

@@ -1,5 +1,5 @@
 import type { LabSnapshot, LabStatus, NodeCondition, TickMetrics } from '@shared/api/lab-api';
-import { liveComponents, type Components } from '../lib/components';
+import { mapGroups, type MapGroups } from '../lib/map-groups';
 
 /*
  * One lab tick as the monitor keeps it: the metrics and status as they came, and every node's
@@ -31,6 +31,8 @@ export interface TickFrame {
   readonly S: Float64Array;
   readonly D: Float64Array;
   readonly earned: Float64Array;
+  /** Frames each node has sent since it (re)started (the map's slow motion animates them). */
+  readonly framesOut: Uint32Array;
   /** Live links (an open drift session at either end), each once as [a, b] with a < b. */
   readonly links: Int32Array;
   /** The topology's links the partition cuts, as [a, b] pairs. */
@@ -77,6 +79,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
   const S = new Float64Array(n * d).fill(Number.NaN);
   const D = new Float64Array(n * d).fill(Number.NaN);
   const earned = new Float64Array(n);
+  const framesOut = new Uint32Array(n);
   const pairs: number[] = [];
   const seen = new Set<number>();
   for (const s of samples) {
@@ -84,6 +87,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     cond[i] = CONDITION_CODE[s.condition] ?? CONDITION.absent;
     liar[i] = s.liar ? LIAR_KINDS.indexOf(s.liar) + 1 : 0;
     earned[i] = s.earned;
+    framesOut[i] = s.framesOut;
     for (let c = 0; c < d && c < s.S.length; c++) S[i * d + c] = s.S[c];
     for (let c = 0; c < d && c < s.D.length; c++) D[i * d + c] = s.D[c];
     for (const p of s.peers) {
@@ -111,20 +115,28 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     S,
     D,
     earned,
+    framesOut,
     links,
     cut,
   };
 }
 
-const groupCache = new WeakMap<TickFrame, Components>();
+const groupCache = new WeakMap<TickFrame, MapGroups>();
 
-/** Connected components of the frame's live links among the nodes that are up (cached). */
-export function frameGroups(frame: TickFrame): Components {
+/**
+ * The frame's groups (cached): the partition's planned groups while one stands, else the
+ * connected parts of the live links among the nodes that are up (see mapGroups).
+ */
+export function frameGroups(frame: TickFrame): MapGroups {
   let groups = groupCache.get(frame);
   if (!groups) {
+    const present = new Uint8Array(frame.n);
     const up = new Uint8Array(frame.n);
-    for (let i = 0; i < frame.n; i++) up[i] = frame.cond[i] === CONDITION.up ? 1 : 0;
-    groups = liveComponents(frame.n, up, frame.links);
+    for (let i = 0; i < frame.n; i++) {
+      present[i] = frame.cond[i] === CONDITION.absent ? 0 : 1;
+      up[i] = frame.cond[i] === CONDITION.up ? 1 : 0;
+    }
+    groups = mapGroups(frame.n, present, up, frame.links, frame.status.groups);
     groupCache.set(frame, groups);
   }
   return groups;

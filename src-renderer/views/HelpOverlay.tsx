@@ -51,6 +51,10 @@ export function HelpOverlay() {
               <th scope="row">shift-drag</th>
               <td>lasso: add the nodes inside to the selection</td>
             </tr>
+            <tr>
+              <th scope="row">wheel, drag</th>
+              <td>zoom the map, pan it (Fit shows the whole swarm again)</td>
+            </tr>
           </tbody>
         </table>
         <p className="muted">

@@ -18,13 +18,15 @@ export interface SwarmMapProps {
   readonly warm?: boolean;
   /** Benchmark: run the layout to rest before the first frame. */
   readonly settle?: boolean;
-  /** Hands out the engine (the PNG export uses it). */
+  /** Hands out the engine (the PNG export and the Fit button use it). */
   readonly engineRef?: { current: MapEngine | null };
+  /** Draw each tick's drift frames travelling along the links. */
+  readonly slowMotion?: boolean;
 }
 
 /** The swarm map's canvas; the drawing and the layout live in MapEngine. */
 export function SwarmMap(props: SwarmMapProps) {
-  const { data, selection, palette, draw, bench, warm, settle, engineRef } = props;
+  const { data, selection, palette, draw, bench, warm, settle, engineRef, slowMotion } = props;
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const engine = useRef<MapEngine | null>(null);
@@ -55,6 +57,7 @@ export function SwarmMap(props: SwarmMapProps) {
     const { data: d, selection: s, palette: p } = latest.current;
     e.setPalette(p);
     e.setSelection(s);
+    e.setSlowMotion(latest.current.slowMotion ?? false);
     if (d) e.setData(d);
     return () => {
       ro?.disconnect();
@@ -73,6 +76,9 @@ export function SwarmMap(props: SwarmMapProps) {
   useEffect(() => {
     engine.current?.setPalette(palette);
   }, [palette]);
+  useEffect(() => {
+    engine.current?.setSlowMotion(slowMotion ?? false);
+  }, [slowMotion]);
 
   return (
     <div className="map-canvas" ref={wrap}>
@@ -80,7 +86,7 @@ export function SwarmMap(props: SwarmMapProps) {
         ref={canvas}
         data-testid="swarm-map"
         tabIndex={0}
-        aria-label="Swarm map: nodes coloured by distance from the consensus or by group, sized by earned VU. Click selects a node, shift-click adds one, shift-drag draws a lasso."
+        aria-label="Swarm map: nodes coloured by distance from the consensus or by group, sized by earned VU. Click selects a node, shift-click adds one, shift-drag draws a lasso, the wheel zooms and a drag pans."
       />
     </div>
   );

@@ -4,14 +4,24 @@ import {
   forceSimulation,
   forceX,
   forceY,
+  select,
+  zoom,
+  zoomIdentity,
+  type D3ZoomEvent,
   type ForceLink,
+  type ForceX,
+  type ForceY,
   type Simulation,
   type SimulationLinkDatum,
   type SimulationNodeDatum,
+  type ZoomBehavior,
+  type ZoomTransform,
 } from 'd3';
 import { prepareCanvas, type Ctx2D } from '../draw/canvas';
+import { drawFlights } from '../draw/flights';
 import { LIGHT, type Palette } from '../draw/palette';
 import {
+  RING_BRIDGE,
   RING_FROZEN,
   RING_LIAR,
   RING_SELECTED,
@@ -19,15 +29,17 @@ import {
   drawSwarm,
   type SwarmScene,
 } from '../draw/swarm';
+import { SLOW_CYCLE_MS, framesSent } from '../lib/flights';
 import { pointsInPolygon } from '../lib/lasso';
 import type { MapData } from '../lib/map-data';
 import { CONDITION } from '../state/tick-frame';
 
 /*
  * The swarm map's engine, outside React: a d3-force layout stepped by its own animation loop,
- * and the pointer handling (hover, click, shift-click, shift-drag lasso). Nodes are objects kept
- * by slot and updated in place; the layout is reheated only when the set of links it knows
- * changes, never on a plain tick. The loop runs only while the layout moves or something must be
+ * the pointer handling (hover, click, shift-click, shift-drag lasso), zoom and pan (d3-zoom: the
+ * wheel, a plain drag), and the slow-motion frames. Nodes are objects kept by slot and updated in
+ * place; the layout is reheated only when the links it pulls along or the groups change, never
+ * on a plain tick. The loop runs only while the layout moves, frames fly or something must be
  * redrawn, and never while the page is hidden.
  */
 
@@ -58,12 +70,31 @@ export interface MapEngineOptions {
 
 const PAD = 14;
 const KEY = 65536;
+/** How hard a node is pulled to its group's place while a partition stands (else to the middle). */
+const GROUP_PULL = 0.12;
+const CENTRE_PULL = 0.04;
 
 export class MapEngine {
   private readonly nodes: Node[] = [];
   private readonly links = new Map<number, Link>();
   private readonly simulation: Simulation<Node, Link>;
   private readonly linkForce: ForceLink<Node, Link>;
+  private readonly pullX: ForceX<Node>;
+  private readonly pullY: ForceY<Node>;
+  /** Where each node is pulled to (its group's place; the middle without a partition). */
+  private anchorX = new Float32Array(0);
+  private anchorY = new Float32Array(0);
+  private anchorKey = '';
+  private readonly zoomer: ZoomBehavior<HTMLCanvasElement, unknown>;
+  private transform: ZoomTransform = zoomIdentity;
+  /** Slow motion: on, the framesOut and time of the last tick seen, the frames waiting to fly
+   * (the newest tick's) and those flying since `start`. */
+  private slow = false;
+  private seenOut: ArrayLike<number> | null = null;
+  private seenT = -Infinity;
+  private waiting: Int32Array | null = null;
+  private flying: { readonly pairs: Int32Array; readonly start: number } | null = null;
+  private now = 0;
   private data: MapData | null = null;
   private selection: ReadonlySet<number> = new Set();
   private palette: Palette = LIGHT;
@@ -102,18 +133,27 @@ export class MapEngine {
     this.linkForce = forceLink<Node, Link>([])
       .id((n) => n.slot)
       .distance(28)
-      .strength(
-        (l) =>
-          (l.cut ? 0.05 : 1) / Math.max(1, Math.min(this.degree(l.source), this.degree(l.target))),
-      );
+      .strength((l) => 1 / Math.max(1, Math.min(this.degree(l.source), this.degree(l.target))));
+    this.pullX = forceX<Node>((n) => this.anchorX[n.slot] ?? 0).strength(CENTRE_PULL);
+    this.pullY = forceY<Node>((n) => this.anchorY[n.slot] ?? 0).strength(CENTRE_PULL);
     this.simulation = forceSimulation<Node, Link>([])
       .force('charge', forceManyBody<Node>().strength(-28).theta(1.1).distanceMax(300))
       .force('link', this.linkForce)
-      .force('x', forceX<Node>(0).strength(0.04))
-      .force('y', forceY<Node>(0).strength(0.04))
+      .force('x', this.pullX)
+      .force('y', this.pullY)
       .stop();
     if (options.bench && options.warm !== false) this.simulation.alphaTarget(0.3);
     this.listen();
+    // Zoom and pan. Shift belongs to the lasso, and a double click selects (it does not zoom):
+    // the Fit button goes back to the whole swarm.
+    this.zoomer = zoom<HTMLCanvasElement, unknown>()
+      .scaleExtent([0.5, 24])
+      .filter((e: MouseEvent) => !e.shiftKey && (!e.ctrlKey || e.type === 'wheel') && !e.button)
+      .on('zoom', (e: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        this.transform = e.transform;
+        this.invalidate();
+      });
+    select(canvas).call(this.zoomer).on('dblclick.zoom', null);
   }
 
   private degree(end: string | number | Node): number {
@@ -136,19 +176,38 @@ export class MapEngine {
       this.sr = new Float32Array(data.n);
     }
     this.data = data;
+    this.noteFrames(data);
     const linksChanged = this.learnLinks(data);
+    const groupsChanged = this.placeGroups(data);
     if (grew) this.simulation.nodes(this.nodes);
     if (grew || linksChanged) {
+      // Cut links pull nothing: a partition's groups drift apart as they would in the lab.
+      const pulling = [...this.links.values()].filter((l) => !l.cut);
       this.degrees = new Int32Array(this.nodes.length);
-      for (const l of this.links.values()) {
+      for (const l of pulling) {
         this.degrees[Math.floor(l.key / KEY)]++;
         this.degrees[l.key % KEY]++;
       }
-      this.linkForce.links([...this.links.values()]);
+      this.linkForce.links(pulling);
+    }
+    if (grew || linksChanged || groupsChanged) {
       this.simulation.alpha(Math.max(this.simulation.alpha(), grew ? 1 : 0.3));
       if (this.options.settle && grew && this.options.warm === false) this.simulation.tick(300);
     }
     this.invalidate();
+  }
+
+  /** Slow motion on or off: frames sent in a tick drawn travelling along the links. */
+  setSlowMotion(on: boolean): void {
+    this.slow = on;
+    this.waiting = null;
+    this.flying = null;
+    this.invalidate();
+  }
+
+  /** Back to the whole swarm (undoes zoom and pan). */
+  fit(): void {
+    select(this.canvas).call(this.zoomer.transform, zoomIdentity);
   }
 
   setSelection(selection: ReadonlySet<number>): void {
@@ -174,6 +233,7 @@ export class MapEngine {
     if (this.frameId !== null) cancelAnimationFrame(this.frameId);
     this.frameId = null;
     for (const off of this.offs.splice(0)) off();
+    select(this.canvas).on('.zoom', null);
   }
 
   /** The canvas as a PNG (the export button). */
@@ -210,8 +270,69 @@ export class MapEngine {
   }
 
   /**
-   * The layout keeps every link it has seen in this lab (live or cut), so a killed node or a
-   * partition does not throw the picture around; cut links pull only weakly.
+   * Each node's place to be pulled to: while a partition's groups stand, its group's point on a
+   * circle (a bridge midway between its groups), so the groups lie apart; otherwise the middle.
+   * True when the places changed (the layout then moves).
+   */
+  private placeGroups(data: MapData): boolean {
+    const g = data.groups;
+    const split = g.planned && g.count >= 2;
+    let key = 'whole';
+    if (split) {
+      let h = g.count;
+      for (let i = 0; i < data.n; i++) h = (h * 31 + g.group[i] * 3 + g.bridge[i]) | 0;
+      key = `${data.n}:${h}`;
+    }
+    if (key === this.anchorKey && this.anchorX.length >= data.n) return false;
+    this.anchorKey = key;
+    this.anchorX = new Float32Array(data.n);
+    this.anchorY = new Float32Array(data.n);
+    if (split) {
+      // Far enough apart that balls of n / count nodes (links of 28) do not touch.
+      const radius = 40 + 25 * Math.sqrt(data.n / g.count);
+      const at = (k: number) => (2 * Math.PI * k) / g.count + Math.PI;
+      for (let i = 0; i < data.n; i++) {
+        const of = g.memberships.get(i) ?? (g.group[i] >= 0 ? [g.group[i]] : []);
+        if (of.length === 0) continue;
+        for (const k of of) {
+          this.anchorX[i] += (radius * Math.cos(at(k))) / of.length;
+          this.anchorY[i] += (radius * Math.sin(at(k))) / of.length;
+        }
+      }
+    }
+    this.pullX.strength(split ? GROUP_PULL : CENTRE_PULL).x((n) => this.anchorX[n.slot] ?? 0);
+    this.pullY.strength(split ? GROUP_PULL : CENTRE_PULL).y((n) => this.anchorY[n.slot] ?? 0);
+    return true;
+  }
+
+  /** Slow motion: the frames this tick says were sent wait for the frames in flight to land. */
+  private noteFrames(data: MapData): void {
+    const before = this.seenOut;
+    const later = data.t > this.seenT;
+    this.seenOut = data.framesOut;
+    this.seenT = data.t;
+    if (!this.slow || !before || !later || before.length !== data.framesOut.length) return;
+    const pairs = framesSent(before, data.framesOut, data.links);
+    if (pairs.length > 0) this.waiting = pairs;
+  }
+
+  /** Whether frames are in flight at `now` (starting the waiting ones when the last landed). */
+  private flightsAt(now: number): boolean {
+    if (!this.slow) return false;
+    if (this.flying && now - this.flying.start >= SLOW_CYCLE_MS) {
+      this.flying = null;
+      this.dirty = true; // one more frame, without them
+    }
+    if (!this.flying && this.waiting) {
+      this.flying = { pairs: this.waiting, start: now };
+      this.waiting = null;
+    }
+    return this.flying !== null;
+  }
+
+  /**
+   * The layout keeps every link it has seen in this lab (live or cut), so a killed node does not
+   * throw the picture around; cut links stay drawn (dashed) but pull nothing.
    */
   private learnLinks(data: MapData): boolean {
     let changed = false;
@@ -270,6 +391,8 @@ export class MapEngine {
     this.lastInterval = this.lastFrameAt === null ? 0 : now - this.lastFrameAt;
     this.lastFrameAt = now;
     const moving = this.simulation.alpha() > this.simulation.alphaMin();
+    this.now = now;
+    const flying = this.flightsAt(now);
     // A frame that came late leaves the layout out once, so that a busy moment (a tick of data,
     // a slow paint) does not turn into a run of long frames.
     const late = this.lastInterval > 20;
@@ -278,7 +401,7 @@ export class MapEngine {
       this.simulation.tick();
       if (bench && bench.layouts.length < 100_000) bench.layouts.push(performance.now() - t0);
     }
-    if (moving || this.dirty || bench) {
+    if (moving || this.dirty || bench || flying) {
       const t0 = performance.now();
       const ctx = this.render();
       // Diagnostics: a one-pixel read makes the canvas rasterise now, inside the timing.
@@ -286,7 +409,7 @@ export class MapEngine {
       if (bench && bench.draws.length < 100_000) bench.draws.push(performance.now() - t0);
       this.dirty = false;
     }
-    if (moving || bench) this.schedule();
+    if (moving || bench || flying) this.schedule();
     else this.lastFrameAt = null;
   }
 
@@ -307,6 +430,7 @@ export class MapEngine {
       rings[i] =
         (data.liar[i] ? RING_LIAR : 0) |
         (c === CONDITION.frozen ? RING_FROZEN : 0) |
+        (data.groups.bridge[i] ? RING_BRIDGE : 0) |
         (this.selection.has(i) ? RING_SELECTED : 0);
     }
     const scene: SwarmScene = {
@@ -320,6 +444,7 @@ export class MapEngine {
       shown,
       fill: data.fill,
       fills: data.fills,
+      fill2: data.fill2,
       hollow,
       rings,
       links: data.links,
@@ -329,6 +454,20 @@ export class MapEngine {
       palette: this.palette,
     };
     this.draw(ctx, { ...scene, linkLayer: this.links_(scene, shown) });
+    if (this.flying) {
+      const fill = data.fill;
+      const drawn = drawFlights(ctx, {
+        x: this.sx,
+        y: this.sy,
+        shown,
+        pairs: this.flying.pairs,
+        u: (this.now - this.flying.start) / SLOW_CYCLE_MS,
+        colorOf: (slot) => data.fills[fill[slot]] ?? this.palette.uncounted,
+        outline: this.palette.text,
+        radius: 3,
+      });
+      this.canvas.dataset['flights'] = String(drawn);
+    } else delete this.canvas.dataset['flights'];
     return ctx;
   }
 
@@ -388,14 +527,17 @@ export class MapEngine {
     );
     const cx = (x0 + x1) / 2;
     const cy = (y0 + y1) / 2;
+    // Zoom and pan act on the fitted picture, so the view stays put while the layout moves.
+    const t = this.transform;
+    const grow = Math.sqrt(t.k);
     for (let i = 0; i < data.n; i++) {
       const node = this.nodes[i];
-      this.sx[i] = this.width / 2 + ((node?.x ?? 0) - cx) * scale;
-      this.sy[i] = this.height / 2 + ((node?.y ?? 0) - cy) * scale;
+      this.sx[i] = t.applyX(this.width / 2 + ((node?.x ?? 0) - cx) * scale);
+      this.sy[i] = t.applyY(this.height / 2 + ((node?.y ?? 0) - cy) * scale);
       const e = data.earned[i];
       const share =
         maxEarned > 0 && Number.isFinite(e) ? Math.sqrt(Math.max(0, e) / maxEarned) : 0.3;
-      this.sr[i] = base * (2.5 + 5 * share);
+      this.sr[i] = base * (2.5 + 5 * share) * grow;
     }
   }
 

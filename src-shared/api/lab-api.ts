@@ -351,6 +351,12 @@ export interface LabStatus {
   readonly partition: PartitionSpec | null;
   /** The topology's links the partition cuts (the map draws them dashed). */
   readonly cut: readonly (readonly [number, number])[];
+  /**
+   * The partition's groups as planned (slots, ascending), so the map can count and colour them:
+   * a bridge node is in two, and links alone would show one group. Empty without a partition
+   * and for majorities-ring, which has none.
+   */
+  readonly groups: readonly (readonly number[])[];
   readonly dir: string;
   readonly startedAt: number;
   /** The spread under which the lab counts as converged (docs/lab.md, "Convergence"). */

@@ -4,6 +4,7 @@ import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIGHT } from '../../src-renderer/draw/palette';
 import type { MapData } from '../../src-renderer/lib/map-data';
+import { mapGroups } from '../../src-renderer/lib/map-groups';
 import { MonitorStore } from '../../src-renderer/state/store';
 import { SwarmMap } from '../../src-renderer/views/SwarmMap';
 import { fakeContext } from './helpers/fake-ctx';
@@ -39,6 +40,9 @@ function data(n: number, shift = 0): MapData {
     fills: ['#000'],
     links: Int32Array.from(links),
     cut: new Int32Array(0),
+    groups: mapGroups(n, new Uint8Array(n).fill(1), new Uint8Array(n).fill(1), links, []),
+    framesOut: new Uint32Array(n),
+    t: 0,
   };
 }
 
@@ -118,5 +122,30 @@ describe('the swarm map', () => {
     expect(main.calls.at(-1)).toBeDefined();
     expect(main.calls.filter((c) => c.name === 'fill').at(-1)!.fillStyle).toBe('#f00');
     expect(main.count('drawImage')).toBeGreaterThan(0);
+  });
+
+  it('in slow motion flies one frame per live link of each sender, then rests', () => {
+    const first = { ...data(4), framesOut: Uint32Array.of(10, 10, 10, 10), t: 100 };
+    const props = { data: first, selection: new Set<number>(), palette: LIGHT, slowMotion: true };
+    const view = render(createElement(SwarmMap, props));
+    runFrames(400); // the layout cools
+    expect(frames).toHaveLength(0);
+    const canvas = view.container.querySelector('canvas')!;
+    // Next tick: node 1 sent (its count grew), the others did not. On the path 0-1-2-3 node 1
+    // has two live links, so two frames fly: 1 -> 0 and 1 -> 2.
+    const next = { ...data(4), framesOut: Uint32Array.of(10, 12, 10, 10), t: 200 };
+    view.rerender(createElement(SwarmMap, { ...props, data: next }));
+    const start = performance.now();
+    let seen = 0;
+    for (let k = 0; k < 200 && frames.length > 0; k++) {
+      const now = frames;
+      frames = [];
+      for (const f of now) f(start + k * 20); // 4 s of frames, 20 ms apart
+      seen = Math.max(seen, Number(canvas.dataset['flights'] ?? 0));
+    }
+    expect(seen).toBe(2);
+    // Landed within the slow cycle (2 s): the loop stopped, nothing left in flight.
+    expect(frames).toHaveLength(0);
+    expect(canvas.dataset['flights']).toBeUndefined();
   });
 });

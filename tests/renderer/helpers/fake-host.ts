@@ -96,9 +96,10 @@ export function labStatus(over: Partial<LabStatus> = {}): LabStatus {
     params: DEFAULT_PARAMS,
     partition: null,
     cut: [],
+    groups: [],
+    epsilon: 0.5,
     dir: '/tmp/lab-1',
     startedAt: 1_700_000_000_000,
-    epsilon: 0.5,
     ...over,
   };
 }
