@@ -7,6 +7,8 @@ import { MAX_LAB_NODES, type LabEvent } from '../../src-shared/api/lab-api';
 import type { Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import { describeCommand } from '../../src-shared/lab/describe';
+import { labCapacity, nodesKeepingUp } from '../../src-shared/lab/capacity';
+import { BEHIND_BELOW, describePace } from '../../src-shared/lab/pace';
 import { RecordingError, type Recording } from '../../src-shared/lab/recording';
 import {
   applyOverrides,
@@ -31,6 +33,7 @@ import { listScenarios, loadScenario } from '../lab/scenario-file';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { userDataDir } from '../node/store';
 import { appVersion } from '../runtime/app-version';
+import { thisMachine } from '../runtime/machine';
 import { EXIT, ExitError, UsageError } from './errors';
 import { handleStopSignals, signalExitCode, type StopSignal } from './signals';
 import {
@@ -374,6 +377,8 @@ export function describeEvent(e: LabEvent): string {
       return at + `${e.nodes} nodes up and ${e.links} links wired in ${seconds(e.ms)}`;
     case 'node':
       return at + `node ${e.slot}: ${e.what}`;
+    case 'pace':
+      return at + describePace(e.pace);
     case 'error':
       return at + `error: ${e.message}`;
   }
@@ -502,6 +507,17 @@ export function labSummaryTable(f: RunFacts, s: LabSummary): string {
       'cycles per second (target)',
       `${h.cyclesPerS.toFixed(2)} (${h.targetCyclesPerS.toFixed(2)})`,
     ]);
+    if (h.cyclesPerS > 0 && h.targetCyclesPerS > 0) {
+      // Over the whole run, by the same measure as the live "behind" events.
+      const behind = h.cyclesPerS < BEHIND_BELOW * h.targetCyclesPerS;
+      const pace = {
+        askedPerS: h.targetCyclesPerS,
+        achievedPerS: h.cyclesPerS,
+        behind,
+        nodes: f.nodes,
+      };
+      t.push(['kept up', behind ? wrap(`no: ${describePace(pace)}`, 60).join('\n') : 'yes']);
+    }
     t.push(['controller event-loop delay p99', `${h.loopDelayP99Ms.toFixed(1)} ms`]);
   }
   t.push(['recording', f.recording ?? 'none']);
@@ -634,6 +650,17 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       `lab: ${l.nodes} nodes, ${l.topology}, seed ${l.seed}, ${l.cycleMs} ms cycles; ` +
         `${adHoc ? 'ad hoc' : `scenario ${scenario.name}`} for ${scenario.durationS} s in ${dir}`,
     );
+    // A warning, not a refusal: the command line may try what the monitor's form does not offer.
+    const capacity = labCapacity(thisMachine());
+    const keepUp = nodesKeepingUp(capacity.cores, l.cycleMs);
+    if (l.nodes > capacity.maxNodes)
+      out.line(
+        `lab: note: ${l.nodes} nodes is more than this machine is sized for (at most ${capacity.maxNodes}: ${capacity.reason}); the start may fail`,
+      );
+    else if (l.nodes > keepUp)
+      out.line(
+        `lab: note: at ${l.cycleMs} ms cycles about ${keepUp} nodes keep up on ${capacity.cores} cores; ${l.nodes} will likely fall behind (a "behind" line says so)`,
+      );
     // The monitor's port is taken before the nodes start: a port in use costs nothing.
     if (flags.monitor)
       monitor = await openCliMonitor({
