@@ -28,6 +28,11 @@ import {
 } from '../../src-shared/sim/topology';
 import { Lab, LabStartError, type LabHealth } from '../lab/lab';
 import { exportMetricsCsv, loadRecordingFile } from '../lab/recording-file';
+import {
+  DEFAULT_RECORDINGS_MB,
+  keepRecordingsUnder,
+  MAX_RECORDINGS_MB,
+} from '../lab/recording-retention';
 import { labOptionsFor, runScenario } from '../lab/scenario-run';
 import { listScenarios, loadScenario } from '../lab/scenario-file';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
@@ -99,6 +104,7 @@ interface LabFlags {
   set?: Record<string, number>;
   monitor?: boolean;
   monitorPort?: number;
+  recordingsMb?: number;
 }
 
 /** Flags that shape a run, by option key: none of them applies to --replay. */
@@ -121,6 +127,7 @@ const RUN_FLAGS: Readonly<Record<string, string>> = {
   set: '--set',
   monitor: '--monitor',
   monitorPort: '--monitor-port',
+  recordingsMb: '--recordings-mb',
 };
 
 /** A number > 0 and at most max. */
@@ -211,6 +218,11 @@ export function registerLab(program: Command): void {
       `the lab folder, new or empty (default: ${join(userDataDir(APP_NAME), 'labs', 'lab-<time>')})`,
     )
     .option('--no-record', 'write no recording')
+    .option(
+      '--recordings-mb <MB>',
+      `keep the recordings of the labs in the data folder's labs folder (and of labs started from --monitor) under this many MB, removing the oldest after each run (default ${DEFAULT_RECORDINGS_MB})`,
+      integerFlag('recordings-mb', 1, MAX_RECORDINGS_MB),
+    )
     .option('--csv <file>', 'write the per-tick metrics as CSV after the run (or from --replay)')
     .option('--force', 'replace an existing --csv file')
     .option('--json', 'print the summary as JSON instead of a table')
@@ -666,6 +678,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       monitor = await openCliMonitor({
         port: flags.monitorPort ?? 0,
         labsDir: dirname(dir),
+        ...(flags.recordingsMb === undefined ? {} : { recordingsMb: flags.recordingsMb }),
       }).catch((err: unknown) => {
         throw err instanceof MonitorPortError
           ? new UsageError(err.message)
@@ -726,6 +739,21 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     const health = lab.health();
     const recording = await stopLab(lab);
     lab = null;
+    // Only the data folder's labs are pruned: a lab run in its own --dir is the user's to keep.
+    if (flags.dir === undefined && recording !== null) {
+      const kept = await keepRecordingsUnder(
+        dirname(dir),
+        (flags.recordingsMb ?? DEFAULT_RECORDINGS_MB) * 2 ** 20,
+        [recording],
+      ).catch((err: unknown) => {
+        out.line(`lab: keeping the recordings under the limit: ${oneLine(err)}`);
+        return null;
+      });
+      if (kept && kept.removed.length > 0)
+        out.line(
+          `lab: removed the ${kept.removed.length} oldest recording(s) in ${dirname(dir)} to keep them under ${flags.recordingsMb ?? DEFAULT_RECORDINGS_MB} MB (--recordings-mb)`,
+        );
+    }
     for (const off of offs.splice(0)) off();
     out.stop();
     printSummary(

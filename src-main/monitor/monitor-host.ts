@@ -17,6 +17,7 @@ import { fileStamp } from '../node/store/safe-file';
 import { Lab } from '../lab/lab';
 import { listScenarios, loadScenario } from '../lab/scenario-file';
 import { labOptionsFor, runScenario } from '../lab/scenario-run';
+import { DEFAULT_RECORDINGS_MB, keepRecordingsUnder } from '../lab/recording-retention';
 import type { LvsNode } from '../node/lvs-node';
 import { thisMachine } from '../runtime/machine';
 
@@ -38,6 +39,11 @@ export interface MonitorHostOptions {
   readonly workers?: number;
   /** What the lab's machine has (default: this one); it sets the largest lab a monitor may start. */
   readonly machine?: Machine;
+  /**
+   * The recordings of labs in labsDir are kept under this many MB after each lab the host
+   * stops, the oldest removed first (recording-retention.ts). Default DEFAULT_RECORDINGS_MB.
+   */
+  readonly recordingsMb?: number;
 }
 
 /** A request the host refuses: one line for the window. */
@@ -249,6 +255,12 @@ export class MonitorHost {
     this.attachLab(null);
     this.ownsLab = false;
     this.lastRecording = await lab.stop();
+    // A removal that fails leaves files behind (disk, not correctness); the next stop tries again.
+    await keepRecordingsUnder(
+      this.opts.labsDir,
+      (this.opts.recordingsMb ?? DEFAULT_RECORDINGS_MB) * 2 ** 20,
+      this.lastRecording ? [this.lastRecording] : [],
+    ).catch(() => undefined);
     this.pushInfo();
   }
 
