@@ -4,6 +4,7 @@ import type { LiarBehaviour, LabStatus } from '@shared/api/lab-api';
 import { describeSlots } from '@shared/lab/partitions';
 import { errorLine } from '../api/client';
 import { describeCommand } from '@shared/lab/describe';
+import { describePace } from '@shared/lab/pace';
 import { ticksCsv } from '../lib/csv';
 import { saveText, stamp } from '../lib/download';
 import { num } from '../lib/format';
@@ -37,13 +38,14 @@ export function LabControls() {
   return (
     <section className="lab-controls" aria-label="Lab controls">
       <RunControls lab={lab} />
+      {/* The events near the top: they say what just happened, and the sidebar is long. */}
+      <EventLog />
       <Partitions lab={lab} />
       <SelectedNodes />
       <LinkFaults />
       <Attacks lab={lab} />
       <AggregatorSwitch lab={lab} />
       <Exports />
-      <EventLog />
     </section>
   );
 }
@@ -470,7 +472,9 @@ function EventLog() {
                   ? `started: ${e.nodes} nodes, ${e.links} links wired in ${(e.ms / 1000).toFixed(1)} s`
                   : e.type === 'node'
                     ? `node ${e.slot}: ${e.what}`
-                    : `error: ${e.message}`}
+                    : e.type === 'pace'
+                      ? describePace(e.pace)
+                      : `error: ${e.message}`}
           </li>
         ))}
       </ol>
