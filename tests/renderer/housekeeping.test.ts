@@ -32,7 +32,7 @@ describe('a killed lab node', () => {
           peers: 2,
           spreadToPeers: 0,
           params: DEFAULT_PARAMS,
-          interventions: {},
+          interventions: {} as never,
           uptimeMs: 2000,
         } satisfies Partial<NodeStatus>;
       return base(req);
