@@ -1,5 +1,5 @@
 // A lab that cannot keep up, in Debian's Chromium (driven by Playwright) against the web
-// monitor: 60 real nodes asked to cycle every 20 ms (3,000 node-cycles a second) on this
+// monitor: 40 real nodes asked to cycle every 20 ms (2,000 node-cycles a second) on this
 // machine's cores, which carry a few hundred. The monitor must say so: a "behind" banner with
 // the rates and what to change, the same line among the lab events, which sit in view without
 // scrolling. Then the monitor restarts on the same port, and the old page must say to open the
@@ -72,26 +72,33 @@ describe.skipIf(skip !== null)(
         .toBe('open');
 
       const form = page.getByTestId('start-lab-form');
-      await form.locator('input[name="nodes"]').fill('60');
+      await form.locator('input[name="nodes"]').fill('40');
       await form.locator('input[name="topology"]').fill('random:4');
       await form.locator('input[name="seed"]').fill('7');
       await form.locator('input[name="cycleMs"]').fill('20');
       await page.getByTestId('start-lab-button').click();
 
-      // 20 ms cycles: 50 cycles a second asked. The banner names both rates, the 60 nodes, and
+      // 20 ms cycles: 50 cycles a second asked. The banner names both rates, the 40 nodes, and
       // proposes fewer nodes or a longer cycle.
       const banner = page.getByTestId('behind-banner');
-      await banner.waitFor({ state: 'visible', timeout: 120_000 });
+      const startError = page.getByTestId('start-lab-error');
+      // On a machine busy with other tests the start itself can fail (its wiring deadline):
+      // then say so, rather than wait for a banner that cannot come.
+      await banner.or(startError).waitFor({ state: 'visible', timeout: 120_000 });
+      if (await startError.isVisible()) {
+        await shot('behind-start-failed');
+        throw new Error(`the lab did not start: ${await startError.textContent()}`);
+      }
       const text = (await banner.textContent()) ?? '';
       const m =
-        /^behind: ([\d.]+) of 50\.0 cycles\/s asked \((\d+)%\); this machine cannot carry 60 nodes at 20 ms cycles\. Try about (\d+) nodes, or a cycle of about (\d+) ms$/.exec(
+        /^behind: ([\d.]+) of 50\.0 cycles\/s asked \((\d+)%\); this machine cannot carry 40 nodes at 20 ms cycles\. Try about (\d+) nodes, or a cycle of about (\d+) ms$/.exec(
           text,
         );
       expect(m, text).not.toBeNull();
       const [, achieved, share, nodes, cycleMs] = m!.map(Number) as number[];
       expect(achieved).toBeLessThan(0.8 * 50);
       expect(share).toBeLessThan(80);
-      expect(nodes).toBeLessThan(60);
+      expect(nodes).toBeLessThan(40);
       expect(cycleMs).toBeGreaterThan(20);
 
       // The same line among the lab events, which are in view without scrolling the sidebar.
