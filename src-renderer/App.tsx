@@ -3,6 +3,7 @@ import { errorLine } from './api/client';
 import { shortcutFor } from './lib/shortcuts';
 import { connectStore } from './state/connect';
 import { MonitorProvider, type Monitor } from './state/context';
+import { Banners } from './views/Banners';
 import { DriftPlane } from './views/DriftPlane';
 import { Header } from './views/Header';
 import { HelpOverlay } from './views/HelpOverlay';
@@ -83,6 +84,7 @@ export function App({ monitor }: { monitor: Monitor }) {
     <MonitorProvider monitor={monitor}>
       <div className="app">
         <Header />
+        <Banners />
         <div className="layout">
           <aside className="sidebar" aria-label="Lab">
             <StartLab />

@@ -11,6 +11,8 @@ import {
   describeEvent as eventWords,
   describePhase,
 } from '../../src-shared/lab/describe';
+import { labCapacity, nodesKeepingUp } from '../../src-shared/lab/capacity';
+import { BEHIND_BELOW, describePace } from '../../src-shared/lab/pace';
 import { RecordingError, type Recording } from '../../src-shared/lab/recording';
 import {
   applyOverrides,
@@ -30,11 +32,17 @@ import {
 } from '../../src-shared/sim/topology';
 import { Lab, LabStartError, type LabHealth } from '../lab/lab';
 import { exportMetricsCsv, loadRecordingFile } from '../lab/recording-file';
+import {
+  DEFAULT_RECORDINGS_MB,
+  keepRecordingsUnder,
+  MAX_RECORDINGS_MB,
+} from '../lab/recording-retention';
 import { labOptionsFor, runScenario } from '../lab/scenario-run';
 import { listScenarios, loadScenario } from '../lab/scenario-file';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { userDataDir } from '../node/store';
 import { appVersion } from '../runtime/app-version';
+import { thisMachine } from '../runtime/machine';
 import { EXIT, ExitError, UsageError } from './errors';
 import { handleStopSignals, signalExitCode, type StopSignal } from './signals';
 import {
@@ -100,6 +108,7 @@ interface LabFlags {
   set?: Record<string, number>;
   monitor?: boolean;
   monitorPort?: number;
+  recordingsMb?: number;
 }
 
 /** Flags that shape a run, by option key: none of them applies to --replay. */
@@ -122,6 +131,7 @@ const RUN_FLAGS: Readonly<Record<string, string>> = {
   set: '--set',
   monitor: '--monitor',
   monitorPort: '--monitor-port',
+  recordingsMb: '--recordings-mb',
 };
 
 /** A number > 0 and at most max. */
@@ -212,6 +222,11 @@ export function registerLab(program: Command): void {
       `the lab folder, new or empty (default: ${join(userDataDir(APP_NAME), 'labs', 'lab-<time>')})`,
     )
     .option('--no-record', 'write no recording')
+    .option(
+      '--recordings-mb <MB>',
+      `keep the recordings of the labs in the data folder's labs folder (and of labs started from --monitor) under this many MB, removing the oldest after each run (default ${DEFAULT_RECORDINGS_MB})`,
+      integerFlag('recordings-mb', 1, MAX_RECORDINGS_MB),
+    )
     .option('--csv <file>', 'write the per-tick metrics as CSV after the run (or from --replay)')
     .option('--force', 'replace an existing --csv file')
     .option('--json', 'print the summary as JSON instead of a table')
@@ -484,6 +499,17 @@ export function labSummaryTable(f: RunFacts, s: LabSummary): string {
       'cycles per second (target)',
       `${h.cyclesPerS.toFixed(2)} (${h.targetCyclesPerS.toFixed(2)})`,
     ]);
+    if (h.cyclesPerS > 0 && h.targetCyclesPerS > 0) {
+      // Over the whole run, by the same measure as the live "behind" events.
+      const behind = h.cyclesPerS < BEHIND_BELOW * h.targetCyclesPerS;
+      const pace = {
+        askedPerS: h.targetCyclesPerS,
+        achievedPerS: h.cyclesPerS,
+        behind,
+        nodes: f.nodes,
+      };
+      t.push(['kept up', behind ? wrap(`no: ${describePace(pace)}`, 60).join('\n') : 'yes']);
+    }
     t.push(['controller event-loop delay p99', `${h.loopDelayP99Ms.toFixed(1)} ms`]);
   }
   t.push(['recording', f.recording ?? 'none']);
@@ -617,11 +643,23 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       `lab: ${l.nodes} nodes, ${l.topology}, seed ${l.seed}, ${l.cycleMs} ms cycles; ` +
         `${adHoc ? 'ad hoc' : `scenario ${scenario.name}`} for ${scenario.durationS} s in ${dir}`,
     );
+    // A warning, not a refusal: the command line may try what the monitor's form does not offer.
+    const capacity = labCapacity(thisMachine());
+    const keepUp = nodesKeepingUp(capacity.cores, l.cycleMs);
+    if (l.nodes > capacity.maxNodes)
+      out.line(
+        `lab: note: ${l.nodes} nodes is more than this machine is sized for (at most ${capacity.maxNodes}: ${capacity.reason}); the start may fail`,
+      );
+    else if (l.nodes > keepUp)
+      out.line(
+        `lab: note: at ${l.cycleMs} ms cycles about ${keepUp} nodes keep up on ${capacity.cores} cores; ${l.nodes} will likely fall behind (a "behind" line says so)`,
+      );
     // The monitor's port is taken before the nodes start: a port in use costs nothing.
     if (flags.monitor)
       monitor = await openCliMonitor({
         port: flags.monitorPort ?? 0,
         labsDir: dirname(dir),
+        ...(flags.recordingsMb === undefined ? {} : { recordingsMb: flags.recordingsMb }),
       }).catch((err: unknown) => {
         throw err instanceof MonitorPortError
           ? new UsageError(err.message)
@@ -683,6 +721,21 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     const health = lab.health();
     const recording = await stopLab(lab);
     lab = null;
+    // Only the data folder's labs are pruned: a lab run in its own --dir is the user's to keep.
+    if (flags.dir === undefined && recording !== null) {
+      const kept = await keepRecordingsUnder(
+        dirname(dir),
+        (flags.recordingsMb ?? DEFAULT_RECORDINGS_MB) * 2 ** 20,
+        [recording],
+      ).catch((err: unknown) => {
+        out.line(`lab: keeping the recordings under the limit: ${oneLine(err)}`);
+        return null;
+      });
+      if (kept && kept.removed.length > 0)
+        out.line(
+          `lab: removed the ${kept.removed.length} oldest recording(s) in ${dirname(dir)} to keep them under ${flags.recordingsMb ?? DEFAULT_RECORDINGS_MB} MB (--recordings-mb)`,
+        );
+    }
     for (const off of offs.splice(0)) off();
     out.stop();
     printSummary(

@@ -138,6 +138,7 @@ async function ready(): Promise<void> {
     shell: 'electron',
     appVersion: version,
     labsDir: join(userData, 'labs'),
+    recordingsMb: settings.get().labRecordingsMb,
     startNode: () => starter.start(),
   });
 

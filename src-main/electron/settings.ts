@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RECORDINGS_MB, MAX_RECORDINGS_MB } from '../lab/recording-retention';
 import { moveAside, SafeJsonFile } from '../node/store/safe-file';
 
 /*
@@ -33,6 +34,15 @@ const settingsSchema = z.looseObject({
   /** Start the personal node when the app starts. */
   startNodeAtLaunch: z.boolean().default(true),
   node: nodeSettings.prefault({}),
+  /** Lab recordings under userData/labs are kept under this many MB, the oldest removed first. */
+  labRecordingsMb: z
+    .number()
+    .int()
+    .min(1, { error: `labRecordingsMb must be a whole number of MB in 1..${MAX_RECORDINGS_MB}` })
+    .max(MAX_RECORDINGS_MB, {
+      error: `labRecordingsMb must be a whole number of MB in 1..${MAX_RECORDINGS_MB}`,
+    })
+    .default(DEFAULT_RECORDINGS_MB),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

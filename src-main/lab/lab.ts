@@ -26,6 +26,7 @@ import { LabCommandError } from '../../src-shared/lab/errors';
 import { ConvergenceTracker } from '../../src-shared/lab/convergence';
 import { tickMetrics, type TrafficMark } from '../../src-shared/lab/metrics';
 import { planNemesis } from '../../src-shared/lab/nemesis';
+import { PaceTracker } from '../../src-shared/lab/pace';
 import {
   canTalk,
   describeSlots,
@@ -116,6 +117,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private partition: { spec: PartitionSpec; plan: PartitionPlan } | null = null;
   private faults: FaultTable = { all: NO_LINK_FAULTS, links: [] };
   private paused = false;
+  /** The speed factor every node cycles at (the `speed` command), part of the asked rate. */
+  private speed = 1;
+  private readonly pace = new PaceTracker();
+  /** The nodes the pace was measured over: another count moves the median cycle by itself. */
+  private paceCounted = -1;
   private last: { metrics: TickMetrics; samples: NodeSample[]; traffic: TrafficMark } | null = null;
   private t0 = 0;
   private startMs = 0;
@@ -314,6 +320,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       status: this.status(),
       metrics: this.last?.metrics ?? null,
       samples: this.last?.samples ?? [],
+      pace: this.pace.pace,
     };
   }
 
@@ -484,17 +491,25 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       case 'nemesis-stop':
         return () => this.stopNemesis();
       case 'speed':
-        return () => this.all({ op: 'speed', factor: c.factor });
+        return async () => {
+          this.speed = c.factor;
+          this.pace.reset();
+          await this.all({ op: 'speed', factor: c.factor });
+        };
       case 'pause':
       case 'resume':
         return async () => {
           this.paused = c.op === 'pause';
+          this.pace.reset();
           await this.all({ op: c.op });
         };
       case 'step':
         if (!this.paused)
           throw new LabCommandError('step runs one cycle of a paused lab: pause it first');
-        return () => this.all({ op: 'step' });
+        return async () => {
+          this.pace.reset();
+          await this.all({ op: 'step' });
+        };
     }
   }
 
@@ -803,8 +818,26 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     this.last = { metrics, samples, traffic };
     const converged = this.tracker.observe(metrics);
     if (converged) this.note(converged);
+    this.observePace(metrics);
     this.recorder?.write({ type: 'tick', metrics, states: statesOf(samples) });
     this.emit('snapshot', this.snapshot());
+  }
+
+  /** Measures the pace at this tick; a crossing into or out of "behind" is an event. */
+  private observePace(m: TickMetrics): void {
+    if (this.paused || m.counted === 0) {
+      this.pace.reset();
+      return;
+    }
+    if (m.counted !== this.paceCounted) {
+      this.pace.reset();
+      this.paceCounted = m.counted;
+    }
+    const { pace, changed } = this.pace.observe(m.t, m.cycle, {
+      perS: (1000 / this.opts.cycleMs) * this.speed,
+      nodes: this.nodeCount - this.dead.size,
+    });
+    if (changed && pace) this.note({ type: 'pace', t: m.t, pace });
   }
 
   private note(e: LabEvent): void {

@@ -25,8 +25,15 @@ export async function openCliMonitor(opts: {
   readonly port: number;
   /** Where labs started from the page get their folders. */
   readonly labsDir: string;
+  /** Their recordings are kept under this many MB (MonitorHostOptions.recordingsMb). */
+  readonly recordingsMb?: number;
 }): Promise<CliMonitor> {
-  const host = new MonitorHost({ shell: 'web', appVersion: appVersion(), labsDir: opts.labsDir });
+  const host = new MonitorHost({
+    shell: 'web',
+    appVersion: appVersion(),
+    labsDir: opts.labsDir,
+    ...(opts.recordingsMb === undefined ? {} : { recordingsMb: opts.recordingsMb }),
+  });
   let web: WebMonitor;
   try {
     web = await startWebMonitor({ host, rendererDir: defaultRendererDir(), port: opts.port });

@@ -11,12 +11,15 @@ import {
 } from '../../src-shared/api/monitor-api';
 import type { LoggedEvent, NodeSnapshot } from '../../src-shared/api/node-api';
 import { DEFAULT_PARAMS, resolveParams } from '../../src-shared/drift/params';
+import { labCapacity, type LabCapacity, type Machine } from '../../src-shared/lab/capacity';
 import { applyOverrides, type Scenario } from '../../src-shared/lab/scenario';
 import { fileStamp } from '../node/store/safe-file';
 import { Lab } from '../lab/lab';
 import { listScenarios, loadScenario } from '../lab/scenario-file';
 import { labOptionsFor, runScenario } from '../lab/scenario-run';
+import { DEFAULT_RECORDINGS_MB, keepRecordingsUnder } from '../lab/recording-retention';
 import type { LvsNode } from '../node/lvs-node';
+import { thisMachine } from '../runtime/machine';
 
 /*
  * What a monitor talks to: the personal node and the lab of one process (the Electron main
@@ -34,6 +37,13 @@ export interface MonitorHostOptions {
   readonly startNode?: () => Promise<LvsNode>;
   /** Worker threads per lab (default: one per core). */
   readonly workers?: number;
+  /** What the lab's machine has (default: this one); it sets the largest lab a monitor may start. */
+  readonly machine?: Machine;
+  /**
+   * The recordings of labs in labsDir are kept under this many MB after each lab the host
+   * stops, the oldest removed first (recording-retention.ts). Default DEFAULT_RECORDINGS_MB.
+   */
+  readonly recordingsMb?: number;
 }
 
 /** A request the host refuses: one line for the window. */
@@ -63,7 +73,11 @@ export class MonitorHost {
   /** Lab start and stop one at a time: a second start waits for the first. */
   private labQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: MonitorHostOptions) {}
+  private readonly capacity: LabCapacity;
+
+  constructor(private readonly opts: MonitorHostOptions) {
+    this.capacity = labCapacity(opts.machine ?? thisMachine());
+  }
 
   /** Serves this node (a node the caller started and will stop), or none. */
   attachNode(node: LvsNode | null): void {
@@ -115,6 +129,7 @@ export class MonitorHost {
           }
         : null,
       defaults: DEFAULT_PARAMS,
+      capacity: this.capacity,
     };
   }
 
@@ -179,6 +194,12 @@ export class MonitorHost {
   private async startLab(setup: LabSetup | null, scenario: Scenario | null) {
     if (this.lab && !this.ownsLab)
       throw new MonitorError('this lab was started from the command line; stop it there');
+    const nodes = scenario ? scenario.lab.nodes : setup!.nodes;
+    const { maxNodes, reason } = this.capacity;
+    if (nodes > maxNodes)
+      throw new MonitorError(
+        `${nodes} nodes is more than this machine is sized for: at most ${maxNodes} (${reason})`,
+      );
     await this.stopOwnLab();
     const dir = join(this.opts.labsDir, `lab-${fileStamp(new Date())}`);
     const workers = this.opts.workers === undefined ? {} : { workers: this.opts.workers };
@@ -234,6 +255,12 @@ export class MonitorHost {
     this.attachLab(null);
     this.ownsLab = false;
     this.lastRecording = await lab.stop();
+    // A removal that fails leaves files behind (disk, not correctness); the next stop tries again.
+    await keepRecordingsUnder(
+      this.opts.labsDir,
+      (this.opts.recordingsMb ?? DEFAULT_RECORDINGS_MB) * 2 ** 20,
+      this.lastRecording ? [this.lastRecording] : [],
+    ).catch(() => undefined);
     this.pushInfo();
   }
 

@@ -9,7 +9,9 @@ export type ConnectionState =
   /** The socket dropped (or never opened); the next attempt is at `retryAt` (ms, Date.now()). */
   | { readonly kind: 'retrying'; readonly attempt: number; readonly retryAt: number }
   /** The page was opened without a token and none is kept: the host will refuse it. */
-  | { readonly kind: 'no-token' };
+  | { readonly kind: 'no-token' }
+  /** The host refuses this page's token: the monitor was restarted (with a new one). Final. */
+  | { readonly kind: 'restarted' };
 
 /** The monitor's host: its API, and the state of the connection that carries it. */
 export interface Host {
@@ -42,5 +44,7 @@ export function describeConnection(state: ConnectionState, now: number): string 
     }
     case 'no-token':
       return 'no token: open the address that lvs printed (it ends in ?token=…)';
+    case 'restarted':
+      return 'this monitor was restarted: open the new address it printed (…/?token=…)';
   }
 }

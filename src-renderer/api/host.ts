@@ -1,7 +1,7 @@
 import type { Host } from './connection';
 import { electronHost } from './transport-electron';
 import { SocketHost } from './transport-websocket';
-import { socketUrl, takeToken } from './token';
+import { refusesToken, socketUrl, takeToken, tokenCheckUrl } from './token';
 
 /** A host that has nothing to connect to (no token): every request fails with one line. */
 function tokenlessHost(): Host {
@@ -23,5 +23,9 @@ export function connectHost(win: Window): Host {
   if (win.lvs) return electronHost(win.lvs);
   const token = takeToken(win);
   if (!token) return tokenlessHost();
-  return new SocketHost({ url: socketUrl(win.location, token) });
+  return new SocketHost({
+    url: socketUrl(win.location, token),
+    tokenRefused: () =>
+      refusesToken((u, init) => win.fetch(u, init), tokenCheckUrl(win.location, token)),
+  });
 }

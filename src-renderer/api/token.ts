@@ -38,3 +38,24 @@ export function socketUrl(location: Pick<Location, 'protocol' | 'host'>, token: 
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`;
 }
+
+/** The same path over HTTP, with the token: where a page asks whether its token still works. */
+export function tokenCheckUrl(
+  location: Pick<Location, 'protocol' | 'host'>,
+  token: string,
+): string {
+  return `${location.protocol}//${location.host}/api?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * Whether the host refuses the token: over HTTP its socket path answers 426 (use a WebSocket) to
+ * a token it knows and 401 to one it does not, which a browser's WebSocket cannot tell apart
+ * from a host that is down (both are a close with code 1006). Rejects when nothing answers.
+ */
+export async function refusesToken(
+  fetchFn: (url: string, init: RequestInit) => Promise<Pick<Response, 'status'>>,
+  url: string,
+): Promise<boolean> {
+  const r = await fetchFn(url, { cache: 'no-store' });
+  return r.status === 401;
+}

@@ -5,7 +5,10 @@ import type { ConnectionState, Host } from './connection';
  * The web monitor's transport: one WebSocket to `lvs node|lab --monitor`. Requests carry an id
  * and get one reply with it; pushes come unasked. When the socket drops, requests in flight fail
  * with one line, requests not sent yet wait, and the socket is opened again after a backoff
- * (0.5 s doubling to 10 s, with jitter), for as long as the page is open.
+ * (0.5 s doubling to 10 s, with jitter), for as long as the page is open: unless the host
+ * answers that it does not know this page's token. That is a monitor restarted on the same
+ * port (each start has a new token), and no retry can ever get in: the transport stops and says
+ * to open the new address.
  */
 
 /** The part of a WebSocket this transport uses (tests hand in a fake). */
@@ -26,6 +29,18 @@ export interface SocketHostOptions {
   readonly maxDelayMs?: number;
   /** How long a request may wait for its reply, sent or not. */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long starting a lab may take: the host answers once every link is wired, within its
+   * own deadline (30 s + 50 ms per node: 130 s at 2,000 nodes), after stopping the lab it
+   * replaces. Default 300 s.
+   */
+  readonly startTimeoutMs?: number;
+  /**
+   * Asks the host, after a socket failed, whether it refuses this page's token (true) or the
+   * failure was something else (false: the host is down, busy, or the network failed). Absent:
+   * never asked, the transport retries.
+   */
+  readonly tokenRefused?: () => Promise<boolean>;
   readonly random?: () => number;
   readonly now?: () => number;
 }
@@ -36,6 +51,17 @@ interface Pending {
   readonly reject: (error: Error) => void;
   readonly timer: ReturnType<typeof setTimeout>;
   sent: boolean;
+}
+
+/** What a request gets once the host has refused the token. */
+const RESTARTED =
+  'this monitor was restarted: open the new address it printed (this page’s token is no longer valid)';
+
+/** Requests that start a lab and answer only once it is wired. */
+function startsLab(body: MonitorRequest): boolean {
+  if (body.target !== 'app') return false;
+  const op = (body.request as { op?: unknown }).op;
+  return op === 'start-lab' || op === 'run-scenario';
 }
 
 export class SocketHost implements Host {
@@ -55,6 +81,7 @@ export class SocketHost implements Host {
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly requestTimeoutMs: number;
+  private readonly startTimeoutMs: number;
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -63,6 +90,7 @@ export class SocketHost implements Host {
     this.initialDelayMs = options.initialDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 300_000;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.api = {
@@ -100,17 +128,19 @@ export class SocketHost implements Host {
   }
 
   private request(body: MonitorRequest): Promise<unknown> {
+    if (this.current.kind === 'restarted') return Promise.reject(new Error(RESTARTED));
     if (this.closed) return Promise.reject(new Error('the monitor was closed'));
     const id = this.nextId++;
     const message = JSON.stringify({ type: 'request', id, body } satisfies WireMessage);
+    const timeoutMs = startsLab(body) ? this.startTimeoutMs : this.requestTimeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const p = this.pending.get(id);
         if (p) {
-          const s = Math.round(this.requestTimeoutMs / 1000);
+          const s = Math.round(timeoutMs / 1000);
           this.settle(id, p, new Error(`the host did not answer within ${s} s`));
         }
-      }, this.requestTimeoutMs);
+      }, timeoutMs);
       const p: Pending = { message, resolve, reject, timer, sent: false };
       this.pending.set(id, p);
       if (this.open) this.send(p);
@@ -146,7 +176,7 @@ export class SocketHost implements Host {
     try {
       socket = this.connect(this.options.url);
     } catch {
-      this.scheduleRetry();
+      this.afterFailure();
       return;
     }
     this.socket = socket;
@@ -167,10 +197,31 @@ export class SocketHost implements Host {
       for (const [id, p] of this.pending) {
         if (p.sent) this.settle(id, p, new Error('the connection to the host was lost; try again'));
       }
-      this.scheduleRetry();
+      this.afterFailure();
     };
     // An error is always followed by close, which does the work.
     socket.onerror = () => undefined;
+  }
+
+  /** A socket failed: retry, unless the host says it does not know the token. */
+  private afterFailure(): void {
+    const ask = this.options.tokenRefused;
+    if (!ask) {
+      this.scheduleRetry();
+      return;
+    }
+    ask().then(
+      (refused) => (refused ? this.restarted() : this.scheduleRetry()),
+      () => this.scheduleRetry(),
+    );
+  }
+
+  /** The token is gone: nothing sent from this page can get in again. */
+  private restarted(): void {
+    if (this.closed) return;
+    for (const [id, p] of this.pending) this.settle(id, p, new Error(RESTARTED));
+    this.close();
+    this.setState({ kind: 'restarted' });
   }
 
   private scheduleRetry(): void {

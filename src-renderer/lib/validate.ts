@@ -35,10 +35,22 @@ export interface StartForm {
   readonly cycleMs: string;
 }
 
-/** The start-lab form as a lab setup, or the first field that is wrong. */
-export function checkStartForm(form: StartForm): Checked<LabSetupInput> {
-  const nodes = whole('nodes', form.nodes, 2, MAX_LAB_NODES);
-  if (!nodes.ok) return nodes;
+/** The largest lab the host's machine is sized for, and why (AppInfo.capacity). */
+export interface NodeLimit {
+  readonly maxNodes: number;
+  readonly reason: string;
+}
+
+/**
+ * The start-lab form as a lab setup, or the first field that is wrong. `limit`: the host
+ * machine's (the lab API's own MAX_LAB_NODES when the host does not say).
+ */
+export function checkStartForm(form: StartForm, limit?: NodeLimit): Checked<LabSetupInput> {
+  const nodes = whole('nodes', form.nodes, 2, limit?.maxNodes ?? MAX_LAB_NODES);
+  if (!nodes.ok)
+    return limit && Number(form.nodes.trim()) > limit.maxNodes
+      ? { ...nodes, reason: `${nodes.reason}: the most this machine carries (${limit.reason})` }
+      : nodes;
   const topology = form.topology.trim();
   try {
     parseTopology(topology, 8);

@@ -37,13 +37,14 @@ export function LabControls() {
   return (
     <section className="lab-controls" aria-label="Lab controls">
       <RunControls lab={lab} />
+      {/* The events near the top: they say what just happened, and the sidebar is long. */}
+      <EventLog />
       <Partitions lab={lab} />
       <SelectedNodes />
       <LinkFaults />
       <Attacks lab={lab} />
       <AggregatorSwitch lab={lab} />
       <Exports />
-      <EventLog />
     </section>
   );
 }

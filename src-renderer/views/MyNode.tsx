@@ -60,7 +60,10 @@ function NetworkSection({ network: n }: { network: NetworkView }) {
 /** The personal node: start and stop it, where it listens, its bootstrap list, its panel. */
 export function MyNode() {
   const { client, store } = useMonitor();
-  const status = useMonitorState((s) => s.info?.node ?? null);
+  // Running or not is the app's info; what it is doing, the node's own newest snapshot (pushed
+  // every cycle), so that this line and the state below tell the same cycle. The info's copy
+  // changes only when the app's state does.
+  const status = useMonitorState((s) => (s.info?.node ? (s.node?.status ?? s.info.node) : null));
   const shell = useMonitorState((s) => s.info?.shell ?? null);
   const [busy, setBusy] = useState(false);
   const [list, setList] = useState<string[]>(() => loadBootstrap());

@@ -2,8 +2,9 @@ import { useCallback, useState } from 'react';
 import type { NodeStatus, PeerView } from '@shared/api/node-api';
 import { RULES } from '@shared/drift/rules';
 import { errorLine } from '../api/client';
-import { num, vec } from '../lib/format';
+import { num, seconds, vec } from '../lib/format';
 import { useMonitor, useMonitorState } from '../state/context';
+import { lastLiveState } from '../state/last-state';
 import { displayedFrame } from '../state/store';
 import { CONDITION_NAME } from '../state/tick-frame';
 import { usePolling } from './hooks';
@@ -40,6 +41,7 @@ export function LabNodePanel({ slot }: { slot: number }) {
   const { client, store } = useMonitor();
   const snapshot = useMonitorState((s) => s.labSnapshot);
   const frame = useMonitorState(displayedFrame);
+  const history = useMonitorState((s) => s.history);
   const [status, setStatus] = useState<NodeStatus | null>(null);
   const [statusError, setStatusError] = useState<string | null>(null);
   const sample = snapshot?.samples.find((s) => s.slot === slot) ?? null;
@@ -59,6 +61,12 @@ export function LabNodePanel({ slot }: { slot: number }) {
   const d = frame?.d ?? sample.S.length;
   const stateOf = (p: number) =>
     frame && p < frame.n ? frame.S.subarray(p * d, (p + 1) * d) : new Float64Array(0);
+  // A dead node reports nothing: show what it held when last seen up, and nothing it no longer
+  // has (a mode, a session: the status polled while it was alive is stale now).
+  const dead = sample.condition === 'dead';
+  const last = dead ? lastLiveState(history.ring, slot) : null;
+  const shown = alive ? status : null;
+  const gone = dead ? '— (dead)' : '—';
   return (
     <div className="node-panel" data-testid="lab-node-panel">
       <h3>
@@ -66,26 +74,33 @@ export function LabNodePanel({ slot }: { slot: number }) {
         <span className={`badge badge-${sample.condition}`}>{sample.condition}</span>
         {sample.liar ? <span className="badge badge-liar">liar: {sample.liar}</span> : null}
       </h3>
+      {dead ? (
+        <p className="muted small" data-testid="lab-node-last">
+          {last
+            ? `Down. Its last state, as seen at ${seconds(last.t)}:`
+            : 'Down. Its last state is older than the ticks this window keeps.'}
+        </p>
+      ) : null}
       <table className="compact">
         <tbody>
-          <Row name="S">{vec(sample.S)}</Row>
-          <Row name="D">{vec(sample.D)}</Row>
-          <Row name="earned">{num(sample.earned)} VU</Row>
+          <Row name="S">{dead ? (last ? vec(last.S) : '—') : vec(sample.S)}</Row>
+          <Row name="D">{dead ? (last ? vec(last.D) : '—') : vec(sample.D)}</Row>
+          <Row name="earned">{num(dead ? last?.earned : sample.earned)} VU</Row>
           <Row name="tcSelf">— (not reported by the lab)</Row>
-          <Row name="mode">{status?.mode ?? '—'}</Row>
-          <Row name="cycle">{sample.cycle}</Row>
-          <Row name="session">{status ? status.sessionId.slice(0, 16) : '—'}</Row>
+          <Row name="mode">{shown?.mode ?? gone}</Row>
+          <Row name="cycle">{dead ? gone : sample.cycle}</Row>
+          <Row name="session">{shown ? shown.sessionId.slice(0, 16) : gone}</Row>
           <Row name="frames in/out">
             {sample.framesIn} / {sample.framesOut}
           </Row>
         </tbody>
       </table>
-      {statusError ? <p className="error-line">{statusError}</p> : null}
+      {statusError && alive ? <p className="error-line">{statusError}</p> : null}
       <h4>Parameters</h4>
-      {status ? (
+      {shown ? (
         <ParamsEditor
-          key={`${slot}:${status.params.alpha}:${status.params.beta}:${status.params.aggregator}:${status.params.trimF}`}
-          current={status.params}
+          key={`${slot}:${shown.params.alpha}:${shown.params.beta}:${shown.params.aggregator}:${shown.params.trimF}`}
+          current={shown.params}
           send={async (params) => {
             store.setLabStatus(await client.lab({ op: 'set-params', params, nodes: [slot] }));
             poll();

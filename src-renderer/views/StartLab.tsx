@@ -1,17 +1,34 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ScenarioInfo } from '@shared/api/monitor-api';
 import { MAX_LAB_NODES } from '@shared/api/lab-api';
+import { nodesKeepingUp } from '@shared/lab/capacity';
 import { errorLine } from '../api/client';
 import { checkStartForm, type StartForm } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
+import { labKey } from '../state/tick-frame';
+
+/** A start that would replace the running lab, waiting for the user to say yes. */
+interface Replacing {
+  readonly what: string;
+  readonly go: () => void;
+  /** The running lab it would replace (labKey). */
+  readonly lab: string | null;
+}
 
 /**
  * Starting a lab: the form (size, topology, seed, cycle), or a shipped scenario. Shows progress
- * while the host wires the nodes, and the host's one-line error when it refuses.
+ * while the host wires the nodes, and the host's one-line error when it refuses. The largest lab
+ * offered is the host machine's (AppInfo.capacity), with its reason. A start while a lab runs
+ * replaces it (the host stops it first), so it asks before. While a lab runs the form folds
+ * away, so that the lab's controls and events sit near the top of the sidebar.
  */
 export function StartLab() {
   const { client, store } = useMonitor();
   const starting = useMonitorState((s) => s.starting);
+  const running = useMonitorState((s) => s.labStatus);
+  const runningKey = running ? labKey(running) : null;
+  const capacity = useMonitorState((s) => s.info?.capacity ?? null);
+  const maxNodes = capacity?.maxNodes ?? MAX_LAB_NODES;
   const connected = useMonitorState(
     (s) => s.connection.kind === 'open' || s.connection.kind === 'electron',
   );
@@ -21,11 +38,30 @@ export function StartLab() {
     seed: '1',
     cycleMs: '200',
   });
-  const [error, setError] = useState<string | null>(null);
+  // An error or a question belongs to the lab that was running when it came (its key): once a
+  // lab starts or stops (here, in another window, or after a start that timed out here) it is
+  // stale and no longer shown.
+  const [errorOf, setErrorOf] = useState<{ text: string; lab: string | null } | null>(null);
+  const current = useRef(runningKey);
+  useEffect(() => {
+    current.current = runningKey;
+  }, [runningKey]);
+  const error = errorOf && errorOf.lab === runningKey ? errorOf.text : null;
+  const setError = (text: string | null) =>
+    setErrorOf(text === null ? null : { text, lab: current.current });
   const [scenarios, setScenarios] = useState<readonly ScenarioInfo[]>([]);
   const [scenario, setScenario] = useState('');
   const [scenarioNodes, setScenarioNodes] = useState('');
+  const [replacingOf, setReplacing] = useState<Replacing | null>(null);
+  const replacing = replacingOf && replacingOf.lab === runningKey ? replacingOf : null;
   const id = useId();
+
+  /** Runs `go` at once when no lab is running; otherwise asks first. */
+  const unlessReplacing = (what: string, go: () => void) => {
+    if (!running) return go();
+    setError(null);
+    setReplacing({ what, go, lab: runningKey });
+  };
 
   useEffect(() => {
     if (!connected) return;
@@ -57,14 +93,16 @@ export function StartLab() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const checked = checkStartForm(form);
+    const checked = checkStartForm(form, capacity ?? undefined);
     if (!checked.ok) {
       setError(checked.reason);
       return;
     }
-    void start(checked.value.nodes, async () =>
-      store.setLabStatus(await client.app({ op: 'start-lab', setup: checked.value })),
-    );
+    unlessReplacing(`a new lab of ${checked.value.nodes} nodes`, () => {
+      void start(checked.value.nodes, async () =>
+        store.setLabStatus(await client.app({ op: 'start-lab', setup: checked.value })),
+      );
+    });
   };
 
   const runScenario = (e: FormEvent) => {
@@ -76,19 +114,24 @@ export function StartLab() {
     }
     const text = scenarioNodes.trim();
     const nodes = text === '' ? undefined : Number(text);
-    if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_LAB_NODES)) {
-      setError(`nodes must be a whole number in 2..${MAX_LAB_NODES}, or empty for the scenario's`);
+    if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 2 || nodes > maxNodes)) {
+      setError(
+        `nodes must be a whole number in 2..${maxNodes}, or empty for the scenario's` +
+          (capacity ? ` (this machine: ${capacity.reason})` : ''),
+      );
       return;
     }
-    void start(nodes ?? info.nodes, async () =>
-      store.setLabStatus(
-        await client.app(
-          nodes === undefined
-            ? { op: 'run-scenario', name: info.name }
-            : { op: 'run-scenario', name: info.name, nodes },
+    unlessReplacing(`scenario ${info.name}`, () => {
+      void start(nodes ?? info.nodes, async () =>
+        store.setLabStatus(
+          await client.app(
+            nodes === undefined
+              ? { op: 'run-scenario', name: info.name }
+              : { op: 'run-scenario', name: info.name, nodes },
+          ),
         ),
-      ),
-    );
+      );
+    });
   };
 
   const field = (name: keyof StartForm, label: string, hint: string) => (
@@ -109,55 +152,96 @@ export function StartLab() {
   );
 
   const chosen = scenarios.find((s) => s.name === scenario);
+  const cycle = Number(form.cycleMs);
+  const keepUp =
+    capacity && Number.isInteger(cycle) && cycle >= 20
+      ? `; at ${cycle} ms cycles about ${nodesKeepingUp(capacity.cores, cycle)} keep up here`
+      : '';
+  const nodesHint = capacity
+    ? `2..${maxNodes} (this machine: ${capacity.reason})${keepUp}`
+    : `2..${maxNodes}`;
   return (
     <section className="start-lab" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Start a lab</h2>
-      <form onSubmit={submit} data-testid="start-lab-form" noValidate>
-        {field('nodes', 'Nodes', `2..${MAX_LAB_NODES}`)}
-        {field('topology', 'Topology', 'random:8, ring:4, ws:8:0.1, ba:3, er:6, complete')}
-        {field('seed', 'Seed', 'the same seed repeats the run')}
-        {field('cycleMs', 'Cycle (ms)', '20..60000')}
-        <button type="submit" data-testid="start-lab-button" disabled={!!starting}>
-          {starting ? 'Starting…' : 'Start lab'}
-        </button>
-      </form>
-      {starting ? <StartProgress nodes={starting.nodes} since={starting.since} /> : null}
-      {error ? (
-        <p className="error-line" role="alert" data-testid="start-lab-error">
-          {error}
-        </p>
+      <details open={!running || !!starting || error !== null || replacing !== null}>
+        <summary>
+          <h2 id={`${id}-title`}>{running ? 'Start another lab' : 'Start a lab'}</h2>
+        </summary>
+        <form onSubmit={submit} data-testid="start-lab-form" noValidate>
+          {field('nodes', 'Nodes', nodesHint)}
+          {field('topology', 'Topology', 'random:8, ring:4, ws:8:0.1, ba:3, er:6, complete')}
+          {field('seed', 'Seed', 'the same seed repeats the run')}
+          {field('cycleMs', 'Cycle (ms)', '20..60000')}
+          <button type="submit" data-testid="start-lab-button" disabled={!!starting}>
+            {starting ? 'Starting…' : 'Start lab'}
+          </button>
+        </form>
+        {starting ? <StartProgress nodes={starting.nodes} since={starting.since} /> : null}
+        {error ? (
+          <p className="error-line" role="alert" data-testid="start-lab-error">
+            {error}
+          </p>
+        ) : null}
+        <form onSubmit={runScenario} className="scenario-form" data-testid="scenario-form">
+          <label className="field">
+            <span>Scenario</span>
+            <select
+              value={scenario}
+              onChange={(e) => setScenario(e.target.value)}
+              disabled={!!starting || scenarios.length === 0}
+            >
+              {scenarios.length === 0 ? <option value="">(none yet)</option> : null}
+              {scenarios.map((s) => (
+                <option key={s.name} value={s.name}>
+                  {s.name} ({s.nodes} nodes, {s.durationS} s)
+                </option>
+              ))}
+            </select>
+          </label>
+          {chosen ? <p className="muted small">{chosen.description}</p> : null}
+          <label className="field">
+            <span>Nodes (optional)</span>
+            <input
+              value={scenarioNodes}
+              onChange={(e) => setScenarioNodes(e.target.value)}
+              placeholder={chosen ? String(chosen.nodes) : ''}
+              inputMode="numeric"
+              disabled={!!starting}
+            />
+          </label>
+          <button type="submit" disabled={!!starting || !chosen} data-testid="run-scenario">
+            Run scenario
+          </button>
+        </form>
+      </details>
+      {replacing && running ? (
+        <div
+          className="confirm"
+          role="alertdialog"
+          aria-labelledby={`${id}-replace`}
+          data-testid="replace-lab-confirm"
+        >
+          <p id={`${id}-replace`}>
+            A lab is running ({running.nodes} nodes, {running.topology}, seed {running.seed}).
+            Starting {replacing.what} stops it and ends its recording.
+          </p>
+          <div className="buttons">
+            <button
+              type="button"
+              className="primary"
+              data-testid="replace-lab-yes"
+              onClick={() => {
+                setReplacing(null);
+                replacing.go();
+              }}
+            >
+              Replace the running lab
+            </button>
+            <button type="button" data-testid="replace-lab-no" onClick={() => setReplacing(null)}>
+              Keep it
+            </button>
+          </div>
+        </div>
       ) : null}
-      <form onSubmit={runScenario} className="scenario-form" data-testid="scenario-form">
-        <label className="field">
-          <span>Scenario</span>
-          <select
-            value={scenario}
-            onChange={(e) => setScenario(e.target.value)}
-            disabled={!!starting || scenarios.length === 0}
-          >
-            {scenarios.length === 0 ? <option value="">(none yet)</option> : null}
-            {scenarios.map((s) => (
-              <option key={s.name} value={s.name}>
-                {s.name} ({s.nodes} nodes, {s.durationS} s)
-              </option>
-            ))}
-          </select>
-        </label>
-        {chosen ? <p className="muted small">{chosen.description}</p> : null}
-        <label className="field">
-          <span>Nodes (optional)</span>
-          <input
-            value={scenarioNodes}
-            onChange={(e) => setScenarioNodes(e.target.value)}
-            placeholder={chosen ? String(chosen.nodes) : ''}
-            inputMode="numeric"
-            disabled={!!starting}
-          />
-        </label>
-        <button type="submit" disabled={!!starting || !chosen} data-testid="run-scenario">
-          Run scenario
-        </button>
-      </form>
     </section>
   );
 }

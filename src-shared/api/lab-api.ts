@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DriftParams } from '../drift/params';
 import type { RuleName } from '../drift/rules';
+import type { LabPace } from '../lab/pace';
 import { paramsPatch, reasonOf, type NodeStatus } from './node-api';
 
 /*
@@ -337,6 +338,8 @@ export type LabEvent =
       readonly ms: number;
     }
   | { readonly t: number; readonly type: 'node'; readonly slot: number; readonly what: string }
+  /** The lab fell behind its asked cycle rate, or keeps up again (src-shared/lab/pace.ts). */
+  | { readonly t: number; readonly type: 'pace'; readonly pace: LabPace }
   | { readonly t: number; readonly type: 'error'; readonly message: string };
 
 export interface LabStatus {
@@ -367,6 +370,12 @@ export interface LabSnapshot {
   readonly status: LabStatus;
   readonly metrics: TickMetrics | null;
   readonly samples: readonly NodeSample[];
+  /**
+   * Whether the lab keeps up with its asked cycle rate; null while not measured (the first
+   * seconds, paused, just after a step or a change of speed or of the nodes counted). Absent
+   * where a snapshot is made without a lab (a test's stand-in host): the same as null.
+   */
+  readonly pace?: LabPace | null;
 }
 
 export interface LabResponses {

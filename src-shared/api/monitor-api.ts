@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DriftParams } from '../drift/params';
+import type { LabCapacity } from '../lab/capacity';
 import {
   checkLabCommand,
   checkLabRequest,
@@ -94,6 +95,11 @@ export interface AppInfo {
     readonly totalS: number;
   } | null;
   readonly defaults: DriftParams;
+  /**
+   * The largest lab this host's machine is sized for, and why (the form's limit). Absent from a
+   * host that cannot tell (a test's stand-in): the form then offers the API's MAX_LAB_NODES.
+   */
+  readonly capacity?: LabCapacity;
 }
 
 export interface AppResponses {

@@ -2,6 +2,7 @@ import type { LabCommand, LabEvent, LinkFaults } from '../api/lab-api';
 import type { DriftParams } from '../drift/params';
 import { CONVERGE_RUN, scopeOf, type ConvergencePhase } from './convergence';
 import { describeSlots } from './partitions';
+import { describePace } from './pace';
 
 /*
  * Commands, events and convergence as people read them, for the CLI (event lines, the summary)
@@ -141,6 +142,8 @@ export function describeEvent(e: LabEvent): string {
       return `${e.nodes} nodes up and ${e.links} links wired in ${seconds(e.ms)}`;
     case 'node':
       return `node ${e.slot}: ${e.what}`;
+    case 'pace':
+      return describePace(e.pace);
     case 'error':
       return `error: ${e.message}`;
   }

@@ -140,9 +140,21 @@ const eventSchema = z.discriminatedUnion(
       ms: finite,
     }),
     z.strictObject({ t: finite, type: z.literal('node'), slot: count, what: z.string() }),
+    z.strictObject({
+      t: finite,
+      type: z.literal('pace'),
+      pace: z.strictObject({
+        askedPerS: finite,
+        achievedPerS: finite,
+        behind: z.boolean(),
+        nodes: count,
+      }),
+    }),
     z.strictObject({ t: finite, type: z.literal('error'), message: z.string() }),
   ],
-  { error: 'event type must be one of command, converged, unconverged, started, node, error' },
+  {
+    error: 'event type must be one of command, converged, unconverged, started, node, pace, error',
+  },
 );
 
 const metricsSchema = z.strictObject({

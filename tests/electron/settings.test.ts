@@ -26,6 +26,7 @@ describe('settings.json', () => {
       openAtLogin: false,
       startNodeAtLaunch: true,
       node: { host: '0.0.0.0', port: 0, mdns: true },
+      labRecordingsMb: 256,
     });
   });
 

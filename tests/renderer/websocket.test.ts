@@ -176,3 +176,75 @@ describe('SocketHost', () => {
     host.close();
   });
 });
+
+describe('a monitor restarted with a new token', () => {
+  const hostAsking = (refused: () => Promise<boolean>) =>
+    new SocketHost({
+      url: 'ws://127.0.0.1:7000/api?token=old',
+      connect: (url) => new FakeSocket(url),
+      random: () => 0.5,
+      tokenRefused: refused,
+    });
+
+  it('stops retrying when the host refuses the token, and says to open the new address', async () => {
+    const host = hostAsking(() => Promise.resolve(true));
+    last().open();
+    const waiting = host.api.request({ target: 'app', request: { op: 'info' } });
+    last().drop();
+    await expect(waiting).rejects.toThrow(/connection to the host was lost/);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(host.state().kind).toBe('restarted');
+    // No socket is opened again, however long the page stays open.
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    await expect(host.api.request({ target: 'app', request: { op: 'info' } })).rejects.toThrow(
+      /^this monitor was restarted: open the new address it printed/,
+    );
+  });
+
+  it('fails a request not yet sent with the same line', async () => {
+    const host = hostAsking(() => Promise.resolve(true));
+    const queued = host.api.request({ target: 'app', request: { op: 'info' } });
+    last().drop(); // never opened: the request was waiting for it
+    await expect(queued).rejects.toThrow(/^this monitor was restarted/);
+  });
+
+  it('keeps retrying when the host knows the token, or cannot be asked', async () => {
+    for (const refused of [() => Promise.resolve(false), () => Promise.reject(new Error('down'))]) {
+      FakeSocket.all = [];
+      const host = hostAsking(refused);
+      last().drop();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(host.state().kind).toBe('retrying');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(FakeSocket.all).toHaveLength(2);
+      host.close();
+    }
+  });
+
+  it('gives a lab start the host’s wiring time, not the 30 s of other requests', async () => {
+    const host = makeHost();
+    last().open();
+    const start = host.api.request({
+      target: 'app',
+      request: { op: 'start-lab', setup: { nodes: 300, topology: 'random:8', seed: 1 } },
+    });
+    const info = host.api.request({ target: 'app', request: { op: 'info' } });
+    const infoFailed = expect(info).rejects.toThrow('the host did not answer within 30 s');
+    await vi.advanceTimersByTimeAsync(30_000);
+    await infoFailed;
+    let settled = false;
+    start.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await vi.advanceTimersByTimeAsync(200_000);
+    expect(settled).toBe(false);
+    const sent = last().sent.find(
+      (m) => m.type === 'request' && m.body.target === 'app' && m.body.request.op === 'start-lab',
+    ) as Extract<WireMessage, { type: 'request' }>;
+    last().receive({ type: 'reply', id: sent.id, ok: true, value: { nodes: 300 } });
+    await expect(start).resolves.toEqual({ nodes: 300 });
+    host.close();
+  });
+});
