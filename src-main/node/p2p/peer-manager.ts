@@ -66,12 +66,16 @@ const REASK_MS = 60_000;
  * behind one NAT or carrier-grade NAT is), or an eviction. Dialled again after the usual second
  * it would be let in and closed again, each round a handshake, identify and a peer-exchange
  * answer both ways (measured behind NAT in a 40-node swarm: 8 such rounds a minute, about 20 KB).
- * So such an address waits from SHORT_LIVED_WAIT_MS, doubling to SHORT_LIVED_MAX_WAIT_MS, while
- * other addresses fill the slot; a connection that lasts clears the count.
+ * A single short connection may also be a peer that restarted, and it should be dialled again at
+ * once; so the second short connection in a row makes the address wait, from 2 x
+ * SHORT_LIVED_WAIT_MS doubling to SHORT_LIVED_MAX_WAIT_MS, while other addresses fill the slot.
+ * A connection that lasts clears the count.
  */
 const SHORT_LIVED_MS = 20_000;
 const SHORT_LIVED_WAIT_MS = 15_000;
 const SHORT_LIVED_MAX_WAIT_MS = 10 * 60_000;
+/** Dial keys whose short connections are counted at most (the oldest is forgotten first). */
+const MAX_SHORT_LIVED_KEYS = 4096;
 
 export const PEER_MANAGER_DEFAULTS = {
   targetOutbound: 8,
@@ -135,6 +139,8 @@ export class PeerManager {
   private readonly dialling = new Map<string, string | null>();
   /** The outbound connections this manager made, by connection id: its dial key and when. */
   private readonly made = new Map<string, { key: string; at: number }>();
+  /** Short connections in a row, by dial key (cleared by one that lasts). */
+  private readonly shortLived = new Map<string, number>();
   /** When each peer was last asked for addresses. */
   private readonly askedAt = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -265,8 +271,19 @@ export class PeerManager {
     if (!made) return;
     this.made.delete(evt.detail.id);
     const now = this.o.now();
-    if (now - made.at >= SHORT_LIVED_MS) this.dials.forget(made.key);
-    else this.dials.failedAt(made.key, now, SHORT_LIVED_WAIT_MS, SHORT_LIVED_MAX_WAIT_MS);
+    if (now - made.at >= SHORT_LIVED_MS) {
+      this.shortLived.delete(made.key);
+      this.dials.forget(made.key);
+      return;
+    }
+    const inARow = (this.shortLived.get(made.key) ?? 0) + 1;
+    this.shortLived.set(made.key, inARow);
+    if (this.shortLived.size > MAX_SHORT_LIVED_KEYS) {
+      const oldest = this.shortLived.keys().next().value;
+      if (oldest !== undefined) this.shortLived.delete(oldest);
+    }
+    if (inARow >= 2)
+      this.dials.failedAt(made.key, now, SHORT_LIVED_WAIT_MS, SHORT_LIVED_MAX_WAIT_MS);
   };
 
   private readonly onOpen = (evt: CustomEvent<Connection>): void => {
