@@ -90,10 +90,6 @@ try {
   await until(toA, 30_000);
   const reconnects: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    // A restart of a peer that has been up a while: a connection that twice in a row lasts less
-    // than 20 s makes its address wait (docs/network.md, "Dialling again"), as a flapping or
-    // visiting peer should.
-    await sleep(25_000);
     a.kill('SIGTERM');
     await a.exited;
     const t0 = Date.now();

@@ -66,10 +66,11 @@ const REASK_MS = 60_000;
  * behind one NAT or carrier-grade NAT is), or an eviction. Dialled again after the usual second
  * it would be let in and closed again, each round a handshake, identify and a peer-exchange
  * answer both ways (measured behind NAT in a 40-node swarm: 8 such rounds a minute, about 20 KB).
- * A single short connection may also be a peer that restarted, and it should be dialled again at
- * once; so the second short connection in a row makes the address wait, from 2 x
- * SHORT_LIVED_WAIT_MS doubling to SHORT_LIVED_MAX_WAIT_MS, while other addresses fill the slot.
- * A connection that lasts clears the count.
+ * A short connection may also be a peer that crashed or restarted, which should be dialled again
+ * at once; a restarted node answers with a fresh key. So the second short connection in a row to
+ * the same peer at one address makes the address wait, from 2 x SHORT_LIVED_WAIT_MS doubling to
+ * SHORT_LIVED_MAX_WAIT_MS, while other addresses fill the slot. A connection that lasts clears
+ * the count.
  */
 const SHORT_LIVED_MS = 20_000;
 const SHORT_LIVED_WAIT_MS = 15_000;
@@ -139,8 +140,8 @@ export class PeerManager {
   private readonly dialling = new Map<string, string | null>();
   /** The outbound connections this manager made, by connection id: its dial key and when. */
   private readonly made = new Map<string, { key: string; at: number }>();
-  /** Short connections in a row, by dial key (cleared by one that lasts). */
-  private readonly shortLived = new Map<string, number>();
+  /** Short connections in a row to one peer, by dial key (cleared by one that lasts). */
+  private readonly shortLived = new Map<string, { peer: string; inARow: number }>();
   /** When each peer was last asked for addresses. */
   private readonly askedAt = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -276,8 +277,13 @@ export class PeerManager {
       this.dials.forget(made.key);
       return;
     }
-    const inARow = (this.shortLived.get(made.key) ?? 0) + 1;
-    this.shortLived.set(made.key, inARow);
+    // Counted per peer: a restart comes back with a fresh key (keys are ephemeral by default),
+    // a full node's visit with the same one.
+    const peer = evt.detail.remotePeer.toString();
+    const last = this.shortLived.get(made.key);
+    const inARow = last?.peer === peer ? last.inARow + 1 : 1;
+    this.shortLived.delete(made.key);
+    this.shortLived.set(made.key, { peer, inARow });
     if (this.shortLived.size > MAX_SHORT_LIVED_KEYS) {
       const oldest = this.shortLived.keys().next().value;
       if (oldest !== undefined) this.shortLived.delete(oldest);
