@@ -71,7 +71,8 @@ import { APP_NAME } from './node-command';
  * `--monitor` serves the web monitor for the lab on 127.0.0.1 (src-main/monitor/web-server.ts),
  * printing `monitor: http://127.0.0.1:PORT/?token=...` on stderr with the event lines, and keeps
  * the lab running after the scenario's duration until SIGINT or SIGTERM, so it can still be
- * watched and driven; that signal then ends the run normally (summary, exit 0). Labs started
+ * watched and driven; that signal then ends the run normally (summary, exit 0). The page's
+ * "stop lab" (`stop-lab`) ends the run at any time the same way: summary, exit 0. Labs started
  * from the page get folders beside the lab folder.
  */
 
@@ -669,7 +670,14 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       throw startError(err);
     });
     if (monitor) {
-      monitor.host.attachLab(lab);
+      // Stop from the page ends the run as its duration would: a summary and exit 0.
+      monitor.host.attachLab(lab, () => {
+        if (abort.signal.aborted) return;
+        out.line(
+          'the monitor asked to stop the lab: stopping it (nodes saved and closed, the recording completed)',
+        );
+        abort.abort();
+      });
       out.line(`monitor: ${monitor.web.url}`);
     }
     const keep = (e: LabEvent) => {

@@ -22,6 +22,7 @@ import {
   StoreError,
   StoreLockedError,
   StoreNewerFormatError,
+  StoreNotAFileError,
   STORE_FILE,
   userDataDir,
 } from '../node/store';
@@ -547,7 +548,11 @@ function natStatus(node: LvsNode): Record<string, unknown> {
 /** A start failure as one line: the user's own (exit 2, 3 when the folder is in use) or not (1). */
 function startError(err: unknown, config: NodeConfig): Error {
   if (err instanceof StoreLockedError) return new ExitError(err.message, EXIT.inUse);
-  if (err instanceof StoreNewerFormatError || err instanceof NodeConfigError)
+  if (
+    err instanceof StoreNewerFormatError ||
+    err instanceof StoreNotAFileError ||
+    err instanceof NodeConfigError
+  )
     return new UsageError(err.message);
   const { host, port } = config.host;
   if (hasCode(err, 'EADDRINUSE'))

@@ -128,7 +128,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private startedAt = 0;
   private readonly loopDelay = new LoopDelay(5);
   private tickTimer: ReturnType<typeof setTimeout> | undefined;
-  private nemesisTimers: Array<ReturnType<typeof setTimeout>> = [];
+  /** The nemesis schedule under way, if any. */
+  private nemesis: NemesisRun | null = null;
   private nemesisUndo: LabCommand[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private stopping: Promise<string | null> | null = null;
@@ -274,9 +275,17 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   apply(input: LabCommandInput): Promise<LabStatus> {
     const checked = checkLabCommand(input);
     if (!checked.ok) return Promise.reject(new LabCommandError(checked.reason));
-    const command = checked.value;
+    // A stop preempts the schedule: from now on it queues nothing, and a command of it still
+    // waiting in the queue is dropped, so the stop waits for one nemesis command at most.
+    if (checked.value.op === 'nemesis-stop') this.clearNemesis();
+    return this.enqueue(checked.value, null);
+  }
+
+  /** Queues a checked command; one of a nemesis schedule that has stopped since is dropped. */
+  private enqueue(command: LabCommand, from: NemesisRun | null): Promise<LabStatus> {
     const run = this.queue.then(async () => {
       if (this.stopping) throw new LabCommandError('the lab is stopping');
+      if (from?.stopped) return this.status();
       const prepared = this.prepare(command);
       this.note({ type: 'command', t: this.now(), command });
       await prepared();
@@ -539,12 +548,18 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 
   private async revive(slots: readonly number[]): Promise<void> {
-    for (const s of slots) {
-      const entry = await this.poolOf(s).request({ op: 'revive', slot: s });
-      this.dead.delete(s);
-      this.directory.set(s, entry);
+    try {
+      for (const s of slots) {
+        const entry = await this.poolOf(s).request({ op: 'revive', slot: s });
+        this.dead.delete(s);
+        this.directory.set(s, entry);
+      }
+    } finally {
+      // Every command is checked before it starts, so a failure here is the machine's (a store
+      // that cannot be read). The nodes revived before it still get their new addresses to the
+      // other pools: without them their links would stay down.
+      await this.sendDirectory();
     }
-    await this.sendDirectory();
   }
 
   private async addNodes(count: number): Promise<void> {
@@ -589,16 +604,26 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private startNemesis(plan: ReturnType<typeof planNemesis>): void {
     this.clearNemesis();
     this.nemesisUndo = plan.filter((p) => isUndo(p.command)).map((p) => p.command);
+    const run = new NemesisRun();
+    this.nemesis = run;
+    void this.runNemesis(run, plan);
+  }
+
+  /**
+   * Applies a schedule's commands at their times, each after the one before has finished: so
+   * the queue holds one of its commands at most, and a stop never waits behind the rest of it
+   * (a schedule of 1 ms rounds would otherwise queue all of them at once).
+   */
+  private async runNemesis(run: NemesisRun, plan: ReturnType<typeof planNemesis>) {
+    const started = performance.now();
     for (const step of plan) {
-      const timer = setTimeout(() => {
-        this.nemesisTimers = this.nemesisTimers.filter((x) => x !== timer);
-        this.apply(step.command).catch((err: unknown) =>
-          this.note({ type: 'error', t: this.now(), message: `nemesis: ${describe(err)}` }),
-        );
-      }, step.atMs);
-      timer.unref?.();
-      this.nemesisTimers.push(timer);
+      if (!(await run.sleepUntil(started + step.atMs))) return;
+      await this.enqueue(step.command, run).catch((err: unknown) => {
+        if (!run.stopped)
+          this.note({ type: 'error', t: this.now(), message: `nemesis: ${describe(err)}` });
+      });
     }
+    if (this.nemesis === run) this.nemesis = null;
   }
 
   /** Stops a schedule at once and undoes what it did: the schedule always ends in a heal. */
@@ -620,8 +645,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 
   private clearNemesis(): void {
-    for (const t of this.nemesisTimers) clearTimeout(t);
-    this.nemesisTimers = [];
+    this.nemesis?.stop();
+    this.nemesis = null;
   }
 
   // ------------------------------------------------------------------ checks
@@ -849,6 +874,29 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 }
 
 const STARTS_IN_FLIGHT = 8;
+
+/** A nemesis schedule being applied; stopped by nemesis-stop, a new schedule or the lab's stop. */
+class NemesisRun {
+  stopped = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+
+  /** Waits until performance.now() reaches `at`; false when the run stopped first. */
+  sleepUntil(at: number): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((done) => {
+      this.wake = () => done(false);
+      this.timer = setTimeout(() => done(!this.stopped), Math.max(0, at - performance.now()));
+      this.timer.unref?.();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.wake?.();
+  }
+}
 
 function isUndo(c: LabCommand): boolean {
   return (

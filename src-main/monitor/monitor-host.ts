@@ -67,6 +67,8 @@ export class MonitorHost {
   private readonly listeners = new Set<(push: MonitorPush) => void>();
   private readonly detach: Array<() => void> = [];
   private labDetach: Array<() => void> = [];
+  /** How the caller that started the lab stops it when the monitor asks (attachLab). */
+  private labStop: (() => void) | null = null;
   /** Whether the host started the lab or the node itself (and so stops them). */
   private ownsLab = false;
   private ownsNode = false;
@@ -96,10 +98,15 @@ export class MonitorHost {
     this.pushInfo();
   }
 
-  /** Serves this lab (one the caller started and will stop), or none. */
-  attachLab(lab: Lab | null): void {
+  /**
+   * Serves this lab (one the caller started and will stop), or none. `stop` is how the caller
+   * stops it when the monitor's user asks (`stop-lab`): the caller ends its run as it would at
+   * its end (`lvs lab` summarises and exits). Without it, `stop-lab` is refused for this lab.
+   */
+  attachLab(lab: Lab | null, stop?: () => void): void {
     for (const off of this.labDetach.splice(0)) off();
     this.lab = lab;
+    this.labStop = lab ? (stop ?? null) : null;
     if (lab) {
       this.labDetach.push(
         lab.onSnapshot((snapshot) => this.push({ kind: 'lab-snapshot', snapshot })),
@@ -172,7 +179,7 @@ export class MonitorHost {
           return this.startLab(null, s);
         });
       case 'stop-lab':
-        await this.serialLab(() => this.stopOwnLab());
+        await this.serialLab(() => this.stopLab());
         return this.info();
       case 'recording':
         return this.recording();
@@ -193,7 +200,11 @@ export class MonitorHost {
 
   private async startLab(setup: LabSetup | null, scenario: Scenario | null) {
     if (this.lab && !this.ownsLab)
-      throw new MonitorError('this lab was started from the command line; stop it there');
+      throw new MonitorError(
+        this.labStop
+          ? 'a lab started from the command line is running: stop it first'
+          : 'this lab was started from the command line; stop it there',
+      );
     const nodes = scenario ? scenario.lab.nodes : setup!.nodes;
     const { maxNodes, reason } = this.capacity;
     if (nodes > maxNodes)
@@ -245,6 +256,18 @@ export class MonitorHost {
         if (this.scenario?.stop === stop) this.scenario = null;
         this.pushInfo();
       });
+  }
+
+  /** Stops the lab: its own, or the caller's through the caller (which must have said how). */
+  private async stopLab(): Promise<void> {
+    if (!this.lab || this.ownsLab) return this.stopOwnLab();
+    const stop = this.labStop;
+    if (!stop)
+      throw new MonitorError(
+        'this lab was started by another program that cannot be told to stop it; stop it there',
+      );
+    this.attachLab(null);
+    stop();
   }
 
   private async stopOwnLab(): Promise<void> {

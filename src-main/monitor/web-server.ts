@@ -391,6 +391,9 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
     });
   });
 
+  /** Set while close() waits for the replies under way; called when the last is written. */
+  let answered: (() => void) | null = null;
+
   const sendReply = (c: Client, reply: WireMessage, done?: () => void): void => {
     if (c.ws.readyState !== WebSocket.OPEN) return done?.();
     c.ws.send(JSON.stringify(reply), () => done?.());
@@ -416,7 +419,10 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
     if (c.inFlight >= MAX_IN_FLIGHT)
       return bad(c, env.id, `too many requests in flight (${MAX_IN_FLIGHT}): wait for replies`);
     c.inFlight++;
-    const release = () => void c.inFlight--;
+    const release = () => {
+      c.inFlight--;
+      if (answered && [...clients].every((x) => x.inFlight === 0)) answered();
+    };
     opts.host.handle(env.body).then(
       (value) =>
         sendReply(c, { type: 'reply', id: env.id, ok: true, value: value ?? null }, release),
@@ -521,6 +527,14 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
       closed = true;
       unsubscribe();
       clearInterval(heartbeat);
+      // Replies under way go out first, for a moment at most: a request can be what closes the
+      // monitor ("stop lab" from the page ends `lvs lab --monitor`), and it is answered.
+      if ([...clients].some((c) => c.inFlight > 0))
+        await Promise.race([
+          new Promise<void>((ok) => (answered = ok)),
+          new Promise((ok) => setTimeout(ok, 500).unref()),
+        ]);
+      answered = null;
       const open = [...clients];
       for (const c of open) {
         if (c.labTimer) clearTimeout(c.labTimer);

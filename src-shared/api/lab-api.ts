@@ -21,7 +21,54 @@ const slot = z
   .int({ error: 'a node is a whole slot number' })
   .min(0, { error: 'a node is a slot number >= 0' })
   .max(MAX_LAB_NODES - 1);
-const slots = z.array(slot).min(1, { error: 'name at least one node' }).max(MAX_LAB_NODES);
+/**
+ * A list of nodes names each node once. A command carried out node by node would otherwise
+ * half-run: the second `revive` of one node finds it running after the first has revived it,
+ * and the command fails with the lab already changed.
+ */
+const slots = z
+  .array(slot)
+  .min(1, { error: 'name at least one node' })
+  .max(MAX_LAB_NODES)
+  .superRefine((list, ctx) => {
+    const twice = firstRepeated(list);
+    if (twice !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `node ${twice} is named twice: name each node once`,
+      });
+  });
+/** Links between two different nodes, each named once (either way round: a link has no direction). */
+const links = z
+  .array(z.tuple([slot, slot]))
+  .min(1)
+  .max(100_000)
+  .superRefine((list, ctx) => {
+    const loop = list.find(([a, b]) => a === b);
+    if (loop)
+      ctx.addIssue({
+        code: 'custom',
+        message: `link [${loop[0]}, ${loop[1]}] joins a node to itself: a link joins two different nodes`,
+      });
+    const twice = firstRepeated(
+      list.map(([a, b]) => Math.min(a, b) * MAX_LAB_NODES + Math.max(a, b)),
+    );
+    if (twice !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `link [${Math.floor(twice / MAX_LAB_NODES)}, ${twice % MAX_LAB_NODES}] is named twice: name each link once`,
+      });
+  });
+
+/** The first value that appears a second time in `list`, or undefined. */
+function firstRepeated(list: readonly number[]): number | undefined {
+  const seen = new Set<number>();
+  for (const x of list) {
+    if (seen.has(x)) return x;
+    seen.add(x);
+  }
+  return undefined;
+}
 const share = (what: string) =>
   z
     .number({ error: `${what} must be a number` })
@@ -181,11 +228,7 @@ export const labCommand = z.discriminatedUnion(
     z.strictObject({
       op: z.literal('link-faults'),
       faults: linkFaults,
-      links: z
-        .array(z.tuple([slot, slot]))
-        .min(1)
-        .max(100_000)
-        .optional(),
+      links: links.optional(),
     }),
     /** A node's cycle timer runs `factor` times slower (factor < 1: faster); 1 undoes it. */
     z.strictObject({

@@ -51,6 +51,15 @@ async function checkMonitor(port: number, token: string): Promise<Record<string,
   expect([200, 503]).toContain(page.status);
   if (page.status === 200) expect(page.headers.get('content-security-policy')).toContain("'self'");
   else expect(await page.text()).toContain('npm run build');
+  return ask(port, token, { op: 'info' });
+}
+
+/** One app request over the monitor's socket; its value (the reply must be ok). */
+async function ask(
+  port: number,
+  token: string,
+  request: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`, {
     origin: `http://127.0.0.1:${port}`,
   });
@@ -66,12 +75,12 @@ async function checkMonitor(port: number, token: string): Promise<Record<string,
           JSON.stringify({
             type: 'request',
             id: 1,
-            body: { target: 'app', request: { op: 'info' } },
+            body: { target: 'app', request },
           }),
         ),
       );
     });
-    expect(reply.ok).toBe(true);
+    expect(reply.ok, String(reply.error)).toBe(true);
     return reply.value as Record<string, unknown>;
   } finally {
     ws.terminate();
@@ -115,6 +124,23 @@ describe('lvs lab --monitor', () => {
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('convergence measure');
+  });
+
+  it('stop-lab from the page stops the lab the command line started: summary, exit 0', async () => {
+    const p = startLvs([
+      'lab',
+      ...['--monitor', '--nodes', '4', '--topology', 'ring:2', '--duration', '600'],
+      ...['--cycle-ms', '50', '--workers', '1', '--dir', join(work, 'lab-stopped')],
+    ]);
+    const [, , port, token] = await waitForErr(p, URL_RE);
+    const info = await ask(Number(port), token!, { op: 'stop-lab' });
+    // The page is told at once that the lab is gone; the command line then ends its run as it
+    // would after its 600 s: the lab stopped, the summary printed, exit 0.
+    expect(info.lab).toBeNull();
+    const r = await p.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the monitor asked to stop the lab/);
     expect(r.stdout).toContain('convergence measure');
   });
 });

@@ -33,6 +33,26 @@ export class StoreNewerFormatError extends StoreError {
   }
 }
 
+/** What a path of the store folder holds instead of a regular file. */
+export type NotAFileKind =
+  'folder' | 'FIFO' | 'socket' | 'character device' | 'block device' | 'special file';
+
+/**
+ * A path where the store keeps a file (`node.json`, its backup, the lock) holds something that
+ * is not a regular file. The store never writes one, so someone put it there: it is refused,
+ * never opened (a FIFO would block the start for good) and left as it is.
+ */
+export class StoreNotAFileError extends StoreError {
+  override readonly name = 'StoreNotAFileError';
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly found: NotAFileKind,
+  ) {
+    super(message);
+  }
+}
+
 /** The store was used after `close()`. A bug in the caller, not a user problem. */
 export class StoreClosedError extends StoreError {
   override readonly name = 'StoreClosedError';

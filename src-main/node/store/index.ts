@@ -1,6 +1,12 @@
 // The micro-node's crash-safe store. See node-store.ts for the API and safe-file.ts for how a
 // write reaches the disk.
-export { StoreClosedError, StoreError, StoreLockedError, StoreNewerFormatError } from './errors';
+export {
+  StoreClosedError,
+  StoreError,
+  StoreLockedError,
+  StoreNewerFormatError,
+  StoreNotAFileError,
+} from './errors';
 export { LOCK_FILE } from './lock';
 export {
   DEFAULT_PERSIST_MS,
@@ -13,6 +19,7 @@ export {
   type SavedInfo,
 } from './node-store';
 export { userDataDir } from './paths';
+export { MAX_STORE_BYTES } from './safe-file';
 export {
   DEFAULT_LIMITS,
   STORE_FORMAT,

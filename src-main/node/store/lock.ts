@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
-import { ioError, StoreLockedError } from './errors';
+import { ioError, StoreError, StoreLockedError } from './errors';
+import { readStoreFile, type FoundFile } from './safe-file';
 
 /**
  * One LVS Node per data folder. The lock is a small file created with O_EXCL (`wx`), so that of
@@ -12,6 +13,8 @@ import { ioError, StoreLockedError } from './errors';
  * node that was killed (SIGKILL, a power cut) can be recognised as stale and taken over.
  */
 export const LOCK_FILE = 'node.lock';
+/** A lock file is about 200 bytes; a larger one is not a lock (read as unreadable). */
+const MAX_LOCK_BYTES = 4096;
 
 export interface LockInfo {
   readonly pid: number;
@@ -175,18 +178,21 @@ export async function acquireLock(
     }
     if (attempt >= 20) throw ioError('take the lock', path, new Error('it keeps changing'));
 
-    let text: string;
+    let found: FoundFile;
     let mtimeMs: number;
     try {
-      [text, mtimeMs] = await Promise.all([
-        readFile(path, 'utf8'),
+      [found, mtimeMs] = await Promise.all([
+        readStoreFile(path, MAX_LOCK_BYTES),
         stat(path).then((s) => s.mtimeMs),
       ]);
     } catch (err) {
+      if (err instanceof StoreError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // just released
       throw ioError('read the lock file', path, err);
     }
-    const held = parseLock(text);
+    if (found.kind === 'missing') continue; // just released
+    // A lock file too large to be one is as unreadable as a damaged one.
+    const held = found.kind === 'text' ? parseLock(found.text) : null;
     if (!held) {
       // Another node may be between creating its lock and writing it: give it a moment.
       if (Date.now() - mtimeMs < 2000) {
@@ -232,9 +238,11 @@ function makeLock(dir: string, path: string, info: LockInfo): DirLock {
       heldHere.delete(dir);
       try {
         // Only our own lock: if another node took it over meanwhile, it is theirs now.
-        const current = parseLock(await readFile(path, 'utf8'));
+        const found = await readStoreFile(path, MAX_LOCK_BYTES);
+        const current = found.kind === 'text' ? parseLock(found.text) : null;
         if (current?.token === info.token) await unlink(path);
       } catch (err) {
+        if (err instanceof StoreError) throw err;
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
           throw ioError('remove the lock file', path, err);
       }

@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { copyFile, link, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { copyFile, link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
-import { ioError, StoreError } from './errors';
+import { ioError, StoreError, StoreNotAFileError, type NotAFileKind } from './errors';
 import { inspectText, type Inspection, type StoreDocument } from './schema';
 
 /**
@@ -24,6 +24,16 @@ import { inspectText, type Inspection, type StoreDocument } from './schema';
  * (and fsyncs the copy). Leftover temporary files belong to a write that never finished; the
  * next start removes them.
  */
+
+/**
+ * The largest store file this version reads or writes. At the default limits (schema.ts), with
+ * every field at its longest (64 dimensions, 1024 bootstrap addresses of 2048 characters, 1000
+ * history states, 500 events with 1000-character reasons, 1024 trust entries, 256 counters and
+ * address-book entries), a store is about 5 MB; real ones are tens of kB. A file over this is
+ * not one this version wrote: it is set aside like a damaged one, without being read (reading
+ * it whole would take its size in memory, and over about 512 MB fails as a string).
+ */
+export const MAX_STORE_BYTES = 16 * 2 ** 20;
 
 const BACKUP_SUFFIX = '.bak';
 const TEMP_MARK = '.tmp-';
@@ -124,18 +134,89 @@ export async function moveAside(path: string, at: Date): Promise<string> {
   throw new StoreError(`cannot keep the damaged file ${path}: too many earlier copies beside it`);
 }
 
-export type FileInspection = Inspection | { readonly kind: 'missing' };
+/** What a file of the store folder held: its text, or its size when that is over the limit. */
+export type FoundFile =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'too-large'; readonly bytes: number };
 
-/** Reads and checks a store file without changing anything; I/O failures throw a StoreError. */
-export async function inspectFile(path: string): Promise<FileInspection> {
-  let text: string;
+/** Opening a FIFO whose swap for a regular file came after the stat still returns at once. */
+const READ_FLAGS = constants.O_RDONLY | ((constants as Partial<typeof constants>).O_NONBLOCK ?? 0);
+
+/**
+ * Reads a file of the store folder of at most `maxBytes`. Its type and size are checked with
+ * stat before it is opened: a path that is not a regular file is never opened (opening a FIFO
+ * waits for a writer, holding a thread of the pool that even process.exit waits for, and a
+ * device may do anything) and throws StoreNotAFileError; a larger file is not read. Other I/O
+ * failures throw a StoreError.
+ */
+export async function readStoreFile(path: string, maxBytes: number): Promise<FoundFile> {
+  let handle;
   try {
-    text = await readFile(path, 'utf8');
+    const checked = checkedSize(path, await stat(path), maxBytes);
+    if (checked !== null) return checked;
+    handle = await open(path, READ_FLAGS);
+    // The same checks on what was opened: the path may have changed since the stat.
+    return (
+      checkedSize(path, await handle.stat(), maxBytes) ?? {
+        kind: 'text',
+        text: await handle.readFile('utf8'),
+      }
+    );
   } catch (err) {
+    if (err instanceof StoreError) throw err;
     if (codeOf(err) === 'ENOENT') return { kind: 'missing' };
     throw ioError('read', path, err);
+  } finally {
+    await handle?.close();
   }
-  return inspectText(text);
+}
+
+/** Throws for a file that is not a regular one; `too-large` over maxBytes; null when fine. */
+function checkedSize(path: string, info: Stats, maxBytes: number): FoundFile | null {
+  if (!info.isFile()) {
+    const found = notAFileKind(info);
+    throw new StoreNotAFileError(
+      `${path} is a ${found}, not a regular file: LVS Node never makes one there and will not open it; move it away or use another --data folder`,
+      path,
+      found,
+    );
+  }
+  return info.size > maxBytes ? { kind: 'too-large', bytes: info.size } : null;
+}
+
+function notAFileKind(info: Stats): NotAFileKind {
+  if (info.isDirectory()) return 'folder';
+  if (info.isFIFO()) return 'FIFO';
+  if (info.isSocket()) return 'socket';
+  if (info.isCharacterDevice()) return 'character device';
+  if (info.isBlockDevice()) return 'block device';
+  return 'special file';
+}
+
+/** Megabytes with one decimal, for messages. */
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+export type FileInspection = Inspection | { readonly kind: 'missing' };
+
+/**
+ * Reads and checks a store file without changing anything. A file larger than any store is
+ * damaged (it is set aside like one); one that is not a regular file throws
+ * StoreNotAFileError, other I/O failures a StoreError.
+ */
+export async function inspectFile(path: string): Promise<FileInspection> {
+  const found = await readStoreFile(path, MAX_STORE_BYTES);
+  switch (found.kind) {
+    case 'missing':
+      return found;
+    case 'too-large':
+      return {
+        kind: 'corrupt',
+        reason: `is ${mb(found.bytes)}, larger than any store LVS Node writes (at most ${mb(MAX_STORE_BYTES)}), so it was not read`,
+      };
+    case 'text':
+      return inspectText(found.text);
+  }
 }
 
 /** Removes the temporary files of writes that a crash interrupted (call while holding the lock). */
@@ -194,6 +275,12 @@ export class SafeJsonFile implements Adapter<StoreDocument> {
   }
 
   async writeText(text: string): Promise<void> {
+    // What would be set aside at the next start is never written.
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_STORE_BYTES)
+      throw new StoreError(
+        `refusing to save ${this.path}: ${mb(bytes)} is over the ${mb(MAX_STORE_BYTES)} a store may hold, and it would not load again`,
+      );
     const tmp = `${this.path}${TEMP_MARK}${process.pid}`;
     const bakTmp = `${this.backup}${TEMP_MARK}${process.pid}`;
     try {
@@ -219,6 +306,6 @@ export class SafeJsonFile implements Adapter<StoreDocument> {
       await unlink(bakTmp).catch(() => undefined);
       throw ioError('save', this.path, err);
     }
-    this.lastBytes = Buffer.byteLength(text);
+    this.lastBytes = bytes;
   }
 }
