@@ -129,7 +129,7 @@ function stepView(
     body: (
       <Caption
         text={caption.text}
-        moment={`${Math.min(tS, total).toFixed(0)} of ${total} s · ${caption.moment}`}
+        moment={`${Math.floor(Math.min(tS, total))} of ${total} s · ${caption.moment}`}
       />
     ),
     done: i === step.captions.length - 1,

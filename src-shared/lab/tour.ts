@@ -150,7 +150,7 @@ export const TOUR: Tour = {
           text:
             'At {at} s every node switches to trimmed(3): each target has exactly three liars, so ' +
             'trimming drops them all. Watch the wander chart go flat, the mean staying where it ' +
-            'is, while the spread stays under ε: the liars no longer move anyone.',
+            'is, and the honest nodes agree again: the liars no longer move anyone.',
         },
         {
           at: 'end',
