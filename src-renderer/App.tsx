@@ -14,6 +14,7 @@ import { SpreadChart } from './views/SpreadChart';
 import { StartLab } from './views/StartLab';
 import { Timeline } from './views/Timeline';
 import { Toasts } from './views/Toasts';
+import { TourPanel } from './views/TourPanel';
 import { TrafficChart } from './views/TrafficChart';
 import { WanderChart } from './views/WanderChart';
 
@@ -85,6 +86,7 @@ export function App({ monitor }: { monitor: Monitor }) {
       <div className="app">
         <Header />
         <Banners />
+        <TourPanel />
         <div className="layout">
           <aside className="sidebar" aria-label="Lab">
             <StartLab />

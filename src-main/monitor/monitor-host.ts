@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   checkMonitorRequest,
+  scenarioInfo,
   type AppInfo,
   type AppRequest,
   type LabSetup,
@@ -44,7 +45,21 @@ export interface MonitorHostOptions {
    * stops, the oldest removed first (recording-retention.ts). Default DEFAULT_RECORDINGS_MB.
    */
   readonly recordingsMb?: number;
+  /**
+   * Where shipped scenarios come from (default: resources/scenarios, scenario-file.ts). A test
+   * gives shortened copies here, so that the guided tour runs in seconds.
+   */
+  readonly scenarios?: ScenarioSource;
 }
+
+/** The scenarios a monitor may run by name. */
+export interface ScenarioSource {
+  list(): Promise<string[]>;
+  /** Throws a one-line error for a name it does not have. */
+  load(name: string): Promise<Scenario>;
+}
+
+const SHIPPED: ScenarioSource = { list: listScenarios, load: loadScenario };
 
 /** A request the host refuses: one line for the window. */
 export class MonitorError extends Error {
@@ -76,9 +91,11 @@ export class MonitorHost {
   private labQueue: Promise<unknown> = Promise.resolve();
 
   private readonly capacity: LabCapacity;
+  private readonly source: ScenarioSource;
 
   constructor(private readonly opts: MonitorHostOptions) {
     this.capacity = labCapacity(opts.machine ?? thisMachine());
+    this.source = opts.scenarios ?? SHIPPED;
   }
 
   /** Serves this node (a node the caller started and will stop), or none. */
@@ -172,7 +189,7 @@ export class MonitorHost {
         return this.serialLab(() => this.startLab(req.setup, null));
       case 'run-scenario':
         return this.serialLab(async () => {
-          const scenario = await loadScenario(req.name).catch((err: unknown) => {
+          const scenario = await this.source.load(req.name).catch((err: unknown) => {
             throw new MonitorError(message(err));
           });
           const s = req.nodes ? applyOverrides(scenario, { nodes: req.nodes }) : scenario;
@@ -308,15 +325,9 @@ export class MonitorHost {
 
   private async scenarios(): Promise<ScenarioInfo[]> {
     const out: ScenarioInfo[] = [];
-    for (const name of await listScenarios()) {
-      const s = await loadScenario(name).catch(() => null);
-      if (s)
-        out.push({
-          name,
-          description: s.description,
-          nodes: s.lab.nodes,
-          durationS: s.durationS,
-        });
+    for (const name of await this.source.list()) {
+      const s = await this.source.load(name).catch(() => null);
+      if (s) out.push(scenarioInfo(name, s));
     }
     return out;
   }

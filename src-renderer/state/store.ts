@@ -4,6 +4,7 @@ import type { LoggedEvent, NodeSnapshot } from '@shared/api/node-api';
 import type { ConnectionState } from '../api/connection';
 import { Ring } from './ring';
 import { frameOf, labKey, type TickFrame } from './tick-frame';
+import type { TourState } from './tour';
 
 /*
  * Everything the monitor shows, in one store that React reads through useSyncExternalStore.
@@ -57,6 +58,8 @@ export interface MonitorState {
   readonly help: boolean;
   readonly theme: ThemeChoice;
   readonly colorMode: ColorMode;
+  /** The guided tour, while it is open (state/tour.ts). */
+  readonly tour: TourState | null;
 }
 
 export interface StoreOptions {
@@ -102,6 +105,7 @@ export class MonitorStore {
       help: false,
       theme: 'system',
       colorMode: 'auto',
+      tour: null,
     };
   }
 
@@ -269,6 +273,10 @@ export class MonitorStore {
 
   setColorMode(colorMode: ColorMode): void {
     this.set({ colorMode });
+  }
+
+  setTour(tour: TourState | null): void {
+    this.set({ tour });
   }
 }
 

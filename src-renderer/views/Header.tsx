@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { describeConnection, type ConnectionState } from '../api/connection';
 import { useMonitor, useMonitorState } from '../state/context';
+import { openTour } from '../state/tour';
 import type { ThemeChoice } from '../state/store';
 
 const NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark', dark: 'system' };
@@ -15,13 +16,15 @@ function Countdown({ state }: { state: ConnectionState }) {
   return <>{describeConnection(state, now)}</>;
 }
 
-/** The title bar: the connection, what the lab is doing, the theme and the help. */
+/** The title bar: the connection, what the lab is doing, the tour, the theme and the help. */
 export function Header() {
-  const { store } = useMonitor();
+  const monitor = useMonitor();
+  const { store } = monitor;
   const connection = useMonitorState((s) => s.connection);
   const info = useMonitorState((s) => s.info);
   const lab = useMonitorState((s) => s.labStatus);
   const theme = useMonitorState((s) => s.theme);
+  const touring = useMonitorState((s) => s.tour !== null);
   const ok = connection.kind === 'open' || connection.kind === 'electron';
   return (
     <header className="app-header">
@@ -50,6 +53,15 @@ export function Header() {
       </span>
       <span className="spacer" />
       {info ? <span className="muted">v{info.version}</span> : null}
+      <button
+        type="button"
+        onClick={() => void openTour(monitor)}
+        disabled={touring || !ok}
+        title="Run the shipped scenarios in order, with captions that say what to watch"
+        data-testid="tour-open"
+      >
+        Guided tour
+      </button>
       <button
         type="button"
         onClick={() => store.setTheme(NEXT[theme])}

@@ -6,20 +6,13 @@ import { errorLine } from '../api/client';
 import { checkStartForm, type StartForm } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
 import { labKey } from '../state/tick-frame';
-
-/** A start that would replace the running lab, waiting for the user to say yes. */
-interface Replacing {
-  readonly what: string;
-  readonly go: () => void;
-  /** The running lab it would replace (labKey). */
-  readonly lab: string | null;
-}
+import { useReplaceLab } from './ReplaceLab';
 
 /**
  * Starting a lab: the form (size, topology, seed, cycle), or a shipped scenario. Shows progress
  * while the host wires the nodes, and the host's one-line error when it refuses. The largest lab
  * offered is the host machine's (AppInfo.capacity), with its reason. A start while a lab runs
- * replaces it (the host stops it first), so it asks before. While a lab runs the form folds
+ * replaces it (the host stops it first), so it asks before (useReplaceLab). While a lab runs the form folds
  * away, so that the lab's controls and events sit near the top of the sidebar.
  */
 export function StartLab() {
@@ -52,15 +45,13 @@ export function StartLab() {
   const [scenarios, setScenarios] = useState<readonly ScenarioInfo[]>([]);
   const [scenario, setScenario] = useState('');
   const [scenarioNodes, setScenarioNodes] = useState('');
-  const [replacingOf, setReplacing] = useState<Replacing | null>(null);
-  const replacing = replacingOf && replacingOf.lab === runningKey ? replacingOf : null;
+  const replace = useReplaceLab();
   const id = useId();
 
   /** Runs `go` at once when no lab is running; otherwise asks first. */
   const unlessReplacing = (what: string, go: () => void) => {
-    if (!running) return go();
-    setError(null);
-    setReplacing({ what, go, lab: runningKey });
+    if (running) setError(null);
+    replace.ask(what, go);
   };
 
   useEffect(() => {
@@ -162,7 +153,7 @@ export function StartLab() {
     : `2..${maxNodes}`;
   return (
     <section className="start-lab" aria-labelledby={`${id}-title`}>
-      <details open={!running || !!starting || error !== null || replacing !== null}>
+      <details open={!running || !!starting || error !== null || replace.asking}>
         <summary>
           <h2 id={`${id}-title`}>{running ? 'Start another lab' : 'Start a lab'}</h2>
         </summary>
@@ -213,35 +204,7 @@ export function StartLab() {
           </button>
         </form>
       </details>
-      {replacing && running ? (
-        <div
-          className="confirm"
-          role="alertdialog"
-          aria-labelledby={`${id}-replace`}
-          data-testid="replace-lab-confirm"
-        >
-          <p id={`${id}-replace`}>
-            A lab is running ({running.nodes} nodes, {running.topology}, seed {running.seed}).
-            Starting {replacing.what} stops it and ends its recording.
-          </p>
-          <div className="buttons">
-            <button
-              type="button"
-              className="primary"
-              data-testid="replace-lab-yes"
-              onClick={() => {
-                setReplacing(null);
-                replacing.go();
-              }}
-            >
-              Replace the running lab
-            </button>
-            <button type="button" data-testid="replace-lab-no" onClick={() => setReplacing(null)}>
-              Keep it
-            </button>
-          </div>
-        </div>
-      ) : null}
+      {replace.dialog}
     </section>
   );
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { DriftParams } from '../drift/params';
 import type { LabCapacity } from '../lab/capacity';
+import type { Scenario } from '../lab/scenario';
 import {
   checkLabCommand,
   checkLabRequest,
   isLabQuery,
   MAX_LAB_NODES,
+  type LabCommand,
   type LabEvent,
   type LabSnapshot,
   type LabStatus,
@@ -80,6 +82,21 @@ export interface ScenarioInfo {
   readonly description: string;
   readonly nodes: number;
   readonly durationS: number;
+  /** Its commands and their times (s): the guided tour times its captions by them. */
+  readonly timeline: readonly { readonly at: number; readonly command: LabCommand }[];
+  readonly epsilon: number;
+}
+
+/** What a monitor is told of a scenario it may run as `name`. */
+export function scenarioInfo(name: string, s: Scenario): ScenarioInfo {
+  return {
+    name,
+    description: s.description,
+    nodes: s.lab.nodes,
+    durationS: s.durationS,
+    timeline: s.timeline,
+    epsilon: s.measure.epsilon,
+  };
 }
 
 export interface AppInfo {
