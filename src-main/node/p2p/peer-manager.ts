@@ -73,7 +73,7 @@ const REASK_MS = 60_000;
  * the count.
  */
 const SHORT_LIVED_MS = 20_000;
-const SHORT_LIVED_WAIT_MS = 15_000;
+const SHORT_LIVED_WAIT_MS = 5_000;
 const SHORT_LIVED_MAX_WAIT_MS = 10 * 60_000;
 /** Dial keys whose short connections are counted at most (the oldest is forgotten first). */
 const MAX_SHORT_LIVED_KEYS = 4096;
