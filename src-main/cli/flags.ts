@@ -1,9 +1,9 @@
 import {
   AGGREGATORS,
   checkParam,
-  describeRange,
   NUMERIC_PARAMS,
   ParamError,
+  ParamValueError,
   resolveParams,
   type Aggregator,
   type DriftParams,
@@ -54,10 +54,9 @@ export function paramFlag(flag: string, name: NumericParam) {
     try {
       return checkParam(name, v);
     } catch (err) {
-      if (err instanceof ParamError)
-        throw new UsageError(
-          `--${flag} must be ${describeRange(NUMERIC_PARAMS[name])} (got ${text})`,
-        );
+      // The text as typed, not the number it became: "1e3" stays "1e3" in the line.
+      if (err instanceof ParamValueError)
+        throw new UsageError(`--${flag} must be ${err.allowed} (got ${text})`);
       throw err;
     }
   };
@@ -89,7 +88,8 @@ export function collectSetting(
 /**
  * Resolves the collected parameters, turning a cross-parameter conflict into a UsageError that
  * names flags rather than parameters: `flags` maps a parameter to the flag that sets it; any
- * other parameter is set with `--set name=value`.
+ * other parameter is set with `--set name=value`. The error words its own line with those
+ * names, so no message text is rewritten here.
  */
 export function paramsFrom(
   values: Partial<Record<keyof DriftParams, unknown>>,
@@ -99,12 +99,8 @@ export function paramsFrom(
     return resolveParams(values);
   } catch (err) {
     if (!(err instanceof ParamError)) throw err;
-    const names = new RegExp(
-      `\\b(${[...Object.keys(NUMERIC_PARAMS), ...Object.keys(flags)].join('|')})\\b`,
-      'g',
-    );
     throw new UsageError(
-      err.message.replace(names, (name) => flags[name as keyof DriftParams] ?? `--set ${name}`),
+      err.describe((name) => flags[name as keyof DriftParams] ?? `--set ${name}`),
     );
   }
 }

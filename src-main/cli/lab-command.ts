@@ -30,7 +30,7 @@ import {
   TopologyError,
   TOPOLOGY_FORMS,
 } from '../../src-shared/sim/topology';
-import { Lab, LabStartError, type LabHealth } from '../lab/lab';
+import { Lab, LabFolderNotEmptyError, LabStartError, type LabHealth } from '../lab/lab';
 import { exportMetricsCsv, loadRecordingFile } from '../lab/recording-file';
 import {
   DEFAULT_RECORDINGS_MB,
@@ -56,6 +56,7 @@ import {
   withDriftOptions,
 } from './flags';
 import { APP_NAME } from './node-command';
+import { errorMessage } from '../../src-shared/error-message';
 
 /*
  * `lvs lab`: many real nodes on this machine, wired over loopback, driven by a scenario (a
@@ -534,10 +535,7 @@ async function printScenarios(): Promise<void> {
       lines.push(`${name}  (${s.lab.nodes} nodes, ${s.lab.topology}, ${s.durationS} s)`);
       lines.push(...wrap(s.description || '(no description)', 76).map((l) => `  ${l}`), '');
     } catch (err) {
-      lines.push(
-        `${name}  (cannot be used: ${err instanceof Error ? err.message : String(err)})`,
-        '',
-      );
+      lines.push(`${name}  (cannot be used: ${errorMessage(err)})`, '');
     }
   }
   process.stdout.write(lines.join('\n'));
@@ -786,17 +784,17 @@ async function stopLab(lab: Lab): Promise<string | null> {
 }
 
 /** A start failure as one line: the setup's (exit 2) or the machine's (1). */
-function startError(err: unknown): Error {
-  if (err instanceof LabStartError) {
-    // The folder was checked before: what is left is wiring that did not come up in time.
-    if (/not empty/.test(err.message)) return new UsageError(`--dir: ${err.message}`);
+export function startError(err: unknown): Error {
+  // The CLI checked the folder before the start; one that filled up since is still the user's
+  // to fix. Any other start failure is the lab's.
+  if (err instanceof LabFolderNotEmptyError) return new UsageError(`--dir: ${err.message}`);
+  if (err instanceof LabStartError)
     return new ExitError(`the lab could not start: ${err.message}`, EXIT.failure);
-  }
   if (err instanceof UsageError || err instanceof ExitError) return err;
   return new ExitError(`the lab could not start: ${oneLine(err)}`, EXIT.failure);
 }
 
 function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }

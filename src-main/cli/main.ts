@@ -3,6 +3,7 @@ import { EXIT, ExitError, UsageError } from './errors';
 import { registerLab } from './lab-command';
 import { registerNode } from './node-command';
 import { registerSim } from './sim-command';
+import { errorMessage } from '../../src-shared/error-message';
 
 export function buildProgram(): Command {
   const program = new Command('lvs')
@@ -49,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`lvs: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`lvs: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`lvs: ${errorMessage(err)}\n`);
     return EXIT.failure;
   }
 }

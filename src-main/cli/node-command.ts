@@ -37,6 +37,7 @@ import {
   driftParamsFromFlags,
 } from './flags';
 import { createLog, LOG_LEVELS, type CliLog, type LogLevel } from './log';
+import { errorMessage } from '../../src-shared/error-message';
 
 /*
  * `lvs node`: a personal LVS node in the foreground. Every flag is checked before anything
@@ -577,6 +578,6 @@ function hasCode(err: unknown, code: string, depth = 0): boolean {
 }
 
 function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../runtime/thread-priority';
 import { NodePool } from './node-pool';
 import type { PoolCommand, PoolInit, PoolMessage } from './pool-protocol';
+import { errorMessage } from '../../src-shared/error-message';
 
 /*
  * A lab worker: one NodePool on its own thread, answering the controller's commands in the
@@ -26,7 +27,7 @@ port.on('message', (cmd: PoolCommand) => {
         type: 'reply',
         id: cmd.id,
         ok: false,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       }),
   );
 });

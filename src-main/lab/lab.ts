@@ -95,7 +95,19 @@ interface LabEvents {
 
 /** A lab that cannot start, as one line. */
 export class LabStartError extends Error {
-  override readonly name = 'LabStartError';
+  override readonly name: string = 'LabStartError';
+}
+
+/** The lab folder holds files already: the user's to fix by naming another folder. */
+export class LabFolderNotEmptyError extends LabStartError {
+  override readonly name = 'LabFolderNotEmptyError';
+  constructor(
+    readonly dir: string,
+    /** How many entries it holds. */
+    readonly entries: number,
+  ) {
+    super(`the lab folder ${dir} is not empty (${entries} entries); choose a new folder`);
+  }
 }
 
 const MAX_EVENTS = 10_000;
@@ -947,10 +959,7 @@ function topologyEdges(o: LabOptions): Array<[number, number]> {
 async function prepareFolder(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const entries = await readdir(dir);
-  if (entries.length > 0)
-    throw new LabStartError(
-      `the lab folder ${dir} is not empty (${entries.length} entries); choose a new folder`,
-    );
+  if (entries.length > 0) throw new LabFolderNotEmptyError(dir, entries.length);
 }
 
 function describe(err: unknown): string {

@@ -21,6 +21,7 @@ import { labOptionsFor, runScenario } from '../lab/scenario-run';
 import { DEFAULT_RECORDINGS_MB, keepRecordingsUnder } from '../lab/recording-retention';
 import type { LvsNode } from '../node/lvs-node';
 import { thisMachine } from '../runtime/machine';
+import { errorMessage } from '../../src-shared/error-message';
 
 /*
  * What a monitor talks to: the personal node and the lab of one process (the Electron main
@@ -190,7 +191,7 @@ export class MonitorHost {
       case 'run-scenario':
         return this.serialLab(async () => {
           const scenario = await this.source.load(req.name).catch((err: unknown) => {
-            throw new MonitorError(message(err));
+            throw new MonitorError(errorMessage(err));
           });
           const s = req.nodes ? applyOverrides(scenario, { nodes: req.nodes }) : scenario;
           return this.startLab(null, s);
@@ -246,7 +247,7 @@ export class MonitorHost {
           ...workers,
         };
     const lab = await Lab.start(options).catch((err: unknown) => {
-      throw new MonitorError(message(err));
+      throw new MonitorError(errorMessage(err));
     });
     this.ownsLab = true;
     this.attachLab(lab);
@@ -266,7 +267,7 @@ export class MonitorHost {
       .catch((err: unknown) =>
         this.push({
           kind: 'lab-event',
-          event: { type: 'error', t: lab.now(), message: `scenario: ${message(err)}` },
+          event: { type: 'error', t: lab.now(), message: `scenario: ${errorMessage(err)}` },
         }),
       )
       .finally(() => {
@@ -308,7 +309,7 @@ export class MonitorHost {
     if (this.node) return this.node.status();
     if (!this.opts.startNode) throw new MonitorError('this monitor cannot start a node');
     const node = await this.opts.startNode().catch((err: unknown) => {
-      throw new MonitorError(message(err));
+      throw new MonitorError(errorMessage(err));
     });
     this.ownsNode = true;
     this.attachNode(node);
@@ -365,10 +366,6 @@ function checkedParams(patch: Record<string, unknown>) {
   try {
     return resolveParams(patch);
   } catch (err) {
-    throw new MonitorError(message(err));
+    throw new MonitorError(errorMessage(err));
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -19,6 +19,7 @@ import {
 } from '../../src-shared/api/monitor-api';
 import { contentTypeOf } from '../runtime/content-types';
 import type { MonitorHost } from './monitor-host';
+import { errorMessage } from '../../src-shared/error-message';
 
 /*
  * The web monitor: the built renderer and the monitor API over a WebSocket, for
@@ -647,7 +648,7 @@ function checkEnvelope(msg: unknown): Envelope {
 
 /** An error as one line for the page: its message only, never a stack. */
 function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   const line = text.replace(/\s*\n\s*/g, ' ').trim() || 'the request failed';
   return line.length > MAX_ERROR_CHARS ? `${line.slice(0, MAX_ERROR_CHARS - 1)}…` : line;
 }

@@ -34,6 +34,7 @@ import { DriftProtocol, sessionFacts } from './protocol';
 import type { FrameShaper } from './protocol/link-shaper';
 import { NodeStore, STORE_FILE, type Recovered } from './store';
 import type { StoreLimits } from './store/schema';
+import { errorMessage } from '../../src-shared/error-message';
 
 /** A minimal structured logger; `lvs node` passes pino, tests pass a collector. */
 export interface NodeLog {
@@ -157,7 +158,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       onTick: () => this.cycle(),
       onLowPower: (on, reasons) =>
         opts.log.info(on ? `low-power mode on (${reasons.join(', ')})` : 'low-power mode off'),
-      onError: (err) => opts.log.error(`drift cycle failed: ${message(err)}`),
+      onError: (err) => opts.log.error(`drift cycle failed: ${errorMessage(err)}`),
     });
   }
 
@@ -516,13 +517,13 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
       // The book's last changes go to the store with the final save.
       await this.discovery
         ?.stop()
-        .catch((err) => this.opts.log.warn(`stopping discovery: ${message(err)}`));
+        .catch((err) => this.opts.log.warn(`stopping discovery: ${errorMessage(err)}`));
       await this.protocol
         .stop()
-        .catch((err) => this.opts.log.warn(`stopping the protocol: ${message(err)}`));
+        .catch((err) => this.opts.log.warn(`stopping the protocol: ${errorMessage(err)}`));
       await this.host
         .stop()
-        .catch((err) => this.opts.log.warn(`stopping the host: ${message(err)}`));
+        .catch((err) => this.opts.log.warn(`stopping the host: ${errorMessage(err)}`));
       await this.engine?.stop();
       await this.store.close();
     })();
@@ -551,7 +552,7 @@ export class LvsNode extends EventEmitter<LvsNodeEvents> {
   private penalise(peerId: string): void {
     this.engine
       ?.penalise(peerId)
-      .catch((err) => this.opts.log.warn(`penalising ${peerId}: ${message(err)}`));
+      .catch((err) => this.opts.log.warn(`penalising ${peerId}: ${errorMessage(err)}`));
   }
 
   /**
@@ -671,8 +672,4 @@ function seededUnit(seed: number | undefined): (() => number) | undefined {
   if (seed === undefined) return undefined;
   const rng = seededRng(seed, JITTER_STREAM);
   return () => rng.float();
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,6 +1,7 @@
 import type { LabCommandInput, LabQuery, LabResponses, LabStatus } from '@shared/api/lab-api';
 import type { AppRequestInput, AppResponses, MonitorApi } from '@shared/api/monitor-api';
 import type { NodeRequest, NodeResponses } from '@shared/api/node-api';
+import { errorMessage } from '@shared/error-message';
 
 /** A lab request as the monitor writes it (defaults left to the host's schema). */
 export type LabRequestInput = LabQuery | LabCommandInput;
@@ -30,7 +31,7 @@ export function monitorClient(api: MonitorApi): MonitorClient {
  * "Error invoking remote method 'channel': Error: message"; keep only the message.
  */
 export function errorLine(err: unknown): string {
-  let text = err instanceof Error ? err.message : String(err);
+  let text = errorMessage(err);
   text = text.replace(/^Error invoking remote method '[^']*':\s*/, '');
   text = text.replace(/^(?:[A-Z][A-Za-z]*Error|Error):\s*/, '');
   const first = text.split('\n', 1)[0]?.trim() ?? '';

@@ -108,7 +108,8 @@ export function checkParamsForm(form: ParamsForm, current: DriftParams): Checked
     resolveParams(patch, current);
   } catch (err) {
     if (err instanceof ParamError) {
-      const field = Object.keys(patch).find((k) => err.message.startsWith(k)) ?? 'params';
+      // The field of the form that the error names (a relation names two: the one typed here).
+      const field = err.params.find((name) => name in patch) ?? 'params';
       return { ok: false, field, reason: err.message };
     }
     throw err;

@@ -1,19 +1,26 @@
 import type { DriftParams } from './params';
 import { Rule, type InterventionSink, type RuleId } from './rules';
 import {
+  boundWeight,
   clampDrift,
+  diffClampScale,
   drainScore,
+  exclusionRule,
   floorAtZero,
   limitLoss,
   nextRecovery,
+  overAnomalyLimit,
+  ownStateRule,
   repairNonFinite,
   trustDrop,
+  trustPenalty,
   trustRise,
 } from './vaultguard';
 
 /*
  * The drift rule: the one implementation, used by the personal node, the lab and the
- * simulator. It works over flat typed arrays so that a single node (its own state at index 0
+ * simulator. Every VaultGuard rule it applies is a call into vaultguard.ts; what is here is
+ * the order of the rules, the counting and the reporting. It works over flat typed arrays so that a single node (its own state at index 0
  * and a buffer of its peers' states) and a whole network (every state in one Float64Array,
  * neighbours in compressed rows) make the same call.
  *
@@ -280,12 +287,12 @@ function readOwnState(
   let repaired = false;
   for (let c = 0; c < d; c++) {
     const v = S[base + c];
-    if (v >= 0 && v !== Infinity) {
+    const rule = ownStateRule(v);
+    if (rule === -1) {
       self[c] = v;
     } else {
       self[c] = 0;
       repaired = true;
-      const rule = Number.isFinite(v) ? Rule.VuNonNegative : Rule.Finite;
       a.counts[rule]++;
       sink?.(rule, i, -1, v, 0);
     }
@@ -298,9 +305,9 @@ function readOwnState(
  * exclusion, the diff clamp, weights, trust and drain evidence per edge, then the aggregator.
  * Returns how many peers were accepted.
  *
- * The edge loop is the simulator's hot path. It calls nothing (interventions are queued and
- * reported after it), reads every parameter from a local, and decides the drain evidence
- * without branches: honest peers' diffs shrink or grow and point up or down by chance, so
+ * The edge loop is the simulator's hot path. It calls only VaultGuard's rules, which are small
+ * enough for V8 to inline (interventions are queued and reported after it, not sent to the
+ * sink), reads every parameter from a local, and decides the drain evidence without branches: honest peers' diffs shrink or grow and point up or down by chance, so
  * branches on them are mispredicted half the time, which cost more than the rest of an edge.
  */
 function pullOfPeers(
@@ -387,31 +394,20 @@ function pullOfPeers(
     if (!(tc >= 0)) tc = 0;
     else if (tc > 1) tc = 1;
 
-    if (!(lenSq <= anomalySq)) {
+    if (overAnomalyLimit(lenSq, anomalySq)) {
       // Too far, infinite or NaN: excluded from this cycle, and the sender trusted less.
       rec[x + EDGE_TRUST] = trustDrop(tc, tcDrop);
-      // A non-finite report is a finite-state violation, whether its diff came out NaN or
-      // infinite (an infinite diff from finite numbers is an overflow: a true anomaly).
-      let finite = true;
-      for (let c = 0; c < d; c++) if (!Number.isFinite(S[jb + c])) finite = false;
-      if (finite) anomalies++;
+      const rule = exclusionRule(S, jb, d);
+      if (rule === Rule.Anomaly) anomalies++;
       else nonFinite++;
-      if (report)
-        queueEvent(
-          queued,
-          finite ? Rule.Anomaly : Rule.Finite,
-          neighbors[e],
-          Math.sqrt(lenSq),
-          anomalyLimit,
-        );
+      if (report) queueEvent(queued, rule, neighbors[e], Math.sqrt(lenSq), anomalyLimit);
       continue;
     }
 
     const len = Math.sqrt(lenSq);
     forceSum += len;
-    let scale = 1;
-    if (len > maxDiff) {
-      scale = maxDiff / len;
+    const scale = diffClampScale(len, maxDiff);
+    if (scale !== 1) {
       clamped++;
       if (report) queueEvent(queued, Rule.DiffClamp, neighbors[e], len, maxDiff);
     }
@@ -425,8 +421,8 @@ function pullOfPeers(
       w = 1 / (1 + (degree > dj ? degree : dj));
     } else {
       const claim = claims[neighbors[e]];
-      w = claim > 0 ? (claim < wMax ? claim : wMax) : 0;
-      if (!(claim >= 0 && claim <= wMax)) {
+      w = boundWeight(claim, wMax);
+      if (w !== claim) {
         overweight++;
         if (report) queueEvent(queued, Rule.WeightBound, neighbors[e], claim, wMax);
       }
@@ -444,7 +440,7 @@ function pullOfPeers(
     rec[x + EDGE_LAST_LEN_SQ] = lenSq;
     const z = drainScore(toLess, toMore, drainZ, drainMin);
     if (z >= 0) {
-      rec[x + EDGE_TRUST] = Math.max(0, tc - drainPenalty);
+      rec[x + EDGE_TRUST] = trustPenalty(tc, drainPenalty);
       drains++;
       if (report) queueEvent(queued, Rule.Drain, neighbors[e], z, drainZ);
     } else {

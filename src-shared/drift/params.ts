@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { ParamConflictError, ParamError, ParamValueError, UnknownParamError } from './param-errors';
 
 /**
  * Every tunable of the drift rule, with its default and allowed range in one table, so that
@@ -141,10 +141,13 @@ export const DEFAULT_PARAMS: DriftParams = Object.freeze({
   weighting: 'claimed',
 });
 
-/** A parameter, flag or field outside its allowed range. The message is one line for users. */
-export class ParamError extends Error {
-  override readonly name = 'ParamError';
-}
+export {
+  ParamConflictError,
+  ParamError,
+  ParamValueError,
+  UnknownParamError,
+  type NameOf,
+} from './param-errors';
 
 /** 1000000 and above as 1e6, so that ranges stay readable. */
 function bound(x: number): string {
@@ -165,70 +168,65 @@ function inRange(spec: NumericSpec, v: number): boolean {
   return true;
 }
 
-function numberSchema(name: string, spec: NumericSpec) {
-  // One message for a value of the wrong type (NaN, a string) and one out of range alike.
-  const error = (issue: { input: unknown }) =>
-    `${name} must be ${describeRange(spec)} (got ${typeof issue.input === 'string' ? JSON.stringify(issue.input) : String(issue.input)})`;
-  return z.number({ error }).refine((v) => inRange(spec, v), { error });
+const CHOICES = { aggregator: AGGREGATORS, weighting: WEIGHTINGS } as const;
+
+const KNOWN = [...Object.keys(NUMERIC_PARAMS), ...Object.keys(CHOICES)];
+
+/** The first parameter of `input` that cannot be used, in the table's order, or null. */
+function firstProblem(input: Readonly<Record<string, unknown>>): ParamError | null {
+  for (const [name, spec] of Object.entries(NUMERIC_PARAMS) as Array<[string, NumericSpec]>) {
+    const v = input[name];
+    if (v !== undefined && !(typeof v === 'number' && inRange(spec, v)))
+      return new ParamValueError(name, v, describeRange(spec));
+  }
+  for (const [name, words] of Object.entries(CHOICES) as Array<[string, readonly string[]]>) {
+    const v = input[name];
+    if (v !== undefined && !(typeof v === 'string' && words.includes(v)))
+      return new ParamValueError(name, v, `one of ${words.join(', ')}`);
+  }
+  const unknown = Object.keys(input).filter((k) => !KNOWN.includes(k));
+  return unknown.length > 0 ? new UnknownParamError(unknown, KNOWN) : null;
 }
 
-const shape = Object.fromEntries(
-  Object.entries(NUMERIC_PARAMS).map(([k, spec]) => [k, numberSchema(k, spec)]),
-) as { [K in NumericParam]: ReturnType<typeof numberSchema> };
-
-const paramsSchema = z
-  .strictObject({
-    ...shape,
-    aggregator: z.enum(AGGREGATORS, {
-      error: (i) => `aggregator must be one of ${AGGREGATORS.join(', ')} (got ${String(i.input)})`,
-    }),
-    weighting: z.enum(WEIGHTINGS, {
-      error: (i) => `weighting must be one of ${WEIGHTINGS.join(', ')} (got ${String(i.input)})`,
-    }),
-  })
-  .partial();
-
 /** Relations between parameters that single ranges cannot say. Returns the first violation. */
-function crossCheck(p: DriftParams): string | null {
+function crossCheck(p: DriftParams): ParamConflictError | null {
   if (p.maxDiff > p.anomalyLimit)
-    return `maxDiff (${p.maxDiff}) must not exceed anomalyLimit (${p.anomalyLimit})`;
+    return new ParamConflictError('maxDiff <= anomalyLimit', {
+      maxDiff: p.maxDiff,
+      anomalyLimit: p.anomalyLimit,
+    });
   if (p.weighting === 'metropolis' && p.aggregator !== 'mean')
-    return `metropolis weighting works with the mean aggregator only (got ${p.aggregator})`;
+    return new ParamConflictError('metropolis needs mean', {
+      weighting: p.weighting,
+      aggregator: p.aggregator,
+    });
   return null;
 }
 
 /**
  * Validates a partial set of parameters over the defaults (or over `base`). Throws a
- * ParamError with one line naming the parameter and what is allowed.
+ * ParamError subclass whose fields say which parameter, what was given and what is allowed,
+ * and whose message is one line that says the same.
  */
 export function resolveParams(input: unknown, base: DriftParams = DEFAULT_PARAMS): DriftParams {
-  const parsed = paramsSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue?.path[0];
-    const message =
-      issue?.code === 'unrecognized_keys'
-        ? `unknown parameter ${issue.keys.join(', ')} (known: ${Object.keys(paramsSchema.shape).join(', ')})`
-        : (issue?.message ?? 'invalid parameters');
+  const given = input ?? {};
+  if (typeof given !== 'object' || Array.isArray(given))
     throw new ParamError(
-      key !== undefined && !message.startsWith(String(key))
-        ? `${String(key)}: ${message}`
-        : message,
+      `drift parameters must be an object of name: value (got ${Array.isArray(given) ? 'an array' : typeof given})`,
     );
-  }
-  const defined = Object.fromEntries(
-    Object.entries(parsed.data).filter(([, v]) => v !== undefined),
-  );
+  const fields = given as Readonly<Record<string, unknown>>;
+  const problem = firstProblem(fields);
+  if (problem) throw problem;
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   const params = Object.freeze({ ...base, ...defined }) as DriftParams;
-  const problem = crossCheck(params);
-  if (problem) throw new ParamError(problem);
+  const conflict = crossCheck(params);
+  if (conflict) throw conflict;
   return params;
 }
 
 /** Checks one numeric value against a parameter's range (used for single flags and settings). */
 export function checkParam(name: NumericParam, value: number): number {
   const spec: NumericSpec = NUMERIC_PARAMS[name];
-  if (!inRange(spec, value))
-    throw new ParamError(`${name} must be ${describeRange(spec)} (got ${String(value)})`);
+  if (!inRange(spec, value)) throw new ParamValueError(name, value, describeRange(spec));
   return value;
 }

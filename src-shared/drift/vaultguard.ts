@@ -1,10 +1,12 @@
-import { makeEvent, Rule, type VaultEvent } from './rules';
+import { makeEvent, Rule, type RuleId, type VaultEvent } from './rules';
 
 /*
- * VaultGuard's rules as small functions over flat buffers. The drift kernel calls them in
- * place on its typed arrays (no allocation on the hot path); `guard` below wraps each one as
- * a pure function on plain arrays that returns the corrected values and the event, which is
- * the form the rules are specified and tested in. There is one implementation of each rule.
+ * VaultGuard's rules as small functions over numbers and flat buffers: the one implementation of
+ * each rule. The drift kernel calls them in place on its typed arrays (no allocation on the hot
+ * path; V8 inlines functions this small into the kernel's loops); `guard` below wraps each one
+ * as a pure function on plain arrays that returns the corrected values and the event, which is
+ * the form the rules are specified and tested in. A wrapper adds nothing but the copying and
+ * the event, so a test of `guard` tests the code every node runs.
  */
 
 /** Replaces non-finite components of buf[off..off+d) by `fallback`; returns how many. */
@@ -24,11 +26,50 @@ export function repairNonFinite(
   return repaired;
 }
 
-/** Euclidean norm of buf[off..off+d). */
-export function norm(buf: Float64Array, off: number, d: number): number {
+/**
+ * Sum of squares of buf[off..off+d), added in index order: the squared length the bounds
+ * compare. Not Math.hypot, which rounds differently and would make the pure forms disagree
+ * with the kernel in the last bit.
+ */
+export function squaredNorm(buf: ArrayLike<number>, off: number, d: number): number {
   let sq = 0;
   for (let c = 0; c < d; c++) sq += buf[off + c] * buf[off + c];
-  return Math.sqrt(sq);
+  return sq;
+}
+
+/** Euclidean norm of buf[off..off+d). */
+export function norm(buf: ArrayLike<number>, off: number, d: number): number {
+  return Math.sqrt(squaredNorm(buf, off, d));
+}
+
+/**
+ * Own state: the rule a component of the node's own S breaks (finite-state for NaN and
+ * infinities, vu-nonnegative for a negative number), or -1 when it can be used as it is. A
+ * broken component is read as 0; the shared state buffer itself is never written.
+ */
+export function ownStateRule(v: number): RuleId | -1 {
+  if (v >= 0 && v !== Infinity) return -1;
+  return Number.isFinite(v) ? Rule.VuNonNegative : Rule.Finite;
+}
+
+/**
+ * Anomaly bound on a diff of squared length `lenSq`: true when the peer is excluded. Squares
+ * are compared so that an accepted diff, the common case, costs no square root; NaN (from a
+ * non-finite report) and an overflow to Infinity are over the bound.
+ */
+export function overAnomalyLimit(lenSq: number, anomalySq: number): boolean {
+  return !(lenSq <= anomalySq);
+}
+
+/**
+ * The rule an excluded report broke: finite-state when the sender's state holds a non-finite
+ * number (whether its diff came out NaN or infinite), anomaly-bound otherwise (an infinite diff
+ * from finite numbers is an overflow: a true anomaly).
+ */
+export function exclusionRule(peerState: ArrayLike<number>, off: number, d: number): RuleId {
+  let finite = true;
+  for (let c = 0; c < d; c++) if (!Number.isFinite(peerState[off + c])) finite = false;
+  return finite ? Rule.Anomaly : Rule.Finite;
 }
 
 /** Drift clamp: scales D so that |D| <= maxDrift. Returns |D| before, or -1 if within. */
@@ -40,12 +81,20 @@ export function clampDrift(D: Float64Array, off: number, d: number, maxDrift: nu
   return n;
 }
 
-/** Factor that brings a diff of length `len` within the diff clamp. */
+/**
+ * Diff clamp: the factor that brings a diff of length `len` within maxDiff, exactly 1 when it
+ * is within already. The rule acted if and only if the factor is not 1: over the bound,
+ * maxDiff / len is at most 1 - 2^-53 (lengths one ulp apart differ by at least 2^-53 of
+ * themselves, and the quotient is correctly rounded).
+ */
 export function diffClampScale(len: number, maxDiff: number): number {
   return len > maxDiff ? maxDiff / len : 1;
 }
 
-/** A peer weight bounded to [0, wMax]; NaN and negative claims count for nothing. */
+/**
+ * Weight bound: a peer's claimed weight held to [0, wMax]; NaN and negative claims count for
+ * nothing. The rule acted if and only if the result differs from the claim.
+ */
 export function boundWeight(claim: number, wMax: number): number {
   return claim > 0 ? (claim < wMax ? claim : wMax) : 0;
 }
@@ -124,6 +173,11 @@ export function trustDrop(tc: number, drop: number): number {
   return tc * (1 - drop);
 }
 
+/** Trust of a peer flagged as draining: loses `penalty` outright, never below 0. */
+export function trustPenalty(tc: number, penalty: number): number {
+  return Math.max(0, tc - penalty);
+}
+
 /** The prior that trust decays back toward while a peer is gone. */
 export const TRUST_PRIOR = 0.5;
 
@@ -164,11 +218,22 @@ export const guard = {
     return { S: [...buf], event: repaired === 0 ? null : makeEvent(Rule.Finite, bad ?? NaN, 0) };
   },
 
+  ownState(S: readonly number[]): { S: number[]; events: VaultEvent[] } {
+    const events: VaultEvent[] = [];
+    const read = S.map((v) => {
+      const rule = ownStateRule(v);
+      if (rule === -1) return v;
+      events.push(makeEvent(rule, v, 0));
+      return 0;
+    });
+    return { S: read, events };
+  },
+
   diffClamp(
     diff: readonly number[],
     maxDiff: number,
   ): { diff: number[]; event: VaultEvent | null } {
-    const len = Math.hypot(...diff);
+    const len = norm(diff, 0, diff.length);
     const s = diffClampScale(len, maxDiff);
     return {
       diff: diff.map((x) => x * s),
@@ -176,13 +241,18 @@ export const guard = {
     };
   },
 
+  /** The peer's diff is its state less the node's own, as the receiver computes it. */
   anomaly(
-    diff: readonly number[],
+    own: readonly number[],
+    peer: readonly number[],
     anomalyLimit: number,
   ): { excluded: boolean; event: VaultEvent | null } {
-    const len = Math.hypot(...diff);
-    const excluded = !(len <= anomalyLimit);
-    return { excluded, event: excluded ? makeEvent(Rule.Anomaly, len, anomalyLimit) : null };
+    const diff = peer.map((x, c) => x - (own[c] ?? 0));
+    const lenSq = squaredNorm(diff, 0, diff.length);
+    if (!overAnomalyLimit(lenSq, anomalyLimit * anomalyLimit))
+      return { excluded: false, event: null };
+    const rule = exclusionRule(peer, 0, peer.length);
+    return { excluded: true, event: makeEvent(rule, Math.sqrt(lenSq), anomalyLimit) };
   },
 
   weightBound(claim: number, wMax: number): { weight: number; event: VaultEvent | null } {

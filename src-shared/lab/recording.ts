@@ -3,6 +3,7 @@ import { labCommand, type LabEvent, type NodeSample, type TickMetrics } from '..
 import { reasonOf } from '../api/node-api';
 import { ParamError, resolveParams, type DriftParams } from '../drift/params';
 import { RULES, type RuleName } from '../drift/rules';
+import { errorMessage } from '../error-message';
 
 /*
  * A lab recording: JSON lines, written as the lab runs so that a run killed half-way still
@@ -241,9 +242,7 @@ export function parseRecording(text: string, source: string): Recording {
         );
         break;
       }
-      throw new RecordingError(
-        `${source}:${n}: not valid JSON: ${oneLine(e instanceof Error ? e.message : String(e))}`,
-      );
+      throw new RecordingError(`${source}:${n}: not valid JSON: ${oneLine(errorMessage(e))}`);
     }
     if (!header) {
       header = checkHeader(value, source);

@@ -4,6 +4,7 @@ import { paramsPatch } from '../api/node-api';
 import { ParamError, resolveParams, type DriftParams } from '../drift/params';
 import { seededRng } from '../random';
 import { buildTopology, parseTopology } from '../sim/topology';
+import { errorMessage } from '../error-message';
 
 /*
  * Scenario files: a lab to start and a timeline of lab commands to apply, as JSON. Every object
@@ -277,7 +278,7 @@ export function parseScenario(text: string, source: string): Scenario {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     throw new ScenarioError(`${source}: not valid JSON: ${why.replace(/\s*\n\s*/g, ' ')}`);
   }
   return check(value, source);

@@ -3,8 +3,11 @@ import {
   checkParam,
   DEFAULT_PARAMS,
   NUMERIC_PARAMS,
+  ParamConflictError,
   ParamError,
+  ParamValueError,
   resolveParams,
+  UnknownParamError,
   type NumericParam,
   type NumericSpec,
 } from '../../src-shared/drift/params';
@@ -173,11 +176,15 @@ describe('numeric ranges', () => {
 
 describe('choices and unknown keys', () => {
   it('rejects an unknown aggregator or weighting with the allowed values and the value', () => {
+    // Quoted, as a string given for a number is and as the CLI quotes a word.
     expect(messageOf(() => resolveParams({ aggregator: 'mode' }))).toBe(
-      'aggregator must be one of mean, trimmed, median (got mode)',
+      'aggregator must be one of mean, trimmed, median (got "mode")',
     );
     expect(messageOf(() => resolveParams({ weighting: 'stake' }))).toBe(
-      'weighting must be one of claimed, uniform, metropolis (got stake)',
+      'weighting must be one of claimed, uniform, metropolis (got "stake")',
+    );
+    expect(messageOf(() => resolveParams({ aggregator: 3 }))).toBe(
+      'aggregator must be one of mean, trimmed, median (got 3)',
     );
   });
 
@@ -190,9 +197,13 @@ describe('choices and unknown keys', () => {
     );
   });
 
-  it('rejects a non-object', () => {
-    expect(() => resolveParams(5)).toThrow(ParamError);
-    expect(() => resolveParams([0.1])).toThrow(ParamError);
+  it('rejects a non-object, saying what it got', () => {
+    expect(messageOf(() => resolveParams(5))).toBe(
+      'drift parameters must be an object of name: value (got number)',
+    );
+    expect(messageOf(() => resolveParams([0.1]))).toBe(
+      'drift parameters must be an object of name: value (got an array)',
+    );
   });
 
   it('resolves over a base, keeping what the input leaves out', () => {
@@ -225,7 +236,7 @@ describe('cross checks', () => {
 
   it.each(['trimmed', 'median'])('rejects metropolis weighting with %s', (aggregator) => {
     expect(messageOf(() => resolveParams({ weighting: 'metropolis', aggregator }))).toBe(
-      `metropolis weighting works with the mean aggregator only (got ${aggregator})`,
+      `weighting metropolis works with aggregator mean only (got ${aggregator})`,
     );
   });
 
@@ -235,5 +246,73 @@ describe('cross checks', () => {
       'trimmed',
     );
     expect(resolveParams({ weighting: 'claimed', aggregator: 'median' }).aggregator).toBe('median');
+  });
+});
+
+describe('errors carry what was wrong as fields', () => {
+  function thrown(f: () => unknown): unknown {
+    try {
+      f();
+    } catch (e) {
+      return e;
+    }
+    throw new Error('expected a throw');
+  }
+
+  it('a value out of range: the parameter, the value as given and the range', () => {
+    for (const f of [() => resolveParams({ beta: 2 }), () => checkParam('beta', 2)]) {
+      const e = thrown(f);
+      expect(e).toBeInstanceOf(ParamValueError);
+      expect(e).toMatchObject({ param: 'beta', given: 2, allowed: 'in (0, 1]', params: ['beta'] });
+    }
+    // A number given as a string is kept as the string it was.
+    expect(thrown(() => resolveParams({ alpha: '0.1' }))).toMatchObject({
+      param: 'alpha',
+      given: '0.1',
+      allowed: 'in [0, 1]',
+    });
+    expect(thrown(() => resolveParams({ weighting: 'stake' }))).toMatchObject({
+      param: 'weighting',
+      given: 'stake',
+      allowed: 'one of claimed, uniform, metropolis',
+    });
+  });
+
+  it('unknown names: every one of them, and the known ones', () => {
+    const e = thrown(() => resolveParams({ gamma: 1, alpah: 0.1 }));
+    expect(e).toBeInstanceOf(UnknownParamError);
+    expect(e).toMatchObject({ unknown: ['gamma', 'alpah'], params: ['gamma', 'alpah'] });
+    expect((e as UnknownParamError).known).toEqual([
+      ...Object.keys(NUMERIC_PARAMS),
+      'aggregator',
+      'weighting',
+    ]);
+  });
+
+  it('a conflict: the relation, both parameters and both values', () => {
+    const e = thrown(() => resolveParams({ maxDiff: 60 }));
+    expect(e).toBeInstanceOf(ParamConflictError);
+    expect(e).toMatchObject({
+      relation: 'maxDiff <= anomalyLimit',
+      params: ['maxDiff', 'anomalyLimit'],
+      given: { maxDiff: 60, anomalyLimit: 50 },
+    });
+    expect(
+      thrown(() => resolveParams({ weighting: 'metropolis', aggregator: 'median' })),
+    ).toMatchObject({
+      relation: 'metropolis needs mean',
+      params: ['aggregator', 'weighting'],
+      given: { weighting: 'metropolis', aggregator: 'median' },
+    });
+  });
+
+  it('describe words the same line with the caller`s names for the parameters', () => {
+    const flag = (name: string) => `--${name.toLowerCase()}`;
+    const value = thrown(() => resolveParams({ drainZ: 0.5 })) as ParamError;
+    expect(value.describe(flag)).toBe('--drainz must be in [1, 100] (got 0.5)');
+    const conflict = thrown(() => resolveParams({ maxDiff: 10, anomalyLimit: 9.5 })) as ParamError;
+    expect(conflict.describe(flag)).toBe('--maxdiff (10) must not exceed --anomalylimit (9.5)');
+    // With no names given, the message itself.
+    expect(conflict.describe()).toBe(conflict.message);
   });
 });

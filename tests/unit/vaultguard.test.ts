@@ -1,18 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  compileParams,
+  createScratch,
+  EDGE_FIELDS,
+  EDGE_TRUST,
+  stepNode,
+  type DriftArrays,
+} from '../../src-shared/drift/kernel';
+import { resolveParams } from '../../src-shared/drift/params';
+import { emptyCounts, Rule, RULES } from '../../src-shared/drift/rules';
+import {
   boundWeight,
   clampDrift,
   diffClampScale,
   drainScore,
+  exclusionRule,
   floorAtZero,
   guard,
   limitLoss,
   nextRecovery,
   norm,
+  overAnomalyLimit,
+  ownStateRule,
   repairNonFinite,
+  squaredNorm,
   TRUST_PRIOR,
   trustDrop,
+  trustPenalty,
   trustRise,
 } from '../../src-shared/drift/vaultguard';
 
@@ -70,19 +85,52 @@ describe('guard.diffClamp', () => {
 
 describe('guard.anomaly', () => {
   it('excludes a diff longer than the limit, with its length as the value', () => {
-    const r = guard.anomaly([5, 12], 12.9);
+    // Own [1, 1], peer [6, 13]: diff [5, 12], length 13.
+    const r = guard.anomaly([1, 1], [6, 13], 12.9);
     expect(r.excluded).toBe(true);
     expect(r.event).toMatchObject({ rule: 'anomaly-bound', value: 13, limit: 12.9 });
   });
 
   it('accepts a diff exactly at the limit', () => {
-    expect(guard.anomaly([5, 12], 13)).toEqual({ excluded: false, event: null });
+    expect(guard.anomaly([0, 0], [5, 12], 13)).toEqual({ excluded: false, event: null });
   });
 
-  it('excludes NaN and infinite diffs', () => {
-    expect(guard.anomaly([NaN, 0], 1e12).excluded).toBe(true);
-    expect(guard.anomaly([Infinity, 0], 1e12).excluded).toBe(true);
-    expect(guard.anomaly([0, -Infinity], 1e12).excluded).toBe(true);
+  it('excludes a non-finite report as a finite-state violation', () => {
+    for (const peer of [
+      [NaN, 0],
+      [Infinity, 0],
+      [0, -Infinity],
+    ]) {
+      const r = guard.anomaly([0, 0], peer, 1e12);
+      expect(r.excluded).toBe(true);
+      expect(r.event?.rule).toBe('finite-state');
+    }
+  });
+
+  it('excludes a diff that overflows from finite states as an anomaly', () => {
+    // (1e200)^2 is past the largest double: the squared length is Infinity, the states finite.
+    const r = guard.anomaly([0, 0], [1e200, 0], 1e12);
+    expect(r.excluded).toBe(true);
+    expect(r.event).toMatchObject({ rule: 'anomaly-bound', value: Infinity, limit: 1e12 });
+  });
+});
+
+describe('guard.ownState', () => {
+  it('reads NaN, infinities and negative components as 0, one event each', () => {
+    const { S, events } = guard.ownState([3, -2, Infinity, 0, NaN]);
+    expect(S).toEqual([3, 0, 0, 0, 0]);
+    expect(events.map((e) => [e.rule, e.value])).toEqual([
+      ['vu-nonnegative', -2],
+      ['finite-state', Infinity],
+      ['finite-state', NaN],
+    ]);
+  });
+
+  it('keeps zero (also -0) and finite extremes as they are', () => {
+    expect(guard.ownState([0, -0, 1e308, Number.MIN_VALUE])).toEqual({
+      S: [0, -0, 1e308, Number.MIN_VALUE],
+      events: [],
+    });
   });
 });
 
@@ -193,6 +241,48 @@ describe('in-place helpers (offsets into shared buffers)', () => {
     expect(diffClampScale(0, 5)).toBe(1);
   });
 
+  it('diffClampScale is below 1 even one ulp over the limit (so "not 1" means clamped)', () => {
+    // The next double after x is at least x (1 + 2^-53); x / that is at most 1 - 2^-53.
+    const nextUp = (x: number) => {
+      const f = new Float64Array([x]);
+      const bits = new BigInt64Array(f.buffer);
+      bits[0] = bits[0]! + 1n;
+      return f[0]!;
+    };
+    for (const maxDiff of [1, 1.9999999999999998, 5, 10, 3e-300, 1e12, Number.MIN_VALUE]) {
+      expect(diffClampScale(nextUp(maxDiff), maxDiff)).toBeLessThan(1);
+    }
+  });
+
+  it('overAnomalyLimit compares squares: at the limit accepted, NaN and Infinity over', () => {
+    expect(overAnomalyLimit(169, 169)).toBe(false);
+    expect(overAnomalyLimit(169.00000000000003, 169)).toBe(true);
+    expect(overAnomalyLimit(NaN, 169)).toBe(true);
+    expect(overAnomalyLimit(Infinity, 1e24)).toBe(true);
+  });
+
+  it('exclusionRule reads only its slice of the senders` states', () => {
+    const states = Float64Array.of(NaN, 1, 2, Infinity);
+    expect(exclusionRule(states, 1, 2)).toBe(Rule.Anomaly);
+    expect(exclusionRule(states, 2, 2)).toBe(Rule.Finite);
+    expect(exclusionRule(states, 0, 1)).toBe(Rule.Finite);
+  });
+
+  it('ownStateRule: -1 for usable components, else the rule broken', () => {
+    expect(ownStateRule(0)).toBe(-1);
+    expect(ownStateRule(-0)).toBe(-1);
+    expect(ownStateRule(1e308)).toBe(-1);
+    expect(ownStateRule(-1e-300)).toBe(Rule.VuNonNegative);
+    expect(ownStateRule(-Infinity)).toBe(Rule.Finite);
+    expect(ownStateRule(Infinity)).toBe(Rule.Finite);
+    expect(ownStateRule(NaN)).toBe(Rule.Finite);
+  });
+
+  it('squaredNorm adds squares in index order over its slice', () => {
+    expect(squaredNorm([9, 3, 4, 9], 1, 2)).toBe(25);
+    expect(squaredNorm(Float64Array.of(1, 2, 2), 0, 3)).toBe(9);
+  });
+
   it('boundWeight bounds to [0, wMax]', () => {
     expect(boundWeight(3, 2)).toBe(2);
     expect(boundWeight(1.5, 2)).toBe(1.5);
@@ -224,6 +314,12 @@ describe('in-place helpers (offsets into shared buffers)', () => {
     expect(trustDrop(0.5, 0.5)).toBe(0.25);
     expect(trustDrop(0.8, 1)).toBe(0);
     expect(TRUST_PRIOR).toBe(0.5);
+  });
+
+  it('trustPenalty loses `penalty` outright and stops at 0', () => {
+    expect(trustPenalty(0.5, 0.125)).toBe(0.375);
+    expect(trustPenalty(0.05, 0.1)).toBe(0);
+    expect(trustPenalty(0.3, 0)).toBe(0.3);
   });
 });
 
@@ -369,5 +465,154 @@ describe('properties of the pure rules', () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
+  });
+});
+
+/*
+ * The kernel runs the functions above: on one crafted node, every intervention the kernel
+ * reports is the event the pure form gives for the same peer, and both are the values worked
+ * out by hand.
+ */
+describe('the kernel and the pure forms agree', () => {
+  const NO_PEER = -1;
+
+  /** Node 0 of a one-row graph hearing peers 1..k, trust 1 on every edge, entropy 0. */
+  function oneNode(own: number[], peers: number[][], claims: number[]) {
+    const d = own.length;
+    const k = peers.length;
+    const arrays: DriftArrays = {
+      d,
+      offsets: Int32Array.of(0, k, ...peers.map(() => k)),
+      neighbors: Int32Array.from(peers, (_, q) => q + 1),
+      state: Float64Array.from([own, ...peers].flat()),
+      next: new Float64Array((k + 1) * d),
+      drift: new Float64Array((k + 1) * d),
+      entropy: new Float64Array((k + 1) * d),
+      claims: Float64Array.from([1, ...claims]),
+      edges: new Float32Array(k * EDGE_FIELDS).map((_, x) => (x % EDGE_FIELDS === 0 ? 1 : 0)),
+      fresh: null,
+      earned: new Float64Array(k + 1),
+      tcSelf: new Float64Array(k + 1).fill(1),
+      recovery: new Uint8Array(k + 1),
+      counts: emptyCounts(),
+    };
+    return arrays;
+  }
+
+  function step(arrays: DriftArrays, params: Record<string, unknown>) {
+    const p = resolveParams({ dimensions: arrays.d, ...params });
+    const events: Array<{ rule: string; peer: number; value: number; limit: number }> = [];
+    const accepted = stepNode(
+      arrays,
+      compileParams(p),
+      createScratch(arrays.d, arrays.neighbors.length),
+      0,
+      0,
+      (rule, _node, peer, value, limit) => events.push({ rule: RULES[rule], peer, value, limit }),
+    );
+    return { accepted, events };
+  }
+
+  it('on exclusions, clamps and weight bounds, peer by peer', () => {
+    const own = [10, 10];
+    const peers = [
+      [16, 18], // diff [6, 8], length 10 > maxDiff 5: halved to [3, 4]; claim 10 bounded to 4
+      [10, 40], // diff [0, 30], length 30 > 20: excluded (anomaly-bound)
+      [NaN, 10], // non-finite report: excluded (finite-state)
+      [1e200, 10], // finite, but its squared length overflows: excluded (anomaly-bound)
+      [13, 6], // diff [3, -4], length 5 = maxDiff: kept; claim -1 counts for nothing
+      [11, 10], // diff [1, 0]; claim 2 within [0, 4]
+    ];
+    const claims = [10, 1, 1, 1, -1, 2];
+    const params = {
+      alpha: 0,
+      beta: 0.5,
+      maxDiff: 5,
+      anomalyLimit: 20,
+      wMax: 4,
+      maxDrift: 100,
+      forceLimit: 1e6,
+      weighting: 'claimed',
+    };
+    const arrays = oneNode(own, peers, claims);
+    const { accepted, events } = step(arrays, params);
+
+    const expected = [
+      { rule: 'diff-clamp', peer: 1, value: 10, limit: 5 },
+      { rule: 'weight-bound', peer: 1, value: 10, limit: 4 },
+      { rule: 'anomaly-bound', peer: 2, value: 30, limit: 20 },
+      { rule: 'finite-state', peer: 3, value: NaN, limit: 20 },
+      { rule: 'anomaly-bound', peer: 4, value: Infinity, limit: 20 },
+      { rule: 'weight-bound', peer: 5, value: -1, limit: 4 },
+    ];
+    expect(events).toEqual(expected);
+
+    // The same peers through the pure forms, in the kernel's order for each edge.
+    const pure = peers.flatMap((peer, q) => {
+      const anomaly = guard.anomaly(own, peer, params.anomalyLimit);
+      if (anomaly.excluded) return [anomaly.event];
+      const diff = peer.map((x, c) => x - own[c]!);
+      return [
+        guard.diffClamp(diff, params.maxDiff).event,
+        guard.weightBound(claims[q]!, params.wMax).event,
+      ];
+    });
+    expect(
+      pure.filter((e) => e !== null).map(({ rule, value, limit }) => ({ rule, value, limit })),
+    ).toEqual(expected.map(({ rule, value, limit }) => ({ rule, value, limit })));
+
+    // Accepted: peers 1, 5, 6 with weights 4, 0, 2 (sqrt(TC) = 1) and clamped diffs
+    // [3, 4], [3, -4], [1, 0]: G = (4 [3, 4] + 2 [1, 0]) / 6 = [7/3, 8/3], D = G / 2.
+    expect(accepted).toBe(3);
+    expect(arrays.drift[0]).toBeCloseTo(7 / 6, 14);
+    expect(arrays.drift[1]).toBeCloseTo(4 / 3, 14);
+    // Each exclusion halves the sender's trust (tcDrop 0.5); accepted peers stay at 1.
+    const trust = [0, 1, 2, 3, 4, 5].map((e) => arrays.edges[e * EDGE_FIELDS + EDGE_TRUST]);
+    expect(trust).toEqual([1, 0.5, 0.5, 0.5, 1, 1]);
+    expect(arrays.counts[Rule.Anomaly]).toBe(2);
+    expect(arrays.counts[Rule.Finite]).toBe(1);
+    expect(arrays.counts[Rule.DiffClamp]).toBe(1);
+    expect(arrays.counts[Rule.WeightBound]).toBe(2);
+  });
+
+  it('on a diff clamp at a length that Math.hypot rounds otherwise', () => {
+    // A diff whose length, as the square root of the sum of squares, is one ulp away from
+    // Math.hypot's: with maxDiff at the smaller of the two, only the kernel's own rounding
+    // decides whether the clamp acts, and the pure form must decide the same.
+    let diff: number[] = [];
+    for (let i = 1; diff.length === 0; i++) {
+      const x = i / 10;
+      const y = 1 + i * 0.37;
+      if (Math.hypot(x, y) !== Math.sqrt(x * x + y * y)) diff = [x, y];
+    }
+    const [x, y] = diff as [number, number];
+    const maxDiff = Math.min(Math.hypot(x, y), Math.sqrt(x * x + y * y));
+    const arrays = oneNode([0, 0], [[x, y]], [1]);
+    const { events } = step(arrays, {
+      alpha: 0,
+      beta: 0.5,
+      maxDiff,
+      anomalyLimit: 100,
+      maxDrift: 100,
+      weighting: 'uniform',
+    });
+    const kernelClamped = events.some((e) => e.rule === 'diff-clamp');
+    expect(guard.diffClamp([x, y], maxDiff).event !== null).toBe(kernelClamped);
+  });
+
+  it('on the node`s own state', () => {
+    const own = [-2, Infinity, 3];
+    const arrays = oneNode(own, [], []);
+    const { events } = step(arrays, { alpha: 0, weighting: 'uniform' });
+    const expected = [
+      { rule: 'vu-nonnegative', peer: NO_PEER, value: -2, limit: 0 },
+      { rule: 'finite-state', peer: NO_PEER, value: Infinity, limit: 0 },
+    ];
+    expect(events).toEqual(expected);
+    expect(
+      guard.ownState(own).events.map(({ rule, value, limit }) => ({ rule, value, limit })),
+    ).toEqual(expected.map(({ rule, value, limit }) => ({ rule, value, limit })));
+    // Read as [0, 0, 3]; no peers and no entropy: S stays there.
+    expect([...arrays.next]).toEqual([0, 0, 3]);
   });
 });

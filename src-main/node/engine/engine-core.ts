@@ -1,6 +1,7 @@
 import { NodeDrift } from '../../../src-shared/drift/node-drift';
 import { secureRng, seededRng } from '../../../src-shared/random';
 import type { EngineCommand, EngineInit, EngineReply, EngineSnapshot } from './engine-protocol';
+import { errorMessage } from '../../../src-shared/error-message';
 
 /*
  * What both engines run: a NodeDrift built from its init, answering engine commands. The worker
@@ -52,6 +53,6 @@ export function answerCommand(drift: NodeDrift, cmd: EngineCommand): EngineReply
         return { id: cmd.id, ok: true, snapshot: snapshotOf(drift) };
     }
   } catch (err) {
-    return { id: cmd.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { id: cmd.id, ok: false, error: errorMessage(err) };
   }
 }

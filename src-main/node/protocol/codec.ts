@@ -6,6 +6,7 @@ import type {
 } from '../../../src-shared/protocol/messages';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { Frame } from './drift';
+import { errorMessage } from '../../../src-shared/error-message';
 
 /*
  * The wire codec of /lvs/drift/1.0.0: each frame is an unsigned-varint length followed by that
@@ -167,7 +168,7 @@ export function decodeBody(body: Uint8Array | Uint8ArrayList, dimensions: number
   try {
     frame = Frame.decode(flat, { limits });
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorMessage(err);
     return { ok: false, category: 'undecodable', reason: `undecodable frame (${why})` };
   }
   if (frame.hello) return { ok: true, message: { kind: 'hello', ...frame.hello } };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PARAMS, ParamError, resolveParams } from '../../../src-shared/drift/params';
+import { errorMessage } from '../../../src-shared/error-message';
 
 /**
  * The document a micro-node keeps in its data folder (`node.json`), and the checks a file must
@@ -236,7 +237,7 @@ export function inspectText(text: string): Inspection {
   } catch (err) {
     return {
       kind: 'corrupt',
-      reason: `did not parse (${oneLine(err instanceof Error ? err.message : String(err), 100)})`,
+      reason: `did not parse (${oneLine(errorMessage(err), 100)})`,
     };
   }
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
