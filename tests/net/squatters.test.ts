@@ -134,7 +134,7 @@ describe.skipIf(skip !== null)(
       await disposeLvs();
     });
 
-    it(`${SQUATTERS} silent squatters fill the ${INBOUND_SLOTS} inbound slots; two new honest nodes each get a session with the full node within 20 s, each by evicting a squatter`, async () => {
+    it(`${SQUATTERS} silent squatters fill the ${INBOUND_SLOTS} inbound slots; two new honest nodes each get a session with the full node within 20 s, squatters evicted to make room`, async () => {
       full = await start(fullHost, 1);
       fullId = peerIdOf(await listening(full));
       expect(fullId).not.toBe('');
@@ -213,7 +213,11 @@ describe.skipIf(skip !== null)(
       );
       for (const ms of sessionAt) expect(ms).toBeLessThanOrEqual(ADMIT_WITHIN_MS);
 
-      // The full node's side: a session with each, and room made for each by evicting a squatter.
+      // The full node's side: a session with each, and room made by evicting squatters, at least
+      // one per honest node (the squatters dial once, so no seat frees itself before 160 s). An
+      // honest node may cost more than one: a second connection of its own to the full node is
+      // weighed like any newcomer, and when it closes, its seat can go to the other honest node
+      // without an eviction.
       await until(
         'the full node logs both honest sessions',
         () =>
@@ -227,9 +231,9 @@ describe.skipIf(skip !== null)(
       console.log(
         `squatters: evictions: ${evicted.map((e) => `${e.evicted.slice(-6)} (${e.reason}) for ${e.newcomer.slice(-6)}`).join('; ')}`,
       );
-      for (const id of honestIds)
-        expect(evicted.some((e) => e.newcomer === id && ids.has(e.evicted))).toBe(true);
+      expect(evicted.length).toBeGreaterThanOrEqual(honestIds.length);
       for (const e of evicted) expect(ids.has(e.evicted)).toBe(true);
+      expect(evicted.some((e) => honestIds.includes(e.newcomer))).toBe(true);
       // Never more inbound connections than the slots plus the newcomer being weighed.
       const most = Math.max(...statuses(full).map((r) => inboundOf(r).length));
       expect(most).toBeLessThanOrEqual(INBOUND_SLOTS + 1);
