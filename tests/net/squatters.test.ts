@@ -72,10 +72,16 @@ function evictions(n: LvsHandle): Array<{ evicted: string; reason: string; newco
   });
 }
 
-async function until(what: string, test: () => boolean, timeoutMs: number): Promise<void> {
+/** Waits until `test` passes; `what` (text, or a function for the state at the time) says why not. */
+async function until(
+  what: string | (() => string),
+  test: () => boolean,
+  timeoutMs: number,
+): Promise<void> {
   const t0 = Date.now();
   while (!test()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`not within ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -267,8 +273,19 @@ describe.skipIf(skip !== null)(
           (r) => msg(r) === `session with ${id} closed: silent for ${SILENCE_LIMIT_MS} ms`,
         );
       const lastOpen = Math.max(...sessions.values());
+      // What the node said about the squatters' sessions ending, for a failure message.
+      const endings = () => {
+        const counts = new Map<string, number>();
+        for (const r of records()) {
+          const m = /^session with (\S+) closed: (.*)$/.exec(msg(r));
+          if (m && ids.has(m[1]!)) counts.set(m[2]!, (counts.get(m[2]!) ?? 0) + 1);
+        }
+        const squatterClosed = squatEvents.filter((e) => e.ev === 'closed').length;
+        return `${JSON.stringify([...counts])}; the squatters saw ${squatterClosed} closed; the full node ${full!.running ? 'runs' : 'ended'}:\n${full!.tail(10)}`;
+      };
       await until(
-        `every seated squatter closed for silence (${left.filter((id) => closedSilent(id)).length} of ${left.length})`,
+        () =>
+          `every seated squatter closed for silence (${left.filter((id) => closedSilent(id)).length} of ${left.length}); endings: ${endings()}`,
         () => left.every((id) => closedSilent(id) !== undefined),
         Math.max(0, lastOpen + SILENCE_LIMIT_MS + SILENCE_SLACK_MS - Date.now()) + 5_000,
       );
