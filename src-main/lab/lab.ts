@@ -866,7 +866,13 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       this.pace.reset();
       return;
     }
-    if (m.counted !== this.paceCounted) {
+    // A median over a changed set of nodes is another measure (revived nodes resume behind the
+    // rest): the window starts again. But on a machine too busy for its lab, nodes drop in and
+    // out of the count by ones as their samples come late; restarting on each of those would
+    // keep the pace from ever being judged exactly when it is worst.
+    if (
+      Math.abs(m.counted - this.paceCounted) > Math.max(1, PACE_COUNT_JITTER * this.paceCounted)
+    ) {
       this.pace.reset();
       this.paceCounted = m.counted;
     }
@@ -886,6 +892,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 }
 
 const STARTS_IN_FLIGHT = 8;
+/** The share of counted nodes that may come and go without restarting the pace's window. */
+const PACE_COUNT_JITTER = 0.1;
 
 /** A nemesis schedule being applied; stopped by nemesis-stop, a new schedule or the lab's stop. */
 class NemesisRun {

@@ -84,7 +84,7 @@ describe.skipIf(skip !== null)(
       const startError = page.getByTestId('start-lab-error');
       // On a machine busy with other tests the start itself can fail (its wiring deadline):
       // then say so, rather than wait for a banner that cannot come.
-      await banner.or(startError).waitFor({ state: 'visible', timeout: 120_000 });
+      await banner.or(startError).waitFor({ state: 'visible', timeout: 240_000 });
       if (await startError.isVisible()) {
         await shot('behind-start-failed');
         throw new Error(`the lab did not start: ${await startError.textContent()}`);
@@ -129,6 +129,6 @@ describe.skipIf(skip !== null)(
       );
       await shot('restarted');
       expect(errors).toEqual([]);
-    }, 300_000);
+    }, 420_000);
   },
 );
