@@ -867,9 +867,9 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       return;
     }
     // A median over a changed set of nodes is another measure (revived nodes resume behind the
-    // rest): the window starts again. But on a machine too busy for its lab, nodes drop in and
-    // out of the count by ones as their samples come late; restarting on each of those would
-    // keep the pace from ever being judged exactly when it is worst.
+    // rest): the window starts again. But on a machine too busy for its lab a node or two may
+    // drop in and out of the count as their samples come late, and restarting on each would
+    // keep the pace from being judged just when it matters most.
     if (
       Math.abs(m.counted - this.paceCounted) > Math.max(1, PACE_COUNT_JITTER * this.paceCounted)
     ) {

@@ -1,13 +1,14 @@
 // A lab that cannot keep up, in Debian's Chromium (driven by Playwright) against the web
-// monitor: 40 real nodes asked to cycle every 20 ms (2,000 node-cycles a second) on this
-// machine's cores, which carry a few hundred. The monitor must say so: a "behind" banner with
+// monitor: 60 real nodes per core asked to cycle every 20 ms (3,000 node-cycles a second per
+// core), about twice what a core was measured to carry with a lab this size (40 nodes on 2 idle
+// cores ran 38 of 50 cycles a second, 1,500 node-cycles a second: not reliably "behind"). The monitor must say so: a "behind" banner with
 // the rates and what to change, the same line among the lab events, which sit in view without
 // scrolling. Then the monitor restarts on the same port, and the old page must say to open the
 // new address instead of retrying its dead token. Screenshots in test-artifacts/e2e/.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ const RENDERER = join(ROOT, 'out/renderer');
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const skip = noBrowserReason();
 const VIEWPORT = { width: 1400, height: 900 };
+/** Within the form's limit for this machine (250 nodes per core, at most 2,000). */
+const NODES = Math.min(2_000, 60 * availableParallelism());
 
 describe.skipIf(skip !== null)(
   `a lab behind its cycle, in Chromium${skip ? ` (skipped: ${skip})` : ''}`,
@@ -72,7 +75,7 @@ describe.skipIf(skip !== null)(
         .toBe('open');
 
       const form = page.getByTestId('start-lab-form');
-      await form.locator('input[name="nodes"]').fill('40');
+      await form.locator('input[name="nodes"]').fill(String(NODES));
       await form.locator('input[name="topology"]').fill('random:4');
       await form.locator('input[name="seed"]').fill('7');
       await form.locator('input[name="cycleMs"]').fill('20');
@@ -90,15 +93,14 @@ describe.skipIf(skip !== null)(
         throw new Error(`the lab did not start: ${await startError.textContent()}`);
       }
       const text = (await banner.textContent()) ?? '';
-      const m =
-        /^behind: ([\d.]+) of 50\.0 cycles\/s asked \((\d+)%\); this machine cannot carry 40 nodes at 20 ms cycles\. Try about (\d+) nodes, or a cycle of about (\d+) ms$/.exec(
-          text,
-        );
+      const m = new RegExp(
+        `^behind: ([\\d.]+) of 50\\.0 cycles/s asked \\((\\d+)%\\); this machine cannot carry ${NODES} nodes at 20 ms cycles\\. Try about (\\d+) nodes, or a cycle of about (\\d+) ms$`,
+      ).exec(text);
       expect(m, text).not.toBeNull();
       const [, achieved, share, nodes, cycleMs] = m!.map(Number) as number[];
       expect(achieved).toBeLessThan(0.8 * 50);
       expect(share).toBeLessThan(80);
-      expect(nodes).toBeLessThan(40);
+      expect(nodes).toBeLessThan(NODES);
       expect(cycleMs).toBeGreaterThan(20);
 
       // The same line among the lab events, which are in view without scrolling the sidebar.
