@@ -5,13 +5,14 @@ import { ROOT, disposeLvs, prepareLvs } from '../helpers/lvs-process';
 import { Testnet, netnsSkip, type LvsHandle, type NetHost } from './netns';
 
 /*
- * An eclipse attempt on real hosts. An honest node H has honest peers on 6 hosts (2 nodes each,
- * each host its own /16). The honest peers keep 2 outbound slots each: in a swarm this small a
- * node wanting 8 outbound peers dials nearly everyone, so most of H's honest peers would reach
- * H first (inbound) and leave H too few to dial; in a large swarm few of a node's peers dial it. An attacker host holds 30 addresses in one /16 (11.50.0.0/16): from
- * each it connects to H, answers every peer-exchange question with 32 fresh addresses of that
- * /16, and asks H in turn. H must still keep at least 6 outbound peers outside the attacker's
- * group, and its address book must never hold more than its per-group limit (64) from that /16.
+ * An eclipse attempt on real hosts. An honest node H joins a running swarm of honest peers on 6
+ * hosts (2 nodes each, each host its own /16). The honest peers keep 2 outbound slots each: in a
+ * swarm this small a node wanting 8 outbound peers dials nearly everyone, so most of H's honest
+ * peers would reach H first (inbound) and leave H too few to dial; in a large swarm few of a
+ * node's peers dial it. An attacker host holds 30 addresses in one /16 (11.50.0.0/16): from each
+ * it connects to H, answers every peer-exchange question with 32 fresh addresses of that /16, and
+ * asks H in turn. H must still keep at least 6 outbound peers outside the attacker's group, and
+ * its address book must never hold more than its per-group limit (64) from that /16.
  */
 
 const skip = netnsSkip();
@@ -62,29 +63,47 @@ describe.skipIf(skip !== null)(
 
       const data = await net.tempDir();
       const common = ['--no-mdns', '--json-logs', '--status-every', '1', '--cycle-ms', '500'];
+      // Honest peers: two nodes per host, each told of the next host's first node. H joins once
+      // they hold their outbound peers, as a newcomer joins a running swarm.
+      const peers: LvsHandle[] = [];
+      for (const [k, host] of honest.entries())
+        for (const port of [4001, 4002])
+          peers.push(
+            host.spawnLvs([
+              '--port',
+              String(port),
+              '--data',
+              await net.tempDir(),
+              ...common,
+              '--outbound',
+              '2',
+              '--bootstrap',
+              `/ip4/${honest[(k + 1) % honest.length]!.ip}/tcp/4001`,
+            ]),
+          );
+      const outboundOf = (n: LvsHandle) => conns(n).filter((c) => c.direction === 'outbound');
+      const started = Date.now();
+      while (peers.some((p) => outboundOf(p).length < 2)) {
+        if (Date.now() - started > 90_000)
+          throw new Error(
+            `the honest swarm never formed: outbound peers ${peers.map((p) => outboundOf(p).length).join(' ')}`,
+          );
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      console.log(
+        `eclipse: the honest swarm held its outbound peers after ${Date.now() - started} ms`,
+      );
       const h = hHost.spawnLvs([
         '--port',
         '4001',
         '--data',
         data,
         ...common,
+        '--log-level',
+        'debug',
         '--bootstrap',
         `/ip4/${honest[0]!.ip}/tcp/4001`,
       ]);
-      // Honest peers: two nodes per host, each told of the next host's first node.
-      for (const [k, host] of honest.entries())
-        for (const port of [4001, 4002])
-          host.spawnLvs([
-            '--port',
-            String(port),
-            '--data',
-            await net.tempDir(),
-            ...common,
-            '--outbound',
-            '2',
-            '--bootstrap',
-            `/ip4/${honest[(k + 1) % honest.length]!.ip}/tcp/4001`,
-          ]);
       await h.waitForRecord((r) => String(r.msg).startsWith('listening on'), 'listening', 60_000);
 
       // The honest swarm first: H holds 6 honest outbound peers before the attack starts.
@@ -93,9 +112,19 @@ describe.skipIf(skip !== null)(
       const formed = Date.now();
       while (honestOut() < 6) {
         if (Date.now() - formed > 90_000)
-          throw new Error(`H never had 6 honest outbound peers: ${JSON.stringify(conns(h))}`);
+          throw new Error(
+            `H never had 6 honest outbound peers: ${JSON.stringify(conns(h))}\n${JSON.stringify(latestStatus(h)?.network)}\n${h
+              .records()
+              .filter((r) => r.level === 20)
+              .slice(-60)
+              .map((r) => `${String(r.time)} ${String(r.msg)}`)
+              .join('\n')}`,
+          );
         await new Promise((r) => setTimeout(r, 500));
       }
+      console.log(
+        `eclipse: H held 6 honest outbound peers ${Date.now() - formed} ms after listening`,
+      );
 
       const attacker = evil.spawn([
         process.execPath,
@@ -151,6 +180,6 @@ describe.skipIf(skip !== null)(
       expect(entries.length).toBeLessThan(256);
       expect(fromAttack).toBeLessThanOrEqual(PER_GROUP_LIMIT);
       expect(fromAttack).toBeGreaterThan(0);
-    }, 240_000);
+    }, 330_000);
   },
 );

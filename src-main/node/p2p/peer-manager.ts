@@ -51,10 +51,13 @@ export interface PeerManagerOptions {
 }
 
 /**
- * While outbound slots are empty, a peer is asked for addresses every HUNGRY_MIN_MS; each answer
- * that adds nothing new doubles the wait, up to HUNGRY_MAX_MS, and one that adds an address
- * brings it back. A growing swarm keeps being learned; a small one whose members all know each
- * other is asked rarely (asked every second, it cost each node about 8 KB a minute in answers).
+ * While outbound slots are empty, a peer is asked for addresses every HUNGRY_MIN_MS; each of
+ * these asks whose answer adds nothing new doubles the wait, up to HUNGRY_MAX_MS, and any answer
+ * that adds an address brings it back. A growing swarm keeps being learned; a small one whose
+ * members all know each other is asked rarely (asked every second, it cost each node about 8 KB a
+ * minute in answers). The answers to the question every new peer is asked do not lengthen the
+ * wait: in a swarm that is still forming, the first peers know little yet, and three such answers
+ * once left a newcomer waiting 2 minutes to ask again while its slots stayed empty.
  */
 const HUNGRY_MIN_MS = 15_000;
 const HUNGRY_MAX_MS = 5 * 60_000;
@@ -147,6 +150,8 @@ export class PeerManager {
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastExchange = 0;
   private hungryWaitMs = HUNGRY_MIN_MS;
+  /** Addresses the book has taken from answers since start (tells a hungry ask's worth). */
+  private addedTotal = 0;
   private changed = false;
   private stopped = false;
 
@@ -226,8 +231,11 @@ export class PeerManager {
       entries.push(entry);
     }
     const added = this.o.book.add(entries, source);
-    if (added > 0) this.changed = true;
-    this.hungryWaitMs = added > 0 ? HUNGRY_MIN_MS : Math.min(HUNGRY_MAX_MS, this.hungryWaitMs * 2);
+    if (added > 0) {
+      this.changed = true;
+      this.addedTotal += added;
+      this.hungryWaitMs = HUNGRY_MIN_MS;
+    }
     this.log(`learned ${added} new of ${entries.length} address(es) from ${peerId}`);
   }
 
@@ -354,7 +362,11 @@ export class PeerManager {
     }
     if (!pick) return;
     this.lastExchange = now;
-    void this.exchange(pick);
+    const before = this.addedTotal;
+    void this.exchange(pick).then(() => {
+      if (hungry && this.addedTotal === before)
+        this.hungryWaitMs = Math.min(HUNGRY_MAX_MS, this.hungryWaitMs * 2);
+    });
   }
 
   private tick(): void {
