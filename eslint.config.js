@@ -31,6 +31,21 @@ const mainRestrictions = {
   ],
 };
 
+/** Each src-main folder, and the folders it must not import from (those above it, or beside it). */
+const MAIN_LAYERS = {
+  runtime: ['node', 'lab', 'sim', 'monitor', 'cli', 'electron'],
+  node: ['lab', 'sim', 'monitor', 'cli', 'electron'],
+  lab: ['sim', 'monitor', 'cli', 'electron'],
+  sim: ['node', 'lab', 'monitor', 'cli', 'electron'],
+  monitor: ['cli', 'electron'],
+  cli: ['electron'],
+};
+// A relative import that climbs out of src-main/<from> into src-main/<to>.
+const upward = (from, to) => ({
+  regex: `^(\\.\\./)+${to}(/|$)`,
+  message: `src-main/${from} may not import from src-main/${to}: see the layers in docs/architecture.md.`,
+});
+
 export default defineConfig([
   globalIgnores(['tmp-*', 'out/', 'dist/', 'node_modules/', 'coverage/', 'tests/artifacts/']),
 
@@ -89,6 +104,20 @@ export default defineConfig([
     files: ['src-main/**'],
     rules: { 'no-restricted-imports': ['error', mainRestrictions] },
   },
+  // Layers inside src-main, top to bottom (docs/architecture.md): electron, cli, monitor, lab and
+  // sim, node, runtime. A folder imports only from the folders below it.
+  ...Object.entries(MAIN_LAYERS).map(([name, above]) => ({
+    files: [`src-main/${name}/**`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: mainRestrictions.paths,
+          patterns: [...mainRestrictions.patterns, ...above.map((f) => upward(name, f))],
+        },
+      ],
+    },
+  })),
   {
     // The preload runs in a sandboxed renderer: only `electron` is available there.
     files: ['src-main/electron/preload.ts'],

@@ -31,7 +31,8 @@ import {
   TOPOLOGY_FORMS,
 } from '../../src-shared/sim/topology';
 import { Lab, LabFolderNotEmptyError, LabStartError, type LabHealth } from '../lab/lab';
-import { exportMetricsCsv, loadRecordingFile } from '../lab/recording-file';
+import { loadRecordingFile } from '../lab/recording-file';
+import { exportMetricsCsv } from './results-file';
 import {
   DEFAULT_RECORDINGS_MB,
   keepRecordingsUnder,

@@ -1,8 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { RULES } from '../../src-shared/drift/rules';
+import { metricsCsv as recordingCsv, type Recording } from '../../src-shared/lab/recording';
 import type { CycleMetrics } from '../../src-shared/sim/simulator';
+import { writeAtomically } from '../runtime/atomic-write';
 import { UsageError } from './errors';
 
 export type ResultsFormat = 'csv' | 'json';
@@ -50,9 +51,16 @@ export function metricsCsv(metrics: readonly CycleMetrics[], d: number): string 
   return [header.join(','), ...rows].join('\n') + '\n';
 }
 
-/** Writes to a temporary file first, so an interrupted write never leaves half a file. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, path);
+/**
+ * Writes a recording's per-tick metrics as CSV (src-shared/lab/recording.ts, metricsCsv). An
+ * existing file is replaced only when `force` is set; the write is atomic either way.
+ */
+export async function exportMetricsCsv(
+  recording: Recording,
+  outPath: string,
+  force: boolean,
+): Promise<void> {
+  if (existsSync(outPath) && !force)
+    throw new UsageError(`${outPath} exists; refusing to overwrite it (add --force to replace it)`);
+  await writeAtomically(outPath, recordingCsv(recording.ticks));
 }

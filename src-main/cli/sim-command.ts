@@ -22,7 +22,8 @@ import {
   withDriftOptions,
   driftParamsFromFlags,
 } from './flags';
-import { metricsCsv, resultsFormat, writeAtomically } from './results-file';
+import { writeAtomically } from '../runtime/atomic-write';
+import { metricsCsv, resultsFormat } from './results-file';
 
 const SIM_WEIGHTINGS = ['uniform', 'metropolis', 'claimed'] as const satisfies readonly Weighting[];
 

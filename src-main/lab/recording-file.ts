@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
 import {
   encodeLine,
-  metricsCsv,
   parseRecording,
   RecordingError,
   RECORDING_FORMAT,
@@ -16,8 +15,6 @@ import {
   type RecordingHeader,
   type RecordingLine,
 } from '../../src-shared/lab/recording';
-import { writeAtomically } from '../cli/results-file';
-import { UsageError } from '../cli/errors';
 
 /*
  * Recordings on disk. A lab writes one line per event and per tick through a single write
@@ -157,18 +154,4 @@ export async function loadRecordingFile(path: string): Promise<Recording> {
     }
   }
   return parseRecording(bytes.toString('utf8'), path);
-}
-
-/**
- * Writes the recording's per-tick metrics as CSV (see metricsCsv). An existing file is replaced
- * only when `force` is set; the write is atomic either way.
- */
-export async function exportMetricsCsv(
-  recording: Recording,
-  outPath: string,
-  force: boolean,
-): Promise<void> {
-  if (existsSync(outPath) && !force)
-    throw new UsageError(`${outPath} exists; refusing to overwrite it (add --force to replace it)`);
-  await writeAtomically(outPath, metricsCsv(recording.ticks));
 }

@@ -14,8 +14,8 @@ import {
   type RecordedState,
   type RecordedTick,
 } from '../../src-shared/lab/recording';
+import { exportMetricsCsv } from '../../src-main/cli/results-file';
 import {
-  exportMetricsCsv,
   GZIP_OVER,
   loadRecordingFile,
   MAX_BUFFERED,
