@@ -7,7 +7,7 @@ import { garbageBody, toldState } from '../../src-shared/lab/lies';
 import { seededRng, type Rng } from '../../src-shared/random';
 import { LvsNode, type Liar, type NodeLog } from '../node/lvs-node';
 import { LOOPBACK_LAB } from '../node/p2p/host';
-import { LinkShaper } from '../node/protocol/link-shaper';
+import { LinkShaper } from '../../src-shared/protocol/link-shaper';
 import { DialBook } from '../node/p2p/dial-book';
 import type {
   DirectoryEntry,

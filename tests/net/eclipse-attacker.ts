@@ -15,7 +15,7 @@ import { identify } from '@libp2p/identify';
 import { tcp, type TCPSocketOptions } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
-import { frameBytes } from '../../src-main/node/protocol/codec';
+import { frameBytes } from '../../src-shared/protocol/codec';
 import { PEX_MAX_ADDRS, PEX_PROTOCOL_ID, encodePex } from '../../src-shared/protocol/peer-exchange';
 
 const [target, ...ips] = process.argv.slice(2);

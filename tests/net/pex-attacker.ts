@@ -27,7 +27,7 @@ import type { Connection, Stream } from '@libp2p/interface';
 import { tcp, type TCPSocketOptions } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
-import { frameBytes } from '../../src-main/node/protocol';
+import { frameBytes } from '../../src-shared/protocol';
 import {
   PEX_MAX_ADDRS,
   PEX_MAX_FRAME_BYTES,

@@ -22,7 +22,7 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { tcp, type TCPSocketOptions } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
-import { encodeFrame } from '../../src-main/node/protocol';
+import { encodeFrame } from '../../src-shared/protocol';
 import { PROTOCOL_ID } from '../../src-shared/protocol/messages';
 
 const [target, ...ips] = process.argv.slice(2);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CycleScheduler } from '../../src-main/node/engine/scheduler';
 import { PeerGate } from '../../src-main/node/p2p/gater';
-import { LinkShaper } from '../../src-main/node/protocol/link-shaper';
+import { LinkShaper } from '../../src-shared/protocol/link-shaper';
 import { NodeStore } from '../../src-main/node/store';
 import { NO_LINK_FAULTS, type LinkFaults } from '../../src-shared/api/lab-api';
 import { seededRng } from '../../src-shared/random';

@@ -9,10 +9,10 @@ import {
   encodeCycleBody,
   encodeFrame,
   frameBytes,
-} from '../../src-main/node/protocol/codec';
-import { Frame } from '../../src-main/node/protocol/drift';
-import { FrameReader, type ReadEvent } from '../../src-main/node/protocol/frame-reader';
-import { PenaltyBook, PeerRecord, TokenBucket } from '../../src-main/node/protocol/session';
+} from '../../src-shared/protocol/codec';
+import { Frame } from '../../src-shared/protocol/drift';
+import { FrameReader, type ReadEvent } from '../../src-shared/protocol/frame-reader';
+import { PenaltyBook, PeerRecord, TokenBucket } from '../../src-shared/protocol/session';
 import { driftCoefficient, entropyVariance } from '../../src-shared/drift/coefficient';
 import {
   checkDriftMessage,

@@ -9,7 +9,7 @@ import {
   encodeCycleBody,
   encodeFrame,
   frameBytes,
-} from '../../src-main/node/protocol';
+} from '../../src-shared/protocol';
 
 const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'protocol.md'), 'utf8');
 const rows = doc.split('\n').map((line) => line.split('|').map((cell) => cell.trim()));

@@ -10,8 +10,8 @@ import {
   encodeFrame,
   frameBytes,
   type SessionCounters,
-} from '../../src-main/node/protocol';
-import { Frame } from '../../src-main/node/protocol/drift';
+} from '../../src-shared/protocol';
+import { Frame } from '../../src-shared/protocol/drift';
 import { seededRng } from '../../src-shared/random';
 import {
   PROTOCOL_ID,

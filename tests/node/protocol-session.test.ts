@@ -5,7 +5,7 @@ import {
   encodeFrame,
   type DriftProtocolOptions,
   type SessionEnd,
-} from '../../src-main/node/protocol';
+} from '../../src-shared/protocol';
 import { PROTOCOL_ID, type StateDiffMessage } from '../../src-shared/protocol/messages';
 
 /*

@@ -15,12 +15,8 @@ import {
   type HostOptions,
 } from '../../src-main/node/p2p/host';
 import type { EvictionEvent } from '../../src-main/node/p2p/inbound-eviction';
-import {
-  DriftProtocol,
-  encodeFrame,
-  sessionFacts,
-  type DriftProtocolOptions,
-} from '../../src-main/node/protocol';
+import { DriftProtocol, encodeFrame, type DriftProtocolOptions } from '../../src-shared/protocol';
+import { sessionFacts } from '../../src-main/node/session-facts';
 import { LvsNode, type NodeLog } from '../../src-main/node/lvs-node';
 import { resolveParams } from '../../src-shared/drift/params';
 import { PROTOCOL_ID } from '../../src-shared/protocol/messages';

@@ -30,7 +30,7 @@ import './yamux-window';
  * The libp2p host of an LVS node: TCP, Noise, Yamux, identify and ping, optional mDNS discovery,
  * connection limits, and the diversity gater. Bootstrap addresses, the address book and peer
  * exchange are the peer manager's (./peer-manager), started by the node on top of the host. It knows nothing of the drift
- * protocol, which is started on top of it (src-main/node/protocol).
+ * protocol, which is started on top of it (src-shared/protocol).
  *
  * Identity: libp2p makes a fresh Ed25519 transport key at every start unless `privateKey` is
  * given (a user who asks for a stable id), so peers know this node by an ephemeral id only.

@@ -13,9 +13,9 @@ import {
   encodePex,
   type PexFault,
 } from '../../../src-shared/protocol/peer-exchange';
-import { frameBytes } from '../protocol/codec';
-import { FrameReader } from '../protocol/frame-reader';
-import { PenaltyBook } from '../protocol/session';
+import { frameBytes } from '../../../src-shared/protocol/codec';
+import { FrameReader } from '../../../src-shared/protocol/frame-reader';
+import { PenaltyBook } from '../../../src-shared/protocol/session';
 
 /*
  * The peer-exchange protocol /lvs/pex/1.0.0 on a libp2p host (docs/protocol.md): whoever opens a

@@ -13,7 +13,6 @@ export {
   DriftProtocol,
   defaultMaxPeerCycleMs,
   preferredOpener,
-  sessionFacts,
   type BadFrame,
   type DriftHost,
   type DriftProtocolEvents,

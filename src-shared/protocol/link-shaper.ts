@@ -1,5 +1,6 @@
-import { NO_LINK_FAULTS, type LinkFaults } from '../../../src-shared/api/lab-api';
-import type { Rng } from '../../../src-shared/random';
+import { NO_LINK_FAULTS, type LinkFaults } from '../api/lab-api';
+import { unrefTimer } from '../timers';
+import type { Rng } from '../random';
 
 /*
  * Network faults for drift frames, injected where a node sends them (a lab's message loss,
@@ -68,7 +69,7 @@ export class LinkShaper implements FrameShaper {
       this.timers.delete(timer);
       deliver();
     }, delay);
-    timer.unref?.();
+    unrefTimer(timer);
     this.timers.add(timer);
   }
 

@@ -1,4 +1,3 @@
-import '../p2p/polyfill';
 import {
   TypedEventEmitter,
   type Connection,
@@ -8,6 +7,7 @@ import {
   type StreamCloseEvent,
   type StreamMessageEvent,
 } from '@libp2p/interface';
+import { unrefTimer } from '../timers';
 import {
   PROTOCOL_ID,
   PROTOCOL_VERSION,
@@ -17,8 +17,7 @@ import {
   type EntropyPacket,
   type Hello,
   type StateDiffMessage,
-} from '../../../src-shared/protocol/messages';
-import type { PeerFacts } from '../p2p/inbound-eviction';
+} from '../protocol/messages';
 import { MAX_FRAME_BYTES, decodeBody, encodeCycleBody, encodeFrame, frameBytes } from './codec';
 import { FrameReader } from './frame-reader';
 import type { FrameShaper } from './link-shaper';
@@ -253,7 +252,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       Math.min(this.o.helloTimeoutMs, this.o.idleTimeoutMs || Infinity) / 4,
     );
     this.timer = setInterval(() => this.sweep(), sweepMs);
-    this.timer.unref?.();
+    unrefTimer(this.timer);
   }
 
   /** Closes every session and unregisters the protocol. The host stays up. */
@@ -778,21 +777,6 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       }
     }
   }
-}
-
-/**
- * What a session tells the host's inbound evictor (src-main/node/p2p/inbound-eviction) about its
- * peer; `trust` is the node's, when it has one. The node passes these through the evictor's
- * `provide`, so the p2p layer never depends on this protocol.
- */
-export function sessionFacts(info: SessionInfo, trust?: number): PeerFacts {
-  return {
-    peerId: info.peerId,
-    lastUsefulFrameAt: info.lastUsefulAt,
-    framesIn: info.counters.framesIn,
-    badFrames: Object.values(info.counters.badFrames).reduce((a, b) => a + b, 0),
-    trust,
-  };
 }
 
 function describe(err: unknown): string {

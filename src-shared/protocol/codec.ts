@@ -1,12 +1,8 @@
-import { NUMERIC_PARAMS } from '../../../src-shared/drift/params';
-import type {
-  DriftMessage,
-  EntropyPacket,
-  StateDiffMessage,
-} from '../../../src-shared/protocol/messages';
+import { NUMERIC_PARAMS } from '../drift/params';
+import type { DriftMessage, EntropyPacket, StateDiffMessage } from '../protocol/messages';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { Frame } from './drift';
-import { errorMessage } from '../../../src-shared/error-message';
+import { errorMessage } from '../error-message';
 
 /*
  * The wire codec of /lvs/drift/1.0.0: each frame is an unsigned-varint length followed by that
