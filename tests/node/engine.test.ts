@@ -3,7 +3,8 @@ import { NodeDrift, type PeerReport } from '../../src-shared/drift/node-drift';
 import { resolveParams } from '../../src-shared/drift/params';
 import { seededRng } from '../../src-shared/random';
 import { DriftEngine } from '../../src-main/node/engine/drift-engine';
-import { CycleScheduler, LOW_POWER_FACTOR } from '../../src-main/node/engine/scheduler';
+import { CycleScheduler, LOW_POWER_FACTOR } from '../../src-shared/node/scheduler';
+import { LoopDelay } from '../../src-main/runtime/loop-delay';
 
 const params = resolveParams({ alpha: 0.05, beta: 0.2, weighting: 'uniform' });
 const peersAround = (S: readonly number[], cycle: number): PeerReport[] =>
@@ -116,6 +117,7 @@ describe('the cycle scheduler', () => {
     const reasons: string[] = [];
     scheduler = new CycleScheduler({
       cycleMs: 10,
+      lag: new LoopDelay(20),
       lagLimitMs: 100,
       onTick: (cycle) => {
         // Ticks 3 and 4 block the event loop, as an overloaded host would.

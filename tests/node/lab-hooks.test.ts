@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CycleScheduler } from '../../src-main/node/engine/scheduler';
+import { CycleScheduler } from '../../src-shared/node/scheduler';
 import { PeerGate } from '../../src-main/node/p2p/gater';
 import { LinkShaper } from '../../src-shared/protocol/link-shaper';
 import { NodeStore } from '../../src-main/node/store';

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { answerCommand, driftFrom } from './engine-core';
-import type { EngineCommand, EngineInit } from './engine-protocol';
+import { answerCommand, driftFrom } from '../../../src-shared/node/engine-core';
+import type { EngineCommand, EngineInit } from '../../../src-shared/node/engine-protocol';
 
 /*
  * The drift engine: one node's NodeDrift in a worker thread, so that a cycle's arithmetic

@@ -29,4 +29,4 @@ export {
   type StoredEvent,
   type StoreLimits,
   type StoreState,
-} from './schema';
+} from '../../../src-shared/node/store-schema';

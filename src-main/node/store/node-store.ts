@@ -21,7 +21,7 @@ import {
   type StoreDocument,
   type StoredEvent,
   type StoreLimits,
-} from './schema';
+} from '../../../src-shared/node/store-schema';
 
 /** The store file's name in the data folder; the backup is `node.json.bak` beside it. */
 export const STORE_FILE = 'node.json';

@@ -3,7 +3,11 @@ import { copyFile, link, open, readdir, rename, stat, unlink } from 'node:fs/pro
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { ioError, StoreError, StoreNotAFileError, type NotAFileKind } from './errors';
-import { inspectText, type Inspection, type StoreDocument } from './schema';
+import {
+  inspectText,
+  type Inspection,
+  type StoreDocument,
+} from '../../../src-shared/node/store-schema';
 
 /**
  * The file side of the store: a lowdb adapter whose every write is atomic and durable, and

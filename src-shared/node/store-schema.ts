@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_PARAMS, ParamError, resolveParams } from '../../../src-shared/drift/params';
-import { errorMessage } from '../../../src-shared/error-message';
+import { DEFAULT_PARAMS, ParamError, resolveParams } from '../drift/params';
+import { errorMessage } from '../error-message';
 
 /**
  * The document a micro-node keeps in its data folder (`node.json`), and the checks a file must

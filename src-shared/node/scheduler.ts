@@ -1,4 +1,4 @@
-import { LoopDelay } from '../../runtime/loop-delay';
+import { unrefTimer } from '../timers';
 
 /** Low-power mode multiplies the cycle period by this (docs/model.md, "VaultGuard"). */
 export const LOW_POWER_FACTOR = 4;
@@ -8,16 +8,27 @@ export interface SchedulerOptions {
   /** Each period is cycleMs * (1 +- jitter): nodes started together drift apart in phase. */
   readonly jitter?: number;
   /**
-   * Event-loop delay (p99 over the last few cycles) above which low-power mode switches on;
-   * null: never (a lab's nodes share a thread, so the lag one sees is all of theirs).
+   * What the event loop's delay is, where the host can tell (Node.js: perf_hooks, in
+   * src-main/runtime/loop-delay.ts); without one, lag never switches low-power mode on (a browser,
+   * or a lab's nodes, which share a thread, so the lag one sees is all of theirs).
    */
-  readonly lagLimitMs?: number | null;
+  readonly lag?: LagProbe;
+  /** Event-loop delay (p99 over the last few cycles) above which low-power mode switches on. */
+  readonly lagLimitMs?: number;
   /** Uniform in [0, 1) for the jitter; seeded in labs and tests. */
   readonly random?: () => number;
   readonly onTick: (cycle: number) => Promise<void> | void;
   readonly onLowPower?: (on: boolean, reasons: readonly string[]) => void;
   /** A tick that threw: the scheduler keeps going. */
   readonly onError?: (err: unknown) => void;
+}
+
+/** The event loop's delay in milliseconds, sampled while enabled. */
+export interface LagProbe {
+  enable(): void;
+  disable(): void;
+  reset(): void;
+  percentileMs(p: number): number;
 }
 
 /** Cycles between two looks at the event-loop delay. */
@@ -29,7 +40,7 @@ const LAG_CHECK_CYCLES = 5;
  * or when the event loop lags.
  */
 export class CycleScheduler {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private running = false;
   private paused = false;
   private cycle = 0;
@@ -38,7 +49,7 @@ export class CycleScheduler {
   private dueAt = 0;
   private missed = 0;
   private readonly reasons = new Set<string>();
-  private readonly lag: LoopDelay | null;
+  private readonly lag: LagProbe | null;
   private readonly jitter: number;
   private readonly lagLimitMs: number;
   private readonly random: () => number;
@@ -47,7 +58,7 @@ export class CycleScheduler {
     this.jitter = opts.jitter ?? 0.05;
     this.lagLimitMs = opts.lagLimitMs ?? 250;
     this.random = opts.random ?? Math.random;
-    this.lag = opts.lagLimitMs === null ? null : new LoopDelay(20);
+    this.lag = opts.lag ?? null;
   }
 
   get lowPower(): boolean {
@@ -123,7 +134,7 @@ export class CycleScheduler {
   private schedule(): void {
     if (!this.running) return;
     this.timer = setTimeout(() => void this.tick(), Math.max(0, this.dueAt - performance.now()));
-    this.timer.unref?.();
+    unrefTimer(this.timer);
   }
 
   private async tick(): Promise<void> {

@@ -1,7 +1,7 @@
-import { NodeDrift } from '../../../src-shared/drift/node-drift';
-import { secureRng, seededRng } from '../../../src-shared/random';
+import { NodeDrift } from '../drift/node-drift';
+import { secureRng, seededRng } from '../random';
 import type { EngineCommand, EngineInit, EngineReply, EngineSnapshot } from './engine-protocol';
-import { errorMessage } from '../../../src-shared/error-message';
+import { errorMessage } from '../error-message';
 
 /*
  * What both engines run: a NodeDrift built from its init, answering engine commands. The worker

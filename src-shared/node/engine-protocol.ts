@@ -1,6 +1,6 @@
-import type { NodeStateView } from '../../../src-shared/api/node-api';
-import type { CycleResult, PeerReport } from '../../../src-shared/drift/node-drift';
-import type { DriftParams } from '../../../src-shared/drift/params';
+import type { NodeStateView } from '../api/node-api';
+import type { CycleResult, PeerReport } from '../drift/node-drift';
+import type { DriftParams } from '../drift/params';
 
 /*
  * Messages between the node's main thread (the libp2p host) and its drift engine worker.

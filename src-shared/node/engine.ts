@@ -1,0 +1,84 @@
+import type { CycleResult, NodeDrift, PeerReport } from '../drift/node-drift';
+import type { DriftParams } from '../drift/params';
+import { answerCommand, driftFrom } from './engine-core';
+import type { EngineCommand, EngineInit, EngineReply, EngineSnapshot } from './engine-protocol';
+
+/*
+ * A node's drift engine as the node core sees it: one command, one reply. The inline engine runs
+ * NodeDrift on the caller's thread; a host may run it elsewhere (the Node.js node: a worker
+ * thread, src-main/node/engine/drift-engine.ts) by sending the same commands.
+ */
+
+// Distributes Omit over the command union, so each variant keeps its own fields.
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/** A node's drift engine: each call is one command and one reply. */
+export interface Engine {
+  step(
+    peers: readonly PeerReport[],
+    load: number,
+  ): Promise<{ snapshot: EngineSnapshot; cycle: CycleResult }>;
+  setParams(params: DriftParams): Promise<EngineSnapshot>;
+  penalise(peer: string, drop?: number): Promise<EngineSnapshot>;
+  snapshot(): Promise<EngineSnapshot>;
+  stop(): Promise<void>;
+}
+
+/** Sends one command through `send` and unpacks the reply, for both engines. */
+export abstract class CommandEngine implements Engine {
+  private nextId = 1;
+
+  async step(
+    peers: readonly PeerReport[],
+    load: number,
+  ): Promise<{ snapshot: EngineSnapshot; cycle: CycleResult }> {
+    const reply = await this.command({ op: 'step', peers, load });
+    if (!reply.cycle) throw new Error('the drift engine answered a step without a cycle');
+    return { snapshot: reply.snapshot, cycle: reply.cycle };
+  }
+
+  async setParams(params: DriftParams): Promise<EngineSnapshot> {
+    return (await this.command({ op: 'set-params', params })).snapshot;
+  }
+
+  async penalise(peer: string, drop?: number): Promise<EngineSnapshot> {
+    return (
+      await this.command(
+        drop === undefined ? { op: 'penalise', peer } : { op: 'penalise', peer, drop },
+      )
+    ).snapshot;
+  }
+
+  async snapshot(): Promise<EngineSnapshot> {
+    return (await this.command({ op: 'snapshot' })).snapshot;
+  }
+
+  abstract stop(): Promise<void>;
+
+  protected abstract send(cmd: EngineCommand): Promise<EngineReply & { ok: true }>;
+
+  private command(cmd: WithoutId<EngineCommand>): Promise<EngineReply & { ok: true }> {
+    return this.send({ ...cmd, id: this.nextId++ } as EngineCommand);
+  }
+}
+
+/** The drift step on the caller's thread (labs): no thread, no copying. */
+export class InlineEngine extends CommandEngine {
+  private drift: NodeDrift | null;
+
+  constructor(init: EngineInit) {
+    super();
+    this.drift = driftFrom(init);
+  }
+
+  protected send(cmd: EngineCommand): Promise<EngineReply & { ok: true }> {
+    if (!this.drift) return Promise.reject(new Error('the drift engine was stopped'));
+    const reply = answerCommand(this.drift, cmd);
+    return reply.ok ? Promise.resolve(reply) : Promise.reject(new Error(reply.error));
+  }
+
+  stop(): Promise<void> {
+    this.drift = null;
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,625 @@
+import { multiaddr } from '@multiformats/multiaddr';
+import {
+  checkNodeRequest,
+  MAX_EVENTS,
+  MAX_HISTORY,
+  type HistoryPoint,
+  type LoggedEvent,
+  type NetworkView,
+  type NodeRequest,
+  type NodeResponses,
+  type NodeSnapshot,
+  type NodeStateView,
+  type NodeStatus,
+  type PeerView,
+} from '../api/node-api';
+import type { PeerReport } from '../drift/node-drift';
+import { resolveParams, type DriftParams } from '../drift/params';
+import { countsByRule, emptyCounts, RULES, type RuleName, type VaultEvent } from '../drift/rules';
+import { errorMessage } from '../error-message';
+import { DriftProtocol, type DriftHost, type SessionInfo } from '../protocol';
+import type { FrameShaper } from '../protocol/link-shaper';
+import type { EntropyPacket, StateDiffMessage } from '../protocol/messages';
+import { seededRng } from '../random';
+import type { Engine } from './engine';
+import type { EngineInit, EngineSnapshot } from './engine-protocol';
+import { Listeners } from './listeners';
+import { CycleScheduler, type LagProbe, type SchedulerOptions } from './scheduler';
+import type { StoreDocument } from './store-schema';
+
+/*
+ * The micro-node's core: the drift cycle, joining, the node API and its views, over a host, a
+ * store and an engine it is given. It imports no Node.js built-in (lint and the web type check
+ * hold it to that), so the same core runs in Node.js (src-main/node/lvs-node.ts gives it a TCP
+ * host, a store on disk and an engine in a worker thread) and in a browser.
+ */
+
+/** A minimal structured logger; `lvs node` passes pino, tests pass a collector. */
+export interface NodeLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the core needs of its host: libp2p and a deny list for the protocol, its addresses. */
+export interface CoreHost extends DriftHost {
+  /** The addresses it listens on, each ending in /p2p/<id>. */
+  addresses(): readonly { toString(): string }[];
+  stop(): Promise<void>;
+}
+
+/** What the core needs of its store (Node.js: node.json on disk; a browser: IndexedDB). */
+export interface CoreStore {
+  readonly data: Readonly<StoreDocument>;
+  /** Changes the document; the store coalesces its writes. */
+  update(mutator: (doc: StoreDocument) => void): void;
+  appendEvents(events: readonly VaultEvent[], cycle: number, at?: Date): void;
+  /** A final write, then the store is released. */
+  close(): Promise<void>;
+}
+
+/** A personal node's discovery (address book, peer exchange, dialling), when it has one. */
+export interface NetworkPart {
+  view(): NetworkView;
+  /** Stops dialling; the book's last changes go to the store. */
+  stop(): Promise<void>;
+  /** Stops dialling and saving at once, saving nothing more (a crash). */
+  halt(): void;
+}
+
+/**
+ * How the cycle's EP and SDM reach the peers. The default sends every peer the same frame; a lab
+ * injects one that lies (src-main/lab/liar-outbox.ts).
+ */
+export interface CycleOutbox {
+  send(protocol: DriftProtocol, ep: EntropyPacket, sdm: StateDiffMessage): void;
+}
+
+const HONEST: CycleOutbox = { send: (protocol, ep, sdm) => void protocol.broadcastCycle(ep, sdm) };
+
+export interface NodeCoreOptions {
+  /** Drift parameters; the dimension must match a stored state, if there is one. */
+  readonly params: DriftParams;
+  readonly cycleMs: number;
+  /** S of the very first node of a swarm: one value for every component, or the vector. */
+  readonly genesis: number | readonly number[];
+  /** Cycles a node without a stored state waits for its peers' states before genesis. */
+  readonly joinCycles?: number;
+  /** Seeded entropy and jitter (labs, tests); absent: the secure generator. */
+  readonly seed?: number;
+  /**
+   * A node without a stored state starts from this state instead of joining from its peers
+   * (a lab's seeded initial states). A stored state still wins.
+   */
+  readonly initialState?: readonly number[];
+  /** Network faults on the frames this node sends (a lab). */
+  readonly shaper?: FrameShaper;
+  readonly outbox?: CycleOutbox;
+  /** The event loop's delay, for low-power mode on lag (absent: lag is not watched). */
+  readonly lag?: LagProbe;
+  readonly log: NodeLog;
+}
+
+/** The parts a host platform gives the core. */
+export interface NodeCoreParts {
+  readonly host: CoreHost;
+  readonly store: CoreStore;
+  readonly startEngine: (init: EngineInit) => Promise<Engine>;
+  /** Discovery, started once the protocol is (it penalises peers that send bad addresses). */
+  readonly network?: (node: { penalise(peerId: string): void }) => Promise<NetworkPart>;
+  /** Builds the cycle scheduler (a lab keeps a handle to skew, pause and step it). */
+  readonly scheduler?: (options: SchedulerOptions) => CycleScheduler;
+}
+
+/** Refused configuration: one line for the user. */
+export class NodeConfigError extends Error {
+  override readonly name = 'NodeConfigError';
+}
+
+export interface NodeCoreEvents extends Record<string, unknown[]> {
+  snapshot: [NodeSnapshot];
+  event: [LoggedEvent];
+}
+
+const DEFAULT_JOIN_CYCLES = 3;
+const JITTER_STREAM = 1;
+/** The trust a peer session has before the engine has weighed it (docs/model.md, "Trust"). */
+export const UNWEIGHED_TRUST = 0.5;
+/** Snapshots go to listeners at most this often: a monitor redraws no faster. */
+const SNAPSHOT_EVERY_MS = 200;
+
+/**
+ * One cycle every cycleMs: fresh peer states in, one engine step, EP and SDM out, the result
+ * saved (the store coalesces). A node without a state joins from its first peers' states.
+ */
+export class NodeCore extends Listeners<NodeCoreEvents> {
+  private engine: Engine | null = null;
+  private last: EngineSnapshot | null = null;
+  private params: DriftParams;
+  private waited = 0;
+  private lastSnapshotAt = 0;
+  private readonly startedAt = Date.now();
+  private network: NetworkPart | null = null;
+  private stopping: Promise<void> | null = null;
+  protected readonly scheduler: CycleScheduler;
+  protected readonly protocol: DriftProtocol;
+  private readonly outbox: CycleOutbox;
+
+  protected constructor(
+    private readonly core: NodeCoreOptions,
+    protected readonly parts: NodeCoreParts,
+  ) {
+    super();
+    this.params = core.params;
+    this.outbox = core.outbox ?? HONEST;
+    this.protocol = new DriftProtocol({
+      dimensions: core.params.dimensions,
+      cycleMs: core.cycleMs,
+      log: (line) => core.log.info(line),
+      ...(core.shaper ? { shaper: core.shaper } : {}),
+    });
+    const random = seededUnit(core.seed);
+    const schedule: SchedulerOptions = {
+      cycleMs: core.cycleMs,
+      ...(random ? { random } : {}),
+      ...(core.lag ? { lag: core.lag } : {}),
+      onTick: () => this.cycle(),
+      onLowPower: (on, reasons) =>
+        core.log.info(on ? `low-power mode on (${reasons.join(', ')})` : 'low-power mode off'),
+      onError: (err) => core.log.error(`drift cycle failed: ${errorMessage(err)}`),
+    };
+    this.scheduler = parts.scheduler ? parts.scheduler(schedule) : new CycleScheduler(schedule);
+  }
+
+  /**
+   * Starts the protocol on the host, then discovery, then the engine from the stored state (or
+   * the initial one), then the cycle. The caller keeps the host and the store, and stops them if
+   * this throws.
+   */
+  protected async startCore(): Promise<void> {
+    const { host, store } = this.parts;
+    const { log } = this.core;
+    const d = this.params.dimensions;
+    const stored = store.data.state;
+    checkStoredDimensions(store.data, d, 'the store');
+    this.protocol.addEventListener('session:refused', (e) =>
+      log.warn(`refused peer ${e.detail.peerId}: ${e.detail.reason}`),
+    );
+    // Every bad frame costs its sender trust, as an anomaly would (docs/model.md, "Messages").
+    this.protocol.addEventListener('frame:bad', (e) => this.penalise(e.detail.peerId));
+    await this.protocol.start(host);
+    if (this.parts.network)
+      this.network = await this.parts.network({ penalise: (peer) => this.penalise(peer) });
+    store.update((doc) => {
+      doc.config = {
+        ...doc.config,
+        params: changedParams(this.params),
+        cycleMs: this.core.cycleMs,
+      };
+    });
+    if (stored.cycle === 0 && this.core.initialState) {
+      await this.startEngine(genesisState(this.core.initialState, d), 0, 1, 0);
+    } else if (stored.cycle > 0) {
+      await this.startEngine(stored.S, stored.earned, stored.tcSelf, stored.cycle);
+    }
+    this.scheduler.start();
+  }
+
+  get sessionId(): string {
+    return this.parts.host.libp2p.peerId.toString();
+  }
+
+  /** The peers with an open drift session (their HELLO arrived). */
+  sessionPeers(): string[] {
+    return this.protocol
+      .sessions()
+      .filter((s) => s.hello !== undefined)
+      .map((s) => s.peerId);
+  }
+
+  /** Every drift session, open or opening (for the host's inbound evictor). */
+  sessions(): SessionInfo[] {
+    return this.protocol.sessions();
+  }
+
+  /** The engine's trust in a peer session, once it has weighed it. */
+  trustOf(peerId: string): number | undefined {
+    return this.last?.trust[peerId];
+  }
+
+  /** Frames and bytes this node's drift protocol sent and received since start. */
+  traffic(): ReturnType<DriftProtocol['traffic']> {
+    return this.protocol.traffic();
+  }
+
+  /** VaultGuard interventions since the engine started, by rule. */
+  interventions(): Record<RuleName, number> {
+    return countsByRule(this.last?.counts ?? emptyCounts());
+  }
+
+  addresses(): string[] {
+    return this.parts.host.addresses().map(String);
+  }
+
+  /** Whether the node has a state yet (from its store, its peers or genesis). */
+  get joined(): boolean {
+    return this.engine !== null;
+  }
+
+  status(): NodeStatus {
+    const peers = this.protocol.sessions().filter((s) => s.hello !== undefined);
+    const S = this.last?.S ?? [];
+    let sq = 0;
+    let n = 0;
+    for (const p of peers) {
+      const theirs = p.sdm?.message.state;
+      if (!theirs || theirs.length !== S.length) continue;
+      for (let c = 0; c < S.length; c++) sq += (theirs[c]! - S[c]!) ** 2;
+      n++;
+    }
+    const counts = this.last?.counts ?? emptyCounts();
+    return {
+      sessionId: this.sessionId,
+      listen: this.addresses(),
+      cycle: this.last?.cycle ?? 0,
+      mode: this.scheduler.isPaused
+        ? 'paused'
+        : this.scheduler.lowPower
+          ? 'low-power'
+          : this.last?.recovery
+            ? 'recovery'
+            : 'active',
+      lowPowerReasons: this.scheduler.lowPowerReasons,
+      peers: peers.length,
+      spreadToPeers: n > 0 ? Math.sqrt(sq / n) : 0,
+      params: this.params,
+      interventions: countsByRule(counts),
+      uptimeMs: Date.now() - this.startedAt,
+      ...(this.network ? { network: this.network.view() } : {}),
+    };
+  }
+
+  state(): NodeStateView {
+    const s = this.last;
+    return {
+      S: s?.S ?? [],
+      D: s?.D ?? [],
+      earned: s?.earned ?? 0,
+      tcSelf: s?.tcSelf ?? 1,
+      dc: s?.dc ?? 0,
+      recovery: s?.recovery ?? false,
+    };
+  }
+
+  peers(): PeerView[] {
+    const trust = this.last?.trust ?? {};
+    return this.protocol.sessions().map((s) => ({
+      sessionId: s.peerId,
+      address: s.remoteAddr,
+      trust: trust[s.peerId] ?? UNWEIGHED_TRUST,
+      lastState: s.sdm ? [...s.sdm.message.state] : null,
+      lastCycle: s.sdm?.message.cycle ?? null,
+      framesIn: s.counters.framesIn,
+      framesOut: s.counters.framesOut,
+      badFrames: Object.values(s.counters.badFrames).reduce((a, b) => a + b, 0),
+    }));
+  }
+
+  /** The latest logged interventions (a rule this version does not know is left out). */
+  events(limit = MAX_EVENTS): LoggedEvent[] {
+    const known = (rule: string): rule is RuleName => (RULES as readonly string[]).includes(rule);
+    return this.parts.store.data.events.slice(-limit).flatMap((e) =>
+      known(e.rule)
+        ? [
+            {
+              rule: e.rule,
+              ...(e.peer === undefined ? {} : { peer: e.peer }),
+              value: e.value ?? NaN,
+              limit: e.limit ?? NaN,
+              reason: e.reason,
+              cycle: e.cycle,
+              at: Date.parse(e.at),
+            },
+          ]
+        : [],
+    );
+  }
+
+  history(limit = MAX_HISTORY): HistoryPoint[] {
+    return this.parts.store.data.history
+      .slice(-limit)
+      .map((h) => ({ cycle: h.cycle, at: Date.parse(h.at), S: h.S }));
+  }
+
+  /** Applies validated parameters from the next cycle on (the dimension cannot change). */
+  async setParams(patch: Partial<DriftParams>): Promise<DriftParams> {
+    const next = resolveParams(patch, this.params);
+    if (next.dimensions !== this.params.dimensions)
+      throw new NodeConfigError(
+        `dimensions cannot change on a running node (${this.params.dimensions})`,
+      );
+    if (this.engine) this.last = await this.engine.setParams(next);
+    this.params = next;
+    this.parts.store.update((doc) => {
+      doc.config = { ...doc.config, params: changedParams(next) };
+    });
+    return next;
+  }
+
+  pause(): void {
+    this.scheduler.pause();
+  }
+
+  resume(): void {
+    this.scheduler.resume();
+  }
+
+  setLowPower(reason: string, on: boolean): void {
+    this.scheduler.setLowPower(reason, on);
+  }
+
+  /** Dials an address (its /p2p/<id> optional); resolves with the peer's id. */
+  async connect(address: string): Promise<string> {
+    const connection = await this.parts.host.libp2p.dial(multiaddr(address));
+    return connection.remotePeer.toString();
+  }
+
+  async disconnect(peer: string): Promise<void> {
+    const conns = this.parts.host.libp2p
+      .getConnections()
+      .filter((c) => c.remotePeer.toString() === peer);
+    await Promise.all(conns.map((c) => c.close()));
+  }
+
+  /** The node API, typed: still checked, since a typed caller can be handed bad data. */
+  request<R extends NodeRequest>(req: R): Promise<NodeResponses[R['op']]> {
+    return this.handle(req) as Promise<NodeResponses[R['op']]>;
+  }
+
+  /** The node API for a transport (IPC, WebSocket): checks the request, then answers it. */
+  async handle(raw: unknown): Promise<NodeResponses[NodeRequest['op']]> {
+    const v = checkNodeRequest(raw);
+    if (!v.ok) throw new NodeConfigError(v.reason);
+    return this.answer(v.request);
+  }
+
+  /** Lowers a peer's trust, as a bad frame does. */
+  penalise(peerId: string): void {
+    this.engine
+      ?.penalise(peerId)
+      .catch((err) => this.core.log.warn(`penalising ${peerId}: ${errorMessage(err)}`));
+  }
+
+  /** Graceful stop: no new cycle, a final save, peers closed, the store released. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const { log } = this.core;
+      this.scheduler.stop();
+      // The book's last changes go to the store with the final save.
+      await this.network
+        ?.stop()
+        .catch((err) => log.warn(`stopping discovery: ${errorMessage(err)}`));
+      await this.protocol
+        .stop()
+        .catch((err) => log.warn(`stopping the protocol: ${errorMessage(err)}`));
+      await this.parts.host
+        .stop()
+        .catch((err) => log.warn(`stopping the host: ${errorMessage(err)}`));
+      await this.engine?.stop();
+      await this.parts.store.close();
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Stops with no goodbye and nothing more saved (a crash): the cycle and discovery's dialling
+   * stop, `cutStore` lets the store go without a final write, then the host, the protocol and
+   * the engine stop.
+   */
+  protected halt(cutStore: () => Promise<void>): Promise<void> {
+    this.stopping ??= (async () => {
+      this.scheduler.stop();
+      this.network?.halt();
+      await cutStore();
+      await this.parts.host.stop().catch(() => undefined);
+      await this.protocol.stop().catch(() => undefined);
+      await this.engine?.stop();
+    })();
+    return this.stopping;
+  }
+
+  /** The peer view of `id` once its HELLO has come (a moment after the dial), or undefined. */
+  private async sessionWith(id: string, waitMs = 3000): Promise<PeerView | undefined> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const open = this.protocol.sessions().some((s) => s.peerId === id && s.hello !== undefined);
+      if (open || Date.now() > until) return this.peers().find((p) => p.sessionId === id);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async answer(req: NodeRequest): Promise<NodeResponses[NodeRequest['op']]> {
+    switch (req.op) {
+      case 'status':
+        return this.status();
+      case 'state':
+        return this.state();
+      case 'peers':
+        return this.peers();
+      case 'events':
+        return this.events(req.limit);
+      case 'history':
+        return this.history(req.limit);
+      case 'set-params':
+        return this.setParams(req.params);
+      case 'pause':
+        this.pause();
+        return this.status();
+      case 'resume':
+        this.resume();
+        return this.status();
+      case 'low-power':
+        this.setLowPower('requested', req.on);
+        return this.status();
+      case 'connect': {
+        const id = await this.connect(req.address);
+        const peer = await this.sessionWith(id);
+        if (!peer)
+          throw new NodeConfigError(`connected to ${req.address}, but it opened no drift session`);
+        return peer;
+      }
+      case 'disconnect':
+        await this.disconnect(req.peer);
+        return this.status();
+    }
+  }
+
+  private async startEngine(
+    S: readonly number[],
+    earned: number,
+    tcSelf: number,
+    cycle: number,
+  ): Promise<void> {
+    const engine = await this.parts.startEngine({
+      params: this.params,
+      state: S,
+      earned,
+      tcSelf,
+      cycle,
+      ...(this.core.seed === undefined ? {} : { seed: this.core.seed }),
+    });
+    // The state first, then the engine: `joined` (engine set) must mean the state is readable.
+    this.last = await engine.snapshot();
+    this.engine = engine;
+  }
+
+  /**
+   * One drift cycle (docs/model.md, "One cycle"), or a step of joining while the node has no
+   * state yet.
+   */
+  private async cycle(): Promise<void> {
+    const reports = this.reports();
+    if (!this.engine) {
+      await this.join(reports);
+      return;
+    }
+    const { snapshot, cycle } = await this.engine.step(reports, 0);
+    this.last = snapshot;
+    // F lies in the unit ball; the clamp only absorbs a rounding ulp, so that every component
+    // passes the receivers' range check ([-1, 1]) whatever the arithmetic did.
+    const entropy = cycle.F.map((f) => Math.min(1, Math.max(-1, f)));
+    const ep = { kind: 'ep', entropy, timestamp: Date.now(), load: 0 } as const;
+    const sdm = {
+      kind: 'sdm',
+      shard: 0,
+      state: [...cycle.S],
+      weight: cycle.dc,
+      cycle: snapshot.cycle,
+    } as const;
+    this.outbox.send(this.protocol, ep, sdm);
+    this.save(snapshot, cycle.events);
+    this.publish(snapshot.cycle, cycle.events);
+  }
+
+  /**
+   * "Retrieve minimum state": a node without a stored state takes the per-coordinate median
+   * of its first peers' states; the very first node of a swarm, hearing nobody for
+   * joinCycles cycles, starts from the genesis state.
+   */
+  private async join(reports: readonly PeerReport[]): Promise<void> {
+    const d = this.params.dimensions;
+    const waitFor = this.core.joinCycles ?? DEFAULT_JOIN_CYCLES;
+    if (reports.length === 0 && ++this.waited < waitFor) return;
+    const S =
+      reports.length > 0
+        ? Array.from({ length: d }, (_, c) => median(reports.map((r) => Number(r.state[c]))))
+        : genesisState(this.core.genesis, d);
+    this.core.log.info(
+      reports.length > 0
+        ? `joined from ${reports.length} peer(s): S = [${S.map((x) => x.toPrecision(6)).join(', ')}]`
+        : `no peers after ${waitFor} cycles: starting from the genesis state`,
+    );
+    await this.startEngine(S, 0, 1, 0);
+  }
+
+  /** Fresh SDMs (with each peer's newest EP) as the engine wants them. */
+  private reports(): PeerReport[] {
+    const eps = new Map(this.protocol.sessions().map((s) => [s.peerId, s.ep?.message.entropy]));
+    return this.protocol.freshSdms().map(({ peerId, sdm }) => {
+      const entropy = eps.get(peerId);
+      return { id: peerId, state: sdm.state, weight: sdm.weight, ...(entropy ? { entropy } : {}) };
+    });
+  }
+
+  private save(s: EngineSnapshot, events: readonly VaultEvent[]): void {
+    const at = new Date();
+    this.parts.store.update((doc) => {
+      doc.state = {
+        S: [...s.S],
+        D: [...s.D],
+        earned: s.earned,
+        tcSelf: s.tcSelf,
+        recovery: s.recovery,
+        cycle: s.cycle,
+      };
+      doc.trust = { ...s.trust };
+      doc.counters = countsByRule(s.counts);
+      doc.history.push({ cycle: s.cycle, at: at.toISOString(), S: [...s.S] });
+    });
+    if (events.length > 0) this.parts.store.appendEvents(events, s.cycle, at);
+  }
+
+  private publish(cycle: number, events: readonly VaultEvent[]): void {
+    const at = Date.now();
+    for (const e of events) this.emit('event', { ...e, cycle, at });
+    if (at - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return;
+    this.lastSnapshotAt = at;
+    this.emit('snapshot', { status: this.status(), state: this.state() });
+  }
+}
+
+/** The drift parameters that differ from the defaults: what the store keeps as config. */
+export function changedParams(p: DriftParams): Record<string, unknown> {
+  const defaults = resolveParams({});
+  return Object.fromEntries(
+    Object.entries(p).filter(([k, v]) => defaults[k as keyof DriftParams] !== v),
+  );
+}
+
+/** Refuses a stored state of another dimension than the node's (`where` names the store). */
+export function checkStoredDimensions(
+  doc: Readonly<StoreDocument>,
+  d: number,
+  where: string,
+): void {
+  const stored = doc.state;
+  if (stored.cycle > 0 && stored.S.length !== d)
+    throw new NodeConfigError(
+      `${where} holds a ${stored.S.length}-dimensional state; dimensions ${d} cannot use it (choose another data folder)`,
+    );
+}
+
+/** The genesis state as a vector of d finite components >= 0, or a NodeConfigError. */
+export function genesisState(genesis: number | readonly number[], d: number): number[] {
+  const S = typeof genesis === 'number' ? new Array<number>(d).fill(genesis) : [...genesis];
+  if (S.length !== d || !S.every((x) => Number.isFinite(x) && x >= 0))
+    throw new NodeConfigError(
+      `the genesis state must have ${d} finite components >= 0 (got [${S.join(', ')}])`,
+    );
+  return S;
+}
+
+function median(xs: readonly number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return 0;
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The scheduler's jitter from its own stream of the seed (the engine's entropy uses stream 0). */
+function seededUnit(seed: number | undefined): (() => number) | undefined {
+  if (seed === undefined) return undefined;
+  const rng = seededRng(seed, JITTER_STREAM);
+  return () => rng.float();
+}
