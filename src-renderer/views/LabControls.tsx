@@ -7,7 +7,7 @@ import { describeEvent } from '@shared/lab/describe';
 import { ticksCsv } from '../lib/csv';
 import { saveText, stamp } from '../lib/download';
 import { num } from '../lib/format';
-import { PARTITION_PRESETS, partitionCommand, selectedVsRest } from '../lib/presets';
+import { PRESET_BUTTONS, partitionCommand, selectedVsRest } from '../lib/presets';
 import { checkTrimF, parseNumber, parseVector } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
 import { displayedFrame } from '../state/store';
@@ -128,7 +128,7 @@ function Partitions({ lab }: { lab: LabStatus }) {
   return (
     <Group title="Partitions">
       <div className="buttons">
-        {PARTITION_PRESETS.map((p) => (
+        {PRESET_BUTTONS.map((p) => (
           <button
             type="button"
             key={p.kind}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DriftParams } from '../drift/params';
 import type { RuleName } from '../drift/rules';
 import type { LabPace } from '../lab/pace';
+import { PRESET_KINDS } from '../lab/partitions';
 import { paramsPatch, reasonOf, type NodeStatus } from './node-api';
 
 /*
@@ -83,27 +84,18 @@ const vector = z.array(z.number().finite().min(0)).min(1).max(64);
 
 // ---------------------------------------------------------------- partitions
 
-/** Partitions, named as Jepsen's nemeses name them where a name exists. */
-export const PARTITION_KINDS = [
-  'partition-halves',
-  'partition-random-halves',
-  'partition-random-node',
-  'bridge',
-  'majorities-ring',
-  'minority-third',
-  'groups',
-] as const;
+/**
+ * Partitions, named as Jepsen's nemeses name them where a name exists: the presets of
+ * src-shared/lab/partitions.ts (which defines them), then custom groups.
+ */
+export const PARTITION_KINDS = [...PRESET_KINDS, 'groups'] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
 
 export const partitionSpec = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({ kind: z.literal('partition-halves') }),
-    z.strictObject({ kind: z.literal('partition-random-halves') }),
-    z.strictObject({ kind: z.literal('partition-random-node') }),
-    z.strictObject({ kind: z.literal('bridge') }),
-    z.strictObject({ kind: z.literal('majorities-ring') }),
-    z.strictObject({ kind: z.literal('minority-third') }),
+    /** A preset takes nothing but its name. */
+    z.strictObject({ kind: z.enum(PRESET_KINDS) }),
     /** Custom groups: nodes talk only within their group; nodes in no group are isolated. */
     z.strictObject({
       kind: z.literal('groups'),
@@ -183,17 +175,7 @@ export type LiarBehaviour = z.infer<typeof liarBehaviour>;
 // ---------------------------------------------------------------- nemesis schedules
 
 /** A single fault a nemesis applies for a while and then undoes. */
-export const nemesisFault = z.enum([
-  'partition-halves',
-  'partition-random-halves',
-  'partition-random-node',
-  'bridge',
-  'majorities-ring',
-  'minority-third',
-  'kill-random',
-  'freeze-random',
-  'loss',
-]);
+export const nemesisFault = z.enum([...PRESET_KINDS, 'kill-random', 'freeze-random', 'loss']);
 export type NemesisFault = z.infer<typeof nemesisFault>;
 
 export const nemesisSpec = z.strictObject({
