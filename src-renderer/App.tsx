@@ -4,19 +4,17 @@ import { shortcutFor } from './lib/shortcuts';
 import { connectStore } from './state/connect';
 import { MonitorProvider, type Monitor } from './state/context';
 import { Banners } from './views/Banners';
+import { CHARTS } from './views/charts';
 import { DriftPlane } from './views/DriftPlane';
 import { Header } from './views/Header';
 import { HelpOverlay } from './views/HelpOverlay';
 import { Inspector } from './views/Inspector';
 import { LabControls } from './views/LabControls';
 import { MapPanel } from './views/MapPanel';
-import { SpreadChart } from './views/SpreadChart';
 import { StartLab } from './views/StartLab';
 import { Timeline } from './views/Timeline';
 import { Toasts } from './views/Toasts';
 import { TourPanel } from './views/TourPanel';
-import { TrafficChart } from './views/TrafficChart';
-import { WanderChart } from './views/WanderChart';
 
 export const THEME_KEY = 'lvs.monitor.theme';
 
@@ -99,9 +97,9 @@ export function App({ monitor }: { monitor: Monitor }) {
             </div>
             <Timeline />
             <div className="charts">
-              <SpreadChart />
-              <WanderChart />
-              <TrafficChart />
+              {CHARTS.map((Chart, i) => (
+                <Chart key={i} />
+              ))}
             </div>
           </main>
           <Inspector />

@@ -4,7 +4,7 @@ import { MultiBar, type SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { MAX_LAB_NODES, type LabEvent } from '../../src-shared/api/lab-api';
-import type { Weighting } from '../../src-shared/drift/params';
+import { NODE_WEIGHTINGS, type Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import {
   describeConvergenceRule,
@@ -83,9 +83,6 @@ const AD_HOC = { nodes: 20, topology: 'random:8', seed: 1, cycleMs: 200, duratio
 
 /** Node messages printed per second while a lab runs; more are counted, not shown. */
 const NODE_LINES_PER_S = 4;
-
-/** Weightings a lab node can use (a real node cannot know its peers' degrees for metropolis). */
-const LAB_WEIGHTINGS = ['claimed', 'uniform'] as const satisfies readonly Weighting[];
 
 interface LabFlags {
   scenario?: string;
@@ -218,7 +215,7 @@ export function registerLab(program: Command): void {
       'worker threads hosting the nodes (default: one per core)',
       integerFlag('workers', 1, 64),
     )
-    .option('--weights <w>', 'claimed (DC) or uniform', choiceFlag('weights', LAB_WEIGHTINGS))
+    .option('--weights <w>', 'claimed (DC) or uniform', choiceFlag('weights', NODE_WEIGHTINGS))
     .option('--set <name=value>', 'any other drift parameter (repeatable)', collectSetting)
     .option(
       '--dir <folder>',

@@ -8,7 +8,13 @@ import {
   type NetworkView,
   type NodeStatus,
 } from '../../src-shared/api/node-api';
-import type { DriftParams, Weighting } from '../../src-shared/drift/params';
+import {
+  NEEDS_PEER_DEGREES,
+  NODE_WEIGHTINGS,
+  WEIGHTINGS,
+  type DriftParams,
+  type Weighting,
+} from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
@@ -54,9 +60,6 @@ import { errorMessage } from '../../src-shared/error-message';
 export const APP_NAME = 'LVS Node';
 
 /** The transport key of `--stable-key`, in the data folder (protobuf, mode 0600). */
-
-/** Weightings a node can use: metropolis needs every peer's degree, which a node cannot know. */
-const NODE_WEIGHTINGS = ['claimed', 'uniform'] as const satisfies readonly Weighting[];
 
 interface NodeFlags {
   port: number;
@@ -150,9 +153,9 @@ const MAX_BOOTSTRAP = 64;
 
 /** `--weights`: claimed or uniform, with the reason metropolis is not offered. */
 function weightsFlag(text: string): Weighting {
-  if (text === 'metropolis')
+  if ((WEIGHTINGS as readonly string[]).includes(text) && NEEDS_PEER_DEGREES[text as Weighting])
     throw new UsageError(
-      `--weights must be one of ${NODE_WEIGHTINGS.join(', ')} (got "metropolis": it needs every peer's degree, which a node cannot know)`,
+      `--weights must be one of ${NODE_WEIGHTINGS.join(', ')} (got "${text}": it needs every peer's degree, which a node cannot know)`,
     );
   return choiceFlag('weights', NODE_WEIGHTINGS)(text);
 }

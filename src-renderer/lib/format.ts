@@ -1,10 +1,6 @@
-/** A number in at most `digits` significant digits; "—" when it is not finite. */
-export function num(value: number | null | undefined, digits = 4): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  if (value !== 0 && (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-4))
-    return value.toExponential(Math.max(0, digits - 1));
-  return String(Number(value.toPrecision(digits)));
-}
+import { num } from '@shared/format-number';
+
+export { num };
 
 /** A vector as "[1.23, 4.56]", at most `max` components shown. */
 export function vec(values: ArrayLike<number>, digits = 4, max = 6): string {

@@ -1,40 +1,20 @@
-import type { LabCommandInput, PartitionKind } from '@shared/api/lab-api';
+import type { LabCommandInput } from '@shared/api/lab-api';
+import { PARTITION_PRESETS, PRESET_KINDS, type PresetKind } from '@shared/lab/partitions';
 
-/** The partition presets the lab controls offer, with what each cuts (docs/lab.md). */
-export const PARTITION_PRESETS: readonly {
-  readonly kind: Exclude<PartitionKind, 'groups'>;
+/**
+ * The lab controls' partition buttons: one per preset of src-shared/lab/partitions.ts, in its
+ * order, so a new preset gets its button without an edit here.
+ */
+export const PRESET_BUTTONS: readonly {
+  readonly kind: PresetKind;
   readonly label: string;
   readonly title: string;
-}[] = [
-  { kind: 'partition-halves', label: 'Halves', title: 'the first ⌊n/2⌋ nodes against the rest' },
-  {
-    kind: 'partition-random-halves',
-    label: 'Random halves',
-    title: 'two halves after a seeded shuffle',
-  },
-  {
-    kind: 'partition-random-node',
-    label: 'Random node',
-    title: 'one seeded node cut from everyone',
-  },
-  {
-    kind: 'bridge',
-    label: 'Bridge',
-    title: 'halves, but the first node of the second half keeps every link',
-  },
-  {
-    kind: 'majorities-ring',
-    label: 'Majorities ring',
-    title: 'every node sees a majority, no two see the same one (n ≥ 4)',
-  },
-  {
-    kind: 'minority-third',
-    label: 'Minority third',
-    title: 'the first ⌊n/3⌋ nodes against the rest',
-  },
-];
+}[] = PRESET_KINDS.map((kind) => {
+  const { label, title } = PARTITION_PRESETS[kind];
+  return { kind, label, title };
+});
 
-export function partitionCommand(kind: Exclude<PartitionKind, 'groups'>): LabCommandInput {
+export function partitionCommand(kind: PresetKind): LabCommandInput {
   return { op: 'partition', partition: { kind } };
 }
 

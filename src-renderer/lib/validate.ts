@@ -2,6 +2,7 @@ import { MAX_LAB_NODES } from '@shared/api/lab-api';
 import type { LabSetupInput } from '@shared/api/monitor-api';
 import {
   AGGREGATORS,
+  NUMERIC_PARAMS,
   ParamError,
   resolveParams,
   type Aggregator,
@@ -82,6 +83,11 @@ export type ParamsPatch = {
   trimF?: number;
 };
 
+/** trimmed(F)'s F as typed, held to the parameter table's range (src-shared/drift/params.ts). */
+export function checkTrimF(text: string): Checked<number> {
+  return whole('trimF', text, NUMERIC_PARAMS.trimF.min, NUMERIC_PARAMS.trimF.max);
+}
+
 /** The parameters form as a patch over `current` (only what changed), checked like the node. */
 export function checkParamsForm(form: ParamsForm, current: DriftParams): Checked<ParamsPatch> {
   const patch: ParamsPatch = {};
@@ -100,7 +106,7 @@ export function checkParamsForm(form: ParamsForm, current: DriftParams): Checked
     };
   if (form.aggregator !== current.aggregator) patch.aggregator = form.aggregator as Aggregator;
   if (form.aggregator === 'trimmed') {
-    const f = whole('trimF', form.trimF, 0, 32);
+    const f = checkTrimF(form.trimF);
     if (!f.ok) return f;
     if (f.value !== current.trimF) patch.trimF = f.value;
   }

@@ -7,8 +7,8 @@ import { describeEvent } from '@shared/lab/describe';
 import { ticksCsv } from '../lib/csv';
 import { saveText, stamp } from '../lib/download';
 import { num } from '../lib/format';
-import { PARTITION_PRESETS, partitionCommand, selectedVsRest } from '../lib/presets';
-import { parseNumber, parseVector } from '../lib/validate';
+import { PRESET_BUTTONS, partitionCommand, selectedVsRest } from '../lib/presets';
+import { checkTrimF, parseNumber, parseVector } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
 import { displayedFrame } from '../state/store';
 import { slotsOf } from '../state/tick-frame';
@@ -128,7 +128,7 @@ function Partitions({ lab }: { lab: LabStatus }) {
   return (
     <Group title="Partitions">
       <div className="buttons">
-        {PARTITION_PRESETS.map((p) => (
+        {PRESET_BUTTONS.map((p) => (
           <button
             type="button"
             key={p.kind}
@@ -378,10 +378,9 @@ function AggregatorSwitch({ lab }: { lab: LabStatus }) {
   const [trimF, setTrimF] = useState(String(lab.params.trimF));
   const apply = () => {
     if (aggregator !== 'trimmed') return void send({ op: 'set-params', params: { aggregator } });
-    const f = Number(trimF);
-    if (!/^\d+$/.test(trimF.trim()) || f > 32)
-      return store.toast('error', 'trimF must be a whole number in 0..32');
-    void send({ op: 'set-params', params: { aggregator, trimF: f } });
+    const f = checkTrimF(trimF);
+    if (!f.ok) return store.toast('error', f.reason);
+    void send({ op: 'set-params', params: { aggregator, trimF: f.value } });
   };
   return (
     <Group

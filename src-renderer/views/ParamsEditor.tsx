@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { AGGREGATORS, type DriftParams } from '@shared/drift/params';
+import { AGGREGATORS, describeRange, NUMERIC_PARAMS, type DriftParams } from '@shared/drift/params';
 import { errorLine } from '../api/client';
 import { checkParamsForm, type ParamsForm, type ParamsPatch } from '../lib/validate';
 
@@ -90,7 +90,8 @@ export function ParamsEditor({
         </button>
       </div>
       <small id={`${id}-hint`} className="muted">
-        alpha in [0, 1] (seeds: 0.01..0.10), beta in (0, 1] (seeds: 0.05..0.20)
+        alpha {describeRange(NUMERIC_PARAMS.alpha)} (seeds: 0.01..0.10), beta{' '}
+        {describeRange(NUMERIC_PARAMS.beta)} (seeds: 0.05..0.20)
       </small>
       {error ? (
         <p className="error-line" role="alert" data-testid="params-error">

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DriftParams } from '../drift/params';
 import type { RuleName } from '../drift/rules';
 import type { LabPace } from '../lab/pace';
+import { PRESET_KINDS } from '../lab/partitions';
 import { paramsPatch, reasonOf, type NodeStatus } from './node-api';
 
 /*
@@ -83,27 +84,18 @@ const vector = z.array(z.number().finite().min(0)).min(1).max(64);
 
 // ---------------------------------------------------------------- partitions
 
-/** Partitions, named as Jepsen's nemeses name them where a name exists. */
-export const PARTITION_KINDS = [
-  'partition-halves',
-  'partition-random-halves',
-  'partition-random-node',
-  'bridge',
-  'majorities-ring',
-  'minority-third',
-  'groups',
-] as const;
+/**
+ * Partitions, named as Jepsen's nemeses name them where a name exists: the presets of
+ * src-shared/lab/partitions.ts (which defines them), then custom groups.
+ */
+export const PARTITION_KINDS = [...PRESET_KINDS, 'groups'] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
 
 export const partitionSpec = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({ kind: z.literal('partition-halves') }),
-    z.strictObject({ kind: z.literal('partition-random-halves') }),
-    z.strictObject({ kind: z.literal('partition-random-node') }),
-    z.strictObject({ kind: z.literal('bridge') }),
-    z.strictObject({ kind: z.literal('majorities-ring') }),
-    z.strictObject({ kind: z.literal('minority-third') }),
+    /** A preset takes nothing but its name. */
+    z.strictObject({ kind: z.enum(PRESET_KINDS) }),
     /** Custom groups: nodes talk only within their group; nodes in no group are isolated. */
     z.strictObject({
       kind: z.literal('groups'),
@@ -183,17 +175,7 @@ export type LiarBehaviour = z.infer<typeof liarBehaviour>;
 // ---------------------------------------------------------------- nemesis schedules
 
 /** A single fault a nemesis applies for a while and then undoes. */
-export const nemesisFault = z.enum([
-  'partition-halves',
-  'partition-random-halves',
-  'partition-random-node',
-  'bridge',
-  'majorities-ring',
-  'minority-third',
-  'kill-random',
-  'freeze-random',
-  'loss',
-]);
+export const nemesisFault = z.enum([...PRESET_KINDS, 'kill-random', 'freeze-random', 'loss']);
 export type NemesisFault = z.infer<typeof nemesisFault>;
 
 export const nemesisSpec = z.strictObject({
@@ -211,70 +193,71 @@ export type NemesisSpec = z.infer<typeof nemesisSpec>;
 
 // ---------------------------------------------------------------- commands
 
-/** What changes a running lab. Every command is recorded with its time. */
-export const labCommand = z.discriminatedUnion(
-  'op',
-  [
-    z.strictObject({ op: z.literal('partition'), partition: partitionSpec }),
-    z.strictObject({ op: z.literal('heal') }),
-    /** A crash: no final save. */
-    z.strictObject({ op: z.literal('kill'), nodes: slots }),
-    /** A graceful stop: a final save, peers told. `revive` starts a stopped node again too. */
-    z.strictObject({ op: z.literal('stop'), nodes: slots }),
-    z.strictObject({ op: z.literal('revive'), nodes: slots }),
-    z.strictObject({ op: z.literal('freeze'), nodes: slots }),
-    z.strictObject({ op: z.literal('thaw'), nodes: slots }),
-    /** Whole lab when `links` is absent; otherwise those links, both directions. */
-    z.strictObject({
-      op: z.literal('link-faults'),
-      faults: linkFaults,
-      links: links.optional(),
+/**
+ * What changes a running lab, one schema per op. Every command is recorded with its time. A new
+ * op also needs its words (src-shared/lab/describe.ts) and its work in the lab (Lab.prepare in
+ * src-main/lab/lab.ts): both switch over every op, so the typecheck asks for them.
+ */
+const COMMAND_SCHEMAS = [
+  z.strictObject({ op: z.literal('partition'), partition: partitionSpec }),
+  z.strictObject({ op: z.literal('heal') }),
+  /** A crash: no final save. */
+  z.strictObject({ op: z.literal('kill'), nodes: slots }),
+  /** A graceful stop: a final save, peers told. `revive` starts a stopped node again too. */
+  z.strictObject({ op: z.literal('stop'), nodes: slots }),
+  z.strictObject({ op: z.literal('revive'), nodes: slots }),
+  z.strictObject({ op: z.literal('freeze'), nodes: slots }),
+  z.strictObject({ op: z.literal('thaw'), nodes: slots }),
+  /** Whole lab when `links` is absent; otherwise those links, both directions. */
+  z.strictObject({
+    op: z.literal('link-faults'),
+    faults: linkFaults,
+    links: links.optional(),
+  }),
+  /** A node's cycle timer runs `factor` times slower (factor < 1: faster); 1 undoes it. */
+  z.strictObject({
+    op: z.literal('clock-skew'),
+    nodes: slots,
+    factor: z.number().min(0.1, { error: 'factor must be in 0.1..10' }).max(10, {
+      error: 'factor must be in 0.1..10',
     }),
-    /** A node's cycle timer runs `factor` times slower (factor < 1: faster); 1 undoes it. */
-    z.strictObject({
-      op: z.literal('clock-skew'),
-      nodes: slots,
-      factor: z.number().min(0.1, { error: 'factor must be in 0.1..10' }).max(10, {
-        error: 'factor must be in 0.1..10',
-      }),
-    }),
-    z.strictObject({ op: z.literal('liar'), nodes: slots, behaviour: liarBehaviour }),
-    z.strictObject({ op: z.literal('honest'), nodes: slots }),
-    /** Adds `count` liar nodes, each linked to every target and to nothing else. */
-    z.strictObject({
-      op: z.literal('sybil'),
-      count: z.number().int().min(1).max(256),
-      targets: slots,
-      behaviour: liarBehaviour,
-    }),
-    /** Drift parameters for every node (or the ones named), from their next cycle. */
-    z.strictObject({
-      op: z.literal('set-params'),
-      params: paramsPatch,
-      nodes: slots.optional(),
-    }),
-    /** New honest nodes, wired into the topology's degree; they join from their peers. */
-    z.strictObject({ op: z.literal('add-nodes'), count: z.number().int().min(1).max(500) }),
-    z.strictObject({ op: z.literal('nemesis'), schedule: nemesisSpec }),
-    z.strictObject({ op: z.literal('nemesis-stop') }),
-    /** Every node cycles `factor` times as fast as the lab's cycle (1: as started). */
-    z.strictObject({
-      op: z.literal('speed'),
-      factor: z
-        .number({ error: 'factor must be a number' })
-        .min(0.25, { error: 'speed factor must be in 0.25..4' })
-        .max(4, { error: 'speed factor must be in 0.25..4' }),
-    }),
-    /** Every node stops cycling (sessions stay up) / goes on / runs one cycle. */
-    z.strictObject({ op: z.literal('pause') }),
-    z.strictObject({ op: z.literal('resume') }),
-    z.strictObject({ op: z.literal('step') }),
-  ],
-  {
-    error:
-      'op must be one of partition, heal, kill, stop, revive, freeze, thaw, link-faults, clock-skew, liar, honest, sybil, set-params, add-nodes, nemesis, nemesis-stop, speed, pause, resume, step',
-  },
-);
+  }),
+  z.strictObject({ op: z.literal('liar'), nodes: slots, behaviour: liarBehaviour }),
+  z.strictObject({ op: z.literal('honest'), nodes: slots }),
+  /** Adds `count` liar nodes, each linked to every target and to nothing else. */
+  z.strictObject({
+    op: z.literal('sybil'),
+    count: z.number().int().min(1).max(256),
+    targets: slots,
+    behaviour: liarBehaviour,
+  }),
+  /** Drift parameters for every node (or the ones named), from their next cycle. */
+  z.strictObject({
+    op: z.literal('set-params'),
+    params: paramsPatch,
+    nodes: slots.optional(),
+  }),
+  /** New honest nodes, wired into the topology's degree; they join from their peers. */
+  z.strictObject({ op: z.literal('add-nodes'), count: z.number().int().min(1).max(500) }),
+  z.strictObject({ op: z.literal('nemesis'), schedule: nemesisSpec }),
+  z.strictObject({ op: z.literal('nemesis-stop') }),
+  /** Every node cycles `factor` times as fast as the lab's cycle (1: as started). */
+  z.strictObject({
+    op: z.literal('speed'),
+    factor: z
+      .number({ error: 'factor must be a number' })
+      .min(0.25, { error: 'speed factor must be in 0.25..4' })
+      .max(4, { error: 'speed factor must be in 0.25..4' }),
+  }),
+  /** Every node stops cycling (sessions stay up) / goes on / runs one cycle. */
+  z.strictObject({ op: z.literal('pause') }),
+  z.strictObject({ op: z.literal('resume') }),
+  z.strictObject({ op: z.literal('step') }),
+] as const;
+
+export const labCommand = z.discriminatedUnion('op', COMMAND_SCHEMAS, {
+  error: `op must be one of ${COMMAND_SCHEMAS.map((c) => c.shape.op.value).join(', ')}`,
+});
 export type LabCommand = z.infer<typeof labCommand>;
 export type LabCommandInput = z.input<typeof labCommand>;
 

@@ -1,4 +1,4 @@
-import type { DriftParams } from './params';
+import type { Aggregator, DriftParams, Weighting } from './params';
 import { Rule, type InterventionSink, type RuleId } from './rules';
 import {
   boundWeight,
@@ -70,19 +70,43 @@ export const EDGE_TO_LESS = 1;
 export const EDGE_TO_MORE = 2;
 export const EDGE_LAST_LEN_SQ = 3;
 
-const MEAN = 0;
-const TRIMMED = 1;
-const MEDIAN = 2;
+/**
+ * G's coordinate c from the k accepted diffs in scratch, with their weights. F is trimF (an
+ * aggregator that has no use for it takes fewer arguments).
+ */
+type CoordinateAggregate = (s: Scratch, k: number, d: number, c: number, F: number) => number;
+
+/**
+ * Each aggregator's function; null for the mean, which pullOfPeers sums inside its edge loop.
+ * `satisfies Record` makes the compiler ask for a new aggregator's function, so none can fall
+ * through to another's.
+ */
+const AGGREGATES = {
+  mean: null,
+  trimmed: trimmedMean,
+  median: weightedMedian,
+} as const satisfies Record<Aggregator, CoordinateAggregate | null>;
 
 const CLAIMED = 0;
 const UNIFORM = 1;
 const METROPOLIS = 2;
 
+/**
+ * The hot loop's code for each weighting. The edge loop branches on UNIFORM and METROPOLIS and
+ * weighs by claims otherwise, so a new weighting needs a code here and a branch there.
+ */
+const WEIGHTING_CODES = {
+  claimed: CLAIMED,
+  uniform: UNIFORM,
+  metropolis: METROPOLIS,
+} as const satisfies Record<Weighting, number>;
+
 /** Parameters in the shape the hot loop wants: numeric codes and precomputed squares. */
 export interface KernelParams {
   readonly alpha: number;
   readonly beta: number;
-  readonly aggregator: number;
+  /** The aggregator's function (AGGREGATES); null for the mean. */
+  readonly aggregate: CoordinateAggregate | null;
   readonly trimF: number;
   /** Where weights come from: the senders' claims, all ones, or Metropolis-Hastings. */
   readonly weights: number;
@@ -109,10 +133,9 @@ export function compileParams(p: DriftParams): KernelParams {
   return {
     alpha: p.alpha,
     beta: p.beta,
-    aggregator: p.aggregator === 'mean' ? MEAN : p.aggregator === 'trimmed' ? TRIMMED : MEDIAN,
+    aggregate: AGGREGATES[p.aggregator],
     trimF: p.trimF,
-    weights:
-      p.weighting === 'metropolis' ? METROPOLIS : p.weighting === 'uniform' ? UNIFORM : CLAIMED,
+    weights: WEIGHTING_CODES[p.weighting],
     maxDiff: p.maxDiff,
     anomalyLimit: p.anomalyLimit,
     anomalySq: p.anomalyLimit * p.anomalyLimit,
@@ -333,7 +356,8 @@ function pullOfPeers(
   const rowStart = offsets[i];
   const rowEnd = offsets[i + 1];
   const degree = rowEnd - rowStart;
-  const mean = p.aggregator === MEAN;
+  const aggregate = p.aggregate;
+  const mean = aggregate === null;
   const metropolis = p.weights === METROPOLIS;
   const uniform = p.weights === UNIFORM;
   const anomalySq = p.anomalySq;
@@ -493,12 +517,7 @@ function pullOfPeers(
       for (let c = 0; c < d; c++) g[c] = weightSum > 0 ? g[c] / weightSum : 0;
     }
   } else {
-    for (let c = 0; c < d; c++) {
-      g[c] =
-        p.aggregator === TRIMMED
-          ? trimmedMean(s, accepted, d, c, p.trimF)
-          : weightedMedian(s, accepted, d, c);
-    }
+    for (let c = 0; c < d; c++) g[c] = aggregate(s, accepted, d, c, p.trimF);
   }
 
   return accepted;

@@ -12,7 +12,7 @@ import {
   type DriftArrays,
   type KernelParams,
 } from './kernel';
-import type { DriftParams } from './params';
+import { NEEDS_PEER_DEGREES, NODE_WEIGHTINGS, type DriftParams } from './params';
 import { emptyCounts, makeEvent, type VaultEvent } from './rules';
 import { TRUST_PRIOR } from './vaultguard';
 
@@ -269,9 +269,9 @@ export class NodeDrift {
 
 /** Metropolis weights need every peer's degree, which a node does not know: simulator only. */
 function refuseMetropolis(params: DriftParams): void {
-  if (params.weighting === 'metropolis')
+  if (NEEDS_PEER_DEGREES[params.weighting])
     throw new RangeError(
-      'metropolis weighting is for the simulator; a node weighs its peers by claimed or uniform weights',
+      `${params.weighting} weighting is for the simulator; a node weighs its peers by ${NODE_WEIGHTINGS.join(' or ')} weights`,
     );
 }
 

@@ -14,6 +14,21 @@ export type Aggregator = (typeof AGGREGATORS)[number];
 export const WEIGHTINGS = ['claimed', 'uniform', 'metropolis'] as const;
 export type Weighting = (typeof WEIGHTINGS)[number];
 
+/**
+ * Whether a weighting needs every peer's degree, which only the simulator knows: a node (and
+ * so a lab) cannot use it. `satisfies Record` makes the compiler ask about a new weighting.
+ */
+export const NEEDS_PEER_DEGREES = {
+  claimed: false,
+  uniform: false,
+  metropolis: true,
+} as const satisfies Record<Weighting, boolean>;
+
+/** The weightings a node can use, in WEIGHTINGS' order. */
+export const NODE_WEIGHTINGS: readonly Weighting[] = WEIGHTINGS.filter(
+  (w) => !NEEDS_PEER_DEGREES[w],
+);
+
 export interface NumericSpec {
   readonly default: number;
   readonly min: number;

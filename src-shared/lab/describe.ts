@@ -3,6 +3,7 @@ import type { DriftParams } from '../drift/params';
 import { CONVERGE_RUN, scopeOf, type ConvergencePhase } from './convergence';
 import { describeSlots } from './partitions';
 import { describePace } from './pace';
+import { num } from '../format-number';
 
 /*
  * Commands, events and convergence as people read them, for the CLI (event lines, the summary)
@@ -49,41 +50,137 @@ export function describeFaults(f: LinkFaults): string {
   return set.length === 0 ? 'none' : set.map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
+/** The link faults set, in a few words: "loss 0.2, delay 50 ms". */
+function faultsLabel(f: LinkFaults): string {
+  const parts: string[] = [];
+  if (f.loss) parts.push(`loss ${num(f.loss, 3)}`);
+  if (f.delayMs) parts.push(`delay ${num(f.delayMs, 4)} ms`);
+  if (f.jitterMs) parts.push(`jitter ${num(f.jitterMs, 4)} ms`);
+  if (f.duplicate) parts.push(`dup ${num(f.duplicate, 3)}`);
+  if (f.reorder) parts.push(`reorder ${num(f.reorder, 3)}`);
+  return parts.length ? parts.join(', ') : 'link faults cleared';
+}
+
+/** What kind of change a command makes: the charts colour its marker by it. */
+export type CommandKind = 'partition' | 'heal' | 'fault' | 'recover' | 'attack' | 'params';
+
+type CommandOf<Op extends LabCommand['op']> = Extract<LabCommand, { readonly op: Op }>;
+
+/** One command's words. */
+interface CommandWords<C extends LabCommand> {
+  /** The CLI's event line and the monitor's event log: `kill nodes 1..5`. */
+  readonly phrase: (c: C) => string;
+  /** A chart marker's few words: `kill 1..5`, `loss 0.2`. */
+  readonly label: (c: C) => string;
+  /** The marker's kind; null for commands the charts do not mark. */
+  readonly kind: CommandKind | null;
+}
+
+/** Commands that name nodes and say nothing else. */
+const onNodes = (kind: CommandKind) => ({
+  phrase: (c: { op: string; nodes: readonly number[] }) => `${c.op} nodes ${sortedSlots(c.nodes)}`,
+  label: (c: { op: string; nodes: readonly number[] }) => `${c.op} ${sortedSlots(c.nodes)}`,
+  kind,
+});
+
+/** Commands that are their name. */
+const bare = (label: string, kind: CommandKind | null) => ({
+  phrase: (c: { op: string }) => c.op,
+  label: () => label,
+  kind,
+});
+
+/**
+ * Every lab command's words, for the CLI and the monitor alike. The mapped type makes the
+ * compiler ask for a new command's entry, so none goes undescribed or unmarked.
+ */
+const COMMAND_WORDS: { readonly [Op in LabCommand['op']]: CommandWords<CommandOf<Op>> } = {
+  partition: {
+    phrase: (c) =>
+      c.partition.kind === 'groups'
+        ? `partition into groups ${c.partition.groups.map((g) => `[${sortedSlots(g)}]`).join(' ')}`
+        : `partition ${c.partition.kind}`,
+    label: (c) =>
+      c.partition.kind === 'groups'
+        ? `partition into ${c.partition.groups.length} groups`
+        : c.partition.kind,
+    kind: 'partition',
+  },
+  heal: bare('heal', 'heal'),
+  kill: onNodes('fault'),
+  stop: onNodes('fault'),
+  revive: onNodes('recover'),
+  freeze: onNodes('fault'),
+  thaw: onNodes('recover'),
+  'link-faults': {
+    phrase: (c) =>
+      `link faults ${describeFaults(c.faults)} on ${c.links ? `${c.links.length} link(s)` : 'every link'}`,
+    label: (c) => faultsLabel(c.faults),
+    kind: 'fault',
+  },
+  'clock-skew': {
+    phrase: (c) => `clock skew x${c.factor} on nodes ${sortedSlots(c.nodes)}`,
+    label: (c) => `skew ×${num(c.factor, 3)} on ${sortedSlots(c.nodes)}`,
+    kind: 'fault',
+  },
+  liar: {
+    phrase: (c) => `liar (${c.behaviour.kind}) nodes ${sortedSlots(c.nodes)}`,
+    label: (c) => `liar ${c.behaviour.kind} ${sortedSlots(c.nodes)}`,
+    kind: 'attack',
+  },
+  honest: onNodes('recover'),
+  sybil: {
+    phrase: (c) =>
+      `sybil: ${c.count} ${c.behaviour.kind} liar(s) linked to nodes ${sortedSlots(c.targets)}`,
+    label: (c) => `${c.count} sybil ${c.behaviour.kind} → ${sortedSlots(c.targets)}`,
+    kind: 'attack',
+  },
+  'set-params': {
+    phrase: (c) =>
+      `set ${describeParams(c.params)}${c.nodes ? ` on nodes ${sortedSlots(c.nodes)}` : ''}`,
+    label: (c) => describeParams(c.params),
+    kind: 'params',
+  },
+  'add-nodes': {
+    phrase: (c) => `add ${c.count} node(s)`,
+    label: (c) => `add ${c.count} nodes`,
+    kind: 'params',
+  },
+  nemesis: {
+    phrase: ({ schedule: s }) =>
+      `nemesis ${s.faults.join(', ')} (${s.order}) every ${s.everyS} s for ${s.durationS} s, ${s.rounds} round(s)`,
+    label: (c) => `nemesis ×${c.schedule.rounds}`,
+    kind: 'fault',
+  },
+  'nemesis-stop': bare('nemesis stopped', 'heal'),
+  speed: {
+    phrase: (c) => `speed x${c.factor}`,
+    label: (c) => `speed ×${num(c.factor, 3)}`,
+    kind: 'params',
+  },
+  pause: bare('pause', null),
+  resume: bare('resume', null),
+  step: bare('step', null),
+};
+
+/** The words of c's own command (one cast: a table indexed by a union of ops cannot say so). */
+function wordsOf<C extends LabCommand>(c: C): CommandWords<C> {
+  return COMMAND_WORDS[c.op] as unknown as CommandWords<C>;
+}
+
 /** One command as a short phrase: `kill nodes 1..5`, `partition partition-halves`. */
 export function describeCommand(c: LabCommand): string {
-  switch (c.op) {
-    case 'partition':
-      return c.partition.kind === 'groups'
-        ? `partition into groups ${c.partition.groups.map((g) => `[${sortedSlots(g)}]`).join(' ')}`
-        : `partition ${c.partition.kind}`;
-    case 'kill':
-    case 'stop':
-    case 'revive':
-    case 'freeze':
-    case 'thaw':
-    case 'honest':
-      return `${c.op} nodes ${sortedSlots(c.nodes)}`;
-    case 'link-faults':
-      return `link faults ${describeFaults(c.faults)} on ${c.links ? `${c.links.length} link(s)` : 'every link'}`;
-    case 'clock-skew':
-      return `clock skew x${c.factor} on nodes ${sortedSlots(c.nodes)}`;
-    case 'liar':
-      return `liar (${c.behaviour.kind}) nodes ${sortedSlots(c.nodes)}`;
-    case 'sybil':
-      return `sybil: ${c.count} ${c.behaviour.kind} liar(s) linked to nodes ${sortedSlots(c.targets)}`;
-    case 'set-params':
-      return `set ${describeParams(c.params)}${c.nodes ? ` on nodes ${sortedSlots(c.nodes)}` : ''}`;
-    case 'speed':
-      return `speed x${c.factor}`;
-    case 'add-nodes':
-      return `add ${c.count} node(s)`;
-    case 'nemesis': {
-      const s = c.schedule;
-      return `nemesis ${s.faults.join(', ')} (${s.order}) every ${s.everyS} s for ${s.durationS} s, ${s.rounds} round(s)`;
-    }
-    default:
-      return c.op;
-  }
+  return wordsOf(c).phrase(c);
+}
+
+/** A command in a few words for a chart marker: "partition-halves", "kill 3", "loss 0.2". */
+export function commandLabel(c: LabCommand): string {
+  return wordsOf(c).label(c);
+}
+
+/** The kind of a command's chart marker; null for those not marked (pause, resume, step). */
+export function commandKind(c: LabCommand): CommandKind | null {
+  return wordsOf(c).kind;
 }
 
 // ---------------------------------------------------------------- convergence

@@ -1,14 +1,12 @@
 import {
   NO_LINK_FAULTS,
-  PARTITION_KINDS,
   type LabCommand,
   type NemesisFault,
   type NemesisSpec,
-  type PartitionKind,
 } from '../api/lab-api';
 import type { Rng } from '../random';
 import { LabCommandError } from './errors';
-import { checkPartitionSize } from './partitions';
+import { checkPartitionSize, PRESET_KINDS, type PresetKind } from './partitions';
 
 /*
  * A nemesis schedule, planned in full before it starts: plain timed commands that the lab
@@ -25,8 +23,6 @@ export interface TimedCommand {
 
 /** The share of frames the 'loss' fault drops. */
 export const NEMESIS_LOSS = 0.5;
-
-type PartitionFault = Exclude<NemesisFault, 'kill-random' | 'freeze-random' | 'loss'>;
 
 /**
  * Round k (0 .. rounds-1) applies a fault at k * everyS and undoes it durationS later; the
@@ -72,8 +68,9 @@ function checkSchedule(spec: NemesisSpec, n: number): void {
   }
 }
 
-function isPartition(fault: NemesisFault): fault is PartitionFault {
-  return (PARTITION_KINDS as readonly string[]).includes(fault);
+/** Every partition preset is a nemesis fault too (applied, then healed). */
+function isPartition(fault: NemesisFault): fault is PresetKind {
+  return (PRESET_KINDS as readonly string[]).includes(fault);
 }
 
 /** A fault and its undo. */
@@ -83,8 +80,7 @@ function faultCommands(
   rng: Rng,
 ): [LabCommand, LabCommand] {
   if (isPartition(fault)) {
-    const kind: Exclude<PartitionKind, 'groups'> = fault;
-    return [{ op: 'partition', partition: { kind } }, { op: 'heal' }];
+    return [{ op: 'partition', partition: { kind: fault } }, { op: 'heal' }];
   }
   switch (fault) {
     case 'kill-random': {

@@ -26,23 +26,81 @@ export interface PartitionPlan {
   readonly cut: readonly (readonly number[])[];
 }
 
-/** The fewest nodes each kind can cut, and why, for the one-line error. */
-const MIN_NODES: Record<PartitionKind, { readonly min: number; readonly why: string }> = {
-  'partition-halves': { min: 2, why: 'a partition needs two sides' },
-  'partition-random-halves': { min: 2, why: 'a partition needs two sides' },
-  'partition-random-node': { min: 2, why: 'a partition needs two sides' },
-  bridge: { min: 3, why: 'with 2 the bridge node keeps its only link and nothing is cut' },
+/** What the lab needs to know about a partition kind besides its plan. */
+interface KindSpec {
+  /** The fewest nodes it can cut, and why, for the one-line error. */
+  readonly min: number;
+  readonly why: string;
+}
+
+/** A partition that needs nothing but its name: the monitor offers it as a button. */
+interface PresetSpec extends KindSpec {
+  /** The button's words and its tooltip: what it cuts. */
+  readonly label: string;
+  readonly title: string;
+}
+
+const TWO_SIDES = 'a partition needs two sides';
+
+/**
+ * The partition presets, in the order the monitor shows them. The one list of their names: the
+ * request schema (PARTITION_KINDS, partitionSpec), the nemesis faults and the monitor's buttons
+ * are derived from it, and planPartition's switch fails the typecheck until a new one has its
+ * case. docs/lab.md describes each.
+ */
+export const PARTITION_PRESETS = {
+  'partition-halves': {
+    label: 'Halves',
+    title: 'the first ⌊n/2⌋ nodes against the rest',
+    min: 2,
+    why: TWO_SIDES,
+  },
+  'partition-random-halves': {
+    label: 'Random halves',
+    title: 'two halves after a seeded shuffle',
+    min: 2,
+    why: TWO_SIDES,
+  },
+  'partition-random-node': {
+    label: 'Random node',
+    title: 'one seeded node cut from everyone',
+    min: 2,
+    why: TWO_SIDES,
+  },
+  bridge: {
+    label: 'Bridge',
+    title: 'halves, but the first node of the second half keeps every link',
+    min: 3,
+    why: 'with 2 the bridge node keeps its only link and nothing is cut',
+  },
   'majorities-ring': {
+    label: 'Majorities ring',
+    title: 'every node sees a majority, no two see the same one (n ≥ 4)',
     min: 4,
     why: "with fewer, each node's majority is the whole lab and nothing is cut",
   },
-  'minority-third': { min: 3, why: 'with fewer, a third of the nodes is no node' },
-  groups: { min: 2, why: 'a partition needs two sides' },
+  'minority-third': {
+    label: 'Minority third',
+    title: 'the first ⌊n/3⌋ nodes against the rest',
+    min: 3,
+    why: 'with fewer, a third of the nodes is no node',
+  },
+} as const satisfies Record<string, PresetSpec>;
+
+export type PresetKind = keyof typeof PARTITION_PRESETS;
+
+/** The presets' names in the table's order (a tuple, as zod's enums want it). */
+export const PRESET_KINDS = Object.keys(PARTITION_PRESETS) as [PresetKind, ...PresetKind[]];
+
+/** Every kind the lab plans: the presets and custom groups. */
+const KINDS: Record<PartitionKind, KindSpec> = {
+  ...PARTITION_PRESETS,
+  groups: { min: 2, why: TWO_SIDES },
 };
 
 /** Throws the one-line LabCommandError when a lab of `n` nodes is too small for `kind`. */
 export function checkPartitionSize(kind: PartitionKind, n: number): void {
-  const { min, why } = MIN_NODES[kind];
+  const { min, why } = KINDS[kind];
   if (n < min) {
     throw new LabCommandError(`${kind} needs at least ${min} nodes (the lab has ${n}): ${why}`);
   }

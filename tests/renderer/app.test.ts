@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkMonitorRequest } from '../../src-shared/api/monitor-api';
-import { PARTITION_PRESETS } from '../../src-renderer/lib/presets';
+import { PRESET_KINDS } from '../../src-shared/lab/partitions';
 import { FakeHost, labStatus, sample, snapshot } from './helpers/fake-host';
 import { noCanvas, renderApp, settle } from './helpers/render';
 
@@ -80,18 +80,18 @@ describe('start-lab form', () => {
 });
 
 describe('lab controls', () => {
-  it('each partition preset sends its partition; heal sends heal', async () => {
+  it('every partition preset of the lab has a button that sends it; heal sends heal', async () => {
     const host = new FakeHost();
     host.labStatus = labStatus();
     await renderApp(host);
-    for (const p of PARTITION_PRESETS) fireEvent.click(screen.getByTestId(`preset-${p.kind}`));
+    for (const kind of PRESET_KINDS) fireEvent.click(screen.getByTestId(`preset-${kind}`));
     fireEvent.click(screen.getByTestId('heal'));
     await settle();
     const commands = host
       .sent('lab')
       .filter((r) => ['partition', 'heal'].includes((r as { op: string }).op));
     expect(commands).toEqual([
-      ...PARTITION_PRESETS.map((p) => ({ op: 'partition', partition: { kind: p.kind } })),
+      ...PRESET_KINDS.map((kind) => ({ op: 'partition', partition: { kind } })),
       { op: 'heal' },
     ]);
     for (const c of commands)

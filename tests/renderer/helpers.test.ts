@@ -16,6 +16,7 @@ import {
   checkMultiaddr,
   checkParamsForm,
   checkStartForm,
+  checkTrimF,
   parseVector,
 } from '../../src-renderer/lib/validate';
 import { labStatus, sample, snapshot } from './helpers/fake-host';
@@ -191,6 +192,26 @@ describe('client-side checks', () => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toBe('beta must be in (0, 1] (got 0)');
     expect(checkParamsForm({ ...form, alpha: 'x' }, DEFAULT_PARAMS).ok).toBe(false);
+  });
+
+  it("trimmed F: the parameter table's range, 0..32 (docs/model.md), in the form and the lab's switch", () => {
+    expect(checkTrimF('32')).toEqual({ ok: true, value: 32 });
+    expect(checkTrimF(' 0 ')).toEqual({ ok: true, value: 0 });
+    expect(checkTrimF('33')).toEqual({
+      ok: false,
+      field: 'trimF',
+      reason: 'trimF must be in 0..32 (got 33)',
+    });
+    expect(checkTrimF('1.5')).toEqual({
+      ok: false,
+      field: 'trimF',
+      reason: 'trimF must be a whole number in 0..32',
+    });
+    const r = checkParamsForm(
+      { alpha: '0.05', beta: '0.1', aggregator: 'trimmed', trimF: '33' },
+      DEFAULT_PARAMS,
+    );
+    expect(!r.ok && r.reason).toBe('trimF must be in 0..32 (got 33)');
   });
 
   it('multiaddrs: the bootstrap shape', () => {

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeRange, NUMERIC_PARAMS } from '../../src-shared/drift/params';
+import { PARTITION_KINDS } from '../../src-shared/api/lab-api';
+import { AGGREGATORS, describeRange, NUMERIC_PARAMS } from '../../src-shared/drift/params';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const model = readFileSync(join(ROOT, 'docs', 'model.md'), 'utf8');
@@ -56,6 +57,21 @@ describe('docs/model.md', () => {
         headings.some((h) => h.startsWith(section)),
         `${file} cites docs/model.md, "${section}": no such section`,
       ).toBe(true);
+  });
+});
+
+describe('what a new aggregator or partition brings to the documents', () => {
+  it('docs/model.md names every aggregator', () => {
+    for (const a of AGGREGATORS) expect(model, a).toMatch(new RegExp(`\`${a}(\\(F\\))?\``));
+  });
+
+  it("docs/lab.md's table has a row for every partition kind", () => {
+    const lab = readFileSync(join(ROOT, 'docs', 'lab.md'), 'utf8');
+    const kinds = lab
+      .split('\n')
+      .map((line) => /^\| `([a-z-]+)` +\|/.exec(line)?.[1])
+      .filter((k) => k !== undefined);
+    for (const kind of PARTITION_KINDS) expect(kinds, kind).toContain(kind);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkParam,
   DEFAULT_PARAMS,
+  NODE_WEIGHTINGS,
   NUMERIC_PARAMS,
   ParamConflictError,
   ParamError,
@@ -186,6 +187,11 @@ describe('choices and unknown keys', () => {
     expect(messageOf(() => resolveParams({ aggregator: 3 }))).toBe(
       'aggregator must be one of mean, trimmed, median (got 3)',
     );
+  });
+
+  it('offers a node the weightings it can compute from what it hears', () => {
+    // Metropolis weighs by both ends' degrees; a node knows its own, never its peers'.
+    expect(NODE_WEIGHTINGS).toEqual(['claimed', 'uniform']);
   });
 
   it('rejects an unknown key, naming it', () => {
