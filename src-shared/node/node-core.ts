@@ -16,6 +16,7 @@ import {
 import type { PeerReport } from '../drift/node-drift';
 import { resolveParams, type DriftParams } from '../drift/params';
 import { countsByRule, emptyCounts, RULES, type RuleName, type VaultEvent } from '../drift/rules';
+import { TRUST_PRIOR } from '../drift/vaultguard';
 import { errorMessage } from '../error-message';
 import { DriftProtocol, type DriftHost, type SessionInfo } from '../protocol';
 import type { FrameShaper } from '../protocol/link-shaper';
@@ -124,8 +125,6 @@ export interface NodeCoreEvents extends Record<string, unknown[]> {
 
 const DEFAULT_JOIN_CYCLES = 3;
 const JITTER_STREAM = 1;
-/** The trust a peer session has before the engine has weighed it (docs/model.md, "Trust"). */
-export const UNWEIGHED_TRUST = 0.5;
 /** Snapshots go to listeners at most this often: a monitor redraws no faster. */
 const SNAPSHOT_EVERY_MS = 200;
 
@@ -297,7 +296,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     return this.protocol.sessions().map((s) => ({
       sessionId: s.peerId,
       address: s.remoteAddr,
-      trust: trust[s.peerId] ?? UNWEIGHED_TRUST,
+      trust: trust[s.peerId] ?? TRUST_PRIOR,
       lastState: s.sdm ? [...s.sdm.message.state] : null,
       lastCycle: s.sdm?.message.cycle ?? null,
       framesIn: s.counters.framesIn,
