@@ -171,6 +171,13 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     this.scheduler = parts.scheduler ? parts.scheduler(schedule) : new CycleScheduler(schedule);
   }
 
+  /** Starts a node core on the parts a platform gives it (see startCore). */
+  static async create(options: NodeCoreOptions, parts: NodeCoreParts): Promise<NodeCore> {
+    const core = new NodeCore(options, parts);
+    await core.startCore();
+    return core;
+  }
+
   /**
    * Starts the protocol on the host, then discovery, then the engine from the stored state (or
    * the initial one), then the cycle. The caller keeps the host and the store, and stops them if

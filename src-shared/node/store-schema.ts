@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_PARAMS, ParamError, resolveParams } from '../drift/params';
 import { errorMessage } from '../error-message';
+import type { VaultEvent } from '../drift/rules';
 
 /**
  * The document a micro-node keeps in its data folder (`node.json`), and the checks a file must
@@ -262,4 +263,18 @@ export function inspectText(text: string): Inspection {
 export function checkDocument(doc: StoreDocument): string | null {
   const parsed = documentSchema.safeParse(doc);
   return parsed.success ? null : firstIssue(parsed.error);
+}
+
+/** A VaultGuard event as the store keeps it. */
+export function storedEvent(e: VaultEvent, cycle: number, at: string): StoredEvent {
+  const num = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    at,
+    cycle,
+    rule: e.rule,
+    ...(e.peer === undefined ? {} : { peer: e.peer }),
+    value: num(e.value),
+    limit: num(e.limit),
+    reason: e.reason,
+  };
 }

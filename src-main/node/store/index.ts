@@ -12,7 +12,6 @@ export {
   DEFAULT_PERSIST_MS,
   NodeStore,
   STORE_FILE,
-  storedEvent,
   type OpenOptions,
   type Opened,
   type Recovered,
@@ -23,6 +22,7 @@ export { MAX_STORE_BYTES } from './safe-file';
 export {
   DEFAULT_LIMITS,
   STORE_FORMAT,
+  storedEvent,
   type HistoryEntry,
   type StoreConfig,
   type StoreDocument,

@@ -17,6 +17,7 @@ import {
   DEFAULT_LIMITS,
   freshDocument,
   STORE_FORMAT,
+  storedEvent,
   type StoreConfig,
   type StoreDocument,
   type StoredEvent,
@@ -375,18 +376,4 @@ export class NodeStore {
       ms: performance.now() - started,
     });
   }
-}
-
-/** A VaultGuard event as the store keeps it. */
-export function storedEvent(e: VaultEvent, cycle: number, at: string): StoredEvent {
-  const num = (x: number) => (Number.isFinite(x) ? x : null);
-  return {
-    at,
-    cycle,
-    rule: e.rule,
-    ...(e.peer === undefined ? {} : { peer: e.peer }),
-    value: num(e.value),
-    limit: num(e.limit),
-    reason: e.reason,
-  };
 }
