@@ -3,10 +3,11 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { NO_LINK_FAULTS, type LiarBehaviour, type NodeSample } from '../../src-shared/api/lab-api';
 import { resolveParams, type DriftParams } from '../../src-shared/drift/params';
 import { countsByRule, emptyCounts } from '../../src-shared/drift/rules';
-import { garbageBody, toldState } from '../../src-shared/lab/lies';
-import { seededRng, type Rng } from '../../src-shared/random';
-import { LvsNode, type Liar, type NodeLog } from '../node/lvs-node';
-import { LOOPBACK_LAB } from '../node/p2p/host';
+import { seededRng } from '../../src-shared/random';
+import { CycleScheduler } from '../../src-shared/node/scheduler';
+import { LvsNode, type NodeLog } from '../node/lvs-node';
+import { createHost, LOOPBACK_LAB, type Host } from '../node/p2p/host';
+import { LiarOutbox } from './liar-outbox';
 import { LinkShaper } from '../../src-shared/protocol/link-shaper';
 import { DialBook } from '../node/p2p/dial-book';
 import type {
@@ -20,20 +21,27 @@ import type {
 
 /*
  * A pool of real LvsNodes on one thread: what each lab worker hosts. The controller decides
- * (partitions, faults, liars); the pool carries it out on its own nodes: it sets their gaters'
- * cut sets, closes cut connections, shapes their frames, and keeps their topology links up by
- * dialling, the lower slot of a link dialling the higher, as a real node's connection manager
- * would keep its peers.
+ * (partitions, faults, liars); the pool carries it out on its own nodes through the parts it
+ * gives each of them: the host (its gater's cut set, the connections it closes and dials), the
+ * frame shaper (faults, freezing), the outbox (lies) and the scheduler (skew, steps). It keeps
+ * their topology links up by dialling, the lower slot of a link dialling the higher, as a real
+ * node's connection manager would keep its peers. The nodes themselves have no lab methods.
  */
+
+/** A running node and the parts of it the pool steers. */
+interface Running {
+  readonly node: LvsNode;
+  readonly host: Host;
+  readonly scheduler: CycleScheduler;
+}
 
 interface Hosted {
   readonly slot: number;
-  node: LvsNode | null;
+  running: Running | null;
   /** Seeds for the node's entropy; a revived node is a new incarnation with new entropy. */
   incarnation: number;
   readonly shaper: LinkShaper;
-  readonly rng: Rng;
-  liar: LiarBehaviour | null;
+  readonly outbox: LiarOutbox;
   skew: number;
   frozen: boolean;
   /** The state it started from or joins around (genesis if it finds no peer). */
@@ -118,10 +126,7 @@ export class NodePool {
         for (const h of this.hosted.values()) this.applyFaults(h);
         return null;
       case 'liar':
-        for (const h of this.pick(req.slots)) {
-          h.liar = req.behaviour;
-          h.node?.setLiar(this.liarFor(h));
-        }
+        for (const h of this.pick(req.slots)) h.outbox.set(req.behaviour);
         return null;
       case 'params':
         await this.setParams(req.slots, req.params);
@@ -132,7 +137,9 @@ export class NodePool {
         for (const h of this.hosted.values()) if (!h.frozen) this.applyPause(h);
         return null;
       case 'step':
-        await Promise.all([...this.hosted.values()].map((h) => (h.frozen ? null : h.node?.step())));
+        await Promise.all(
+          [...this.hosted.values()].map((h) => (h.frozen ? null : h.running?.scheduler.stepOnce())),
+        );
         return null;
       case 'maintain':
         this.maintain();
@@ -142,7 +149,7 @@ export class NodePool {
       case 'links':
         return this.links();
       case 'node-status': {
-        const node = this.hosted.get(req.slot)?.node;
+        const node = this.hosted.get(req.slot)?.running?.node;
         if (!node) throw new Error(`node ${req.slot} is not running`);
         return node.status();
       }
@@ -164,13 +171,14 @@ export class NodePool {
     if (this.hosted.has(slot)) throw new Error(`node ${slot} is already in this pool`);
     const seed = nodeSeed(this.init.seed, slot, -1);
     const genesis = initial ?? new Array<number>(this.params.dimensions).fill(0);
+    const outbox = new LiarOutbox(seededRng(seed, 3));
+    outbox.set(liar);
     const h: Hosted = {
       slot,
-      node: null,
+      running: null,
       incarnation: 0,
       shaper: new LinkShaper(seededRng(seed, 2)),
-      rng: seededRng(seed, 3),
-      liar,
+      outbox,
       skew: 1,
       frozen: false,
       genesis,
@@ -183,17 +191,20 @@ export class NodePool {
   private async revive(slot: number): Promise<DirectoryEntry> {
     const h = this.hosted.get(slot);
     if (!h) throw new Error(`node ${slot} is not in this pool`);
-    if (h.node) throw new Error(`node ${slot} is running`);
+    if (h.running) throw new Error(`node ${slot} is running`);
     h.incarnation++;
     h.frozen = false;
+    h.shaper.freeze(false);
     const entry = await this.launch(h);
-    const cycle = this.hosted.get(slot)?.node?.status().cycle ?? 0;
+    const cycle = this.hosted.get(slot)?.running?.node.status().cycle ?? 0;
     this.report(slot, `revived from its store at cycle ${cycle}`);
     return entry;
   }
 
   /** Starts (or restarts) a hosted node and gives it the lab's current conditions. */
   private async launch(h: Hosted): Promise<DirectoryEntry> {
+    const host = await createHost(LOOPBACK_LAB);
+    let scheduler: CycleScheduler | undefined;
     const node = await LvsNode.start({
       dataDir: join(this.init.dir, `node-${h.slot}`),
       appVersion: this.init.appVersion,
@@ -201,7 +212,7 @@ export class NodePool {
       cycleMs: this.init.cycleMs,
       persistMs: this.init.persistMs,
       storeLimits: LAB_STORE_LIMITS,
-      host: LOOPBACK_LAB,
+      host,
       genesis: h.genesis,
       joinCycles: LAB_JOIN_CYCLES,
       ...(h.join ? {} : { initialState: h.genesis }),
@@ -209,11 +220,15 @@ export class NodePool {
       lowPowerOnLag: false,
       seed: nodeSeed(this.init.seed, h.slot, h.incarnation),
       shaper: h.shaper,
+      outbox: h.outbox,
+      scheduler: (options) => (scheduler = new CycleScheduler(options)),
       log: this.nodeLog(h.slot),
+    }).catch(async (err: unknown) => {
+      await host.stop().catch(() => undefined);
+      throw err;
     });
-    h.node = node;
+    h.running = { node, host, scheduler: scheduler! };
     this.applySkew(h);
-    node.setLiar(this.liarFor(h));
     this.applyPause(h);
     const entry = { slot: h.slot, peerId: node.sessionId, address: node.addresses()[0] ?? '' };
     this.directory.set(h.slot, entry);
@@ -225,31 +240,32 @@ export class NodePool {
 
   private async kill(slot: number, graceful: boolean): Promise<void> {
     const h = this.hosted.get(slot);
-    const node = h?.node;
+    const node = h?.running?.node;
     if (!h || !node) return;
-    h.node = null;
+    h.running = null;
     await (graceful ? node.stop() : node.crash());
   }
 
   private freeze(h: Hosted, on: boolean): void {
     h.frozen = on;
-    h.node?.freeze(on);
-    if (!on) this.applyPause(h);
+    h.shaper.freeze(on);
+    if (on) h.running?.scheduler.pause();
+    else this.applyPause(h);
   }
 
   private applySkew(h: Hosted): void {
-    h.node?.setClockSkew(h.skew / this.speed);
+    h.running?.scheduler.setSkew(h.skew / this.speed);
   }
 
   private applyPause(h: Hosted): void {
-    if (this.paused) h.node?.pause();
-    else h.node?.resume();
+    if (this.paused) h.running?.node.pause();
+    else h.running?.node.resume();
   }
 
   private async setParams(slots: readonly number[] | null, patch: Partial<DriftParams>) {
     if (slots === null) this.params = resolveParams(patch, this.params);
     const targets = slots === null ? [...this.hosted.values()] : this.pick(slots);
-    await Promise.all(targets.map((h) => h.node?.setParams(patch)));
+    await Promise.all(targets.map((h) => h.running?.node.setParams(patch)));
   }
 
   private setDirectory(entries: readonly DirectoryEntry[]): void {
@@ -275,13 +291,12 @@ export class NodePool {
 
   /** Both ends of a cut link refuse it and hang up: a partition made of real refusals. */
   private applyCut(h: Hosted): void {
-    const node = h.node;
-    if (!node) return;
+    const host = h.running?.host;
+    if (!host) return;
     const cutIds = (this.cut?.[h.slot] ?? []).flatMap((s) => this.directory.get(s)?.peerId ?? []);
-    node.p2p.gater.setCut(cutIds);
-    const libp2p = node.p2p.libp2p;
-    for (const c of libp2p.getConnections()) {
-      if (node.p2p.gater.isCut(c.remotePeer.toString()))
+    host.gater.setCut(cutIds);
+    for (const c of host.libp2p.getConnections()) {
+      if (host.gater.isCut(c.remotePeer.toString()))
         c.close().catch(() => c.abort(new Error('cut')));
     }
   }
@@ -296,27 +311,12 @@ export class NodePool {
     }
   }
 
-  private liarFor(h: Hosted): Liar | null {
-    const b = h.liar;
-    if (!b) return null;
-    if (b.kind === 'garbage') return { kind: 'garbage', body: () => garbageBody(h.rng) };
-    return {
-      kind: 'tell',
-      tell: (_peer, theirs, honest) => ({
-        ...honest,
-        state: toldState(b, honest.state, theirs?.state, h.rng),
-        weight: b.weight ?? honest.weight,
-      }),
-    };
-  }
-
   /** Dials every missing topology link this pool's nodes should hold (lower slot dials). */
   private maintain(): void {
     const now = performance.now();
     for (const h of this.hosted.values()) {
-      const node = h.node;
-      if (!node || h.frozen) continue;
-      const libp2p = node.p2p.libp2p;
+      const libp2p = h.running?.host.libp2p;
+      if (!libp2p || h.frozen) continue;
       const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()));
       for (const j of this.neighbours[h.slot] ?? []) {
         if (j < h.slot || this.isCut(h.slot, j)) continue;
@@ -335,14 +335,14 @@ export class NodePool {
   }
 
   private sample(h: Hosted): NodeSample {
-    const node = h.node;
+    const node = h.running?.node;
     if (!node) return deadSample(h);
     const state = node.state();
     const traffic = node.traffic();
     return {
       slot: h.slot,
       condition: h.frozen ? 'frozen' : 'up',
-      liar: h.liar?.kind ?? null,
+      liar: h.outbox.behaviour?.kind ?? null,
       cycle: node.joined ? node.status().cycle : 0,
       S: state.S,
       D: state.D,
@@ -357,7 +357,7 @@ export class NodePool {
   private links(): PoolLink[] {
     const out: PoolLink[] = [];
     for (const h of this.hosted.values()) {
-      for (const c of h.node?.p2p.libp2p.getConnections() ?? []) {
+      for (const c of h.running?.host.libp2p.getConnections() ?? []) {
         const other = this.slotOf.get(c.remotePeer.toString());
         if (other !== undefined && c.status === 'open')
           out.push({ from: h.slot, link: [Math.min(h.slot, other), Math.max(h.slot, other)] });
@@ -380,8 +380,8 @@ export class NodePool {
     clearInterval(this.timer);
     await Promise.all(
       [...this.hosted.values()].map(async (h) => {
-        const node = h.node;
-        h.node = null;
+        const node = h.running?.node;
+        h.running = null;
         await node?.stop();
       }),
     );
@@ -397,7 +397,7 @@ function deadSample(h: Hosted): NodeSample {
   return {
     slot: h.slot,
     condition: 'dead',
-    liar: h.liar?.kind ?? null,
+    liar: h.outbox.behaviour?.kind ?? null,
     cycle: 0,
     S: [],
     D: [],

@@ -1,6 +1,5 @@
 import './p2p/polyfill';
 import type { DriftParams } from '../../src-shared/drift/params';
-import type { StateDiffMessage } from '../../src-shared/protocol/messages';
 import {
   NodeCore,
   changedParams,
@@ -9,6 +8,7 @@ import {
   type CycleOutbox,
   type NodeLog,
 } from '../../src-shared/node/node-core';
+import type { CycleScheduler, SchedulerOptions } from '../../src-shared/node/scheduler';
 import type { StoreLimits } from '../../src-shared/node/store-schema';
 import type { FrameShaper } from '../../src-shared/protocol/link-shaper';
 import { LoopDelay } from '../runtime/loop-delay';
@@ -37,7 +37,8 @@ export interface LvsNodeOptions {
   /** Drift parameters; the dimension must match a stored state, if there is one. */
   readonly params: DriftParams;
   readonly cycleMs: number;
-  readonly host: HostOptions;
+  /** The host to build, or one already started (a lab's, which cuts and dials on it). */
+  readonly host: HostOptions | Host;
   /**
    * Bootstrap addresses, the address book and peer exchange (a personal node); absent, the node
    * dials nobody by itself (a lab's node, whose links are the lab's topology).
@@ -59,8 +60,12 @@ export interface LvsNodeOptions {
    * (a lab's seeded initial states). A stored state still wins.
    */
   readonly initialState?: readonly number[];
-  /** Network faults on the frames this node sends (a lab). */
+  /** Network faults on the frames this node sends, and freezing (a lab). */
   readonly shaper?: FrameShaper;
+  /** How the cycle's frames go out (a lab's liars); absent, every peer is told the truth. */
+  readonly outbox?: CycleOutbox;
+  /** Builds the cycle scheduler (a lab keeps a handle to skew and step it). */
+  readonly scheduler?: (options: SchedulerOptions) => CycleScheduler;
   /**
    * Low-power mode when the event loop lags (default true). A lab turns it off: its nodes share
    * a thread, so one node's lag is everyone's, and a histogram timer per node would add to it.
@@ -68,21 +73,6 @@ export interface LvsNodeOptions {
   readonly lowPowerOnLag?: boolean;
   readonly log: NodeLog;
 }
-
-/**
- * A node that lies (a lab's attack): it runs its cycle as usual, but chooses what each peer is
- * told from the honest SDM and the peer's own newest one, or sends undecodable frames instead.
- */
-export type Liar =
-  | {
-      readonly kind: 'tell';
-      tell(
-        peerId: string,
-        theirs: StateDiffMessage | undefined,
-        honest: StateDiffMessage,
-      ): StateDiffMessage;
-    }
-  | { readonly kind: 'garbage'; body(): Uint8Array };
 
 /**
  * The eviction policy's clocks for this node's cycle: a newcomer's first frame comes a cycle after
@@ -99,30 +89,19 @@ function evictionTimes(cycleMs: number): Pick<EvictionPolicy, 'graceMs' | 'silen
 
 /** A personal LVS node on Node.js: the node core and its Node.js parts. */
 export class LvsNode extends NodeCore {
-  private liar: Liar | null = null;
-
   private constructor(
     opts: LvsNodeOptions,
     private readonly host: Host,
     private readonly store: NodeStore,
     readonly recovered: Recovered,
   ) {
-    // The lab's lies go out through this outbox; an honest node never sets one.
-    const outbox: CycleOutbox = {
-      send: (protocol, ep, sdm) => {
-        const liar = this.liar;
-        if (!liar) protocol.broadcastCycle(ep, sdm);
-        else if (liar.kind === 'garbage') protocol.broadcastRaw(liar.body());
-        else protocol.broadcastCycle(ep, sdm, (peer, theirs) => liar.tell(peer, theirs, sdm));
-      },
-    };
     super(
       {
         params: opts.params,
         cycleMs: opts.cycleMs,
         genesis: opts.genesis,
         log: opts.log,
-        outbox,
+        ...(opts.outbox ? { outbox: opts.outbox } : {}),
         ...(opts.joinCycles === undefined ? {} : { joinCycles: opts.joinCycles }),
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         ...(opts.initialState ? { initialState: opts.initialState } : {}),
@@ -133,6 +112,7 @@ export class LvsNode extends NodeCore {
         host,
         store,
         startEngine: (init) => startEngine(opts.engine ?? 'worker', init),
+        ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
         ...(opts.discovery
           ? {
               network: (node) =>
@@ -171,10 +151,12 @@ export class LvsNode extends NodeCore {
     let host: Host | null = null;
     try {
       checkStoredDimensions(store.data, d, opts.dataDir);
-      host = await createHost({
-        ...opts.host,
-        evictionPolicy: { ...evictionTimes(opts.cycleMs), ...opts.host.evictionPolicy },
-      });
+      host = isHost(opts.host)
+        ? opts.host
+        : await createHost({
+            ...opts.host,
+            evictionPolicy: { ...evictionTimes(opts.cycleMs), ...opts.host.evictionPolicy },
+          });
       const node = new LvsNode(opts, host, store, opened.recovered);
       // The inbound evictor weighs peers by what they sent and how far the node trusts them.
       host.inbound?.provide(() =>
@@ -204,35 +186,9 @@ export class LvsNode extends NodeCore {
     }
   }
 
-  /** The libp2p host (a lab cuts, dials and hangs up on it). */
+  /** The libp2p host: its addresses, relay service and connections, for `lvs node`'s status. */
   get p2p(): Host {
     return this.host;
-  }
-
-  /** Makes the node lie from its next cycle (a lab's attack); null makes it honest again. */
-  setLiar(liar: Liar | null): void {
-    this.liar = liar;
-  }
-
-  /** A frozen node stops cycling and answering (a lab's fault, like a stopped process). */
-  freeze(on: boolean): void {
-    this.protocol.setFrozen(on);
-    if (on) this.scheduler.pause();
-    else this.scheduler.resume();
-  }
-
-  get frozen(): boolean {
-    return this.protocol.isFrozen;
-  }
-
-  /** Stretches (factor > 1) or shortens this node's cycle period: a skewed clock. */
-  setClockSkew(factor: number): void {
-    this.scheduler.setSkew(factor);
-  }
-
-  /** One cycle now while paused (a lab stepping cycle by cycle). */
-  step(): Promise<void> {
-    return this.scheduler.stepOnce();
   }
 
   /**
@@ -242,4 +198,8 @@ export class LvsNode extends NodeCore {
   crash(): Promise<void> {
     return this.halt(() => this.store.abandon());
   }
+}
+
+function isHost(h: HostOptions | Host): h is Host {
+  return 'libp2p' in h;
 }

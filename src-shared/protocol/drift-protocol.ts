@@ -196,7 +196,8 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   private host: DriftHost | undefined;
   private selfId = '';
   private timer: ReturnType<typeof setInterval> | undefined;
-  private frozen = false;
+  /** Whether the shaper froze this node at the last sweep (a thaw restarts silence clocks). */
+  private wasFrozen = false;
   private readonly total = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0 };
   private readonly userLog: ((line: string) => void) | undefined;
   private logLine: (line: string) => void;
@@ -307,22 +308,6 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
    */
   broadcastRaw(body: Uint8Array): number {
     return this.sendToAll(frameBytes(body));
-  }
-
-  /**
-   * A frozen node neither sends nor answers (frames that arrive are dropped unread) and times no
-   * peer out, as a stopped process would; on thaw its sessions' silence clocks start afresh.
-   */
-  setFrozen(on: boolean): void {
-    if (this.frozen && !on) {
-      const now = this.o.now();
-      for (const s of this.live.values()) s.lastFrameAt = now;
-    }
-    this.frozen = on;
-  }
-
-  get isFrozen(): boolean {
-    return this.frozen;
   }
 
   /** Frames and bytes sent and received since start, over every session that ever was. */
@@ -757,10 +742,26 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     return Math.max(this.o.idleTimeoutMs, this.o.idleCycles * slower);
   }
 
+  /**
+   * A node its shaper freezes (a lab's fault) neither sends nor answers: frames that arrive are
+   * dropped unread, and it times no peer out, as a stopped process would.
+   */
+  private get frozen(): boolean {
+    return this.o.shaper?.frozen === true;
+  }
+
   /** One timer for all sessions: HELLO deadlines and silent peers. */
   private sweep(): void {
-    if (this.frozen) return;
     const now = this.o.now();
+    if (this.frozen) {
+      this.wasFrozen = true;
+      return;
+    }
+    // Thawed: the silence the node itself caused is not its peers' fault.
+    if (this.wasFrozen) {
+      this.wasFrozen = false;
+      for (const s of this.live.values()) s.lastFrameAt = now;
+    }
     for (const s of [...this.live.values()]) {
       if (s.channel.closed && now - (s.channel.closedAt ?? now) > this.o.helloTimeoutMs) {
         this.end(

@@ -12,6 +12,11 @@ import type { Rng } from '../random';
 /** Decides, frame by frame, what reaches one peer; `send` puts bytes on the peer's stream. */
 export interface FrameShaper {
   route(peerId: string, bytes: Uint8Array, send: (bytes: Uint8Array) => void): void;
+  /**
+   * A frozen node's links carry nothing either way (a lab's "freeze", like a stopped process):
+   * the protocol sends nothing, reads frames off the stream unlooked-at and times no peer out.
+   */
+  readonly frozen?: boolean;
   /** Forgets held frames and pending timers (the protocol stops). */
   clear(): void;
 }
@@ -23,8 +28,19 @@ export class LinkShaper implements FrameShaper {
   /** One held-back frame per peer: it goes out after the peer's next frame. */
   private readonly held = new Map<string, Uint8Array>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private isFrozen = false;
 
   constructor(private readonly rng: Rng) {}
+
+  get frozen(): boolean {
+    return this.isFrozen;
+  }
+
+  /** Freezes the node's links (frames held for delivery are dropped) or thaws them. */
+  freeze(on: boolean): void {
+    this.isFrozen = on;
+    if (on) this.clear();
+  }
 
   /** Faults for every peer without its own. */
   setDefault(faults: LinkFaults): void {

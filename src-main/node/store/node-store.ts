@@ -20,7 +20,6 @@ import {
   storedEvent,
   type StoreConfig,
   type StoreDocument,
-  type StoredEvent,
   type StoreLimits,
 } from '../../../src-shared/node/store-schema';
 

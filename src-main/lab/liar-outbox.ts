@@ -1,0 +1,39 @@
+import type { LiarBehaviour } from '../../src-shared/api/lab-api';
+import { garbageBody, toldState } from '../../src-shared/lab/lies';
+import type { CycleOutbox } from '../../src-shared/node/node-core';
+import type { DriftProtocol } from '../../src-shared/protocol';
+import type { EntropyPacket, StateDiffMessage } from '../../src-shared/protocol/messages';
+import type { Rng } from '../../src-shared/random';
+
+/**
+ * How a lab node's cycle goes out: honestly, or as the liar the lab made it (its attacks). The
+ * node runs its cycle as usual; this chooses what each peer is told from the honest SDM and the
+ * peer's own newest one, or sends undecodable frames instead. One per lab slot, kept across the
+ * node's restarts, so a revived liar goes on lying.
+ */
+export class LiarOutbox implements CycleOutbox {
+  private liar: LiarBehaviour | null = null;
+
+  constructor(private readonly rng: Rng) {}
+
+  get behaviour(): LiarBehaviour | null {
+    return this.liar;
+  }
+
+  /** Lies from the next cycle on; null tells the truth again. */
+  set(liar: LiarBehaviour | null): void {
+    this.liar = liar;
+  }
+
+  send(protocol: DriftProtocol, ep: EntropyPacket, sdm: StateDiffMessage): void {
+    const b = this.liar;
+    if (!b) protocol.broadcastCycle(ep, sdm);
+    else if (b.kind === 'garbage') protocol.broadcastRaw(garbageBody(this.rng));
+    else
+      protocol.broadcastCycle(ep, sdm, (_peer, theirs) => ({
+        ...sdm,
+        state: toldState(b, sdm.state, theirs?.state, this.rng),
+        weight: b.weight ?? sdm.weight,
+      }));
+  }
+}
