@@ -72,6 +72,29 @@ describe('LinkShaper', () => {
   });
 });
 
+describe('LinkShaper freeze', () => {
+  it('says frozen until thawed, and drops the frames it was holding back', () => {
+    vi.useFakeTimers();
+    try {
+      const shaper = new LinkShaper(seededRng(6));
+      shaper.setDefault(faults({ delayMs: 100 }));
+      const late = route(shaper, 3);
+      shaper.freeze(true);
+      expect(shaper.frozen).toBe(true);
+      vi.advanceTimersByTime(1000);
+      // Held frames would reach the peer after the node stopped: a stopped process sends none.
+      expect(late).toEqual([]);
+      shaper.freeze(false);
+      expect(shaper.frozen).toBe(false);
+      const after = route(shaper, 2);
+      vi.advanceTimersByTime(100);
+      expect(after).toEqual([0, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('PeerGate cut set', () => {
   it('refuses cut peers until the cut is lifted, apart from the bad-frame deny list', () => {
     let t = 0;
