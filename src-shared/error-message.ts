@@ -6,3 +6,8 @@
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The same, led by the error's class name: for logs, where the kind of failure matters. */
+export function namedErrorMessage(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -42,6 +42,7 @@ import { LoopDelay } from '../runtime/loop-delay';
 import { RecordingWriter } from './recording-file';
 import { defaultPoolCount, PoolClient } from './pool-client';
 import type { DirectoryEntry, FaultTable } from './pool-protocol';
+import { errorMessage } from '../../src-shared/error-message';
 
 /*
  * The lab's controller: it plans (topology, partitions, faults, schedules), checks every command
@@ -632,7 +633,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       if (!(await run.sleepUntil(started + step.atMs))) return;
       await this.enqueue(step.command, run).catch((err: unknown) => {
         if (!run.stopped)
-          this.note({ type: 'error', t: this.now(), message: `nemesis: ${describe(err)}` });
+          this.note({ type: 'error', t: this.now(), message: `nemesis: ${errorMessage(err)}` });
       });
     }
     if (this.nemesis === run) this.nemesis = null;
@@ -835,7 +836,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     this.tickTimer = setTimeout(() => {
       this.tick()
         .catch((err: unknown) =>
-          this.note({ type: 'error', t: this.now(), message: `sampling failed: ${describe(err)}` }),
+          this.note({
+            type: 'error',
+            t: this.now(),
+            message: `sampling failed: ${errorMessage(err)}`,
+          }),
         )
         .finally(() => {
           if (!this.stopping) this.scheduleTick();
@@ -968,8 +973,4 @@ async function prepareFolder(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const entries = await readdir(dir);
   if (entries.length > 0) throw new LabFolderNotEmptyError(dir, entries.length);
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

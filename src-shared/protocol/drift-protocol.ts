@@ -29,6 +29,7 @@ import {
   type Received,
   type SessionCounters,
 } from './session';
+import { namedErrorMessage } from '../error-message';
 
 /*
  * The drift protocol /lvs/drift/1.0.0 over a libp2p host: one long-lived stream per peer,
@@ -409,7 +410,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       .catch((err: unknown) => {
         if (!this.host || connection.status !== 'open') return;
         const peerId = connection.remotePeer.toString();
-        const reason = `could not open ${PROTOCOL_ID}: ${describe(err)}`;
+        const reason = `could not open ${PROTOCOL_ID}: ${namedErrorMessage(err)}`;
         // Both ends dialled at once and the peer already closed this duplicate: nothing to report.
         if (this.live.has(peerId)) {
           this.logLine(`second stream to ${peerId} not needed: ${reason}`);
@@ -482,7 +483,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     );
     stream.addEventListener('close', (evt: StreamCloseEvent) => {
       const why = evt.error
-        ? describe(evt.error)
+        ? namedErrorMessage(evt.error)
         : evt.local
           ? 'closed here'
           : 'closed by the peer';
@@ -528,7 +529,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       }
     } catch (err) {
       // Unreachable by design; if it happens, the stream goes, never the node.
-      this.logLine(`internal error on ${s.peerId}: ${describe(err)}`);
+      this.logLine(`internal error on ${s.peerId}: ${namedErrorMessage(err)}`);
       this.closeChannel(ch, 'internal error');
     } finally {
       const c = s.record.counters;
@@ -651,7 +652,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     try {
       this.o.onPenalty?.(s.peerId, reason);
     } catch (err) {
-      this.logLine(`onPenalty threw: ${describe(err)}`);
+      this.logLine(`onPenalty threw: ${namedErrorMessage(err)}`);
     }
     if (!s.ended && this.penalties.record(s.peerId, this.o.now())) this.punish(s);
   }
@@ -681,7 +682,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     try {
       stream.send(bytes);
     } catch (err) {
-      this.closeChannel(ch, `send failed: ${describe(err)}`);
+      this.closeChannel(ch, `send failed: ${namedErrorMessage(err)}`);
       return false;
     }
     c.framesOut++;
@@ -778,8 +779,4 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       }
     }
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -87,6 +87,31 @@ describe('a FIFO where the store keeps a file', () => {
   });
 });
 
+describe('odd files where --stable-key keeps its key', () => {
+  it('a FIFO as node.key: refused in one line, without opening it, and left there', async () => {
+    const dir = join(work, 'fifo-key');
+    await mkdir(dir);
+    execFileSync('mkfifo', [join(dir, 'node.key')]);
+    const r = await ended(start([...flags(dir), '--stable-key']));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^lvs: [^\n]*node\.key is a FIFO, not a regular file[^\n]*\n$/);
+    expect((await lstat(join(dir, 'node.key'))).isFIFO()).toBe(true);
+  });
+
+  it('a node.key far larger than a key: refused in one line, unread', async () => {
+    const dir = join(work, 'large-key');
+    await mkdir(dir);
+    // A key is 68 bytes; 1 GB (sparse) would take the node's memory if it were read whole.
+    await writeFile(join(dir, 'node.key'), '');
+    await truncate(join(dir, 'node.key'), 2 ** 30);
+    const r = await ended(start([...flags(dir), '--stable-key']));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /^lvs: [^\n]*node\.key is 1073741824 bytes, larger than any key file[^\n]*\n$/,
+    );
+  });
+});
+
 describe('a node.json larger than any store', () => {
   it('is set aside unread and the node starts from its backup, then stops on SIGTERM', async () => {
     const dir = join(work, 'large');

@@ -16,6 +16,7 @@ import {
 import { frameBytes } from '../../../src-shared/protocol/codec';
 import { FrameReader } from '../../../src-shared/protocol/frame-reader';
 import { PenaltyBook } from '../../../src-shared/protocol/session';
+import { namedErrorMessage } from '../../../src-shared/error-message';
 
 /*
  * The peer-exchange protocol /lvs/pex/1.0.0 on a libp2p host (docs/protocol.md): whoever opens a
@@ -127,7 +128,7 @@ export class PeerExchange extends TypedEventEmitter<PeerExchangeEvents> {
       });
     } catch (err) {
       // A peer that does not speak peer exchange (or is gone) is not at fault.
-      this.log(`peer exchange: could not ask ${peerId}: ${describe(err)}`);
+      this.log(`peer exchange: could not ask ${peerId}: ${namedErrorMessage(err)}`);
       return 0;
     }
     return new Promise<number>((resolve) => {
@@ -176,7 +177,9 @@ export class PeerExchange extends TypedEventEmitter<PeerExchangeEvents> {
         try {
           this.o.learned(peerId, source, got);
         } catch (err) {
-          this.log(`peer exchange: handling ${peerId}'s addresses failed: ${describe(err)}`);
+          this.log(
+            `peer exchange: handling ${peerId}'s addresses failed: ${namedErrorMessage(err)}`,
+          );
         }
         finish(got.length);
       });
@@ -214,7 +217,7 @@ export class PeerExchange extends TypedEventEmitter<PeerExchangeEvents> {
       addrs = this.o.advertise(peerId);
       stream.send(frameBytes(encodePex(addrs)));
     } catch (err) {
-      this.log(`peer exchange: answering ${peerId} failed: ${describe(err)}`);
+      this.log(`peer exchange: answering ${peerId} failed: ${namedErrorMessage(err)}`);
       stream.abort(new Error('no answer'));
       return;
     }
@@ -244,8 +247,4 @@ function closeOrAbort(stream: Stream): void {
   stream
     .close({ signal: AbortSignal.timeout(2_000) })
     .catch(() => stream.abort(new Error('close timed out')));
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -12,6 +12,7 @@ import { PEX_MAX_ADDRS } from '../../../src-shared/protocol/peer-exchange';
 import { addressGroup, peerIdOf, type GroupOptions } from './address-group';
 import { DialBook } from './dial-book';
 import type { PeerExchange } from './peer-exchange';
+import { errorMessage } from '../../../src-shared/error-message';
 
 /*
  * The peer manager keeps a personal node in a swarm (docs/network.md): it fills the outbound
@@ -451,9 +452,7 @@ export class PeerManager {
       .catch((err: unknown) => {
         this.dials.failedAt(key, this.o.now());
         if (this.o.book.entries().some((e) => e.addr === key)) this.o.book.failed(key);
-        this.log(
-          `dial ${ma.toString()} failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        this.log(`dial ${ma.toString()} failed: ${errorMessage(err)}`);
       })
       .finally(() => this.dialling.delete(key));
   }

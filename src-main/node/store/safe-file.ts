@@ -189,7 +189,8 @@ function checkedSize(path: string, info: Stats, maxBytes: number): FoundFile | n
   return info.size > maxBytes ? { kind: 'too-large', bytes: info.size } : null;
 }
 
-function notAFileKind(info: Stats): NotAFileKind {
+/** What a path that is not a regular file is, in words for a one-line error. */
+export function notAFileKind(info: Stats): NotAFileKind {
   if (info.isDirectory()) return 'folder';
   if (info.isFIFO()) return 'FIFO';
   if (info.isSocket()) return 'socket';
