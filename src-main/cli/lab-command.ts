@@ -23,13 +23,7 @@ import {
   type Scenario,
 } from '../../src-shared/lab/scenario';
 import { summariseLab, type LabSummary, type SummaryTick } from '../../src-shared/lab/summary';
-import { seededRng } from '../../src-shared/random';
-import {
-  buildTopology,
-  parseTopology,
-  TopologyError,
-  TOPOLOGY_FORMS,
-} from '../../src-shared/sim/topology';
+import { parseTopology, TopologyError, TOPOLOGY_FORMS } from '../../src-shared/sim/topology';
 import { Lab, LabFolderNotEmptyError, LabStartError, type LabHealth } from '../lab/lab';
 import { loadRecordingFile } from '../lab/recording-file';
 import { exportMetricsCsv } from './results-file';
@@ -295,21 +289,6 @@ async function scenarioFor(flags: LabFlags, cmd: Command): Promise<Scenario> {
     if (err instanceof ScenarioError) throw new UsageError(err.message);
     throw err;
   }
-  const nodes = flags.nodes ?? base.lab.nodes;
-  const topology = flags.topology ?? base.lab.topology;
-  const seed = flags.seed ?? base.lab.seed;
-  if (flags.nodes !== undefined || flags.topology !== undefined || flags.seed !== undefined) {
-    try {
-      buildTopology(parseTopology(topology, SCENARIO_DEFAULT_DEGREE), nodes, seededRng(seed));
-    } catch (err) {
-      if (!(err instanceof Error)) throw err;
-      throw new UsageError(
-        flags.topology !== undefined
-          ? `--topology ${topology} on ${nodes} nodes: ${err.message}`
-          : `--nodes ${nodes}: the scenario's topology ${topology} does not fit: ${err.message}`,
-      );
-    }
-  }
   const last = base.timeline.at(-1);
   if (flags.duration !== undefined && last && flags.duration < last.at)
     throw new UsageError(
@@ -332,8 +311,18 @@ async function scenarioFor(flags: LabFlags, cmd: Command): Promise<Scenario> {
       durationS: flags.duration,
     });
   } catch (err) {
-    if (err instanceof ScenarioError) throw new UsageError(err.message);
-    throw err;
+    if (!(err instanceof ScenarioError)) throw err;
+    // A topology that does not fit the node count is the flags' doing: name them.
+    if (err.path === 'lab.topology' && err.problem !== undefined) {
+      const nodes = flags.nodes ?? base.lab.nodes;
+      const topology = flags.topology ?? base.lab.topology;
+      throw new UsageError(
+        flags.topology !== undefined
+          ? `--topology ${topology} on ${nodes} nodes: ${err.problem}`
+          : `--nodes ${nodes}: the scenario's topology ${topology} does not fit: ${err.problem}`,
+      );
+    }
+    throw new UsageError(err.message);
   }
 }
 

@@ -111,6 +111,18 @@ export class LabFolderNotEmptyError extends LabStartError {
   }
 }
 
+/** The topology does not fit the lab's node count (or cannot be built): the setup's to fix. */
+export class LabTopologyError extends LabStartError {
+  override readonly name = 'LabTopologyError';
+  constructor(
+    readonly topology: string,
+    readonly nodes: number,
+    readonly reason: string,
+  ) {
+    super(`topology ${topology} on ${nodes} nodes: ${reason}`);
+  }
+}
+
 const MAX_EVENTS = 10_000;
 /** Seeded streams of the lab's own choices (beside the simulator's topology and initial ones). */
 const STREAM_COMMANDS = 5;
@@ -963,7 +975,7 @@ function topologyEdges(o: LabOptions): Array<[number, number]> {
       }
     return edges;
   } catch (err) {
-    if (err instanceof TopologyError) throw new LabStartError(err.message);
+    if (err instanceof TopologyError) throw new LabTopologyError(o.topology, o.nodes, err.message);
     throw err;
   }
 }

@@ -34,6 +34,15 @@ const MAX_TIMELINE = 10_000;
 /** A scenario file that cannot be used. The message is one line: `source: path: problem`. */
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
+  constructor(
+    message: string,
+    /** The field at fault (`lab.topology`, `timeline[2].at`), when one is. */
+    readonly path?: string,
+    /** What is wrong with it, without the scenario's name and the path. */
+    readonly problem?: string,
+  ) {
+    super(message);
+  }
 }
 
 const got = (input: unknown): string =>
@@ -246,9 +255,9 @@ function pathOf(path: readonly PropertyKey[]): string {
  * unknown key comes first, as it usually explains the rest (a misspelt key leaves its field
  * missing).
  */
-function describe(source: string, error: z.ZodError): string {
+function refusal(source: string, error: z.ZodError): ScenarioError {
   const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];
-  if (!issue) return `${source}: not a valid scenario`;
+  if (!issue) return new ScenarioError(`${source}: not a valid scenario`);
   let message = issue.message;
   // labCommand's objects are strict with zod's own wording; say it as ours do.
   if (issue.code === 'unrecognized_keys' && message.startsWith('Unrecognized key'))
@@ -260,12 +269,17 @@ function describe(source: string, error: z.ZodError): string {
   )
     message = 'missing';
   const path = pathOf(issue.path);
-  return `${source}: ${path ? `${path}: ` : ''}${message.replace(/\s*\n\s*/g, ' ')}`;
+  const problem = message.replace(/\s*\n\s*/g, ' ');
+  return new ScenarioError(
+    `${source}: ${path ? `${path}: ` : ''}${problem}`,
+    path === '' ? undefined : path,
+    problem,
+  );
 }
 
 function check(value: unknown, source: string): Scenario {
   const r = scenarioSchema.safeParse(value, { reportInput: true });
-  if (!r.success) throw new ScenarioError(describe(source, r.error));
+  if (!r.success) throw refusal(source, r.error);
   return r.data;
 }
 

@@ -355,6 +355,20 @@ describe('applyOverrides', () => {
     expect(() => applyOverrides(s, { cycleMs: 5 })).toThrow(ScenarioError);
   });
 
+  it('names the field at fault and the problem as fields, for callers that name their flags', () => {
+    let caught: unknown;
+    try {
+      applyOverrides(s, { nodes: 5 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ScenarioError);
+    const e = caught as ScenarioError;
+    expect(e.path).toBe('lab.topology');
+    expect(e.problem).toMatch(/^degree must be an integer in 1\.\.n-1 \(n = 5\)/);
+    expect(e.message).toBe(`test with overrides: lab.topology: ${e.problem}`);
+  });
+
   it('leaves a timeline slot past the new node count for the lab to reject', () => {
     const withSlot = parseScenario(
       variant((x) => {
