@@ -17,7 +17,7 @@ import { RecordingError, type Recording } from '../../src-shared/lab/recording';
 import {
   applyOverrides,
   MAX_SCENARIO_S,
-  parseScenario,
+  checkScenario,
   ScenarioError,
   SCENARIO_DEFAULT_DEGREE,
   type Scenario,
@@ -276,12 +276,12 @@ async function scenarioFor(flags: LabFlags, cmd: Command): Promise<Scenario> {
   try {
     base =
       flags.scenario === undefined
-        ? parseScenario(
-            JSON.stringify({
+        ? checkScenario(
+            {
               name: 'ad-hoc',
               lab: { nodes: AD_HOC.nodes, topology: AD_HOC.topology },
               durationS: AD_HOC.durationS,
-            }),
+            },
             'ad-hoc',
           )
         : await loadScenario(flags.scenario);

@@ -277,6 +277,11 @@ function refusal(source: string, error: z.ZodError): ScenarioError {
   );
 }
 
+/** Checks a scenario given as a value (one made in code); errors as parseScenario's. */
+export function checkScenario(value: unknown, source: string): Scenario {
+  return check(value, source);
+}
+
 function check(value: unknown, source: string): Scenario {
   const r = scenarioSchema.safeParse(value, { reportInput: true });
   if (!r.success) throw refusal(source, r.error);
