@@ -162,13 +162,14 @@ export class MonitorHost {
   async handle(raw: unknown): Promise<unknown> {
     const v = checkMonitorRequest(raw);
     if (!v.ok) throw new MonitorError(v.reason);
-    if (v.target === 'app') return this.app(v.request);
-    if (v.target === 'node') {
+    const { target, request } = v.value;
+    if (target === 'app') return this.app(request);
+    if (target === 'node') {
       if (!this.node) throw new MonitorError('no personal node is running: start it first');
-      return this.node.handle(v.request);
+      return this.node.handle(request);
     }
     if (!this.lab) throw new MonitorError('no lab is running: start one first');
-    return this.lab.handle(v.request);
+    return this.lab.handle(request);
   }
 
   /** Stops what the host started itself (a lab from the monitor; a node from startNode). */

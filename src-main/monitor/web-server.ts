@@ -20,6 +20,7 @@ import {
 import { contentTypeOf } from '../runtime/content-types';
 import type { MonitorHost } from './monitor-host';
 import { errorMessage } from '../../src-shared/error-message';
+import type { Checked } from '../../src-shared/checked';
 
 /*
  * The web monitor: the built renderer and the monitor API over a WebSocket, for
@@ -424,7 +425,7 @@ export async function startWebMonitor(opts: WebMonitorOptions): Promise<WebMonit
       c.inFlight--;
       if (answered && [...clients].every((x) => x.inFlight === 0)) answered();
     };
-    opts.host.handle(env.body).then(
+    opts.host.handle(env.value).then(
       (value) =>
         sendReply(c, { type: 'reply', id: env.id, ok: true, value: value ?? null }, release),
       (err: unknown) =>
@@ -624,9 +625,8 @@ function rawText(data: RawData): string {
   return data.toString('utf8');
 }
 
-type Envelope =
-  | { readonly ok: true; readonly id: number; readonly body: MonitorRequest }
-  | { readonly ok: false; readonly id: number; readonly reason: string };
+/** The body checked, with the id to reply under whether it was accepted or refused. */
+type Envelope = Checked<MonitorRequest> & { readonly id: number };
 
 /** `{type:'request', id, body}` and nothing else; id a non-negative safe integer. */
 function checkEnvelope(msg: unknown): Envelope {
@@ -643,7 +643,7 @@ function checkEnvelope(msg: unknown): Envelope {
     return { ok: false, id: replyId, reason: `${form}: type must be "request"` };
   if (!validId) return { ok: false, id: 0, reason: `${form}: id must be an integer >= 0` };
   if (body === undefined) return { ok: false, id, reason: `${form}: body is missing` };
-  return { ok: true, id, body: body as MonitorRequest };
+  return { ok: true, id, value: body as MonitorRequest };
 }
 
 /** An error as one line for the page: its message only, never a stack. */

@@ -1,5 +1,6 @@
 import { MAX_LAB_NODES } from '@shared/api/lab-api';
 import type { LabSetupInput } from '@shared/api/monitor-api';
+import type { Checked } from '@shared/checked';
 import {
   AGGREGATORS,
   NUMERIC_PARAMS,
@@ -15,11 +16,10 @@ import { parseTopology, TopologyError } from '@shared/sim/topology';
  * request is sent. The host checks everything again and its line is shown when it refuses.
  */
 
-export type Checked<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly field: string; readonly reason: string };
+/** A refusal names the field it is about, so that the form can mark that field. */
+export type FieldChecked<T> = Checked<T, { readonly field: string }>;
 
-function whole(field: string, text: string, min: number, max: number): Checked<number> {
+function whole(field: string, text: string, min: number, max: number): FieldChecked<number> {
   const t = text.trim();
   if (!/^\d+$/.test(t))
     return { ok: false, field, reason: `${field} must be a whole number in ${min}..${max}` };
@@ -46,7 +46,7 @@ export interface NodeLimit {
  * The start-lab form as a lab setup, or the first field that is wrong. `limit`: the host
  * machine's (the lab API's own MAX_LAB_NODES when the host does not say).
  */
-export function checkStartForm(form: StartForm, limit?: NodeLimit): Checked<LabSetupInput> {
+export function checkStartForm(form: StartForm, limit?: NodeLimit): FieldChecked<LabSetupInput> {
   const nodes = whole('nodes', form.nodes, 2, limit?.maxNodes ?? MAX_LAB_NODES);
   if (!nodes.ok)
     return limit && Number(form.nodes.trim()) > limit.maxNodes
@@ -84,12 +84,12 @@ export type ParamsPatch = {
 };
 
 /** trimmed(F)'s F as typed, held to the parameter table's range (src-shared/drift/params.ts). */
-export function checkTrimF(text: string): Checked<number> {
+export function checkTrimF(text: string): FieldChecked<number> {
   return whole('trimF', text, NUMERIC_PARAMS.trimF.min, NUMERIC_PARAMS.trimF.max);
 }
 
 /** The parameters form as a patch over `current` (only what changed), checked like the node. */
-export function checkParamsForm(form: ParamsForm, current: DriftParams): Checked<ParamsPatch> {
+export function checkParamsForm(form: ParamsForm, current: DriftParams): FieldChecked<ParamsPatch> {
   const patch: ParamsPatch = {};
   for (const name of ['alpha', 'beta'] as const) {
     const text = form[name].trim();
@@ -156,7 +156,7 @@ export function checkMultiaddr(text: string): string | null {
 }
 
 /** A vector typed as "1, 2.5, 3": exactly `d` numbers >= 0. */
-export function parseVector(text: string, d: number, field: string): Checked<number[]> {
+export function parseVector(text: string, d: number, field: string): FieldChecked<number[]> {
   const parts = text
     .split(/[\s,]+/)
     .map((p) => p.trim())
@@ -175,7 +175,7 @@ export function parseNumber(
   field: string,
   min: number,
   max: number,
-): Checked<number> {
+): FieldChecked<number> {
   const v = Number(text.trim());
   if (text.trim() === '' || !Number.isFinite(v) || v < min || v > max)
     return { ok: false, field, reason: `${field} must be a number in ${min}..${max}` };

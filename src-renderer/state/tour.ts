@@ -31,13 +31,13 @@ export async function openTour({ client, store }: Monitor, tour: Tour = TOUR): P
   try {
     const resolved = resolveTour(tour, await client.app({ op: 'scenarios' }));
     if (!resolved.ok) {
-      store.toast('error', `tour: ${resolved.problems[0]}`);
+      store.toast('error', `tour: ${resolved.reason}`);
       return;
     }
     store.setTour({
       intro: tour.intro,
       finale: tour.finale,
-      steps: resolved.steps,
+      steps: resolved.value,
       step: -1,
       lab: null,
       starting: false,

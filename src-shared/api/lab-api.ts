@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accept, refuse, type Checked } from '../checked';
 import type { DriftParams } from '../drift/params';
 import type { RuleName } from '../drift/rules';
 import type { LabPace } from '../lab/pace';
@@ -430,19 +431,19 @@ export function isLabQuery(value: unknown): boolean {
   return QUERY_OPS.has((value as { op?: unknown } | null)?.op);
 }
 
-export type LabVerdict<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type LabVerdict<T> = Checked<T>;
 
 /** Checks the shape of a request from outside; the reason is one line naming the field. */
 export function checkLabRequest(value: unknown): LabVerdict<LabRequest> {
   // Queries and commands share `op`; choose the schema by it so the error names the right one.
   if (isLabQuery(value)) {
     const r = labQuery.safeParse(value);
-    return r.success ? { ok: true, value: r.data } : { ok: false, reason: reasonOf(r.error) };
+    return r.success ? accept(r.data) : refuse(reasonOf(r.error));
   }
   return checkLabCommand(value);
 }
 
 export function checkLabCommand(value: unknown): LabVerdict<LabCommand> {
   const r = labCommand.safeParse(value);
-  return r.success ? { ok: true, value: r.data } : { ok: false, reason: reasonOf(r.error) };
+  return r.success ? accept(r.data) : refuse(reasonOf(r.error));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accept, refuse, type Checked } from '../checked';
 import type { DriftParams } from '../drift/params';
 import type { LabCapacity } from '../lab/capacity';
 import type { Scenario } from '../lab/scenario';
@@ -162,37 +163,35 @@ export type WireMessage =
 /** The largest message a host accepts from a monitor (a request is small). */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
-export type Checked =
-  | { readonly ok: true; readonly target: 'app'; readonly request: AppRequest }
-  | { readonly ok: true; readonly target: 'node' | 'lab'; readonly request: unknown }
-  | { readonly ok: false; readonly reason: string };
+/** A checked request with the target it goes to; an app request is parsed here, fully. */
+export type RoutedRequest =
+  | { readonly target: 'app'; readonly request: AppRequest }
+  | { readonly target: 'node' | 'lab'; readonly request: unknown };
 
 /**
  * Checks a request from a monitor: the envelope, then the request against its target's schema.
  * Node and lab requests are checked again by the node and the lab (their own boundaries).
  */
-export function checkMonitorRequest(value: unknown): Checked {
+export function checkMonitorRequest(value: unknown): Checked<RoutedRequest> {
   if (typeof value !== 'object' || value === null)
-    return { ok: false, reason: 'a request must be an object with target and request' };
+    return refuse('a request must be an object with target and request');
   const { target, request, ...rest } = value as Record<string, unknown>;
   const extra = Object.keys(rest);
-  if (extra.length > 0) return { ok: false, reason: `unknown key "${extra[0]}" in the request` };
+  if (extra.length > 0) return refuse(`unknown key "${extra[0]}" in the request`);
   switch (target) {
     case 'app': {
       const r = appRequest.safeParse(request);
-      return r.success
-        ? { ok: true, target, request: r.data }
-        : { ok: false, reason: reasonOf(r.error) };
+      return r.success ? accept({ target, request: r.data }) : refuse(reasonOf(r.error));
     }
     case 'node': {
       const v = checkNodeRequest(request);
-      return v.ok ? { ok: true, target, request: v.request } : { ok: false, reason: v.reason };
+      return v.ok ? accept({ target, request: v.value }) : v;
     }
     case 'lab': {
       const v = isLabQuery(request) ? checkLabRequest(request) : checkLabCommand(request);
-      return v.ok ? { ok: true, target, request: v.value } : { ok: false, reason: v.reason };
+      return v.ok ? accept({ target, request: v.value }) : v;
     }
     default:
-      return { ok: false, reason: 'target must be one of app, node, lab' };
+      return refuse('target must be one of app, node, lab');
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGGREGATORS, NUMERIC_PARAMS, WEIGHTINGS, type DriftParams } from '../drift/params';
 import type { RuleName, VaultEvent } from '../drift/rules';
+import { accept, refuse, type Checked } from '../checked';
 
 /*
  * The typed API between a node and whatever watches or steers it: the desktop monitor over
@@ -176,12 +177,12 @@ export interface NodeApi {
   onEvent(listener: (e: LoggedEvent) => void): () => void;
 }
 
-export type RequestVerdict = { ok: true; request: NodeRequest } | { ok: false; reason: string };
+export type RequestVerdict = Checked<NodeRequest>;
 
 /** Checks a request from outside; the reason is one line naming the field. */
 export function checkNodeRequest(value: unknown): RequestVerdict {
   const r = requestSchema.safeParse(value);
-  return r.success ? { ok: true, request: r.data } : { ok: false, reason: reasonOf(r.error) };
+  return r.success ? accept(r.data) : refuse(reasonOf(r.error));
 }
 
 /** A schema failure as one line: the first issue, with the path to the field. */

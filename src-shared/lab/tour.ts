@@ -1,4 +1,5 @@
 import type { ScenarioInfo } from '../api/monitor-api';
+import { accept, refuse, type Checked } from '../checked';
 import { describeCommand } from './describe';
 
 /*
@@ -181,9 +182,14 @@ export interface TimedStep {
   readonly captions: readonly TimedCaption[];
 }
 
-export type TourResolution =
-  | { readonly ok: true; readonly steps: readonly TimedStep[] }
-  | { readonly ok: false; readonly problems: readonly string[] };
+/**
+ * The steps placed, or every problem found, one line each. The reason is the first problem: the
+ * one line the monitor shows; a test or an author reads them all.
+ */
+export type TourResolution = Checked<
+  readonly TimedStep[],
+  { readonly problems: readonly string[] }
+>;
 
 const PLACEHOLDER = /\{(\w+)\}/g;
 
@@ -267,7 +273,7 @@ export function resolveTour(tour: Tour, scenarios: readonly TourScenario[]): Tou
       problems.push(`${where}: the last caption must be at the end, where the presenter continues`);
     steps.push({ title: step.title, scenario, captions });
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, steps };
+  return problems.length > 0 ? refuse(problems[0]!, { problems }) : accept(steps);
 }
 
 /** The index of the caption showing at t seconds of the step's scenario (the last one reached). */

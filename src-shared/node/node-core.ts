@@ -387,7 +387,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
   async handle(raw: unknown): Promise<NodeResponses[NodeRequest['op']]> {
     const v = checkNodeRequest(raw);
     if (!v.ok) throw new NodeConfigError(v.reason);
-    return this.answer(v.request);
+    return this.answer(v.value);
   }
 
   /** Lowers a peer's trust, as a bad frame does. */

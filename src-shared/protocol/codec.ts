@@ -1,3 +1,4 @@
+import { accept, refuse, type Checked } from '../checked';
 import { NUMERIC_PARAMS } from '../drift/params';
 import type { DriftMessage, EntropyPacket, StateDiffMessage } from '../protocol/messages';
 import type { Uint8ArrayList } from 'uint8arraylist';
@@ -146,9 +147,10 @@ export function encodeFrame(message: DriftMessage): Uint8Array {
   return frameBytes(body);
 }
 
-export type Decoded =
-  | { readonly ok: true; readonly message: unknown }
-  | { readonly ok: false; readonly category: 'undecodable' | 'empty'; readonly reason: string };
+/** Why a frame's body was refused: it could not be read, or it carried no message. */
+export type DecodeFault = { readonly category: 'undecodable' | 'empty' };
+
+export type Decoded = Checked<unknown, DecodeFault>;
 
 /**
  * Decodes a frame's body into a plain message object (`kind` set, fields as sent, not yet
@@ -165,12 +167,12 @@ export function decodeBody(body: Uint8Array | Uint8ArrayList, dimensions: number
     frame = Frame.decode(flat, { limits });
   } catch (err) {
     const why = errorMessage(err);
-    return { ok: false, category: 'undecodable', reason: `undecodable frame (${why})` };
+    return refuse(`undecodable frame (${why})`, { category: 'undecodable' });
   }
-  if (frame.hello) return { ok: true, message: { kind: 'hello', ...frame.hello } };
-  if (frame.ep) return { ok: true, message: { kind: 'ep', ...frame.ep } };
-  if (frame.sdm) return { ok: true, message: { kind: 'sdm', ...frame.sdm } };
-  return { ok: false, category: 'empty', reason: 'frame carries no hello, ep, sdm or cycle' };
+  if (frame.hello) return accept({ kind: 'hello', ...frame.hello });
+  if (frame.ep) return accept({ kind: 'ep', ...frame.ep });
+  if (frame.sdm) return accept({ kind: 'sdm', ...frame.sdm });
+  return refuse('frame carries no hello, ep, sdm or cycle', { category: 'empty' });
 }
 
 /** A compact cycle frame: exactly the length d allows, and a minimal varint ending the body. */
@@ -178,23 +180,19 @@ function decodeCompact(body: Uint8Array, d: number): Decoded {
   const fixed = compactFixedBytes(d);
   const cycleBytes = body.byteLength - fixed;
   if (cycleBytes < 1 || cycleBytes > MAX_CYCLE_BYTES)
-    return {
-      ok: false,
-      category: 'undecodable',
-      reason:
-        `undecodable cycle frame: ${body.byteLength} bytes, while d = ${d} takes ` +
+    return refuse(
+      `undecodable cycle frame: ${body.byteLength} bytes, while d = ${d} takes ` +
         `${fixed + 1} to ${fixed + MAX_CYCLE_BYTES}`,
-    };
+      { category: 'undecodable' },
+    );
   let cycle = 0;
   for (let i = 0; i < cycleBytes; i++) {
     const byte = body[fixed + i]!;
     const last = i === cycleBytes - 1;
     if (last === ((byte & 0x80) !== 0) || (last && i > 0 && byte === 0))
-      return {
-        ok: false,
+      return refuse('undecodable cycle frame: its cycle is not a minimal varint ending the frame', {
         category: 'undecodable',
-        reason: 'undecodable cycle frame: its cycle is not a minimal varint ending the frame',
-      };
+      });
     cycle += (byte & 0x7f) * 2 ** (7 * i);
   }
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
@@ -206,12 +204,9 @@ function decodeCompact(body: Uint8Array, d: number): Decoded {
   const entropy = new Array<number>(d);
   for (let c = 0; c < d; c++) entropy[c] = view.getInt8(o++) / 127;
   const load = body[o]! / 255;
-  return {
-    ok: true,
-    message: {
-      kind: 'cycle',
-      ep: { kind: 'ep', entropy, load },
-      sdm: { kind: 'sdm', shard: 0, state, weight, cycle },
-    },
-  };
+  return accept({
+    kind: 'cycle',
+    ep: { kind: 'ep', entropy, load },
+    sdm: { kind: 'sdm', shard: 0, state, weight, cycle },
+  });
 }

@@ -225,7 +225,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     };
     const checked = checkHello(hello);
     if (!checked.ok) throw new RangeError(`drift protocol: ${checked.reason}`);
-    this.hello = checked.message;
+    this.hello = checked.value;
     this.penalties = new PenaltyBook(this.o.badFrameLimit, this.o.badFrameWindowMs);
     this.userLog = options.log;
     this.logLine = options.log ?? (() => undefined);
@@ -551,7 +551,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       this.bad(s, decoded.category, decoded.reason);
       return;
     }
-    const raw = decoded.message as
+    const raw = decoded.value as
       | { kind: 'hello' | 'ep' | 'sdm' }
       | { kind: 'cycle'; ep: { kind: 'ep' }; sdm: { kind: 'sdm' } };
     if (raw.kind === 'hello') {
@@ -593,7 +593,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   /** A decoded EP or SDM held to checkDriftMessage; a bad frame (and undefined) if it fails. */
   private check(s: Session, raw: { kind: string }): EntropyPacket | StateDiffMessage | undefined {
     const v = checkDriftMessage(raw, this.hello.dimensions);
-    if (v.ok) return v.message;
+    if (v.ok) return v.value;
     this.bad(s, 'invalid', `invalid ${raw.kind.toUpperCase()}: ${v.reason}`);
     return undefined;
   }
@@ -613,19 +613,19 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       this.closeChannel(ch, 'invalid HELLO');
       return;
     }
-    const mismatch = helloMismatch(this.hello, v.message);
+    const mismatch = helloMismatch(this.hello, v.value);
     if (mismatch !== null) {
       this.refuse(s, ch, mismatch);
       return;
     }
     ch.helloIn = true;
     s.lastFrameAt = this.o.now();
-    s.record.hello = v.message;
-    if (v.message.cycleMs > this.o.maxPeerCycleMs)
+    s.record.hello = v.value;
+    if (v.value.cycleMs > this.o.maxPeerCycleMs)
       this.logLine(
-        `${s.peerId} claims a cycle of ${v.message.cycleMs} ms; counted as ${this.o.maxPeerCycleMs} ms (maxPeerCycleMs)`,
+        `${s.peerId} claims a cycle of ${v.value.cycleMs} ms; counted as ${this.o.maxPeerCycleMs} ms (maxPeerCycleMs)`,
       );
-    s.bucket.setRate(this.rateFor(v.message), this.burst());
+    s.bucket.setRate(this.rateFor(v.value), this.burst());
     if (!s.open) {
       s.open = true;
       this.logLine(`session open with ${s.peerId}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accept, refuse, type Checked } from '../checked';
 import { NUMERIC_PARAMS } from '../drift/params';
 
 /*
@@ -100,14 +101,13 @@ function schemasFor(d: number) {
   return s;
 }
 
-export type Verdict<T> =
-  { readonly ok: true; readonly message: T } | { readonly ok: false; readonly reason: string };
+export type Verdict<T> = Checked<T>;
 
 function verdict<T>(result: z.ZodSafeParseResult<T>): Verdict<T> {
-  if (result.success) return { ok: true, message: result.data };
+  if (result.success) return accept(result.data);
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'frame';
-  return { ok: false, reason: `${where} ${issue?.message ?? 'is malformed'}` };
+  return refuse(`${where} ${issue?.message ?? 'is malformed'}`);
 }
 
 /** Checks a decoded HELLO. */
@@ -127,10 +127,7 @@ export function checkDriftMessage(
     typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
   if (kind === 'ep') return verdict(schemasFor(d).ep.safeParse(value));
   if (kind === 'sdm') return verdict(schemasFor(d).sdm.safeParse(value));
-  return {
-    ok: false,
-    reason: `kind must be "ep" or "sdm" (got ${JSON.stringify(kind) ?? 'nothing'})`,
-  };
+  return refuse(`kind must be "ep" or "sdm" (got ${JSON.stringify(kind) ?? 'nothing'})`);
 }
 
 /** Why two nodes cannot talk, or null if they can. */

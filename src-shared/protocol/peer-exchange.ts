@@ -9,6 +9,8 @@
  * a capture than to save bytes on; its size is bounded before it is parsed.
  */
 
+import { accept, refuse, type Checked } from '../checked';
+
 export const PEX_PROTOCOL_ID = '/lvs/pex/1.0.0';
 
 /** Addresses in one message at most: enough to learn a neighbourhood, too few to flood a book. */
@@ -21,9 +23,7 @@ export const PEX_MAX_FRAME_BYTES = 32 + PEX_MAX_ADDRS * (PEX_MAX_ADDR_CHARS + 3)
 /** Why a peer-exchange message was refused; each counts separately. */
 export type PexFault = 'oversize' | 'undecodable' | 'invalid' | 'excess' | 'rate' | 'timeout';
 
-export type PexCheck =
-  | { readonly ok: true; readonly addrs: readonly string[] }
-  | { readonly ok: false; readonly fault: PexFault; readonly reason: string };
+export type PexCheck = Checked<readonly string[], { readonly fault: PexFault }>;
 
 /** Printable ASCII starting with '/', no spaces: the text form of a multiaddr, nothing else. */
 const ADDRESS_TEXT = /^\/[\x21-\x7e]+$/;
@@ -32,7 +32,7 @@ const ADDRESS_TEXT = /^\/[\x21-\x7e]+$/;
 export function encodePex(addrs: readonly string[]): Uint8Array {
   const checked = checkPexAddrs(addrs);
   if (!checked.ok) throw new RangeError(`peer exchange: not sending: ${checked.reason}`);
-  return new TextEncoder().encode(JSON.stringify({ addrs: checked.addrs }));
+  return new TextEncoder().encode(JSON.stringify({ addrs: checked.value }));
 }
 
 /** Decodes and checks a message body; never throws. */
@@ -70,9 +70,9 @@ function checkPexAddrs(addrs: unknown): PexCheck {
         `address ${i} must be a multiaddr of at most ${PEX_MAX_ADDR_CHARS} printable characters`,
       );
   }
-  return { ok: true, addrs: addrs as string[] };
+  return accept(addrs as string[]);
 }
 
 function fault(f: PexFault, reason: string): PexCheck {
-  return { ok: false, fault: f, reason };
+  return refuse(reason, { fault: f });
 }

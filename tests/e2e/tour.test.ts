@@ -83,7 +83,7 @@ describe.skipIf(skip !== null)(
       );
       const resolved = resolveTour(TOUR, infos);
       if (!resolved.ok) throw new Error(resolved.problems.join('\n'));
-      const steps = resolved.steps;
+      const steps = resolved.value;
       const expected = [
         TOUR.intro,
         ...steps.flatMap((s) => s.captions.map((c) => c.text)),

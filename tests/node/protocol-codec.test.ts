@@ -41,7 +41,7 @@ describe('the wire codec', () => {
       const frame = encodeFrame(m);
       const [ev] = all(new FrameReader(), frame);
       expect(ev?.type).toBe('frame');
-      if (ev?.type === 'frame') expect(decodeBody(ev.body, 2)).toEqual({ ok: true, message: m });
+      if (ev?.type === 'frame') expect(decodeBody(ev.body, 2)).toEqual({ ok: true, value: m });
     }
   });
 
@@ -72,7 +72,7 @@ describe('the wire codec', () => {
   it('keep NaN and Infinity as sent, for the checks to refuse', () => {
     const body = encodeBody({ ...sdm, state: [NaN, Infinity], weight: -Infinity });
     const d = decodeBody(body, 2);
-    expect(d.ok && (d.message as StateDiffMessage).state).toEqual([NaN, Infinity]);
+    expect(d.ok && (d.value as StateDiffMessage).state).toEqual([NaN, Infinity]);
   });
 
   it('name what is wrong with a body it cannot use', () => {
@@ -112,7 +112,7 @@ function compact(
 ): DecodedCycle | { kind: 'refused'; category: string; reason: string } {
   const r = decodeBody(body, d);
   if (!r.ok) return { kind: 'refused', category: r.category, reason: r.reason };
-  return r.message as DecodedCycle;
+  return r.value as DecodedCycle;
 }
 
 describe('the compact cycle frame', () => {

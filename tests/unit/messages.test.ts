@@ -12,11 +12,11 @@ const hello: Hello = { kind: 'hello', version: 1, dimensions: 2, cycleMs: 1000 }
 
 describe('drift messages', () => {
   it('accept well-formed frames', () => {
-    expect(checkDriftMessage(sdm, 2)).toEqual({ ok: true, message: sdm });
-    expect(checkDriftMessage(ep, 2)).toEqual({ ok: true, message: ep });
+    expect(checkDriftMessage(sdm, 2)).toEqual({ ok: true, value: sdm });
+    expect(checkDriftMessage(ep, 2)).toEqual({ ok: true, value: ep });
     const edge = { ...ep, entropy: [1, -1] };
-    expect(checkDriftMessage(edge, 2)).toEqual({ ok: true, message: edge });
-    expect(checkHello(hello)).toEqual({ ok: true, message: hello });
+    expect(checkDriftMessage(edge, 2)).toEqual({ ok: true, value: edge });
+    expect(checkHello(hello)).toEqual({ ok: true, value: hello });
   });
 
   it.each([

@@ -10,7 +10,7 @@ describe('node API requests', () => {
     { op: 'disconnect', peer: '12D3KooWAbc' },
     { op: 'low-power', on: true },
   ])('accept %j', (req) => {
-    expect(checkNodeRequest(req)).toEqual({ ok: true, request: req });
+    expect(checkNodeRequest(req)).toEqual({ ok: true, value: req });
   });
 
   it.each([

@@ -28,7 +28,7 @@ beforeAll(async () => {
 const resolved = (tour: Tour = TOUR, scenarios = shipped): readonly TimedStep[] => {
   const r = resolveTour(tour, scenarios);
   if (!r.ok) throw new Error(r.problems.join('\n'));
-  return r.steps;
+  return r.value;
 };
 
 const problems = (scenarios: TourScenario[], tour: Tour = TOUR): readonly string[] => {
@@ -195,6 +195,11 @@ describe('the guided tour', () => {
       `step 1 (bad), caption 2: waits for "heal", which converge's timeline does not have (it has: nothing)`,
       'step 2 (open): the last caption must be at the end, where the presenter continues',
     ]);
+    // The one line the monitor shows is the first of them.
+    expect(resolveTour(tour, shipped)).toMatchObject({
+      ok: false,
+      reason: 'step 1 (bad), caption 1: {at}, {colour} cannot be filled at the start',
+    });
   });
 
   it('shows the last caption whose moment the lab has reached', () => {

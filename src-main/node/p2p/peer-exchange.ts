@@ -168,7 +168,7 @@ export class PeerExchange extends TypedEventEmitter<PeerExchangeEvents> {
           if (ev.type === 'fatal') return finish(0, { fault: 'undecodable', reason: ev.reason });
           const checked = decodePex(ev.body);
           if (!checked.ok) return finish(0, { fault: checked.fault, reason: checked.reason });
-          got = checked.addrs;
+          got = checked.value;
         }
         if (got === undefined) return;
         if (reader.bufferedBytes > 0)
