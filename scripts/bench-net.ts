@@ -31,17 +31,14 @@ interface Conn {
 
 /** Status records with their time (ms since the epoch) and distinct peers. */
 function timeline(node: LvsHandle): Array<{ at: number; peers: number; conns: Conn[] }> {
-  return node
-    .records()
-    .filter((r) => r.kind === 'status')
-    .map((r) => {
-      const conns = (r.connections as Conn[] | undefined) ?? [];
-      return {
-        at: Date.parse(String(r.time)),
-        peers: new Set(conns.map((c) => c.peer)).size,
-        conns,
-      };
-    });
+  return node.statuses().map((r) => {
+    const conns = (r.connections as Conn[] | undefined) ?? [];
+    return {
+      at: Date.parse(String(r.time)),
+      peers: new Set(conns.map((c) => c.peer)).size,
+      conns,
+    };
+  });
 }
 
 async function until(test: () => boolean, timeoutMs: number): Promise<boolean> {

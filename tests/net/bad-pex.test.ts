@@ -155,19 +155,16 @@ describe.skipIf(skip !== null)(
           return m ? [Number(m[1])] : [];
         });
       // Let a status record or two show the book after the last answer.
-      const before = node.records().filter((r) => r.kind === 'status').length;
+      const before = node.statuses().length;
       await node.waitForRecord(
-        () => node.records().filter((r) => r.kind === 'status').length > before + 1,
+        () => node.statuses().length > before + 1,
         'a status record after the flood',
         10_000,
       );
-      const sizes = node
-        .records()
-        .filter((r) => r.kind === 'status')
-        .map((r) => {
-          const book = (r.network as { book?: { new: number; tried: number } } | undefined)?.book;
-          return book ? book.new + book.tried : 0;
-        });
+      const sizes = node.statuses().map((r) => {
+        const book = (r.network as { book?: { new: number; tried: number } } | undefined)?.book;
+        return book ? book.new + book.tried : 0;
+      });
       const most = Math.max(...sizes);
       console.log(
         `bad-pex: flood told ${told} addresses in ${learned.length} answers, ${learned.reduce((a, b) => a + b, 0)} taken; the book held at most ${most} entries (bound ${FLOOD_BOUND})`,
@@ -221,13 +218,7 @@ describe.skipIf(skip !== null)(
       // The engine takes a penalty into its trust table at once, and the store has it from the
       // next cycle's snapshot: let two cycles pass after the last fault (a busy node may be in
       // low-power mode, four times slower).
-      const cycleNow = () =>
-        Number(
-          node
-            .records()
-            .filter((r) => r.kind === 'status')
-            .at(-1)?.cycle ?? 0,
-        );
+      const cycleNow = () => Number(node.lastStatus()?.cycle ?? 0);
       const lastCycle = cycleNow();
       await node.waitForRecord(
         () => cycleNow() >= lastCycle + 2,

@@ -23,8 +23,7 @@ interface Connection {
 
 /** The newest status record's open connections. */
 function connections(node: LvsHandle): Connection[] {
-  const status = node.records().filter((r) => r.kind === 'status');
-  return ((status.at(-1)?.connections as Connection[] | undefined) ?? []).filter(Boolean);
+  return ((node.lastStatus()?.connections as Connection[] | undefined) ?? []).filter(Boolean);
 }
 
 /** Whether `node` holds a direct (not relayed) connection to an address of `host`. */
@@ -146,10 +145,8 @@ describe.skipIf(skip !== null)(
       await until(
         'drift frames between C and the new A',
         () => {
-          const drift = c
-            .records()
-            .filter((r) => r.kind === 'status')
-            .at(-1)?.drift as Array<{ peer: string; framesIn: number }> | undefined;
+          const drift = c.lastStatus()?.drift as
+            Array<{ peer: string; framesIn: number }> | undefined;
           return drift?.some((d) => d.peer === newId && d.framesIn > 2) ?? false;
         },
         15_000,

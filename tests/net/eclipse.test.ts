@@ -24,15 +24,8 @@ interface Conn {
   readonly direction: 'inbound' | 'outbound';
 }
 
-function latestStatus(node: LvsHandle): Record<string, unknown> | undefined {
-  return node
-    .records()
-    .filter((r) => r.kind === 'status')
-    .at(-1);
-}
-
 function conns(node: LvsHandle): Conn[] {
-  return (latestStatus(node)?.connections as Conn[] | undefined) ?? [];
+  return (node.lastStatus()?.connections as Conn[] | undefined) ?? [];
 }
 
 const inAttack = (addr: string) => addr.startsWith(`/ip4/${ATTACK}.`);
@@ -113,7 +106,7 @@ describe.skipIf(skip !== null)(
       while (honestOut() < 6) {
         if (Date.now() - formed > 90_000)
           throw new Error(
-            `H never had 6 honest outbound peers: ${JSON.stringify(conns(h))}\n${JSON.stringify(latestStatus(h)?.network)}\n${h
+            `H never had 6 honest outbound peers: ${JSON.stringify(conns(h))}\n${JSON.stringify(h.lastStatus()?.network)}\n${h
               .records()
               .filter((r) => r.level === 20)
               .slice(-60)

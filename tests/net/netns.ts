@@ -133,6 +133,9 @@ export type LogRecord = Record<string, unknown> & { msg?: string; kind?: string 
 export class LvsHandle {
   private stdout = '';
   private stderr = '';
+  /** Where the next unparsed line of stdout starts, and the records parsed so far. */
+  private parsedTo = 0;
+  private readonly parsed: LogRecord[] = [];
   private readonly waiters = new Set<() => void>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -160,18 +163,37 @@ export class LvsHandle {
     return this.stderr;
   }
 
-  /** Every complete JSON line printed so far (other lines are skipped). */
-  records(): LogRecord[] {
-    const out: LogRecord[] = [];
-    for (const line of this.stdout.split('\n')) {
+  /**
+   * Every complete JSON line printed so far (other lines are skipped). Parsed once, as lines
+   * complete: a node logging its status every second for minutes, polled twice a second, would
+   * otherwise be parsed whole on every poll.
+   */
+  records(): readonly LogRecord[] {
+    for (;;) {
+      const end = this.stdout.indexOf('\n', this.parsedTo);
+      if (end < 0) break;
+      const line = this.stdout.slice(this.parsedTo, end);
+      this.parsedTo = end + 1;
       if (!line.startsWith('{')) continue;
       try {
-        out.push(JSON.parse(line) as LogRecord);
+        this.parsed.push(JSON.parse(line) as LogRecord);
       } catch {
-        // The last line may still be coming in.
+        // Not a record (a line of other output that starts with a brace).
       }
     }
-    return out;
+    return this.parsed;
+  }
+
+  /** Its status records (`--status-every`), oldest first. */
+  statuses(): LogRecord[] {
+    return this.records().filter((r) => r.kind === 'status');
+  }
+
+  /** Its newest status record, if one came yet. */
+  lastStatus(): LogRecord | undefined {
+    const all = this.records();
+    for (let i = all.length - 1; i >= 0; i--) if (all[i]!.kind === 'status') return all[i];
+    return undefined;
   }
 
   get running(): boolean {

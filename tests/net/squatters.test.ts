@@ -58,7 +58,6 @@ interface Conn {
 const msg = (r: LogRecord) => String(r.msg ?? '');
 const at = (r: LogRecord) => Date.parse(String(r.time));
 const peerIdOf = (r: LogRecord): string => /\/p2p\/(\w+)/.exec(msg(r))?.[1] ?? '';
-const statuses = (n: LvsHandle) => n.records().filter((r) => r.kind === 'status');
 const inboundOf = (r: LogRecord) =>
   ((r.connections as Conn[] | undefined) ?? []).filter((c) => c.direction === 'inbound');
 const driftPeers = (r: LogRecord | undefined) =>
@@ -173,7 +172,7 @@ describe.skipIf(skip !== null)(
         45_000,
       );
       const seatedBySquatters = () => {
-        const last = statuses(full!).at(-1);
+        const last = full!.lastStatus();
         const ids = squatterIds();
         return driftPeers(last).filter((p) => ids.has(p)).length;
       };
@@ -181,7 +180,7 @@ describe.skipIf(skip !== null)(
         `the full node full of squatters (${seatedBySquatters()} sessions)`,
         () =>
           seatedBySquatters() === INBOUND_SLOTS &&
-          inboundOf(statuses(full!).at(-1)!).length === INBOUND_SLOTS,
+          inboundOf(full!.lastStatus()!).length === INBOUND_SLOTS,
         15_000,
       );
       const opened = squatEvents.filter((e) => e.ev === 'open').length;
@@ -241,7 +240,7 @@ describe.skipIf(skip !== null)(
       for (const e of evicted) expect(ids.has(e.evicted)).toBe(true);
       expect(evicted.some((e) => honestIds.includes(e.newcomer))).toBe(true);
       // Never more inbound connections than the slots plus the newcomer being weighed.
-      const most = Math.max(...statuses(full).map((r) => inboundOf(r).length));
+      const most = Math.max(...full.statuses().map((r) => inboundOf(r).length));
       expect(most).toBeLessThanOrEqual(INBOUND_SLOTS + 1);
     }, 120_000);
 
@@ -317,9 +316,9 @@ describe.skipIf(skip !== null)(
 
       // The honest nodes, which speak every cycle, are still in session with the full node, and
       // no squatter holds a connection to it any more.
-      const before = statuses(full).length;
-      await until('a fresh status record', () => statuses(full!).length > before + 1, 5_000);
-      const last = statuses(full).at(-1)!;
+      const before = full.statuses().length;
+      await until('a fresh status record', () => full!.statuses().length > before + 1, 5_000);
+      const last = full.statuses().at(-1)!;
       for (const id of honestIds) expect(driftPeers(last)).toContain(id);
       for (const h of honest)
         expect(h.records().some((r) => msg(r).startsWith(`session with ${fullId} closed`))).toBe(
