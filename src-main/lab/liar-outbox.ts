@@ -1,5 +1,5 @@
 import type { LiarBehaviour } from '../../src-shared/api/lab-api';
-import { garbageBody, toldState } from '../../src-shared/lab/lies';
+import { toldState } from '../../src-shared/lab/lies';
 import type { CycleOutbox } from '../../src-shared/node/node-core';
 import type { DriftProtocol } from '../../src-shared/protocol';
 import type { EntropyPacket, StateDiffMessage } from '../../src-shared/protocol/messages';
@@ -8,8 +8,9 @@ import type { Rng } from '../../src-shared/random';
 /**
  * How a lab node's cycle goes out: honestly, or as the liar the lab made it (its attacks). The
  * node runs its cycle as usual; this chooses what each peer is told from the honest SDM and the
- * peer's own newest one, or sends undecodable frames instead. One per lab slot, kept across the
- * node's restarts, so a revived liar goes on lying.
+ * peer's own newest one. (A garbage liar sends undecodable frames instead: its shaper replaces
+ * them, see LinkShaper.corrupt.) One per lab slot, kept across the node's restarts, so a revived
+ * liar goes on lying.
  */
 export class LiarOutbox implements CycleOutbox {
   private liar: LiarBehaviour | null = null;
@@ -27,13 +28,19 @@ export class LiarOutbox implements CycleOutbox {
 
   send(protocol: DriftProtocol, ep: EntropyPacket, sdm: StateDiffMessage): void {
     const b = this.liar;
-    if (!b) protocol.broadcastCycle(ep, sdm);
-    else if (b.kind === 'garbage') protocol.broadcastRaw(garbageBody(this.rng));
-    else
-      protocol.broadcastCycle(ep, sdm, (_peer, theirs) => ({
+    // A garbage liar's frames are replaced on their way out, by its shaper (node-pool.ts).
+    if (!b || b.kind === 'garbage') {
+      protocol.broadcastCycle(ep, sdm);
+      return;
+    }
+    for (const s of protocol.sessions()) {
+      if (s.hello === undefined) continue; // not open yet: nothing is sent, nothing drawn
+      const told = {
         ...sdm,
-        state: toldState(b, sdm.state, theirs?.state, this.rng),
+        state: toldState(b, sdm.state, s.sdm?.message.state, this.rng),
         weight: b.weight ?? sdm.weight,
-      }));
+      };
+      protocol.sendCycleTo(s.peerId, ep, told);
+    }
   }
 }

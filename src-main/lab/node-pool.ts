@@ -3,7 +3,8 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { NO_LINK_FAULTS, type LiarBehaviour, type NodeSample } from '../../src-shared/api/lab-api';
 import { resolveParams, type DriftParams } from '../../src-shared/drift/params';
 import { countsByRule, emptyCounts } from '../../src-shared/drift/rules';
-import { seededRng } from '../../src-shared/random';
+import { garbageBody } from '../../src-shared/lab/lies';
+import { seededRng, type Rng } from '../../src-shared/random';
 import { CycleScheduler } from '../../src-shared/node/scheduler';
 import { LvsNode, type NodeLog } from '../node/lvs-node';
 import { createHost, LOOPBACK_LAB, type Host } from '../node/p2p/host';
@@ -42,6 +43,8 @@ interface Hosted {
   incarnation: number;
   readonly shaper: LinkShaper;
   readonly outbox: LiarOutbox;
+  /** The stream a liar's lies and garbage are drawn from. */
+  readonly lies: Rng;
   skew: number;
   frozen: boolean;
   /** The state it started from or joins around (genesis if it finds no peer). */
@@ -126,7 +129,7 @@ export class NodePool {
         for (const h of this.hosted.values()) this.applyFaults(h);
         return null;
       case 'liar':
-        for (const h of this.pick(req.slots)) h.outbox.set(req.behaviour);
+        for (const h of this.pick(req.slots)) this.setLiar(h, req.behaviour);
         return null;
       case 'params':
         await this.setParams(req.slots, req.params);
@@ -171,20 +174,21 @@ export class NodePool {
     if (this.hosted.has(slot)) throw new Error(`node ${slot} is already in this pool`);
     const seed = nodeSeed(this.init.seed, slot, -1);
     const genesis = initial ?? new Array<number>(this.params.dimensions).fill(0);
-    const outbox = new LiarOutbox(seededRng(seed, 3));
-    outbox.set(liar);
+    const lies = seededRng(seed, 3);
     const h: Hosted = {
       slot,
       running: null,
       incarnation: 0,
       shaper: new LinkShaper(seededRng(seed, 2)),
-      outbox,
+      outbox: new LiarOutbox(lies),
+      lies,
       skew: 1,
       frozen: false,
       genesis,
       join: initial === null,
     };
     this.hosted.set(slot, h);
+    this.setLiar(h, liar);
     return this.launch(h);
   }
 
@@ -251,6 +255,12 @@ export class NodePool {
     h.shaper.freeze(on);
     if (on) h.running?.scheduler.pause();
     else this.applyPause(h);
+  }
+
+  /** A liar tells lies through its outbox; a garbage liar's frames are replaced by its shaper. */
+  private setLiar(h: Hosted, liar: LiarBehaviour | null): void {
+    h.outbox.set(liar);
+    h.shaper.corrupt(liar?.kind === 'garbage' ? () => garbageBody(h.lies) : null);
   }
 
   private applySkew(h: Hosted): void {

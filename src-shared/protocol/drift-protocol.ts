@@ -281,34 +281,24 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   /**
    * Sends a cycle's EP and SDM to every open session in one compact cycle frame (what a node
    * does; codec.ts has the layout: S exact, the weight as float32, the entropy, which must be the
-   * applied entropy F inside the unit ball, to 1/127, no timestamp). `tell`,
-   * when given, chooses the SDM each peer gets from the peer's own newest one: a lab's liar
-   * lies to each peer in the way that hurts that peer most.
+   * applied entropy F inside the unit ball, to 1/127, no timestamp).
    */
-  broadcastCycle(
-    ep: EntropyPacket,
-    sdm: StateDiffMessage,
-    tell?: (peerId: string, theirs: StateDiffMessage | undefined) => StateDiffMessage,
-  ): number {
+  broadcastCycle(ep: EntropyPacket, sdm: StateDiffMessage): number {
     this.mustPass(ep);
     this.mustPass(sdm);
-    if (!tell) return this.sendToAll(frameBytes(encodeCycleBody(ep, sdm)));
-    let sent = 0;
-    for (const s of this.live.values()) {
-      if (!s.open) continue;
-      const told = tell(s.peerId, s.record.sdm?.message);
-      this.mustPass(told);
-      if (this.sendShaped(s, frameBytes(encodeCycleBody(ep, told)))) sent++;
-    }
-    return sent;
+    return this.sendToAll(frameBytes(encodeCycleBody(ep, sdm)));
   }
 
   /**
-   * Sends a frame body as it is, unchecked, to every open session: a lab's garbage attack, and
-   * nothing else. The receivers' checks are what it tests.
+   * Sends a cycle's EP and SDM to one peer, if its session is open (a node that tells its peers
+   * different things: a lab's liar). Throws, as broadcastCycle does, for a message that would
+   * not pass the receiver's checks.
    */
-  broadcastRaw(body: Uint8Array): number {
-    return this.sendToAll(frameBytes(body));
+  sendCycleTo(peerId: string, ep: EntropyPacket, sdm: StateDiffMessage): boolean {
+    this.mustPass(ep);
+    this.mustPass(sdm);
+    const s = this.live.get(peerId);
+    return s !== undefined && s.open && this.sendShaped(s, frameBytes(encodeCycleBody(ep, sdm)));
   }
 
   /** Frames and bytes sent and received since start, over every session that ever was. */

@@ -1,5 +1,6 @@
 import { NO_LINK_FAULTS, type LinkFaults } from '../api/lab-api';
 import { unrefTimer } from '../timers';
+import { frameBytes } from './codec';
 import type { Rng } from '../random';
 
 /*
@@ -29,8 +30,17 @@ export class LinkShaper implements FrameShaper {
   private readonly held = new Map<string, Uint8Array>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private isFrozen = false;
+  private garbage: (() => Uint8Array) | null = null;
 
   constructor(private readonly rng: Rng) {}
+
+  /**
+   * Replaces every frame the node sends with a frame of `body()` (a lab's garbage liar: frames
+   * that decode to nothing, or to nonsense); null sends the node's own frames again.
+   */
+  corrupt(body: (() => Uint8Array) | null): void {
+    this.garbage = body;
+  }
 
   get frozen(): boolean {
     return this.isFrozen;
@@ -55,14 +65,15 @@ export class LinkShaper implements FrameShaper {
 
   /** Whether any fault is set: the protocol skips the shaper when none is. */
   get active(): boolean {
-    return isFaulty(this.all) || [...this.perPeer.values()].some(isFaulty);
+    return this.garbage !== null || isFaulty(this.all) || [...this.perPeer.values()].some(isFaulty);
   }
 
   faultsFor(peerId: string): LinkFaults {
     return this.perPeer.get(peerId) ?? this.all;
   }
 
-  route(peerId: string, bytes: Uint8Array, send: (bytes: Uint8Array) => void): void {
+  route(peerId: string, frame: Uint8Array, send: (bytes: Uint8Array) => void): void {
+    const bytes = this.garbage ? frameBytes(this.garbage()) : frame;
     const f = this.faultsFor(peerId);
     if (f.loss > 0 && this.rng.float() < f.loss) return;
     const copies = f.duplicate > 0 && this.rng.float() < f.duplicate ? 2 : 1;

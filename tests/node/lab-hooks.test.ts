@@ -72,6 +72,23 @@ describe('LinkShaper', () => {
   });
 });
 
+describe('LinkShaper corrupt', () => {
+  it('replaces every frame with a framed garbage body until told to stop', () => {
+    const shaper = new LinkShaper(seededRng(7));
+    const body = Uint8Array.of(0xff, 0xfe, 0xfd);
+    shaper.corrupt(() => body);
+    const out: Uint8Array[] = [];
+    for (const f of frames(2)) shaper.route('p', f, (b) => out.push(b));
+    // Each is the garbage with its length in front (one varint byte), as any frame is.
+    expect(out.map((b) => [...b])).toEqual([
+      [3, 0xff, 0xfe, 0xfd],
+      [3, 0xff, 0xfe, 0xfd],
+    ]);
+    shaper.corrupt(null);
+    expect(route(shaper, 2)).toEqual([0, 1]);
+  });
+});
+
 describe('LinkShaper freeze', () => {
   it('says frozen until thawed, and drops the frames it was holding back', () => {
     vi.useFakeTimers();

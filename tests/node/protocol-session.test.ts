@@ -129,6 +129,12 @@ describe('the drift protocol between two honest hosts', () => {
       /entropy.0 must be at most 1/,
     );
     expect(() => a.drift.broadcastCycle(ep, sdm(9, [-1, 0]))).toThrow(/invalid sdm/);
+    // One peer alone: sent when its session is open, not for a peer it has no session with,
+    // and checked as a broadcast is.
+    expect(a.drift.sendCycleTo(b.id, ep, sdm(9, [2, 3]))).toBe(true);
+    await vi.waitFor(() => expect(b.drift.sessions()[0]?.sdm?.message.state).toEqual([2, 3]));
+    expect(a.drift.sendCycleTo('12D3KooWnobody', ep, sdm(10))).toBe(false);
+    expect(() => a.drift.sendCycleTo(b.id, ep, sdm(10, [-1, 0]))).toThrow(/invalid sdm/);
   });
 
   it('keep exactly one stream, the lower id’s, when both dial at once', async () => {
