@@ -598,59 +598,22 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
   };
 
   const abort = new AbortController();
-  let signalled: StopSignal | null = null;
   const out = new LabConsole(scenario.durationS);
-  // The same rules as `lvs node` (signals.ts): copies of one Ctrl-C are one request.
-  const signals = handleStopSignals({
-    onStop: ({ signal, launcherGone }) => {
-      signalled = signal;
-      out.line(
-        `${launcherGone ? 'the process that started this lab is gone' : signal}: stopping the lab (nodes saved and closed, the recording completed)`,
-      );
-      abort.abort();
-    },
-    onForce: (signal) => {
-      out.stop();
-      process.stderr.write(`lvs: ${signal} again: exiting at once, without stopping the lab\n`);
-      process.exit(signalExitCode(signal));
-    },
-  });
-
-  const events: LabEvent[] = [];
-  const ticks: SummaryTick[] = [];
+  const stops = stopOnSignals(out, abort);
   let lab: Lab | null = null;
   let monitor: CliMonitor | null = null;
   /** --monitor: the scenario ran its whole duration and the lab was kept for the monitor. */
   let held = false;
-  const offs: Array<() => void> = [];
+  let followed: Followed | null = null;
   try {
     const l = scenario.lab;
     out.line(
       `lab: ${l.nodes} nodes, ${l.topology}, seed ${l.seed}, ${l.cycleMs} ms cycles; ` +
         `${adHoc ? 'ad hoc' : `scenario ${scenario.name}`} for ${scenario.durationS} s in ${dir}`,
     );
-    // A warning, not a refusal: the command line may try what the monitor's form does not offer.
-    const capacity = labCapacity(thisMachine());
-    const keepUp = nodesKeepingUp(capacity.cores, l.cycleMs);
-    if (l.nodes > capacity.maxNodes)
-      out.line(
-        `lab: note: ${l.nodes} nodes is more than this machine is sized for (at most ${capacity.maxNodes}: ${capacity.reason}); the start may fail`,
-      );
-    else if (l.nodes > keepUp)
-      out.line(
-        `lab: note: at ${l.cycleMs} ms cycles about ${keepUp} nodes keep up on ${capacity.cores} cores; ${l.nodes} will likely fall behind (a "behind" line says so)`,
-      );
+    noteCapacity(l, out);
     // The monitor's port is taken before the nodes start: a port in use costs nothing.
-    if (flags.monitor)
-      monitor = await openCliMonitor({
-        port: flags.monitorPort ?? 0,
-        labsDir: dirname(dir),
-        ...(flags.recordingsMb === undefined ? {} : { recordingsMb: flags.recordingsMb }),
-      }).catch((err: unknown) => {
-        throw err instanceof MonitorPortError
-          ? new UsageError(err.message)
-          : new ExitError(`the monitor could not start: ${oneLine(err)}`, EXIT.failure);
-      });
+    if (flags.monitor) monitor = await openMonitor(flags, dir);
     lab = await Lab.start(options).catch((err: unknown) => {
       throw startError(err);
     });
@@ -665,26 +628,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       });
       out.line(`monitor: ${monitor.web.url}`);
     }
-    const keep = (e: LabEvent) => {
-      // The summary needs commands and convergences only; node messages can be many.
-      if (e.type === 'command' || e.type === 'converged' || e.type === 'unconverged')
-        events.push(e);
-      out.event(e);
-    };
-    for (const e of lab.events()) keep(e);
-    offs.push(lab.onEvent(keep));
-    offs.push(
-      lab.onSnapshot(({ metrics: m }) => {
-        if (m)
-          ticks.push({
-            t: m.t,
-            spread: m.spread,
-            framesPerNodeS: m.framesPerNodeS,
-            bytesPerNodeS: m.bytesPerNodeS,
-            interventions: m.interventions,
-          });
-      }),
-    );
+    followed = follow(lab, out);
     try {
       await runScenario(lab, scenario, {
         signal: abort.signal,
@@ -699,10 +643,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       out.line(
         `scenario done after ${scenario.durationS} s; the lab keeps running for the monitor: Ctrl-C (SIGINT) or SIGTERM stops it`,
       );
-      await new Promise<void>((done) => {
-        if (abort.signal.aborted) done();
-        else abort.signal.addEventListener('abort', () => done(), { once: true });
-      });
+      await aborted(abort.signal);
     }
     if (monitor) {
       // The page first (and any lab started from it), then this lab.
@@ -715,21 +656,9 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     const recording = await stopLab(lab);
     lab = null;
     // Only the data folder's labs are pruned: a lab run in its own --dir is the user's to keep.
-    if (flags.dir === undefined && recording !== null) {
-      const kept = await keepRecordingsUnder(
-        dirname(dir),
-        (flags.recordingsMb ?? DEFAULT_RECORDINGS_MB) * 2 ** 20,
-        [recording],
-      ).catch((err: unknown) => {
-        out.line(`lab: keeping the recordings under the limit: ${oneLine(err)}`);
-        return null;
-      });
-      if (kept && kept.removed.length > 0)
-        out.line(
-          `lab: removed the ${kept.removed.length} oldest recording(s) in ${dirname(dir)} to keep them under ${flags.recordingsMb ?? DEFAULT_RECORDINGS_MB} MB (--recordings-mb)`,
-        );
-    }
-    for (const off of offs.splice(0)) off();
+    if (flags.dir === undefined && recording !== null)
+      await pruneRecordings(dirname(dir), recording, flags.recordingsMb, out);
+    followed.off();
     out.stop();
     printSummary(
       {
@@ -743,23 +672,137 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
         epsilon: scenario.measure.epsilon,
         health,
       },
-      summariseLab(events, ticks),
+      summariseLab(followed.events, followed.ticks),
       flags.json === true,
     );
     if (flags.csv !== undefined && recording !== null)
       await exportMetricsCsv(await loadRecordingFile(recording), flags.csv, flags.force === true);
+    const signalled = stops.signalled();
     if (signalled && !held)
       throw new ExitError(
         `stopped by ${signalled}${recording ? `; the recording is in ${recording}` : ''}`,
         signalExitCode(signalled),
       );
   } finally {
-    for (const off of offs) off();
+    followed?.off();
     await monitor?.close().catch(() => undefined);
     if (lab) await stopLab(lab).catch(() => undefined);
     out.stop();
-    signals.dispose();
+    stops.dispose();
   }
+}
+
+/**
+ * The stop signals of a lab run, by the same rules as `lvs node` (signals.ts): copies of one
+ * Ctrl-C are one request, which stops the lab gracefully; a second one exits at once.
+ */
+function stopOnSignals(
+  out: LabConsole,
+  abort: AbortController,
+): { signalled(): StopSignal | null; dispose(): void } {
+  let signalled: StopSignal | null = null;
+  const signals = handleStopSignals({
+    onStop: ({ signal, launcherGone }) => {
+      signalled = signal;
+      out.line(
+        `${launcherGone ? 'the process that started this lab is gone' : signal}: stopping the lab (nodes saved and closed, the recording completed)`,
+      );
+      abort.abort();
+    },
+    onForce: (signal) => {
+      out.stop();
+      process.stderr.write(`lvs: ${signal} again: exiting at once, without stopping the lab\n`);
+      process.exit(signalExitCode(signal));
+    },
+  });
+  return { signalled: () => signalled, dispose: () => signals.dispose() };
+}
+
+/** A warning, not a refusal: the command line may try what the monitor's form does not offer. */
+function noteCapacity(l: Scenario['lab'], out: LabConsole): void {
+  const capacity = labCapacity(thisMachine());
+  const keepUp = nodesKeepingUp(capacity.cores, l.cycleMs);
+  if (l.nodes > capacity.maxNodes)
+    out.line(
+      `lab: note: ${l.nodes} nodes is more than this machine is sized for (at most ${capacity.maxNodes}: ${capacity.reason}); the start may fail`,
+    );
+  else if (l.nodes > keepUp)
+    out.line(
+      `lab: note: at ${l.cycleMs} ms cycles about ${keepUp} nodes keep up on ${capacity.cores} cores; ${l.nodes} will likely fall behind (a "behind" line says so)`,
+    );
+}
+
+/** --monitor: the web monitor beside the lab; a port in use is the user's to fix. */
+function openMonitor(flags: LabFlags, dir: string): Promise<CliMonitor> {
+  return openCliMonitor({
+    port: flags.monitorPort ?? 0,
+    labsDir: dirname(dir),
+    ...(flags.recordingsMb === undefined ? {} : { recordingsMb: flags.recordingsMb }),
+  }).catch((err: unknown) => {
+    throw err instanceof MonitorPortError
+      ? new UsageError(err.message)
+      : new ExitError(`the monitor could not start: ${oneLine(err)}`, EXIT.failure);
+  });
+}
+
+/** What the summary is made of, collected while the lab runs. */
+interface Followed {
+  readonly events: LabEvent[];
+  readonly ticks: SummaryTick[];
+  off(): void;
+}
+
+/** Prints the lab's events as they come and keeps what the summary needs. */
+function follow(lab: Lab, out: LabConsole): Followed {
+  const events: LabEvent[] = [];
+  const ticks: SummaryTick[] = [];
+  const keep = (e: LabEvent) => {
+    // The summary needs commands and convergences only; node messages can be many.
+    if (e.type === 'command' || e.type === 'converged' || e.type === 'unconverged') events.push(e);
+    out.event(e);
+  };
+  for (const e of lab.events()) keep(e);
+  const offs = [
+    lab.onEvent(keep),
+    lab.onSnapshot(({ metrics: m }) => {
+      if (m)
+        ticks.push({
+          t: m.t,
+          spread: m.spread,
+          framesPerNodeS: m.framesPerNodeS,
+          bytesPerNodeS: m.bytesPerNodeS,
+          interventions: m.interventions,
+        });
+    }),
+  ];
+  return { events, ticks, off: () => offs.splice(0).forEach((off) => off()) };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', () => done(), { once: true });
+  });
+}
+
+/** The labs folder's recordings kept under --recordings-mb, the oldest removed first. */
+async function pruneRecordings(
+  labsDir: string,
+  recording: string,
+  recordingsMb: number | undefined,
+  out: LabConsole,
+): Promise<void> {
+  const mb = recordingsMb ?? DEFAULT_RECORDINGS_MB;
+  const kept = await keepRecordingsUnder(labsDir, mb * 2 ** 20, [recording]).catch(
+    (err: unknown) => {
+      out.line(`lab: keeping the recordings under the limit: ${oneLine(err)}`);
+      return null;
+    },
+  );
+  if (kept && kept.removed.length > 0)
+    out.line(
+      `lab: removed the ${kept.removed.length} oldest recording(s) in ${labsDir} to keep them under ${mb} MB (--recordings-mb)`,
+    );
 }
 
 async function stopLab(lab: Lab): Promise<string | null> {
