@@ -5,20 +5,15 @@
 // the rates and what to change, the same line among the lab events, which sit in view without
 // scrolling. Then the monitor restarts on the same port, and the old page must say to open the
 // new address instead of retrying its dead token. Screenshots in test-artifacts/e2e/.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitorHost } from '../../src-main/monitor/monitor-host';
-import { startWebMonitor, type WebMonitor } from '../../src-main/monitor/web-server';
-import { launchChromium, noBrowserReason } from '../helpers/browser';
+import type { WebMonitor } from '../../src-main/monitor/web-server';
+import { noBrowserReason } from '../helpers/browser';
+import { ARTIFACTS, openPage, serveMonitor } from '../helpers/monitor-page';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
-const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const skip = noBrowserReason();
 const VIEWPORT = { width: 1400, height: 900 };
 /** Within the form's limit for this machine (250 nodes per core, at most 2,000). */
@@ -31,32 +26,18 @@ describe.skipIf(skip !== null)(
     let page: Page;
     let labs: string;
     const closers: Array<() => Promise<void>> = [];
-    const errors: string[] = [];
+    let errors: string[] = [];
 
     const serve = async (port = 0): Promise<WebMonitor> => {
-      const host = new MonitorHost({ shell: 'web', appVersion: 'e2e', labsDir: labs, workers: 2 });
-      const web = await startWebMonitor({ host, rendererDir: RENDERER, port });
-      // Closed in reverse: the host first (it waits for a lab stop under way), then the page's
-      // server, so that no reply is cut off.
-      closers.push(
-        () => web.close(),
-        () => host.close(),
-      );
-      return web;
+      const served = await serveMonitor(labs, { port });
+      closers.push(served.close);
+      return served.web;
     };
 
     beforeAll(async () => {
-      if (!existsSync(join(RENDERER, 'index.html')))
-        execFileSync(
-          process.execPath,
-          [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-          { cwd: ROOT, stdio: 'ignore' },
-        );
       await mkdir(ARTIFACTS, { recursive: true });
       labs = await mkdtemp(join(tmpdir(), 'lvs-e2e-behind-'));
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: VIEWPORT });
-      page.on('pageerror', (e) => errors.push(e.message));
+      ({ browser, page, errors } = await openPage({ viewport: VIEWPORT }));
     }, 180_000);
 
     afterAll(async () => {

@@ -1,21 +1,15 @@
 // The swarm map tells the truth at a glance, end to end: Debian's Chromium (driven by
 // Playwright) shows a real 20-node lab. What is checked is what the map's canvas holds, pixel by
 // pixel, against what each scenario means; screenshots go to test-artifacts/e2e/.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { color } from 'd3';
-import type { Browser, Page } from 'playwright';
+import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitorHost } from '../../src-main/monitor/monitor-host';
-import { startWebMonitor, type WebMonitor } from '../../src-main/monitor/web-server';
-import { launchChromium, noBrowserReason } from '../helpers/browser';
+import type { MonitorHost } from '../../src-main/monitor/monitor-host';
+import type { WebMonitor } from '../../src-main/monitor/web-server';
+import { noBrowserReason } from '../helpers/browser';
+import { ARTIFACTS, openMonitorPage, type MonitorPage } from '../helpers/monitor-page';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
-const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const skip = noBrowserReason();
 
 const NODES = 20;
@@ -98,40 +92,23 @@ const apart = (a: Blot, b: Blot) => Math.hypot(a.cx - b.cx, a.cy - b.cy) / (a.rm
 describe.skipIf(skip !== null)(
   `the swarm map in Chromium${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    let browser: Browser;
+    let m: MonitorPage;
     let page: Page;
-    let host: MonitorHost;
     let web: WebMonitor;
-    let labs: string;
-    const errors: string[] = [];
+    let host: MonitorHost;
+    let errors: string[] = [];
 
     beforeAll(async () => {
-      // CI builds before it tests; a developer's `npm test` may not have.
-      if (!existsSync(join(RENDERER, 'index.html')))
-        execFileSync(
-          process.execPath,
-          [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-          { cwd: ROOT, stdio: 'ignore' },
-        );
-      await mkdir(ARTIFACTS, { recursive: true });
-      labs = await mkdtemp(join(tmpdir(), 'lvs-e2e-map-'));
-      host = new MonitorHost({ shell: 'web', appVersion: 'e2e', labsDir: labs, workers: 2 });
-      web = await startWebMonitor({ host, rendererDir: RENDERER });
-      browser = await launchChromium();
-      page = await browser.newPage({
+      m = await openMonitorPage({
+        name: 'map',
         viewport: { width: 1400, height: 900 },
         colorScheme: 'light',
+        consoleErrors: true,
       });
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      ({ page, web, host, errors } = m);
     }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await web?.close();
-      await host?.close();
-      if (labs) await rm(labs, { recursive: true, force: true });
-    });
+    afterAll(() => m?.close());
 
     const shot = async (name: string) => {
       await page.getByTestId('map-status').scrollIntoViewIfNeeded();

@@ -1,59 +1,33 @@
 // The monitor end to end: Debian's Chromium (driven by Playwright) opens the web monitor, which
 // drives a real 20-node lab (real libp2p nodes over TCP on 127.0.0.1, in worker threads) through
 // the real WebSocket API. Screenshots go to test-artifacts/e2e/.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright';
+import { join } from 'node:path';
+import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitorHost } from '../../src-main/monitor/monitor-host';
-import { startWebMonitor, type WebMonitor } from '../../src-main/monitor/web-server';
-import { launchChromium, noBrowserReason } from '../helpers/browser';
+import type { WebMonitor } from '../../src-main/monitor/web-server';
+import { noBrowserReason } from '../helpers/browser';
+import { ARTIFACTS, openMonitorPage, type MonitorPage } from '../helpers/monitor-page';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
-const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const skip = noBrowserReason();
 
 describe.skipIf(skip !== null)(
   `the web monitor in Chromium${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    let browser: Browser;
+    let m: MonitorPage;
     let page: Page;
-    let host: MonitorHost;
     let web: WebMonitor;
-    let labs: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
 
     beforeAll(async () => {
-      // CI builds before it tests; a developer's `npm test` may not have.
-      if (!existsSync(join(RENDERER, 'index.html')))
-        execFileSync(
-          process.execPath,
-          [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-          {
-            cwd: ROOT,
-            stdio: 'ignore',
-          },
-        );
-      await mkdir(ARTIFACTS, { recursive: true });
-      labs = await mkdtemp(join(tmpdir(), 'lvs-e2e-'));
-      host = new MonitorHost({ shell: 'web', appVersion: 'e2e', labsDir: labs, workers: 2 });
-      web = await startWebMonitor({ host, rendererDir: RENDERER });
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      m = await openMonitorPage({
+        name: 'monitor',
+        viewport: { width: 1400, height: 900 },
+        consoleErrors: true,
+      });
+      ({ page, web, errors } = m);
     }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await web?.close();
-      await host?.close();
-      if (labs) await rm(labs, { recursive: true, force: true });
-    });
+    afterAll(() => m?.close());
 
     const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
     const spread = async () => Number(await page.getByTestId('spread-value').textContent());

@@ -3,22 +3,18 @@
 // scenarios (10 nodes, every time scaled by 0.3) through its scenario source, so the tour takes
 // about a minute here; the shipped tour runs the files as they are. Screenshots go to
 // test-artifacts/e2e/tour-*.png.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright';
+import { join } from 'node:path';
+import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioInfo } from '../../src-shared/api/monitor-api';
 import { applyOverrides, type Scenario } from '../../src-shared/lab/scenario';
 import { resolveTour, TOUR } from '../../src-shared/lab/tour';
 import { listScenarios, loadScenario } from '../../src-main/lab/scenario-file';
-import { MonitorHost, type ScenarioSource } from '../../src-main/monitor/monitor-host';
-import { startWebMonitor, type WebMonitor } from '../../src-main/monitor/web-server';
-import { launchChromium, noBrowserReason } from '../helpers/browser';
-import { builtRenderer } from '../helpers/renderer-build';
+import type { ScenarioSource } from '../../src-main/monitor/monitor-host';
+import type { WebMonitor } from '../../src-main/monitor/web-server';
+import { noBrowserReason } from '../helpers/browser';
+import { ARTIFACTS, openMonitorPage, type MonitorPage } from '../helpers/monitor-page';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const skip = noBrowserReason();
 
 const SCALE = 0.3;
@@ -42,37 +38,23 @@ const SHORT: ScenarioSource = {
 describe.skipIf(skip !== null)(
   `the guided tour in Chromium${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    let browser: Browser;
+    let m: MonitorPage;
     let page: Page;
-    let host: MonitorHost;
     let web: WebMonitor;
-    let labs: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
 
     beforeAll(async () => {
-      const rendererDir = builtRenderer('tour-caption');
-      await mkdir(ARTIFACTS, { recursive: true });
-      labs = await mkdtemp(join(tmpdir(), 'lvs-e2e-tour-'));
-      host = new MonitorHost({
-        shell: 'web',
-        appVersion: 'e2e',
-        labsDir: labs,
-        workers: 2,
+      m = await openMonitorPage({
+        name: 'tour',
+        viewport: { width: 1400, height: 900 },
+        consoleErrors: true,
         scenarios: SHORT,
+        marker: 'tour-caption',
       });
-      web = await startWebMonitor({ host, rendererDir });
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      ({ page, web, errors } = m);
     }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await web?.close();
-      await host?.close();
-      if (labs) await rm(labs, { recursive: true, force: true });
-    });
+    afterAll(() => m?.close());
 
     const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `tour-${name}.png`) });
 

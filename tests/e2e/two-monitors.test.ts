@@ -2,12 +2,10 @@
 // sockets: Debian's Chromium (driven by Playwright) against the real server and the built page.
 // Browsers scope cookies by host, not port: the asset cookie must be named by the port, or the
 // second monitor's page load overwrites the first's and reloading the first gives 401.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MonitorHost } from '../../src-main/monitor/monitor-host';
@@ -17,9 +15,8 @@ import {
   type WebMonitor,
 } from '../../src-main/monitor/web-server';
 import { launchChromium, noBrowserReason } from '../helpers/browser';
+import { builtRenderer } from '../helpers/renderer-build';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
 const skip = noBrowserReason();
 
 describe.skipIf(skip !== null)(
@@ -33,13 +30,7 @@ describe.skipIf(skip !== null)(
     const errors: string[] = [];
 
     beforeAll(async () => {
-      // CI builds before it tests; a developer's `npm test` may not have.
-      if (!existsSync(join(RENDERER, 'index.html')))
-        execFileSync(
-          process.execPath,
-          [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-          { cwd: ROOT, stdio: 'ignore' },
-        );
+      const rendererDir = builtRenderer();
       labs = await mkdtemp(join(tmpdir(), 'lvs-two-monitors-'));
       for (const name of ['a', 'b']) {
         const host = new MonitorHost({
@@ -48,7 +39,7 @@ describe.skipIf(skip !== null)(
           labsDir: join(labs, name),
         });
         hosts.push(host);
-        webs.push(await startWebMonitor({ host, rendererDir: RENDERER }));
+        webs.push(await startWebMonitor({ host, rendererDir }));
       }
       browser = await launchChromium();
       context = await browser.newContext();
