@@ -41,6 +41,7 @@ import { STREAM_INITIAL, STREAM_TOPOLOGY } from '../../src-shared/sim/simulator'
 import { LoopDelay } from '../runtime/loop-delay';
 import { RecordingWriter } from './recording-file';
 import { defaultPoolCount, PoolClient } from './pool-client';
+import { LabState } from './lab-state';
 import type { DirectoryEntry, FaultTable } from './pool-protocol';
 import { errorMessage } from '../../src-shared/error-message';
 
@@ -131,19 +132,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private readonly edges: Array<[number, number]>;
   private readonly neighbours = new Map<number, Set<number>>();
   private readonly directory = new Map<number, DirectoryEntry>();
-  private readonly dead = new Set<number>();
-  private readonly frozen = new Set<number>();
-  private readonly liars = new Map<number, LiarBehaviour>();
+  /** What the lab has been asked to be: nodes, parameters, conditions (lab-state.ts). */
+  private readonly state: LabState;
   private readonly tracker: ConvergenceTracker;
   private readonly rng: Rng;
   private readonly eventLog: LabEvent[] = [];
-  private nodeCount: number;
-  private params: DriftParams;
-  private partition: { spec: PartitionSpec; plan: PartitionPlan } | null = null;
-  private faults: FaultTable = { all: NO_LINK_FAULTS, links: [] };
-  private paused = false;
-  /** The speed factor every node cycles at (the `speed` command), part of the asked rate. */
-  private speed = 1;
   private readonly pace = new PaceTracker();
   /** The nodes the pace was measured over: another count moves the median cycle by itself. */
   private paceCounted = -1;
@@ -167,8 +160,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     edges: Array<[number, number]>,
   ) {
     super();
-    this.nodeCount = opts.nodes;
-    this.params = opts.params;
+    this.state = new LabState(opts.nodes, opts.params);
     this.edges = edges;
     for (const [a, b] of edges) this.link(a, b);
     this.tracker = new ConvergenceTracker(opts.epsilon);
@@ -218,23 +210,23 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     await this.all({ op: 'pause' });
     const rng = seededRng(this.opts.seed, STREAM_INITIAL);
     const { min, max } = this.opts.initial;
-    const initial = Array.from({ length: this.nodeCount }, () =>
-      Array.from({ length: this.params.dimensions }, () => min + (max - min) * rng.float()),
+    const initial = Array.from({ length: this.state.nodes }, () =>
+      Array.from({ length: this.state.params.dimensions }, () => min + (max - min) * rng.float()),
     );
     await this.startNodes(
       initial.map((state, slot) => ({ slot, initial: state })),
       STARTS_IN_FLIGHT,
     );
     await this.sendWiring();
-    await this.waitForLinks(this.opts.wireTimeoutMs ?? 30_000 + 50 * this.nodeCount);
+    await this.waitForLinks(this.opts.wireTimeoutMs ?? 30_000 + 50 * this.state.nodes);
     if (this.opts.record ?? true) {
       this.recorder = await RecordingWriter.create(this.opts.dir, {
         startedAt: new Date().toISOString(),
         seed: this.opts.seed,
-        nodes: this.nodeCount,
+        nodes: this.state.nodes,
         topology: this.opts.topology,
         cycleMs: this.opts.cycleMs,
-        params: this.params,
+        params: this.state.params,
         edges: this.edges,
         ...(this.opts.scenario ? { scenario: this.opts.scenario } : {}),
         epsilon: this.opts.epsilon,
@@ -248,7 +240,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     this.note({
       type: 'started',
       t: 0,
-      nodes: this.nodeCount,
+      nodes: this.state.nodes,
       links: this.edges.length,
       ms: this.startMs,
     });
@@ -333,16 +325,16 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   status(): LabStatus {
     return {
       running: this.stopping === null,
-      paused: this.paused,
-      nodes: this.nodeCount,
-      up: this.nodeCount - this.dead.size,
+      paused: this.state.paused,
+      nodes: this.state.nodes,
+      up: this.state.up,
       seed: this.opts.seed,
       topology: this.opts.topology,
       cycleMs: this.opts.cycleMs,
-      params: this.params,
-      partition: this.partition?.spec ?? null,
-      cut: this.partition ? this.cutLinks(this.partition.plan) : [],
-      groups: this.partition?.plan.groups ?? [],
+      params: this.state.params,
+      partition: this.state.partition?.spec ?? null,
+      cut: this.state.partition ? this.cutLinks(this.state.partition.plan) : [],
+      groups: this.state.partition?.plan.groups ?? [],
       dir: this.opts.dir,
       startedAt: this.startedAt,
       epsilon: this.opts.epsilon,
@@ -410,7 +402,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   nodeStatus(slot: number): Promise<NodeStatus> {
     this.mustExist([slot]);
-    if (this.dead.has(slot)) throw new LabCommandError(`node ${slot} is down; revive it first`);
+    if (this.state.dead.has(slot))
+      throw new LabCommandError(`node ${slot} is down; revive it first`);
     return this.poolOf(slot).request({ op: 'node-status', slot });
   }
 
@@ -446,28 +439,28 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       case 'kill':
       case 'stop': {
         this.mustExist(c.nodes);
-        this.mustBe(c.nodes, (s) => !this.dead.has(s), 'is already down');
+        this.mustBe(c.nodes, (s) => !this.state.dead.has(s), 'is already down');
         return () => this.takeDown(c.nodes, c.op === 'stop');
       }
       case 'revive': {
         this.mustExist(c.nodes);
-        this.mustBe(c.nodes, (s) => this.dead.has(s), 'is running');
+        this.mustBe(c.nodes, (s) => this.state.dead.has(s), 'is running');
         return () => this.revive(c.nodes);
       }
       case 'freeze':
       case 'thaw': {
         const on = c.op === 'freeze';
         this.mustExist(c.nodes);
-        this.mustBe(c.nodes, (s) => !this.dead.has(s), 'is dead');
+        this.mustBe(c.nodes, (s) => !this.state.dead.has(s), 'is dead');
         this.mustBe(
           c.nodes,
-          (s) => this.frozen.has(s) !== on,
+          (s) => this.state.frozen.has(s) !== on,
           on ? 'is frozen already' : 'is not frozen',
         );
         return async () => {
           for (const s of c.nodes) {
-            if (on) this.frozen.add(s);
-            else this.frozen.delete(s);
+            if (on) this.state.frozen.add(s);
+            else this.state.frozen.delete(s);
           }
           await this.bySlot(c.nodes, (slots) => ({ op: 'freeze', slots, on }));
         };
@@ -478,7 +471,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
           ? this.withLinkFaults(c.links, c.faults)
           : { all: c.faults, links: [] };
         return async () => {
-          this.faults = table;
+          this.state.faults = table;
           await this.all({ op: 'faults', table });
         };
       }
@@ -489,14 +482,14 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
         this.mustExist(c.nodes);
         this.checkBehaviour(c.behaviour);
         return async () => {
-          for (const s of c.nodes) this.liars.set(s, c.behaviour);
+          for (const s of c.nodes) this.state.liars.set(s, c.behaviour);
           await this.bySlot(c.nodes, (slots) => ({ op: 'liar', slots, behaviour: c.behaviour }));
         };
       }
       case 'honest':
         this.mustExist(c.nodes);
         return async () => {
-          for (const s of c.nodes) this.liars.delete(s);
+          for (const s of c.nodes) this.state.liars.delete(s);
           await this.bySlot(c.nodes, (slots) => ({ op: 'liar', slots, behaviour: null }));
         };
       case 'sybil': {
@@ -509,7 +502,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
         if (c.nodes) this.mustExist(c.nodes);
         const next = this.checkParams(c.params);
         return async () => {
-          if (!c.nodes) this.params = next;
+          if (!c.nodes) this.state.params = next;
           await (c.nodes
             ? this.bySlot(c.nodes, (slots) => ({ op: 'params', slots, params: c.params }))
             : this.all({ op: 'params', slots: null, params: c.params }));
@@ -526,19 +519,19 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
         return () => this.stopNemesis();
       case 'speed':
         return async () => {
-          this.speed = c.factor;
+          this.state.speed = c.factor;
           this.pace.reset();
           await this.all({ op: 'speed', factor: c.factor });
         };
       case 'pause':
       case 'resume':
         return async () => {
-          this.paused = c.op === 'pause';
+          this.state.paused = c.op === 'pause';
           this.pace.reset();
           await this.all({ op: c.op });
         };
       case 'step':
-        if (!this.paused)
+        if (!this.state.paused)
           throw new LabCommandError('step runs one cycle of a paused lab: pause it first');
         return async () => {
           this.pace.reset();
@@ -550,8 +543,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private async setPartition(
     p: { spec: PartitionSpec; plan: PartitionPlan } | null,
   ): Promise<void> {
-    const healing = this.partition !== null && p === null;
-    this.partition = p;
+    const healing = this.state.partition !== null && p === null;
+    this.state.partition = p;
     // Measured from the moment the ticks' groups change, before the cut reaches the nodes: a
     // tick sampled in between already has the new groups (none after a heal), and judged by the
     // old phase it would break that phase's convergence. A partition makes the groups what
@@ -564,8 +557,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   private async takeDown(slots: readonly number[], graceful: boolean): Promise<void> {
     for (const s of slots) {
-      this.dead.add(s);
-      this.frozen.delete(s);
+      this.state.dead.add(s);
+      this.state.frozen.delete(s);
       this.directory.delete(s);
     }
     await this.bySlot(slots, (group) => ({ op: 'kill', slots: group, graceful }));
@@ -576,7 +569,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     try {
       for (const s of slots) {
         const entry = await this.poolOf(s).request({ op: 'revive', slot: s });
-        this.dead.delete(s);
+        this.state.dead.delete(s);
         this.directory.set(s, entry);
       }
     } finally {
@@ -589,10 +582,12 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   private async addNodes(count: number): Promise<void> {
     const degree = parseTopology(this.opts.topology, SCENARIO_DEFAULT_DEGREE).degree;
-    const existing = this.slots().filter((s) => !this.dead.has(s) && !this.liars.has(s));
-    const first = this.nodeCount;
-    this.nodeCount += count;
-    for (let s = first; s < this.nodeCount; s++) {
+    const existing = this.slots().filter(
+      (s) => !this.state.dead.has(s) && !this.state.liars.has(s),
+    );
+    const first = this.state.nodes;
+    this.state.nodes += count;
+    for (let s = first; s < this.state.nodes; s++) {
       for (const peer of this.pickSome(existing, Math.min(degree, existing.length)))
         this.link(peer, s);
       this.edges.push(
@@ -607,13 +602,13 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 
   private async addSybils(count: number, targets: readonly number[], liar: LiarBehaviour) {
-    const first = this.nodeCount;
-    this.nodeCount += count;
+    const first = this.state.nodes;
+    this.state.nodes += count;
     const state = this.last?.metrics.mean.length
       ? [...this.last.metrics.mean]
-      : new Array<number>(this.params.dimensions).fill(this.opts.initial.min);
-    for (let s = first; s < this.nodeCount; s++) {
-      this.liars.set(s, liar);
+      : new Array<number>(this.state.params.dimensions).fill(this.opts.initial.min);
+    for (let s = first; s < this.state.nodes; s++) {
+      this.state.liars.set(s, liar);
       for (const t of targets) {
         this.link(t, s);
         this.edges.push([t, s]);
@@ -656,15 +651,16 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     this.clearNemesis();
     const undo = this.nemesisUndo;
     this.nemesisUndo = [];
-    if (this.dead.size > 0) await this.revive([...this.dead].filter((s) => !this.liars.has(s)));
-    if (this.frozen.size > 0) {
-      const slots = [...this.frozen];
-      this.frozen.clear();
+    if (this.state.dead.size > 0)
+      await this.revive([...this.state.dead].filter((s) => !this.state.liars.has(s)));
+    if (this.state.frozen.size > 0) {
+      const slots = [...this.state.frozen];
+      this.state.frozen.clear();
       await this.bySlot(slots, (group) => ({ op: 'freeze', slots: group, on: false }));
     }
     if (undo.some((c) => c.op === 'link-faults')) {
-      this.faults = { all: NO_LINK_FAULTS, links: [] };
-      await this.all({ op: 'faults', table: this.faults });
+      this.state.faults = { all: NO_LINK_FAULTS, links: [] };
+      await this.all({ op: 'faults', table: this.state.faults });
     }
     await this.setPartition(null);
   }
@@ -677,11 +673,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   // ------------------------------------------------------------------ checks
 
   private slots(): number[] {
-    return Array.from({ length: this.nodeCount }, (_, i) => i);
+    return this.state.slots();
   }
 
   private mustExist(slots: readonly number[]): void {
-    const unknown = slots.find((s) => s >= this.nodeCount);
+    const unknown = slots.find((s) => s >= this.state.nodes);
     if (unknown !== undefined)
       throw new LabCommandError(
         `unknown node ${unknown}: the lab has slots ${describeSlots(this.slots())}`,
@@ -694,14 +690,14 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 
   private mustFit(count: number): void {
-    if (this.nodeCount + count > MAX_LAB_NODES)
+    if (this.state.nodes + count > MAX_LAB_NODES)
       throw new LabCommandError(
-        `the lab would have ${this.nodeCount + count} nodes; at most ${MAX_LAB_NODES} are allowed`,
+        `the lab would have ${this.state.nodes + count} nodes; at most ${MAX_LAB_NODES} are allowed`,
       );
   }
 
   private checkBehaviour(b: LiarBehaviour): void {
-    const d = this.params.dimensions;
+    const d = this.state.params.dimensions;
     const vector = b.kind === 'constant' ? b.state : b.kind === 'pull' ? b.target : null;
     if (vector && vector.length !== d)
       throw new LabCommandError(
@@ -712,14 +708,14 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private checkParams(patch: Partial<DriftParams>): DriftParams {
     let next: DriftParams;
     try {
-      next = resolveParams(patch, this.params);
+      next = resolveParams(patch, this.state.params);
     } catch (err) {
       if (err instanceof ParamError) throw new LabCommandError(err.message);
       throw err;
     }
-    if (next.dimensions !== this.params.dimensions)
+    if (next.dimensions !== this.state.params.dimensions)
       throw new LabCommandError(
-        `dimensions cannot change in a running lab (${this.params.dimensions})`,
+        `dimensions cannot change in a running lab (${this.state.params.dimensions})`,
       );
     return next;
   }
@@ -730,10 +726,10 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   ): FaultTable {
     const key = (a: number, b: number) => `${Math.min(a, b)}-${Math.max(a, b)}`;
     const named = new Set(links.map(([a, b]) => key(a, b)));
-    const kept = this.faults.links.filter(([a, b]) => !named.has(key(a, b)));
+    const kept = this.state.faults.links.filter(([a, b]) => !named.has(key(a, b)));
     const isNone = Object.values(faults).every((v) => v === 0);
     return {
-      all: this.faults.all,
+      all: this.state.faults.all,
       links: isNone ? kept : [...kept, ...links.map(([a, b]) => [a, b, faults] as const)],
     };
   }
@@ -866,7 +862,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     const { metrics, traffic } = tickMetrics({
       t: this.now(),
       samples,
-      groups: this.partition?.plan.groups ?? [],
+      groups: this.state.partition?.plan.groups ?? [],
       previous: this.last?.traffic ?? null,
     });
     this.last = { metrics, samples, traffic };
@@ -879,7 +875,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   /** Measures the pace at this tick; a crossing into or out of "behind" is an event. */
   private observePace(m: TickMetrics): void {
-    if (this.paused || m.counted === 0) {
+    if (this.state.paused || m.counted === 0) {
       this.pace.reset();
       return;
     }
@@ -894,8 +890,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       this.paceCounted = m.counted;
     }
     const { pace, changed } = this.pace.observe(m.t, m.cycle, {
-      perS: (1000 / this.opts.cycleMs) * this.speed,
-      nodes: this.nodeCount - this.dead.size,
+      perS: (1000 / this.opts.cycleMs) * this.state.speed,
+      nodes: this.state.up,
     });
     if (changed && pace) this.note({ type: 'pace', t: m.t, pace });
   }

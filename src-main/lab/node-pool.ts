@@ -27,6 +27,8 @@ import type {
  * frame shaper (faults, freezing), the outbox (lies) and the scheduler (skew, steps). It keeps
  * their topology links up by dialling, the lower slot of a link dialling the higher, as a real
  * node's connection manager would keep its peers. The nodes themselves have no lab methods.
+ * What the lab is asked to be lives in the controller (lab-state.ts); a pool keeps only the
+ * orders its own nodes must carry out, so that a node it revives gets them too.
  */
 
 /** A running node and the parts of it the pool steers. */
