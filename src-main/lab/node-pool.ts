@@ -8,6 +8,7 @@ import { seededRng, type Rng } from '../../src-shared/random';
 import { CycleScheduler } from '../../src-shared/node/scheduler';
 import { LvsNode, type NodeLog } from '../node/lvs-node';
 import { createHost, LOOPBACK_LAB, type Host } from '../node/p2p/host';
+import { NodeStore } from '../node/store';
 import { LiarOutbox } from './liar-outbox';
 import { LinkShaper } from '../../src-shared/protocol/link-shaper';
 import { DialBook } from '../node/p2p/dial-book';
@@ -36,6 +37,7 @@ interface Running {
   readonly node: LvsNode;
   readonly host: Host;
   readonly scheduler: CycleScheduler;
+  readonly store: NodeStore;
 }
 
 interface Hosted {
@@ -211,6 +213,7 @@ export class NodePool {
   private async launch(h: Hosted): Promise<DirectoryEntry> {
     const host = await createHost(LOOPBACK_LAB);
     let scheduler: CycleScheduler | undefined;
+    let store: NodeStore | undefined;
     const node = await LvsNode.start({
       dataDir: join(this.init.dir, `node-${h.slot}`),
       appVersion: this.init.appVersion,
@@ -228,12 +231,17 @@ export class NodePool {
       shaper: h.shaper,
       outbox: h.outbox,
       scheduler: (options) => (scheduler = new CycleScheduler(options)),
+      openStore: async (dir, options) => {
+        const opened = await NodeStore.open(dir, options);
+        store = opened.store;
+        return opened;
+      },
       log: this.nodeLog(h.slot),
     }).catch(async (err: unknown) => {
       await host.stop().catch(() => undefined);
       throw err;
     });
-    h.running = { node, host, scheduler: scheduler! };
+    h.running = { node, host, scheduler: scheduler!, store: store! };
     this.applySkew(h);
     this.applyPause(h);
     const entry = { slot: h.slot, peerId: node.sessionId, address: node.addresses()[0] ?? '' };
@@ -246,10 +254,18 @@ export class NodePool {
 
   private async kill(slot: number, graceful: boolean): Promise<void> {
     const h = this.hosted.get(slot);
-    const node = h?.running?.node;
-    if (!h || !node) return;
+    const running = h?.running;
+    if (!h || !running) return;
     h.running = null;
-    await (graceful ? node.stop() : node.crash());
+    if (!graceful) {
+      // A crash, from the parts the pool holds: no cycle after this moment, nothing more saved
+      // (the store keeps its last coalesced write), peers cut off with the host. The node's own
+      // stop then finds its store and host already gone.
+      running.scheduler.stop();
+      await running.store.abandon();
+      await running.host.stop().catch(() => undefined);
+    }
+    await running.node.stop();
   }
 
   private freeze(h: Hosted, on: boolean): void {

@@ -66,6 +66,8 @@ export interface LvsNodeOptions {
   readonly outbox?: CycleOutbox;
   /** Builds the cycle scheduler (a lab keeps a handle to skew and step it). */
   readonly scheduler?: (options: SchedulerOptions) => CycleScheduler;
+  /** Opens the store (a lab keeps a handle to abandon it, as a crash would). */
+  readonly openStore?: typeof NodeStore.open;
   /**
    * Low-power mode when the event loop lags (default true). A lab turns it off: its nodes share
    * a thread, so one node's lag is everyone's, and a histogram timer per node would add to it.
@@ -92,7 +94,7 @@ export class LvsNode extends NodeCore {
   private constructor(
     opts: LvsNodeOptions,
     private readonly host: Host,
-    private readonly store: NodeStore,
+    store: NodeStore,
     readonly recovered: Recovered,
   ) {
     super(
@@ -138,7 +140,7 @@ export class LvsNode extends NodeCore {
   static async start(opts: LvsNodeOptions): Promise<LvsNode> {
     const d = opts.params.dimensions;
     const genesis = genesisState(opts.genesis, d);
-    const opened = await NodeStore.open(opts.dataDir, {
+    const opened = await (opts.openStore ?? NodeStore.open.bind(NodeStore))(opts.dataDir, {
       appVersion: opts.appVersion,
       ...(opts.persistMs === undefined ? {} : { persistMs: opts.persistMs }),
       ...(opts.storeLimits ? { limits: opts.storeLimits } : {}),
@@ -189,14 +191,6 @@ export class LvsNode extends NodeCore {
   /** The libp2p host: its addresses, relay service and connections, for `lvs node`'s status. */
   get p2p(): Host {
     return this.host;
-  }
-
-  /**
-   * Stops as a crash would: no final save (the store keeps its last coalesced write), peers cut
-   * off without a goodbye. Only the lock is given back, so the node can be revived in-process.
-   */
-  crash(): Promise<void> {
-    return this.halt(() => this.store.abandon());
   }
 }
 

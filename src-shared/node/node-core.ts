@@ -418,23 +418,6 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     return this.stopping;
   }
 
-  /**
-   * Stops with no goodbye and nothing more saved (a crash): the cycle and discovery's dialling
-   * stop, `cutStore` lets the store go without a final write, then the host, the protocol and
-   * the engine stop.
-   */
-  protected halt(cutStore: () => Promise<void>): Promise<void> {
-    this.stopping ??= (async () => {
-      this.scheduler.stop();
-      this.network?.halt();
-      await cutStore();
-      await this.parts.host.stop().catch(() => undefined);
-      await this.protocol.stop().catch(() => undefined);
-      await this.engine?.stop();
-    })();
-    return this.stopping;
-  }
-
   /** The peer view of `id` once its HELLO has come (a moment after the dial), or undefined. */
   private async sessionWith(id: string, waitMs = 3000): Promise<PeerView | undefined> {
     const until = Date.now() + waitMs;
