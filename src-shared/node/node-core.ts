@@ -141,13 +141,13 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
   private readonly startedAt = Date.now();
   private network: NetworkPart | null = null;
   private stopping: Promise<void> | null = null;
-  protected readonly scheduler: CycleScheduler;
-  protected readonly protocol: DriftProtocol;
+  private readonly scheduler: CycleScheduler;
+  private readonly protocol: DriftProtocol;
   private readonly outbox: CycleOutbox;
 
   protected constructor(
     private readonly core: NodeCoreOptions,
-    protected readonly parts: NodeCoreParts,
+    private readonly parts: NodeCoreParts,
   ) {
     super();
     this.params = core.params;
