@@ -63,6 +63,7 @@ export const APP_NAME = 'LVS Node';
 
 interface NodeFlags {
   port: number;
+  wsPort: number;
   host: string;
   data?: string;
   bootstrap?: string[];
@@ -194,6 +195,10 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     ['relay-limit-mib', flags.relayLimitMib],
     ['upnp', flags.upnp],
   ] as const;
+  if (flags.wsPort > 0 && flags.wsPort === flags.port)
+    throw new UsageError(
+      `--ws-port must differ from --port (both ${flags.port}): WebSockets need a port of their own`,
+    );
   const needsNat = relayFlags.find(([, v]) => v !== undefined && v !== false);
   if (!flags.nat && needsNat)
     throw new UsageError(`--${needsNat[0]} needs NAT traversal, which --no-nat turns off`);
@@ -213,6 +218,7 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     host: {
       host: flags.host,
       port: flags.port,
+      ...(flags.wsPort > 0 ? { webSockets: { port: flags.wsPort } } : {}),
       mdns: flags.mdns,
       targetOutbound: flags.outbound,
       nat: flags.nat,
@@ -248,6 +254,12 @@ export function registerNode(program: Command): void {
       '--port <n>',
       'TCP port to listen on; 0 = any free port',
       integerFlag('port', 0, 65535),
+      0,
+    )
+    .option(
+      '--ws-port <n>',
+      'also listen on WebSockets on this port, for browser nodes; 0 = off',
+      integerFlag('ws-port', 0, 65535),
       0,
     )
     .option(
@@ -558,16 +570,34 @@ function startError(err: unknown, config: NodeConfig): Error {
     err instanceof NodeConfigError
   )
     return new UsageError(err.message);
-  const { host, port } = config.host;
-  if (hasCode(err, 'EADDRINUSE'))
+  const { host, port, webSockets } = config.host;
+  if (hasCode(err, 'EADDRINUSE')) {
+    // The system error says which port it was; --port 0 cannot be in use.
+    const wsBusy = webSockets !== undefined && (portOf(err) === webSockets.port || port === 0);
     return new UsageError(
-      `--port ${port} is in use on ${host} by another program; choose another port, or 0 for any free one`,
+      wsBusy
+        ? `--ws-port ${webSockets.port} is in use on ${host} by another program; choose another port`
+        : `--port ${port} is in use on ${host} by another program; choose another port, or 0 for any free one`,
     );
+  }
   if (hasCode(err, 'EADDRNOTAVAIL'))
     return new UsageError(`--host ${host} is not an address of this machine`);
   if (err instanceof StoreError) return new ExitError(err.message, EXIT.failure);
   if (err instanceof ExitError || err instanceof UsageError) return err;
   return new ExitError(`the node could not start: ${oneLine(err)}`, EXIT.failure);
+}
+
+/** The `port` of a system error in the error, its causes or its aggregated errors. */
+function portOf(err: unknown, depth = 0): number | undefined {
+  if (depth > 5 || typeof err !== 'object' || err === null) return undefined;
+  const e = err as { port?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.port === 'number') return e.port;
+  const inner = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  for (const x of inner) {
+    const p = portOf(x, depth + 1);
+    if (p !== undefined) return p;
+  }
+  return undefined;
 }
 
 /** Whether a system error code appears in the error, its causes or its aggregated errors. */

@@ -50,6 +50,8 @@ const BAD_FLAGS: readonly (readonly [flag: string, args: readonly string[], allo
   ['--port', ['--port', '-1'], /integer in 0\.\.65535/],
   ['--port', ['--port', '65536'], /integer in 0\.\.65535/],
   ['--port', ['--port', '80.5'], /integer in 0\.\.65535/],
+  ['--ws-port', ['--ws-port', '70000'], /ws-port.*integer in 0\.\.65535/],
+  ['--ws-port', ['--port', '4001', '--ws-port', '4001'], /--ws-port must differ from --port/],
   ['--host', ['--host', 'localhost'], /IP address/],
   ['--host', ['--host', '300.1.2.3'], /IP address/],
   ['--bootstrap', ['--bootstrap', 'not-a-multiaddr'], /a TCP multiaddr/],
@@ -157,6 +159,27 @@ describe('lvs node flags', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('lvs node --ws-port', () => {
+  it('listens on WebSockets beside TCP, and names --ws-port when that port is taken', async () => {
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const taken = (server.address() as AddressInfo).port;
+    try {
+      const r = await run([...LAB, '--ws-port', String(taken), '--data', join(work, 'ws-taken')]);
+      expectUsageError(r, '--ws-port', new RegExp(`--ws-port ${taken} is in use`));
+    } finally {
+      server.close();
+    }
+    // Now free: the node listens there, and says so with its TCP address.
+    const a = start([...LAB, '--ws-port', String(taken), '--data', join(work, 'ws')]);
+    const [line] = await a.waitFor(/listening on [^\n]+\n/);
+    expect(line).toMatch(/\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+/);
+    expect(line).toContain(`/ip4/127.0.0.1/tcp/${taken}/ws/p2p/`);
+    a.child.kill('SIGTERM');
+    expect((await a.done).code).toBe(0);
   });
 });
 

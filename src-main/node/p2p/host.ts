@@ -11,6 +11,7 @@ import { tcp } from '@libp2p/tcp';
 import { uPnPNAT } from '@libp2p/upnp-nat';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
+import { boundedWebSockets } from './websockets';
 import { PeerGate } from './gater';
 import {
   autoNATFreshDialBacks,
@@ -61,6 +62,11 @@ export interface HostOptions {
   readonly host?: string;
   /** TCP port; 0 picks a free one. */
   readonly port?: number;
+  /**
+   * A WebSocket listener for browser nodes on the same address (`/tcp/<port>/ws`; port 0 picks a
+   * free one); none when absent. The same host: Noise, the gater, eviction, the drift checks.
+   */
+  readonly webSockets?: { readonly port: number };
   /** A stable transport key; without it a fresh key is made at every start. */
   readonly privateKey?: PrivateKey;
   /** Multicast DNS discovery on the local network (off unless asked; always off in tests). */
@@ -177,7 +183,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     inboundVisitors: o.inboundEviction ? INBOUND_VISITORS : 0,
     allowLoopbackGroups: o.allowLoopbackGroups,
   });
-  const listen = [`/${ip6 ? 'ip6' : 'ip4'}/${o.host}/tcp/${o.port}`];
+  const ipPart = `/${ip6 ? 'ip6' : 'ip4'}/${o.host}`;
+  const listen = [`${ipPart}/tcp/${o.port}`];
+  if (o.webSockets) listen.push(`${ipPart}/tcp/${o.webSockets.port}/ws`);
   // `/p2p-circuit` asks the relay transport for one reservation on a connected relay (js-libp2p
   // finds relays among connected peers whose identify lists the HOP protocol).
   if (o.nat) listen.push('/p2p-circuit');
@@ -200,7 +208,11 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const libp2p = (await createLibp2p({
     ...(o.privateKey ? { privateKey: o.privateKey } : {}),
     addresses: { listen },
-    transports: [tcp(), ...(o.nat ? [circuitRelayTransport()] : [])],
+    transports: [
+      tcp(),
+      ...(o.webSockets ? [boundedWebSockets()] : []),
+      ...(o.nat ? [circuitRelayTransport()] : []),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ enableKeepAlive: false })],
     peerDiscovery: o.mdns ? [mdns()] : [],

@@ -10,4 +10,12 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
   createRequire(import.meta.url)('core-js/stable/promise/with-resolvers');
 }
 
+/*
+ * @libp2p/websockets dials with the global WebSocket, which Node has from 22 on (Node 20 only
+ * behind a flag). `ws`, which its listener uses anyway, has the same interface.
+ */
+if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function') {
+  (globalThis as { WebSocket?: unknown }).WebSocket = createRequire(import.meta.url)('ws');
+}
+
 export {};
