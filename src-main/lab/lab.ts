@@ -26,7 +26,7 @@ import { LabCommandError } from '../../src-shared/lab/errors';
 import { ConvergenceTracker } from '../../src-shared/lab/convergence';
 import { tickMetrics, type TrafficMark } from '../../src-shared/lab/metrics';
 import { planNemesis } from '../../src-shared/lab/nemesis';
-import { PaceTracker } from '../../src-shared/lab/pace';
+import { countChanged, PaceTracker } from '../../src-shared/lab/pace';
 import {
   canTalk,
   describeSlots,
@@ -879,13 +879,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       this.pace.reset();
       return;
     }
-    // A median over a changed set of nodes is another measure (revived nodes resume behind the
-    // rest): the window starts again. But on a machine too busy for its lab a node or two may
-    // drop in and out of the count as their samples come late, and restarting on each would
-    // keep the pace from being judged just when it matters most.
-    if (
-      Math.abs(m.counted - this.paceCounted) > Math.max(1, PACE_COUNT_JITTER * this.paceCounted)
-    ) {
+    if (countChanged(this.paceCounted, m.counted)) {
       this.pace.reset();
       this.paceCounted = m.counted;
     }
@@ -905,8 +899,6 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 }
 
 const STARTS_IN_FLIGHT = 8;
-/** The share of counted nodes that may come and go without restarting the pace's window. */
-const PACE_COUNT_JITTER = 0.1;
 
 /** A nemesis schedule being applied; stopped by nemesis-stop, a new schedule or the lab's stop. */
 class NemesisRun {

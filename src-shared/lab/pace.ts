@@ -56,6 +56,20 @@ export function describePace(p: LabPace): string {
  * moves it by itself (a pause, a single step, a new speed, nodes joining or leaving the count)
  * makes the cycles before it useless as a measure, so the caller resets the tracker then.
  */
+/** The share of counted nodes that may come and go without restarting the pace's window. */
+export const PACE_COUNT_JITTER = 0.1;
+
+/**
+ * Whether the pace's window starts again because the set of counted nodes changed: a median over
+ * another set is another measure (revived nodes resume behind the rest). But on a machine too
+ * busy for its lab a node or two may drop in and out of the count as their samples come late,
+ * and restarting on each would keep the pace from being judged just when it matters most: a
+ * change of at most one node, or of PACE_COUNT_JITTER of them, keeps the window.
+ */
+export function countChanged(measuredOver: number, counted: number): boolean {
+  return Math.abs(counted - measuredOver) > Math.max(1, PACE_COUNT_JITTER * measuredOver);
+}
+
 export class PaceTracker {
   private samples: Array<{ t: number; cycle: number }> = [];
   private behind = false;

@@ -2,7 +2,7 @@
 // into and out of "behind", and what to change.
 import { describe, expect, it } from 'vitest';
 import { labCapacity, nodesKeepingUp } from '../../src-shared/lab/capacity';
-import { describePace, paceAdvice, PaceTracker } from '../../src-shared/lab/pace';
+import { describePace, paceAdvice, PaceTracker, countChanged } from '../../src-shared/lab/pace';
 import { openFileLimit } from '../../src-main/runtime/machine';
 
 /** Ticks every `tickMs` from `from` to `to` ms, the median cycle advancing at `perS`. */
@@ -109,5 +109,22 @@ describe('the largest lab a machine is sized for', () => {
     expect(openFileLimit(limits)).toBe(20_000);
     expect(openFileLimit(limits.replace('20000  ', 'unlimited'))).toBeNull();
     expect(openFileLimit('')).toBeNull();
+  });
+});
+
+describe('countChanged', () => {
+  it('starts the window again for another set of nodes, not for one or two arriving late', () => {
+    // The first measure: no set yet.
+    expect(countChanged(-1, 1)).toBe(true);
+    // Small labs: one node more or less is jitter, two is another set.
+    expect(countChanged(4, 3)).toBe(false);
+    expect(countChanged(4, 5)).toBe(false);
+    expect(countChanged(4, 2)).toBe(true);
+    // A large lab: up to a tenth of the nodes may come and go.
+    expect(countChanged(200, 180)).toBe(false);
+    expect(countChanged(200, 220)).toBe(false);
+    expect(countChanged(200, 179)).toBe(true);
+    // Six of thirty revived at once (a kill-30% scenario healing): another set.
+    expect(countChanged(24, 30)).toBe(true);
   });
 });
