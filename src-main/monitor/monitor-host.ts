@@ -264,6 +264,9 @@ export class MonitorHost {
       totalS: scenario.durationS,
       stop,
     };
+    // The lab was announced a moment ago without it: the page's header names it now, not at
+    // the next change.
+    this.pushInfo();
     runScenario(lab, scenario, { signal: stop.signal })
       .catch((err: unknown) =>
         this.push({
