@@ -77,7 +77,10 @@ describe.skipIf(skip !== null)(
       const outboundOf = (n: LvsHandle) => conns(n).filter((c) => c.direction === 'outbound');
       const started = Date.now();
       while (peers.some((p) => outboundOf(p).length < 2)) {
-        if (Date.now() - started > 90_000)
+        // Each honest node asks a peer again at most once a minute, so on a loaded machine a
+        // node's second slot can take two rounds (70.8 s in one CI run): the swarm forming is
+        // the setting, not what is tested.
+        if (Date.now() - started > 180_000)
           throw new Error(
             `the honest swarm never formed: outbound peers ${peers.map((p) => outboundOf(p).length).join(' ')}`,
           );
@@ -173,6 +176,6 @@ describe.skipIf(skip !== null)(
       expect(entries.length).toBeLessThan(256);
       expect(fromAttack).toBeLessThanOrEqual(PER_GROUP_LIMIT);
       expect(fromAttack).toBeGreaterThan(0);
-    }, 330_000);
+    }, 420_000);
   },
 );
