@@ -1,11 +1,11 @@
-/**
- * Problems with the node's data folder that a user has to act on. Every message is one line
- * that names the folder or file and says what to do; the CLI and the desktop app print it as
- * it is, never with a stack trace.
- */
-export class StoreError extends Error {
-  override readonly name: string = 'StoreError';
-}
+// The errors every host's store shares live in src-shared (the browser store throws them too);
+// they are re-exported here so that the desktop side imports all its store errors from one place.
+import { StoreError } from '../../../src-shared/node/store-errors';
+export {
+  StoreClosedError,
+  StoreError,
+  StoreNewerFormatError,
+} from '../../../src-shared/node/store-errors';
 
 /** Another LVS Node (or another store in this process) holds the data folder's lock. */
 export class StoreLockedError extends StoreError {
@@ -16,18 +16,6 @@ export class StoreLockedError extends StoreError {
     readonly dir: string,
     /** The pid written in the lock, if it could be read. */
     readonly pid?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** A store file written by a newer LVS Node: refused, and left exactly as it was. */
-export class StoreNewerFormatError extends StoreError {
-  override readonly name = 'StoreNewerFormatError';
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly format: number,
   ) {
     super(message);
   }
@@ -51,11 +39,6 @@ export class StoreNotAFileError extends StoreError {
   ) {
     super(message);
   }
-}
-
-/** The store was used after `close()`. A bug in the caller, not a user problem. */
-export class StoreClosedError extends StoreError {
-  override readonly name = 'StoreClosedError';
 }
 
 /** `code (message)` of a Node system error, without the stack and the repeated path. */

@@ -2,15 +2,14 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import type { VaultEvent } from '../../../src-shared/drift/rules';
-import {
-  describeSystemError,
-  ioError,
-  StoreClosedError,
-  StoreError,
-  StoreNewerFormatError,
-} from './errors';
+import { describeSystemError, ioError, StoreClosedError, StoreError } from './errors';
 import { acquireLock, type DirLock } from './lock';
 import { inspectFile, moveAside, removeLeftovers, SafeJsonFile } from './safe-file';
+import {
+  recoverStore,
+  type Recovered,
+  type Recovery,
+} from '../../../src-shared/node/store-recovery';
 import {
   applyLimits,
   checkDocument,
@@ -28,8 +27,7 @@ export const STORE_FILE = 'node.json';
 
 export const DEFAULT_PERSIST_MS = 2000;
 
-/** Where the document a node starts with came from. */
-export type Recovered = 'fresh' | 'main' | 'backup';
+export type { Recovered };
 
 /** What a completed write put on disk. */
 export interface SavedInfo {
@@ -64,55 +62,22 @@ export interface Opened {
   readonly notice?: string;
 }
 
-interface Loaded {
-  readonly doc: StoreDocument | null;
-  readonly recovered: Recovered;
-  readonly notes: string[];
-}
-
 /**
- * Decides what a node starts from, given its main file and its backup. Damaged files are moved
- * aside (never deleted); a file from a newer version stops everything before anything moves.
+ * Decides what a node starts from, given its main file and its backup, by the rule every store
+ * shares (src-shared/node/store-recovery.ts). Damaged files are moved aside (never deleted); a
+ * file from a newer version stops everything before anything moves.
  */
-async function load(file: SafeJsonFile, now: Date): Promise<Loaded> {
-  const dir = resolve(file.path, '..');
-  const mainName = basename(file.path);
-  const bakName = basename(file.backup);
-  const [main, bak] = await Promise.all([inspectFile(file.path), inspectFile(file.backup)]);
-  for (const [found, path] of [
-    [main, file.path],
-    [bak, file.backup],
-  ] as const)
-    if (found.kind === 'newer')
-      throw new StoreNewerFormatError(
-        `${path} was written by a newer LVS Node (format ${found.format}${found.writtenBy ? `, version ${found.writtenBy}` : ''}; this version reads format ${STORE_FORMAT}): refusing to start so as not to lose it; update LVS Node or use another --data folder`,
-        path,
-        found.format,
-      );
-
-  const notes: string[] = [];
-  if (main.kind === 'ok') {
-    // A damaged backup would be replaced at the next save: keep it aside instead.
-    if (bak.kind === 'corrupt')
-      notes.push(
-        `${bakName} in ${dir} ${bak.reason}; kept it as ${await moveAside(file.backup, now)} (${mainName} is fine)`,
-      );
-    return { doc: main.doc, recovered: 'main', notes };
-  }
-  if (main.kind === 'corrupt')
-    notes.push(
-      `${mainName} in ${dir} ${main.reason}; kept it as ${await moveAside(file.path, now)}`,
-    );
-  else if (bak.kind !== 'missing') notes.push(`${mainName} in ${dir} was missing`);
-
-  if (bak.kind === 'ok') {
-    notes.push(`started from the backup saved at ${bak.doc.savedAt}`);
-    return { doc: bak.doc, recovered: 'backup', notes };
-  }
-  if (bak.kind === 'corrupt')
-    notes.push(`${bakName} ${bak.reason}; kept it as ${await moveAside(file.backup, now)}`);
-  if (notes.length > 0) notes.push('started fresh');
-  return { doc: null, recovered: 'fresh', notes };
+async function load(file: SafeJsonFile, now: Date): Promise<Recovery> {
+  const [main, backup] = await Promise.all([inspectFile(file.path), inspectFile(file.backup)]);
+  return recoverStore({
+    main,
+    backup,
+    names: { main: basename(file.path), backup: basename(file.backup) },
+    where: `in ${resolve(file.path, '..')}`,
+    paths: { main: file.path, backup: file.backup },
+    otherwise: 'use another --data folder',
+    setAside: (slot) => moveAside(slot === 'main' ? file.path : file.backup, now),
+  });
 }
 
 /** Creates the data folder if needed; returns its real path. */

@@ -1,0 +1,346 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { VaultEvent } from '../../src-shared/drift/rules';
+import { errorMessage } from '../../src-shared/error-message';
+import type { CoreStore } from '../../src-shared/node/node-core';
+import { StoreClosedError, StoreError } from '../../src-shared/node/store-errors';
+import {
+  recoverStore,
+  type Recovered,
+  type SlotInspection,
+  type StoreSlot,
+} from '../../src-shared/node/store-recovery';
+import {
+  applyLimits,
+  checkDocument,
+  DEFAULT_LIMITS,
+  freshDocument,
+  inspectText,
+  STORE_FORMAT,
+  storedEvent,
+  type StoreConfig,
+  type StoreDocument,
+  type StoreLimits,
+} from '../../src-shared/node/store-schema';
+
+/*
+ * A browser node's store: the same document, checks, bounds and recovery rules as the desktop
+ * store (src-main/node/store/node-store.ts), kept in IndexedDB instead of node.json.
+ *
+ * One database per node name, with one object store of text records: `main` (the last write),
+ * `backup` (the write before it) and `corrupt-<ISO time>` (damaged records set aside, never
+ * deleted). The document is kept as JSON text, not as a structured-clone object, so that
+ * exactly the desktop's `inspectText` decides whether a record is good, newer or damaged.
+ */
+
+export const DEFAULT_PERSIST_MS = 2000;
+
+/** The object store holding the records. */
+const RECORDS = 'records';
+/**
+ * The IndexedDB schema's version: one object store of text. The document's own `format` says
+ * what the text holds, so a new document format does not change this.
+ */
+const DB_VERSION = 1;
+const CORRUPT_PREFIX = 'corrupt-';
+
+interface NodeDb extends DBSchema {
+  // Values are whatever was found: this version writes only strings, but a record from
+  // elsewhere is inspected, not trusted.
+  records: { key: string; value: unknown };
+}
+
+/** The IndexedDB database that holds the node `name`'s store. */
+export function idbDatabaseName(name: string): string {
+  return `lvs-node-${name}`;
+}
+
+export interface IdbOpenOptions {
+  /** The running LVS Node's version; written into the document as `writtenBy`. */
+  readonly appVersion: string;
+  /** At most one write per this many milliseconds (default 2000). `flush()` writes at once. */
+  readonly persistMs?: number;
+  /** Where write failures go, one line each (a failing write is retried every persistMs). */
+  readonly log?: (line: string) => void;
+  readonly limits?: Partial<StoreLimits>;
+  /** The configuration and starting S of a node that finds no usable store. */
+  readonly fresh?: { readonly config?: StoreConfig; readonly S?: readonly number[] };
+  /** The clock (tests). */
+  readonly now?: () => Date;
+}
+
+export interface IdbOpened {
+  readonly store: IdbStore;
+  readonly recovered: Recovered;
+  /** One line to show the user when something was not as expected (a damaged record). */
+  readonly notice?: string;
+}
+
+/** What a record holds, as far as this version can tell. */
+function inspectRecord(value: unknown): SlotInspection {
+  if (value === undefined) return { kind: 'missing' };
+  if (typeof value !== 'string')
+    return {
+      kind: 'corrupt',
+      reason: `is not text (found ${value === null ? 'null' : typeof value})`,
+    };
+  return inspectText(value);
+}
+
+/**
+ * Keeps a damaged record under `corrupt-<ISO time>` (`-2`, `-3`... if taken) and removes it from
+ * its slot, in one transaction: it is either moved whole or not at all. Returns the new key.
+ */
+async function setAside(db: IDBPDatabase<NodeDb>, slot: StoreSlot, at: Date): Promise<string> {
+  const tx = db.transaction(RECORDS, 'readwrite');
+  const value: unknown = await tx.store.get(slot);
+  const stem = `${CORRUPT_PREFIX}${at.toISOString()}`;
+  let key = stem;
+  for (let n = 2; (await tx.store.getKey(key)) !== undefined; n++) key = `${stem}-${n}`;
+  await tx.store.add(value, key);
+  await tx.store.delete(slot);
+  await tx.done;
+  return key;
+}
+
+/**
+ * The node's store in IndexedDB. Changes are made in memory with `update()`; writes are
+ * coalesced (at most one per `persistMs`). `flush()` writes at once; `close()` writes what is
+ * pending and closes the database. A page that goes away without `close()` loses the changes of
+ * the last `persistMs`, as the desktop store does when killed.
+ */
+export class IdbStore implements CoreStore {
+  private readonly limits: StoreLimits;
+  private readonly persistMs: number;
+  private readonly now: () => Date;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inflight: Promise<void> | null = null;
+  private dirty = false;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private lastWriteStart = -Infinity;
+  private writeCount = 0;
+  private lastLogged = '';
+
+  private constructor(
+    /** The IndexedDB database's name. */
+    readonly database: string,
+    private readonly db: IDBPDatabase<NodeDb>,
+    private readonly doc: StoreDocument,
+    /** The text of the last good document in `main`: what the next write keeps as `backup`. */
+    private previous: string | null,
+    private readonly opts: IdbOpenOptions,
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.persistMs = opts.persistMs ?? DEFAULT_PERSIST_MS;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /**
+   * Opens (creating if needed) the store of the node `name`: loads `main` (or `backup`, or
+   * starts fresh) by the rules every store shares (src-shared/node/store-recovery.ts).
+   *
+   * Throws StoreNewerFormatError when a newer version wrote a record (nothing is changed then),
+   * StoreError when IndexedDB cannot be used.
+   */
+  static async open(name: string, opts: IdbOpenOptions): Promise<IdbOpened> {
+    const persistMs = opts.persistMs ?? DEFAULT_PERSIST_MS;
+    if (!Number.isFinite(persistMs) || persistMs < 0)
+      throw new RangeError(`persistMs must be a finite number >= 0 (got ${persistMs})`);
+    if (name === '') throw new RangeError('the node name must not be empty');
+    const now = opts.now ?? (() => new Date());
+    const database = idbDatabaseName(name);
+    let db: IDBPDatabase<NodeDb>;
+    try {
+      db = await openDB<NodeDb>(database, DB_VERSION, {
+        upgrade(created) {
+          created.createObjectStore(RECORDS);
+        },
+      });
+    } catch (err) {
+      // VersionError: a newer LVS Node changed the database itself; it is left as it is.
+      throw new StoreError(
+        `cannot open IndexedDB database ${database}: ${errorMessage(err)}; update LVS Node or use another node name`,
+      );
+    }
+    let store: IdbStore | undefined;
+    try {
+      const tx = db.transaction(RECORDS, 'readonly');
+      const [mainValue, backupValue] = await Promise.all([
+        tx.store.get('main'),
+        tx.store.get('backup'),
+        tx.done,
+      ]);
+      const recovery = await recoverStore({
+        main: inspectRecord(mainValue),
+        backup: inspectRecord(backupValue),
+        names: { main: 'record "main"', backup: 'record "backup"' },
+        where: `of IndexedDB database ${database}`,
+        paths: { main: `IndexedDB ${database}/main`, backup: `IndexedDB ${database}/backup` },
+        otherwise: 'use another node name',
+        setAside: (slot) => setAside(db, slot, now()),
+      });
+      const doc =
+        recovery.doc ??
+        freshDocument({
+          appVersion: opts.appVersion,
+          now: now(),
+          config: opts.fresh?.config,
+          S: opts.fresh?.S,
+        });
+      // What was loaded passed the checks, so it is the good text the first write keeps.
+      const previous =
+        recovery.recovered === 'main'
+          ? (mainValue as string)
+          : recovery.recovered === 'backup'
+            ? (backupValue as string)
+            : null;
+      store = new IdbStore(database, db, doc, previous, opts);
+      applyLimits(doc, store.limits);
+      // A node that did not start from its main record writes one at once, so that it has one.
+      if (recovery.recovered !== 'main') {
+        store.dirty = true;
+        await store.flush();
+      }
+      return {
+        store,
+        recovered: recovery.recovered,
+        notice: recovery.notes.length > 0 ? recovery.notes.join('; ') : undefined,
+      };
+    } catch (err) {
+      if (store) {
+        store.closed = true;
+        store.clearTimer();
+      }
+      db.close();
+      throw err;
+    }
+  }
+
+  /** The document as it is in memory. Change it only through `update()`. */
+  get data(): Readonly<StoreDocument> {
+    return this.doc;
+  }
+
+  /** Completed writes since open (tests). */
+  get writes(): number {
+    return this.writeCount;
+  }
+
+  /** Whether there are changes not yet written. */
+  get pending(): boolean {
+    return this.dirty || this.inflight !== null;
+  }
+
+  /**
+   * Changes the document in memory and schedules a write (coalesced: at most one per
+   * persistMs). The bounded sections are trimmed afterwards, oldest first.
+   */
+  update(mutator: (doc: StoreDocument) => void): void {
+    if (this.closed || this.closing)
+      throw new StoreClosedError(`the store in IndexedDB ${this.database} is closed`);
+    try {
+      mutator(this.doc);
+    } finally {
+      applyLimits(this.doc, this.limits);
+      this.dirty = true;
+      this.schedule();
+    }
+  }
+
+  /** Appends VaultGuard events to the bounded log (non-finite measurements stored as null). */
+  appendEvents(events: readonly VaultEvent[], cycle: number, at: Date = this.now()): void {
+    if (events.length === 0) return;
+    const when = at.toISOString();
+    this.update((doc) => {
+      for (const e of events) doc.events.push(storedEvent(e, cycle, when));
+    });
+  }
+
+  /** Writes pending changes now; resolves once IndexedDB committed them. */
+  async flush(): Promise<void> {
+    await this.persist();
+  }
+
+  /** Writes what is pending and closes the database. The store cannot be used afterwards. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.persist();
+      } finally {
+        this.clearTimer();
+        this.closed = true;
+        this.db.close();
+      }
+    })();
+    return this.closing;
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.inflight || this.closed) return;
+    const wait = Math.max(0, this.lastWriteStart + this.persistMs - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.persist().catch((err: unknown) => this.report(err));
+    }, wait);
+  }
+
+  private report(err: unknown): void {
+    const line =
+      err instanceof StoreError
+        ? err.message
+        : `cannot save to IndexedDB ${this.database}: ${errorMessage(err)}`;
+    // The same failure every persistMs would flood the log: say it once until it changes.
+    if (line === this.lastLogged) return;
+    this.lastLogged = line;
+    this.opts.log?.(`${line} (will retry)`);
+  }
+
+  private async persist(): Promise<void> {
+    while (this.inflight) await this.inflight.catch(() => undefined);
+    if (!this.dirty) return;
+    this.clearTimer();
+    this.dirty = false;
+    const write = this.writeOnce();
+    this.inflight = write;
+    try {
+      await write;
+      this.lastLogged = '';
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    } finally {
+      this.inflight = null;
+      if (this.dirty && !this.closed && !this.closing) this.schedule();
+    }
+  }
+
+  private async writeOnce(): Promise<void> {
+    this.lastWriteStart = performance.now();
+    const doc = this.doc;
+    doc.format = STORE_FORMAT;
+    doc.writtenBy = this.opts.appVersion;
+    doc.savedAt = this.now().toISOString();
+    const problem = checkDocument(doc);
+    if (problem)
+      throw new StoreError(
+        `refusing to save a document that would not load again to IndexedDB ${this.database}: ${problem}`,
+      );
+    // Serialised before the first await: changes made while the write runs go in the next one.
+    const text = JSON.stringify(doc);
+    // IndexedDB transactions are atomic: both records change or neither does, whatever stops the
+    // page mid-way. So unlike node.json there is no temporary file, fsync or rename to order:
+    // `main` and `backup` are never seen half-written. 'strict' asks the browser to have the
+    // data on disk before the transaction completes, as the desktop store's fsync does.
+    const tx = this.db.transaction(RECORDS, 'readwrite', { durability: 'strict' });
+    const puts = [tx.store.put(text, 'main')];
+    if (this.previous !== null) puts.push(tx.store.put(this.previous, 'backup'));
+    await Promise.all([...puts, tx.done]);
+    this.previous = text;
+    this.writeCount++;
+  }
+}
