@@ -34,6 +34,41 @@ import {
 
 export const DEFAULT_PERSIST_MS = 2000;
 
+/**
+ * The node is open in another tab or window of this browser: two pages writing one node's
+ * records would each overwrite the other's state, as two processes on one data folder would (the
+ * desktop store's folder lock refuses the second; this is the browser's).
+ */
+export class NodeInUseError extends StoreError {
+  override readonly name = 'NodeInUseError';
+  constructor(
+    message: string,
+    /** The IndexedDB database the other page holds. */
+    readonly database: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Holds the Web Lock `name` (shared by every page of this origin) until the returned function is
+ * called; null when another page holds it. A browser without Web Locks gets no guard.
+ */
+async function holdLock(name: string): Promise<(() => void) | null> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (!locks) return () => undefined;
+  return new Promise((resolve) => {
+    void locks.request(name, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        resolve(null);
+        return undefined;
+      }
+      // The lock is held for as long as this promise is pending.
+      return new Promise<void>((release) => resolve(() => release()));
+    });
+  });
+}
+
 /** The object store holding the records. */
 const RECORDS = 'records';
 /**
@@ -129,6 +164,8 @@ export class IdbStore implements CoreStore {
     /** The text of the last good document in `main`: what the next write keeps as `backup`. */
     private previous: string | null,
     private readonly opts: IdbOpenOptions,
+    /** Gives up the Web Lock that keeps other pages off this node. */
+    private readonly release: () => void,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.persistMs = opts.persistMs ?? DEFAULT_PERSIST_MS;
@@ -149,6 +186,12 @@ export class IdbStore implements CoreStore {
     if (name === '') throw new RangeError('the node name must not be empty');
     const now = opts.now ?? (() => new Date());
     const database = idbDatabaseName(name);
+    const release = await holdLock(`lvs-node:${database}`);
+    if (!release)
+      throw new NodeInUseError(
+        `node ${name} is open in another tab or window of this browser (IndexedDB ${database}); close it there first`,
+        database,
+      );
     let db: IDBPDatabase<NodeDb>;
     try {
       db = await openDB<NodeDb>(database, DB_VERSION, {
@@ -157,6 +200,7 @@ export class IdbStore implements CoreStore {
         },
       });
     } catch (err) {
+      release();
       // VersionError: a newer LVS Node changed the database itself; it is left as it is.
       throw new StoreError(
         `cannot open IndexedDB database ${database}: ${errorMessage(err)}; update LVS Node or use another node name`,
@@ -194,7 +238,7 @@ export class IdbStore implements CoreStore {
           : recovery.recovered === 'backup'
             ? (backupValue as string)
             : null;
-      store = new IdbStore(database, db, doc, previous, opts);
+      store = new IdbStore(database, db, doc, previous, opts, release);
       applyLimits(doc, store.limits);
       // A node that did not start from its main record writes one at once, so that it has one.
       if (recovery.recovered !== 'main') {
@@ -212,6 +256,7 @@ export class IdbStore implements CoreStore {
         store.clearTimer();
       }
       db.close();
+      release();
       throw err;
     }
   }
@@ -270,6 +315,7 @@ export class IdbStore implements CoreStore {
         this.clearTimer();
         this.closed = true;
         this.db.close();
+        this.release();
       }
     })();
     return this.closing;

@@ -16,6 +16,7 @@ import { StoreError, StoreNewerFormatError } from '../../src-shared/node/store-e
 import {
   idbDatabaseName,
   IdbStore,
+  NodeInUseError,
   type IdbOpened,
   type IdbOpenOptions,
 } from '../../src-renderer/browser-node/idb-store';
@@ -142,7 +143,31 @@ async function coreRun(): Promise<IdbRun['core']> {
   };
 }
 
+/** Opens node `b` twice: the second open is refused until the first is closed. */
+async function secondOpen(): Promise<IdbRun['secondOpen']> {
+  const first = await IdbStore.open('b', base);
+  let refusal: unknown = null;
+  try {
+    const again = await IdbStore.open('b', base);
+    await again.store.close();
+  } catch (err) {
+    refusal = err;
+  }
+  await first.store.close();
+  const after = await IdbStore.open('b', base);
+  await after.store.close();
+  if (!(refusal instanceof NodeInUseError)) return null;
+  return {
+    name: refusal.name,
+    isStoreError: refusal instanceof StoreError,
+    database: refusal.database,
+    message: refusal.message,
+    afterClose: after.recovered,
+  };
+}
+
 export async function run(): Promise<IdbRun> {
+  const second = await secondOpen();
   // A fresh database, some changes, a close: the close writes what is pending.
   const fresh = await IdbStore.open('a', base);
   const freshResult = described(fresh);
@@ -224,6 +249,7 @@ export async function run(): Promise<IdbRun> {
 
   const g = globalThis as Record<string, unknown>;
   return {
+    secondOpen: second,
     database: idbDatabaseName('a'),
     fresh: freshResult,
     afterClose: {

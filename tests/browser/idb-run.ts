@@ -29,6 +29,14 @@ export interface RefusalResult {
 
 export interface IdbRun {
   readonly database: string;
+  /** A second open of a node that is open: refused while it is, allowed once it is closed. */
+  readonly secondOpen: {
+    readonly name: string;
+    readonly isStoreError: boolean;
+    readonly database: string;
+    readonly message: string;
+    readonly afterClose: string;
+  } | null;
   readonly fresh: OpenResult;
   /** After the fresh open, updates and close: the two records, parsed. */
   readonly afterClose: { readonly main: unknown; readonly backup: unknown };

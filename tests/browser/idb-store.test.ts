@@ -131,6 +131,15 @@ describe.skipIf(skip !== null)(
         message: `IndexedDB ${db}/main was written by a newer LVS Node (format 2, version 9.0.0; this version reads format 1): refusing to start so as not to lose it; update LVS Node or use another node name`,
       });
       expect(r.afterRefusal).toEqual(r.beforeRefusal);
+      // Two pages on one node: the second is refused while the first holds it, in one line.
+      expect(r.secondOpen).toEqual({
+        name: 'NodeInUseError',
+        isStoreError: true,
+        database: 'lvs-node-b',
+        message:
+          'node b is open in another tab or window of this browser (IndexedDB lvs-node-b); close it there first',
+        afterClose: 'main',
+      });
       expect(r.beforeRefusal.map((d) => d.key)).toEqual(['backup', corruptKey, 'main']);
 
       // Coalesced: the fresh write only, until close() wrote the five changes as one.
