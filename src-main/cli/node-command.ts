@@ -19,7 +19,7 @@ import { RULES } from '../../src-shared/drift/rules';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
-import type { DiscoveryOptions } from '../node/p2p/discovery';
+import type { DiscoveryOptions } from '../../src-shared/net/discovery';
 import type { HostOptions } from '../node/p2p/host';
 import { RELAY_LIMITS, RELAY_SERVICE_MODES, type RelayServiceMode } from '../node/p2p/nat';
 import { KEY_FILE, KeyFileError, loadOrCreateKey } from '../node/p2p/stable-key';

@@ -11,7 +11,7 @@ import { createHost, LOOPBACK_LAB, type Host } from '../node/p2p/host';
 import { NodeStore } from '../node/store';
 import { LiarOutbox } from './liar-outbox';
 import { LinkShaper } from '../../src-shared/protocol/link-shaper';
-import { DialBook } from '../node/p2p/dial-book';
+import { DialBook } from '../../src-shared/net/dial-book';
 import type {
   DirectoryEntry,
   FaultTable,

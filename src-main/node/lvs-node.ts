@@ -13,7 +13,7 @@ import type { StoreLimits } from '../../src-shared/node/store-schema';
 import type { FrameShaper } from '../../src-shared/protocol/link-shaper';
 import { LoopDelay } from '../runtime/loop-delay';
 import { startEngine, type EngineKind } from './engine/drift-engine';
-import { Discovery, type DiscoveryOptions } from './p2p/discovery';
+import { Discovery, type DiscoveryOptions } from '../../src-shared/net/discovery';
 import { createHost, type Host, type HostOptions } from './p2p/host';
 import { EVICTION_DEFAULTS, type EvictionPolicy } from './p2p/inbound-eviction';
 import { sessionFacts } from './session-facts';

@@ -1,6 +1,6 @@
 import { accept, refuse, type Checked } from '../checked';
 import { NUMERIC_PARAMS } from '../drift/params';
-import type { DriftMessage, EntropyPacket, StateDiffMessage } from '../protocol/messages';
+import type { DriftMessage, EntropyPacket, StateDiffMessage } from './messages';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { Frame } from './drift';
 import { errorMessage } from '../error-message';

@@ -17,7 +17,7 @@ import {
   type EntropyPacket,
   type Hello,
   type StateDiffMessage,
-} from '../protocol/messages';
+} from './messages';
 import { MAX_FRAME_BYTES, decodeBody, encodeCycleBody, encodeFrame, frameBytes } from './codec';
 import { FrameReader } from './frame-reader';
 import type { FrameShaper } from './link-shaper';

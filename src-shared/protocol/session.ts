@@ -1,4 +1,4 @@
-import type { EntropyPacket, Hello, StateDiffMessage } from '../protocol/messages';
+import type { EntropyPacket, Hello, StateDiffMessage } from './messages';
 
 /*
  * What the drift protocol keeps per peer, apart from the network: the peer's HELLO, its newest

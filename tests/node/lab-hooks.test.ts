@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CycleScheduler } from '../../src-shared/node/scheduler';
-import { PeerGate } from '../../src-main/node/p2p/gater';
+import { PeerGate } from '../../src-shared/net/gater';
 import { LinkShaper } from '../../src-shared/protocol/link-shaper';
 import { NodeStore } from '../../src-main/node/store';
 import { NO_LINK_FAULTS, type LinkFaults } from '../../src-shared/api/lab-api';

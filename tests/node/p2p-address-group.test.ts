@@ -6,8 +6,8 @@ import {
   ipGroup,
   inboundHost,
   limitReached,
-} from '../../src-main/node/p2p/address-group';
-import { PeerGate } from '../../src-main/node/p2p/gater';
+} from '../../src-shared/net/multiaddr-group';
+import { PeerGate } from '../../src-shared/net/gater';
 
 const strict = { allowLoopbackGroups: false };
 const lab = { allowLoopbackGroups: true };

@@ -5,9 +5,9 @@ import {
   createHost,
   type Host,
 } from '../../src-main/node/p2p/host';
-import { Discovery } from '../../src-main/node/p2p/discovery';
+import { Discovery } from '../../src-shared/net/discovery';
 import { VISIT_MS } from '../../src-main/node/p2p/inbound-eviction';
-import { PeerExchange } from '../../src-main/node/p2p/peer-exchange';
+import { PeerExchange } from '../../src-shared/protocol/pex-protocol';
 
 /*
  * Many nodes behind one NAT share one address. A node whose inbound share for that address is

@@ -1,7 +1,7 @@
 import type { Stream } from '@libp2p/interface';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
-import { PeerExchange, type PexBad } from '../../src-main/node/p2p/peer-exchange';
+import { PeerExchange, type PexBad } from '../../src-shared/protocol/pex-protocol';
 import { frameBytes } from '../../src-shared/protocol';
 import {
   PEX_MAX_ADDRS,

@@ -1,7 +1,7 @@
 // The lab pool's dial bookkeeping: a limit on dials under way, one dial per pair, and waits that
 // double after each failure up to a ceiling.
 import { describe, expect, it } from 'vitest';
-import { DialBook } from '../../src-main/node/p2p/dial-book';
+import { DialBook } from '../../src-shared/net/dial-book';
 
 describe('DialBook', () => {
   it('never starts a second dial to a pair while one is under way', () => {

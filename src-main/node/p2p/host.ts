@@ -12,7 +12,7 @@ import { uPnPNAT } from '@libp2p/upnp-nat';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { boundedWebSockets } from './websockets';
-import { PeerGate } from './gater';
+import { PeerGate } from '../../../src-shared/net/gater';
 import {
   autoNATFreshDialBacks,
   connectionView,

@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Connection, Libp2p } from '@libp2p/interface';
-import { addressGroup, inboundHost, type GroupOptions } from './address-group';
+import {
+  addressGroup,
+  inboundHost,
+  type GroupOptions,
+} from '../../../src-shared/net/multiaddr-group';
 
 /*
  * Inbound slots that cannot be squatted. When every inbound slot is taken and another peer dials

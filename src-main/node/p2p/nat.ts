@@ -1,9 +1,8 @@
 import { autoNAT, type AutoNATComponents, type AutoNATServiceInit } from '@libp2p/autonat';
 import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
 import type { Connection, Startable } from '@libp2p/interface';
-import { isPrivate } from '@libp2p/utils';
 import { isMultiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import type { Reachability } from '../../../src-shared/api/node-api';
+import { isPublicDirect } from '../../../src-shared/net/reachability';
 
 /*
  * NAT traversal for a personal node, with libp2p's own parts (host.ts wires them in):
@@ -52,21 +51,6 @@ export type RelayServiceMode = 'auto' | 'on' | 'off';
 export const RELAY_SERVICE_MODES = ['auto', 'on', 'off'] as const satisfies RelayServiceMode[];
 
 export type { Reachability } from '../../../src-shared/api/node-api';
-
-/** Whether an advertised address is a direct one on a public IP. */
-export function isPublicDirect(ma: Multiaddr): boolean {
-  const text = ma.toString();
-  if (text.includes('/p2p-circuit')) return false;
-  if (!/^\/ip[46]\//.test(text)) return false;
-  return isPrivate(ma) === false;
-}
-
-/** Reachability from the addresses libp2p advertises (only confirmed ones are advertised). */
-export function reachability(advertised: readonly Multiaddr[]): Reachability {
-  if (advertised.some(isPublicDirect)) return 'public';
-  if (advertised.some((ma) => ma.toString().includes('/p2p-circuit'))) return 'relayed';
-  return 'private';
-}
 
 /** One open connection as the status shows it. */
 export interface ConnectionView {

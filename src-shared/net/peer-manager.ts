@@ -1,18 +1,18 @@
-import './polyfill';
 import type { Connection, Libp2p } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { AddressError } from '../../../src-shared/net/address-group';
+import { AddressError } from './address-group';
 import {
   splitPeerAddress,
   type AddressBook,
   type BookEntry,
   type PeerAddress,
-} from '../../../src-shared/net/address-book';
-import { PEX_MAX_ADDRS } from '../../../src-shared/protocol/peer-exchange';
-import { addressGroup, peerIdOf, type GroupOptions } from './address-group';
+} from './address-book';
+import { PEX_MAX_ADDRS } from '../protocol/peer-exchange';
+import { addressGroup, peerIdOf, type GroupOptions } from './multiaddr-group';
 import { DialBook } from './dial-book';
-import type { PeerExchange } from './peer-exchange';
-import { errorMessage } from '../../../src-shared/error-message';
+import type { PeerExchange } from '../protocol/pex-protocol';
+import { errorMessage } from '../error-message';
+import { unrefTimer } from '../timers';
 
 /*
  * The peer manager keeps a personal node in a swarm (docs/network.md): it fills the outbound
@@ -176,7 +176,7 @@ export class PeerManager {
     libp2p.addEventListener('connection:open', this.onOpen);
     libp2p.addEventListener('connection:close', this.onClose);
     this.timer = setInterval(() => this.tick(), this.o.tickMs);
-    this.timer.unref?.();
+    unrefTimer(this.timer);
     for (const c of libp2p.getConnections()) this.onOpen(new CustomEvent('open', { detail: c }));
     this.tick();
   }
@@ -305,7 +305,7 @@ export class PeerManager {
     const c = evt.detail;
     // Identify runs first on a new connection; asking a moment later finds the peer settled.
     const t = setTimeout(() => void this.exchange(c), 500);
-    t.unref?.();
+    unrefTimer(t);
   };
 
   /**

@@ -1,4 +1,3 @@
-import './polyfill';
 import {
   TypedEventEmitter,
   type Connection,
@@ -12,11 +11,12 @@ import {
   decodePex,
   encodePex,
   type PexFault,
-} from '../../../src-shared/protocol/peer-exchange';
-import { frameBytes } from '../../../src-shared/protocol/codec';
-import { FrameReader } from '../../../src-shared/protocol/frame-reader';
-import { PenaltyBook } from '../../../src-shared/protocol/session';
-import { namedErrorMessage } from '../../../src-shared/error-message';
+} from './peer-exchange';
+import { frameBytes } from './codec';
+import { FrameReader } from './frame-reader';
+import { PenaltyBook } from './session';
+import { namedErrorMessage } from '../error-message';
+import { unrefTimer } from '../timers';
 
 /*
  * The peer-exchange protocol /lvs/pex/1.0.0 on a libp2p host (docs/protocol.md): whoever opens a
@@ -151,7 +151,7 @@ export class PeerExchange extends TypedEventEmitter<PeerExchangeEvents> {
           finish(0, { fault: 'timeout', reason: `no answer within ${this.o.answerTimeoutMs} ms` }),
         this.o.answerTimeoutMs,
       );
-      timer.unref?.();
+      unrefTimer(timer);
       // The answer is one frame: once it is whole, the question is over. Bytes after it in the
       // same delivery are a fault; later ones meet a closed stream.
       stream.addEventListener('message', (evt: StreamMessageEvent) => {

@@ -1,10 +1,12 @@
-import { webcrypto } from 'node:crypto';
-import { AddressBook, type AddressBookSnapshot } from '../../../src-shared/net/address-book';
-import type { Host } from './host';
-import { PeerExchange, type PexBad } from './peer-exchange';
+import { AddressBook, type AddressBookSnapshot } from './address-book';
+import type { Libp2p } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import type { PeerGate } from './gater';
+import { PeerExchange, type PexBad } from '../protocol/pex-protocol';
 import { PEER_MANAGER_DEFAULTS, PeerManager } from './peer-manager';
 import { networkView } from './reachability';
-import type { NetworkView } from '../../../src-shared/api/node-api';
+import type { NetworkView } from '../api/node-api';
+import { unrefTimer } from '../timers';
 
 /*
  * A personal node's discovery: its address book (kept in the node's store, so a restarted node
@@ -19,8 +21,15 @@ export interface DiscoveryOptions {
   readonly targetOutbound?: number;
 }
 
+/** What discovery needs of a host: libp2p, its gater (groups, deny list), its addresses. */
+export interface DiscoveryHost {
+  readonly libp2p: Libp2p;
+  readonly gater: PeerGate;
+  addresses(): Multiaddr[];
+}
+
 export interface DiscoveryDeps {
-  readonly host: Host;
+  readonly host: DiscoveryHost;
   /** The snapshot kept in the store, if any (checked here: a bad one costs only its entries). */
   readonly stored: unknown;
   /** Keeps a snapshot in the store (the store coalesces its writes). */
@@ -42,7 +51,7 @@ export class Discovery {
     readonly exchange: PeerExchange,
     readonly manager: PeerManager,
     private readonly save: (snapshot: AddressBookSnapshot) => void,
-    private readonly host: Host,
+    private readonly host: DiscoveryHost,
     private readonly targetOutbound: number,
   ) {}
 
@@ -50,7 +59,7 @@ export class Discovery {
     const { host } = deps;
     const loaded = deps.stored === undefined ? undefined : AddressBook.fromJSON(deps.stored);
     const book =
-      loaded?.book ?? new AddressBook({ secret: webcrypto.getRandomValues(new Uint8Array(16)) });
+      loaded?.book ?? new AddressBook({ secret: crypto.getRandomValues(new Uint8Array(16)) });
     if (loaded?.problem) deps.warn(`address book in the store: ${loaded.problem}`);
     if (loaded && loaded.dropped > 0)
       deps.warn(`address book in the store: dropped ${loaded.dropped} damaged entries`);
@@ -80,7 +89,7 @@ export class Discovery {
     const discovery = new Discovery(book, exchange, manager, deps.save, host, target);
     manager.start();
     discovery.saver = setInterval(() => discovery.persist(), SAVE_EVERY_MS);
-    discovery.saver.unref?.();
+    unrefTimer(discovery.saver);
     return discovery;
   }
 

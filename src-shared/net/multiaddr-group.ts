@@ -1,5 +1,5 @@
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { dnsGroup, ipGroup, type GroupOptions } from '../../../src-shared/net/address-group';
+import { dnsGroup, ipGroup, type GroupOptions } from './address-group';
 
 /*
  * Address groups for the libp2p host, over parsed multiaddrs. The grouping itself (IPv4 /16,
@@ -7,7 +7,7 @@ import { dnsGroup, ipGroup, type GroupOptions } from '../../../src-shared/net/ad
  * uses it too; it is re-exported here so there is one implementation.
  */
 
-export { expandIPv6, ipGroup, type GroupOptions } from '../../../src-shared/net/address-group';
+export { expandIPv6, ipGroup, type GroupOptions } from './address-group';
 
 /** The group of a multiaddr's network address (`/ip4/...`, `/ip6/...`, `/dns*`), see ipGroup. */
 export function addressGroup(ma: Multiaddr, options: GroupOptions): string | null {

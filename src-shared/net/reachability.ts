@@ -1,15 +1,29 @@
+import { isPrivate } from '@libp2p/utils';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import type { NetworkView, Reachability } from '../../../src-shared/api/node-api';
-import { isPublicDirect, reachability } from './nat';
+import type { NetworkView, Reachability } from '../api/node-api';
 import type { PeerManagerStatus } from './peer-manager';
 
 /*
  * What a node tells its user about its place in the network: can others dial it, which addresses
  * to hand out, and, when it has no peers, what it is doing about that. libp2p advertises an
  * observed public address only once it is confirmed (AutoNAT, UPnP), and a relayed address only
- * once a relay holds a reservation for this node, so both are read off the advertised addresses
- * (./nat has the rule).
+ * once a relay holds a reservation for this node, so both are read off the advertised addresses.
  */
+
+/** Whether an advertised address is a direct one on a public IP. */
+export function isPublicDirect(ma: Multiaddr): boolean {
+  const text = ma.toString();
+  if (text.includes('/p2p-circuit')) return false;
+  if (!/^\/ip[46]\//.test(text)) return false;
+  return isPrivate(ma) === false;
+}
+
+/** Reachability from the addresses libp2p advertises (only confirmed ones are advertised). */
+export function reachability(advertised: readonly Multiaddr[]): Reachability {
+  if (advertised.some(isPublicDirect)) return 'public';
+  if (advertised.some((ma) => ma.toString().includes('/p2p-circuit'))) return 'relayed';
+  return 'private';
+}
 
 /** Whether others can dial these advertised addresses, and which of them to share. */
 export function reachabilityOf(addrs: readonly Multiaddr[]): {

@@ -6,7 +6,7 @@ import {
   limitReached,
   peerIdOf,
   type GroupOptions,
-} from './address-group';
+} from './multiaddr-group';
 
 /*
  * The host's connection gater: peer-selection diversity for outbound peers, a deny list with
