@@ -1,7 +1,10 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { VaultEvent } from '../../src-shared/drift/rules';
 import { errorMessage } from '../../src-shared/error-message';
-import type { CoreStore } from '../../src-shared/node/node-core';
+import {
+  checkedPersistMs,
+  CoalescedStore,
+  type CoalescedOptions,
+} from '../../src-shared/node/coalesced-store';
 import { StoreClosedError, StoreError } from '../../src-shared/node/store-errors';
 import {
   recoverStore,
@@ -10,16 +13,10 @@ import {
   type StoreSlot,
 } from '../../src-shared/node/store-recovery';
 import {
-  applyLimits,
-  checkDocument,
-  DEFAULT_LIMITS,
   freshDocument,
   inspectText,
-  STORE_FORMAT,
-  storedEvent,
   type StoreConfig,
   type StoreDocument,
-  type StoreLimits,
 } from '../../src-shared/node/store-schema';
 
 /*
@@ -32,7 +29,7 @@ import {
  * exactly the desktop's `inspectText` decides whether a record is good, newer or damaged.
  */
 
-export const DEFAULT_PERSIST_MS = 2000;
+export { DEFAULT_PERSIST_MS } from '../../src-shared/node/coalesced-store';
 
 /**
  * The node is open in another tab or window of this browser: two pages writing one node's
@@ -89,18 +86,9 @@ export function idbDatabaseName(name: string): string {
   return `lvs-node-${name}`;
 }
 
-export interface IdbOpenOptions {
-  /** The running LVS Node's version; written into the document as `writtenBy`. */
-  readonly appVersion: string;
-  /** At most one write per this many milliseconds (default 2000). `flush()` writes at once. */
-  readonly persistMs?: number;
-  /** Where write failures go, one line each (a failing write is retried every persistMs). */
-  readonly log?: (line: string) => void;
-  readonly limits?: Partial<StoreLimits>;
+export interface IdbOpenOptions extends CoalescedOptions {
   /** The configuration and starting S of a node that finds no usable store. */
   readonly fresh?: { readonly config?: StoreConfig; readonly S?: readonly number[] };
-  /** The clock (tests). */
-  readonly now?: () => Date;
 }
 
 export interface IdbOpened {
@@ -143,33 +131,19 @@ async function setAside(db: IDBPDatabase<NodeDb>, slot: StoreSlot, at: Date): Pr
  * pending and closes the database. A page that goes away without `close()` loses the changes of
  * the last `persistMs`, as the desktop store does when killed.
  */
-export class IdbStore implements CoreStore {
-  private readonly limits: StoreLimits;
-  private readonly persistMs: number;
-  private readonly now: () => Date;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private inflight: Promise<void> | null = null;
-  private dirty = false;
-  private closed = false;
-  private closing: Promise<void> | null = null;
-  private lastWriteStart = -Infinity;
-  private writeCount = 0;
-  private lastLogged = '';
-
+export class IdbStore extends CoalescedStore {
   private constructor(
     /** The IndexedDB database's name. */
     readonly database: string,
     private readonly db: IDBPDatabase<NodeDb>,
-    private readonly doc: StoreDocument,
+    doc: StoreDocument,
     /** The text of the last good document in `main`: what the next write keeps as `backup`. */
     private previous: string | null,
-    private readonly opts: IdbOpenOptions,
+    opts: IdbOpenOptions,
     /** Gives up the Web Lock that keeps other pages off this node. */
-    private readonly release: () => void,
+    private readonly unlock: () => void,
   ) {
-    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.persistMs = opts.persistMs ?? DEFAULT_PERSIST_MS;
-    this.now = opts.now ?? (() => new Date());
+    super(doc, opts);
   }
 
   /**
@@ -180,9 +154,7 @@ export class IdbStore implements CoreStore {
    * StoreError when IndexedDB cannot be used.
    */
   static async open(name: string, opts: IdbOpenOptions): Promise<IdbOpened> {
-    const persistMs = opts.persistMs ?? DEFAULT_PERSIST_MS;
-    if (!Number.isFinite(persistMs) || persistMs < 0)
-      throw new RangeError(`persistMs must be a finite number >= 0 (got ${persistMs})`);
+    checkedPersistMs(opts.persistMs);
     if (name === '') throw new RangeError('the node name must not be empty');
     const now = opts.now ?? (() => new Date());
     const database = idbDatabaseName(name);
@@ -239,143 +211,22 @@ export class IdbStore implements CoreStore {
             ? (backupValue as string)
             : null;
       store = new IdbStore(database, db, doc, previous, opts, release);
-      applyLimits(doc, store.limits);
       // A node that did not start from its main record writes one at once, so that it has one.
-      if (recovery.recovered !== 'main') {
-        store.dirty = true;
-        await store.flush();
-      }
+      if (recovery.recovered !== 'main') await store.writeAtOnce();
       return {
         store,
         recovered: recovery.recovered,
         notice: recovery.notes.length > 0 ? recovery.notes.join('; ') : undefined,
       };
     } catch (err) {
-      if (store) {
-        store.closed = true;
-        store.clearTimer();
-      }
+      store?.stopWriting();
       db.close();
       release();
       throw err;
     }
   }
 
-  /** The document as it is in memory. Change it only through `update()`. */
-  get data(): Readonly<StoreDocument> {
-    return this.doc;
-  }
-
-  /** Completed writes since open (tests). */
-  get writes(): number {
-    return this.writeCount;
-  }
-
-  /** Whether there are changes not yet written. */
-  get pending(): boolean {
-    return this.dirty || this.inflight !== null;
-  }
-
-  /**
-   * Changes the document in memory and schedules a write (coalesced: at most one per
-   * persistMs). The bounded sections are trimmed afterwards, oldest first.
-   */
-  update(mutator: (doc: StoreDocument) => void): void {
-    if (this.closed || this.closing)
-      throw new StoreClosedError(`the store in IndexedDB ${this.database} is closed`);
-    try {
-      mutator(this.doc);
-    } finally {
-      applyLimits(this.doc, this.limits);
-      this.dirty = true;
-      this.schedule();
-    }
-  }
-
-  /** Appends VaultGuard events to the bounded log (non-finite measurements stored as null). */
-  appendEvents(events: readonly VaultEvent[], cycle: number, at: Date = this.now()): void {
-    if (events.length === 0) return;
-    const when = at.toISOString();
-    this.update((doc) => {
-      for (const e of events) doc.events.push(storedEvent(e, cycle, when));
-    });
-  }
-
-  /** Writes pending changes now; resolves once IndexedDB committed them. */
-  async flush(): Promise<void> {
-    await this.persist();
-  }
-
-  /** Writes what is pending and closes the database. The store cannot be used afterwards. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      try {
-        await this.persist();
-      } finally {
-        this.clearTimer();
-        this.closed = true;
-        this.db.close();
-        this.release();
-      }
-    })();
-    return this.closing;
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private schedule(): void {
-    if (this.timer !== undefined || this.inflight || this.closed) return;
-    const wait = Math.max(0, this.lastWriteStart + this.persistMs - performance.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.persist().catch((err: unknown) => this.report(err));
-    }, wait);
-  }
-
-  private report(err: unknown): void {
-    const line =
-      err instanceof StoreError
-        ? err.message
-        : `cannot save to IndexedDB ${this.database}: ${errorMessage(err)}`;
-    // The same failure every persistMs would flood the log: say it once until it changes.
-    if (line === this.lastLogged) return;
-    this.lastLogged = line;
-    this.opts.log?.(`${line} (will retry)`);
-  }
-
-  private async persist(): Promise<void> {
-    while (this.inflight) await this.inflight.catch(() => undefined);
-    if (!this.dirty) return;
-    this.clearTimer();
-    this.dirty = false;
-    const write = this.writeOnce();
-    this.inflight = write;
-    try {
-      await write;
-      this.lastLogged = '';
-    } catch (err) {
-      this.dirty = true;
-      throw err;
-    } finally {
-      this.inflight = null;
-      if (this.dirty && !this.closed && !this.closing) this.schedule();
-    }
-  }
-
-  private async writeOnce(): Promise<void> {
-    this.lastWriteStart = performance.now();
-    const doc = this.doc;
-    doc.format = STORE_FORMAT;
-    doc.writtenBy = this.opts.appVersion;
-    doc.savedAt = this.now().toISOString();
-    const problem = checkDocument(doc);
-    if (problem)
-      throw new StoreError(
-        `refusing to save a document that would not load again to IndexedDB ${this.database}: ${problem}`,
-      );
+  protected override async write(doc: Readonly<StoreDocument>): Promise<void> {
     // Serialised before the first await: changes made while the write runs go in the next one.
     const text = JSON.stringify(doc);
     // IndexedDB transactions are atomic: both records change or neither does, whatever stops the
@@ -387,6 +238,23 @@ export class IdbStore implements CoreStore {
     if (this.previous !== null) puts.push(tx.store.put(this.previous, 'backup'));
     await Promise.all([...puts, tx.done]);
     this.previous = text;
-    this.writeCount++;
+  }
+
+  // The lock goes last: no other page may open the database before this one has let go of it.
+  protected override release(): void {
+    this.db.close();
+    this.unlock();
+  }
+
+  protected override destination(): string {
+    return `IndexedDB ${this.database}`;
+  }
+
+  protected override describeFailure(err: unknown): string {
+    return `cannot save to IndexedDB ${this.database}: ${errorMessage(err)}`;
+  }
+
+  protected override closedError(): Error {
+    return new StoreClosedError(`the store in IndexedDB ${this.database} is closed`);
   }
 }
