@@ -3,14 +3,11 @@
  * portable-core test builds for Chromium (tests/browser/node-core.test.ts). It must not import
  * a Node built-in; the build refuses one.
  */
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { memory } from '@libp2p/memory';
-import { createLibp2p } from 'libp2p';
 import { resolveParams } from '../../src-shared/drift/params';
 import { InlineEngine } from '../../src-shared/node/engine';
 import { MemoryStore } from '../../src-shared/node/memory-store';
 import { NodeCore, type NodeLog } from '../../src-shared/node/node-core';
+import { memoryHost } from './memory-host';
 
 export interface CoreRun {
   readonly nodeGlobals: string[];
@@ -32,27 +29,6 @@ const log: NodeLog = {
   debug: () => undefined,
 };
 
-async function host(name: string) {
-  const libp2p = await createLibp2p({
-    addresses: { listen: [`/memory/${name}`] },
-    transports: [memory()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-  });
-  const denied = new Set<string>();
-  return {
-    libp2p,
-    gater: {
-      deny: (peer: string) => void denied.add(peer),
-      isDenied: (peer: string) => denied.has(peer),
-    },
-    addresses: () => libp2p.getMultiaddrs(),
-    stop: async () => {
-      await libp2p.stop();
-    },
-  };
-}
-
 export async function run(cycles: number, initial: readonly number[][]): Promise<CoreRun> {
   const params = resolveParams({ dimensions: 2 });
   const cores: NodeCore[] = [];
@@ -61,7 +37,7 @@ export async function run(cycles: number, initial: readonly number[][]): Promise
       await NodeCore.create(
         { params, cycleMs: 50, genesis: 0, seed: 11 + k, initialState: S, log },
         {
-          host: await host(`lvs-${k}`),
+          host: await memoryHost(`lvs-${k}`),
           store: new MemoryStore({ appVersion: 'browser-test', now: new Date(), S }),
           startEngine: (init) => Promise.resolve(new InlineEngine(init)),
         },

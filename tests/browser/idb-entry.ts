@@ -4,11 +4,7 @@
  * writes the records directly with idb, as a damaged or newer database would hold them, and
  * reports what the store made of them. It must not import a Node built-in; the build refuses one.
  */
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { memory } from '@libp2p/memory';
 import { openDB } from 'idb';
-import { createLibp2p } from 'libp2p';
 import { resolveParams } from '../../src-shared/drift/params';
 import { InlineEngine } from '../../src-shared/node/engine';
 import { NodeCore, type NodeLog } from '../../src-shared/node/node-core';
@@ -21,6 +17,7 @@ import {
   type IdbOpenOptions,
 } from '../../src-renderer/browser-node/idb-store';
 import { CORRUPT_AT, type IdbRun, type OpenResult, type RecordDump } from './idb-run';
+import { memoryHost } from './memory-host';
 
 const base: IdbOpenOptions = {
   appVersion: 'browser-test',
@@ -68,27 +65,6 @@ const parsed = (records: readonly RecordDump[], key: string): unknown => {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-async function host(name: string) {
-  const libp2p = await createLibp2p({
-    addresses: { listen: [`/memory/${name}`] },
-    transports: [memory()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-  });
-  const denied = new Set<string>();
-  return {
-    libp2p,
-    gater: {
-      deny: (peer: string) => void denied.add(peer),
-      isDenied: (peer: string) => denied.has(peer),
-    },
-    addresses: () => libp2p.getMultiaddrs(),
-    stop: async () => {
-      await libp2p.stop();
-    },
-  };
-}
-
 async function coreRun(): Promise<IdbRun['core']> {
   const lines: string[] = [];
   const log: NodeLog = {
@@ -102,7 +78,7 @@ async function coreRun(): Promise<IdbRun['core']> {
     NodeCore.create(
       { params, cycleMs: 30, genesis: 0, seed: 7 + k, initialState: [10, 20], log },
       {
-        host: await host(`idb-core-${k}`),
+        host: await memoryHost(`idb-core-${k}`),
         store,
         startEngine: (init) => Promise.resolve(new InlineEngine(init)),
       },

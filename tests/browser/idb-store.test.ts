@@ -1,11 +1,6 @@
-import { builtinModules } from 'node:module';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build, type Plugin } from 'vite';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/lvs-process';
+import { describe, expect, it } from 'vitest';
 import { launchChromium, noBrowserReason } from '../helpers/browser';
+import { bundleForBrowser } from './bundle';
 import { CORRUPT_AT, type IdbRun } from './idb-run';
 
 /*
@@ -20,51 +15,11 @@ import { CORRUPT_AT, type IdbRun } from './idb-run';
 const skip = noBrowserReason();
 const ORIGIN = 'https://lvs-idb.test';
 
-/** Fails the build on any import of a Node built-in, whoever imports it. */
-function noNodeBuiltins(): Plugin {
-  const builtins = new Set(builtinModules);
-  return {
-    name: 'no-node-builtins',
-    enforce: 'pre',
-    resolveId(id, importer) {
-      if (id.startsWith('node:') || builtins.has(id))
-        this.error(`${importer ?? '?'} imports the Node built-in "${id}"`);
-      return null;
-    },
-  };
-}
-
 describe.skipIf(skip !== null)(
   `the IndexedDB store in a browser page${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    const dirs: string[] = [];
-    afterAll(async () => {
-      for (const d of dirs) await rm(d, { recursive: true, force: true });
-    });
-
     it('recovers, refuses and bounds as the desktop store does, and a node core resumes from it', async () => {
-      const out = await mkdtemp(join(tmpdir(), 'lvs-idb-browser-'));
-      dirs.push(out);
-      await build({
-        root: ROOT,
-        configFile: false,
-        logLevel: 'silent',
-        plugins: [noNodeBuiltins()],
-        resolve: { conditions: ['browser', 'import', 'module', 'default'] },
-        build: {
-          outDir: out,
-          emptyOutDir: true,
-          minify: false,
-          target: 'es2022',
-          lib: {
-            entry: join(ROOT, 'tests/browser/idb-entry.ts'),
-            name: 'LvsIdb',
-            formats: ['iife'],
-            fileName: () => 'idb.js',
-          },
-        },
-      });
-      const bundle = await readFile(join(out, 'idb.js'), 'utf8');
+      const bundle = await bundleForBrowser('tests/browser/idb-entry.ts', 'LvsIdb');
 
       const browser = await launchChromium();
       let r: IdbRun;

@@ -1,11 +1,6 @@
-import { builtinModules } from 'node:module';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build, type Plugin } from 'vite';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/lvs-process';
+import { describe, expect, it } from 'vitest';
 import { launchChromium, noBrowserReason } from '../helpers/browser';
+import { bundleForBrowser } from './bundle';
 import type { CoreRun } from './core-entry';
 
 /*
@@ -18,51 +13,11 @@ import type { CoreRun } from './core-entry';
 
 const skip = noBrowserReason();
 
-/** Fails the build on any import of a Node built-in, whoever imports it. */
-function noNodeBuiltins(): Plugin {
-  const builtins = new Set(builtinModules);
-  return {
-    name: 'no-node-builtins',
-    enforce: 'pre',
-    resolveId(id, importer) {
-      if (id.startsWith('node:') || builtins.has(id))
-        this.error(`${importer ?? '?'} imports the Node built-in "${id}"`);
-      return null;
-    },
-  };
-}
-
 describe.skipIf(skip !== null)(
   `the node core in a browser worker${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    const dirs: string[] = [];
-    afterAll(async () => {
-      for (const d of dirs) await rm(d, { recursive: true, force: true });
-    });
-
     it('two cores over the in-memory transport complete cycles and converge, no Node built-in in the bundle', async () => {
-      const out = await mkdtemp(join(tmpdir(), 'lvs-core-browser-'));
-      dirs.push(out);
-      await build({
-        root: ROOT,
-        configFile: false,
-        logLevel: 'silent',
-        plugins: [noNodeBuiltins()],
-        resolve: { conditions: ['browser', 'import', 'module', 'default'] },
-        build: {
-          outDir: out,
-          emptyOutDir: true,
-          minify: false,
-          target: 'es2022',
-          lib: {
-            entry: join(ROOT, 'tests/browser/core-entry.ts'),
-            name: 'LvsCore',
-            formats: ['iife'],
-            fileName: () => 'core.js',
-          },
-        },
-      });
-      const bundle = await readFile(join(out, 'core.js'), 'utf8');
+      const bundle = await bundleForBrowser('tests/browser/core-entry.ts', 'LvsCore');
 
       const browser = await launchChromium();
       try {
