@@ -19,10 +19,6 @@ export class Listeners<Events extends Record<string, unknown[]>> {
     return this;
   }
 
-  listenerCount<K extends keyof Events>(name: K): number {
-    return this.byName.get(name)?.size ?? 0;
-  }
-
   protected emit<K extends keyof Events>(name: K, ...args: Events[K]): void {
     for (const listener of [...(this.byName.get(name) ?? [])])
       (listener as (...a: Events[K]) => void)(...args);
