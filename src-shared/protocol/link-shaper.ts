@@ -63,11 +63,6 @@ export class LinkShaper implements FrameShaper {
     else this.perPeer.delete(peerId);
   }
 
-  /** Whether any fault is set: the protocol skips the shaper when none is. */
-  get active(): boolean {
-    return this.garbage !== null || isFaulty(this.all) || [...this.perPeer.values()].some(isFaulty);
-  }
-
   faultsFor(peerId: string): LinkFaults {
     return this.perPeer.get(peerId) ?? this.all;
   }
@@ -105,8 +100,4 @@ export class LinkShaper implements FrameShaper {
     this.timers.clear();
     this.held.clear();
   }
-}
-
-function isFaulty(f: LinkFaults): boolean {
-  return f.loss > 0 || f.delayMs > 0 || f.jitterMs > 0 || f.duplicate > 0 || f.reorder > 0;
 }

@@ -24,7 +24,7 @@ function route(shaper: LinkShaper, n: number, peer = 'p'): number[] {
 describe('LinkShaper', () => {
   it('passes every frame through, in order, without faults', () => {
     const shaper = new LinkShaper(seededRng(1));
-    expect(shaper.active).toBe(false);
+    expect(shaper.faultsFor('p')).toEqual(NO_LINK_FAULTS);
     expect(route(shaper, 50)).toEqual([...Array(50).keys()]);
   });
 
@@ -64,8 +64,9 @@ describe('LinkShaper', () => {
       shaper.clear();
       vi.advanceTimersByTime(1000);
       expect(lost).toEqual([]);
+      // Back on the default: no delay, so delivered at once.
       shaper.setPeer('slow', null);
-      expect(shaper.active).toBe(false);
+      expect(route(shaper, 2, 'slow')).toEqual([0, 1]);
     } finally {
       vi.useRealTimers();
     }
