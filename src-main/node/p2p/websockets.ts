@@ -31,10 +31,8 @@ export class WebSocketsShapeError extends Error {
 
 type TransportFactory = ReturnType<typeof webSockets>;
 
-/** `onPeerError` hears each WebSocket a peer broke (the socket is closed already). */
-export function boundedWebSockets(
-  onPeerError: (err: Error) => void = () => undefined,
-): TransportFactory {
+/** @libp2p/websockets with each WebSocket message bounded, and a peer's broken frame harmless. */
+export function boundedWebSockets(): TransportFactory {
   const make = webSockets();
   return (components) => {
     const transport: Transport = make(components);
@@ -50,10 +48,11 @@ export function boundedWebSockets(
       server.options.maxPayload = MAX_WS_MESSAGE_BYTES;
       // `ws` reports a peer's protocol error (a message over the bound, an unmasked or malformed
       // frame) as an 'error' event after it has closed the socket; the listener attaches no
-      // handler, and an 'error' with none is thrown: one bad frame would stop the node.
+      // handler, and an 'error' with none is thrown: one bad frame would stop the node. `ws` has
+      // closed the socket already, so nothing is left to do but keep the event from throwing.
       server.handleUpgrade = (req, socket, head, done) =>
         handleUpgrade(req, socket, head, (ws, r) => {
-          ws.on('error', (err) => onPeerError(err));
+          ws.on('error', () => undefined);
           done(ws, r);
         });
       return listener;
