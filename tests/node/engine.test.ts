@@ -3,6 +3,7 @@ import { NodeDrift, type PeerReport } from '../../src-shared/drift/node-drift';
 import { resolveParams } from '../../src-shared/drift/params';
 import { seededRng } from '../../src-shared/random';
 import { DriftEngine } from '../../src-main/node/engine/drift-engine';
+import type { Engine } from '../../src-shared/node/engine';
 import { CycleScheduler, LOW_POWER_FACTOR } from '../../src-shared/node/scheduler';
 import { LoopDelay } from '../../src-main/runtime/loop-delay';
 
@@ -15,7 +16,7 @@ const peersAround = (S: readonly number[], cycle: number): PeerReport[] =>
   }));
 
 describe('the drift engine in a worker thread', () => {
-  let engine: DriftEngine | null = null;
+  let engine: Engine | null = null;
   afterEach(async () => {
     await engine?.stop();
     engine = null;
