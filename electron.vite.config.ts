@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
+import { noNodeBuiltins } from './scripts/vite-no-node-builtins';
 
 const root = import.meta.dirname;
 const sharedAlias = { '@shared': resolve(root, 'src-shared') };
@@ -68,11 +69,21 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'src-renderer'),
     resolve: { alias: sharedAlias },
-    plugins: [react(), devCspRelax()],
+    // The monitor and the browser node run in a browser: a Node built-in must fail the build, not
+    // the page at run time.
+    plugins: [react(), devCspRelax(), noNodeBuiltins()],
+    define: { __LVS_VERSION__: JSON.stringify(pkg.version) },
+    // The browser node's drift engine is a module worker (src-renderer/browser-node).
+    worker: { format: 'es' },
     build: {
       outDir: resolve(root, 'out/renderer'),
       rolldownOptions: {
-        input: { index: resolve(root, 'src-renderer/index.html') },
+        input: {
+          // The monitor.
+          index: resolve(root, 'src-renderer/index.html'),
+          // The browser node's page, which a desktop node's join listener serves.
+          node: resolve(root, 'src-renderer/node.html'),
+        },
       },
     },
   },

@@ -222,7 +222,9 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
       mdns: flags.mdns,
       targetOutbound: flags.outbound,
       nat: flags.nat,
-      relayService: flags.relayService ?? 'auto',
+      // Browser nodes reach each other through the relay of a node they reach over WebSockets:
+      // its circuit carries their WebRTC signalling (docs/network.md).
+      relayService: flags.relayService ?? (flags.wsPort > 0 ? 'on' : 'auto'),
       relayLimits: {
         maxReservations: flags.relayReservations ?? RELAY_LIMITS.maxReservations,
         durationMs:

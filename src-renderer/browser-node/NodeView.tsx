@@ -1,0 +1,167 @@
+import { useEffect, useState } from 'react';
+import type { LoggedEvent, NodeStatus, PeerView } from '@shared/api/node-api';
+import { num, vec } from '../lib/format';
+import type { BrowserNode } from './browser-node';
+import type { BrowserConnection } from './host';
+import type { LogLine, PageLog } from './page-log';
+
+/*
+ * A browser node's own small status view: its state, its peers and what carries each, its cycle,
+ * VaultGuard's interventions, and the way out. It reads the node twice a second; it has no
+ * control over anything but its own node.
+ */
+
+interface Seen {
+  readonly status: NodeStatus;
+  readonly S: readonly number[];
+  readonly peers: readonly PeerView[];
+  readonly connections: readonly BrowserConnection[];
+  readonly events: readonly LoggedEvent[];
+  readonly log: readonly LogLine[];
+}
+
+const REFRESH_MS = 500;
+
+function look(node: BrowserNode, log: PageLog): Seen {
+  return {
+    status: node.core.status(),
+    S: node.core.state().S,
+    peers: node.core.peers(),
+    connections: node.host.connections(),
+    events: node.core.events(8),
+    log: log.lines().slice(-8),
+  };
+}
+
+function short(id: string): string {
+  return id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id;
+}
+
+export function NodeView({
+  node,
+  log,
+  onLeave,
+}: {
+  node: BrowserNode;
+  log: PageLog;
+  onLeave: () => void;
+}) {
+  const [seen, setSeen] = useState<Seen>(() => look(node, log));
+  useEffect(() => {
+    const t = setInterval(() => setSeen(look(node, log)), REFRESH_MS);
+    return () => clearInterval(t);
+  }, [node, log]);
+  const { status, S, peers, connections, events } = seen;
+  const transports = new Map<string, string>();
+  for (const c of connections) {
+    // A peer with a direct connection beside its signalling one is shown by the direct one.
+    if (transports.get(c.peer) !== 'webrtc') transports.set(c.peer, c.transport);
+  }
+  const interventions = Object.entries(status.interventions).filter(([, n]) => n > 0);
+  return (
+    <main className="browser-node">
+      <header>
+        <h1>LVS Node in this browser</h1>
+        <button type="button" data-testid="leave" onClick={onLeave}>
+          Leave the swarm
+        </button>
+      </header>
+      <table className="compact" data-testid="node-status">
+        <tbody>
+          <tr>
+            <th scope="row">session</th>
+            <td className="mono" data-testid="node-session">
+              {status.sessionId}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">cycle</th>
+            <td data-testid="node-cycle">{status.cycle}</td>
+          </tr>
+          <tr>
+            <th scope="row">mode</th>
+            <td data-testid="node-mode">{status.mode}</td>
+          </tr>
+          <tr>
+            <th scope="row">state S</th>
+            <td className="mono" data-testid="node-state" data-values={S.join(',')}>
+              {S.length === 0 ? 'joining: waiting for peers' : vec(S, 6)}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">spread to peers</th>
+            <td data-testid="node-spread" data-value={status.spreadToPeers}>
+              {num(status.spreadToPeers, 4)}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">peers</th>
+            <td data-testid="node-peers">{status.peers}</td>
+          </tr>
+          {status.network ? (
+            <tr>
+              <th scope="row">network</th>
+              <td>{status.network.activity}</td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+      <h2>Peers</h2>
+      <table className="compact" data-testid="peer-table">
+        <thead>
+          <tr>
+            <th>peer</th>
+            <th>over</th>
+            <th>trust</th>
+            <th>frames in · out</th>
+            <th>last state</th>
+          </tr>
+        </thead>
+        <tbody>
+          {peers.map((p) => (
+            <tr
+              key={p.sessionId}
+              data-testid="peer-row"
+              data-peer={p.sessionId}
+              data-transport={transports.get(p.sessionId) ?? 'other'}
+              data-frames-in={p.framesIn}
+              data-frames-out={p.framesOut}
+            >
+              <td className="mono" title={p.sessionId}>
+                {short(p.sessionId)}
+              </td>
+              <td>{transports.get(p.sessionId) ?? '—'}</td>
+              <td>{num(p.trust, 3)}</td>
+              <td>
+                {p.framesIn} · {p.framesOut}
+              </td>
+              <td className="mono">{p.lastState ? vec(p.lastState, 4) : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>VaultGuard</h2>
+      <p data-testid="node-interventions">
+        {interventions.length === 0
+          ? 'no interventions'
+          : interventions.map(([rule, n]) => `${rule} ${n}`).join(' · ')}
+      </p>
+      <ul className="events" data-testid="node-events">
+        {events.map((e) => (
+          <li key={`${e.at}-${e.cycle}-${e.rule}-${e.peer ?? ''}`}>
+            cycle {e.cycle}: {e.rule}
+            {e.peer === undefined ? '' : ` (${short(String(e.peer))})`} {e.reason}
+          </li>
+        ))}
+      </ul>
+      <h2>Log</h2>
+      <ul className="log mono" data-testid="node-log">
+        {seen.log.map((l) => (
+          <li key={`${l.at}-${l.text}`} className={l.level}>
+            {l.text}
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}

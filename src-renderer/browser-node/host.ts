@@ -1,0 +1,110 @@
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { identify, identifyPush } from '@libp2p/identify';
+import type { Connection, Libp2p } from '@libp2p/interface';
+import { webRTC } from '@libp2p/webrtc';
+import { webSockets } from '@libp2p/websockets';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { PeerGate } from '../../src-shared/net/gater';
+import type { CoreHost } from '../../src-shared/node/node-core';
+
+/*
+ * A browser node's libp2p host. A browser cannot listen on a port, so it is reached in two ways:
+ *
+ * - It dials desktop nodes over WebSockets (their `--ws-port`).
+ * - It reserves a slot on one desktop node's circuit relay (`/p2p-circuit`) and listens for
+ *   WebRTC (`/webrtc`): another browser dials `<relay>/p2p-circuit/webrtc/p2p/<id>`, the two
+ *   exchange their SDP offer, answer and ICE candidates over that relayed stream, and then talk
+ *   over a direct WebRTC data channel. The relay only carries the signalling.
+ *
+ * The same gater as the desktop node's (src-shared/net/gater.ts) holds the deny list the drift
+ * protocol fills and the group limits. Its dial check replaces libp2p's browser default, which
+ * refuses private addresses and plain `ws://`: a browser node on a home network joins a desktop
+ * node on that network, at a private address, without TLS.
+ *
+ * No STUN server unless one is given: a third party would learn of every browser node, and the
+ * swarm promises none. Without one, WebRTC uses the browsers' own (host) addresses: two browsers
+ * on one network, or with public addresses, link directly; others keep talking through desktop
+ * nodes.
+ */
+
+export interface BrowserHostOptions {
+  /** Peers this node dials at most, and the connections it keeps. */
+  readonly maxConnections?: number;
+  /** Outbound peers allowed per address group (IPv4 /16, IPv6 /32). */
+  readonly maxOutboundPerGroup?: number;
+  /** Exempt loopback addresses from the group limit: a page served from this machine's loopback. */
+  readonly allowLoopbackGroups: boolean;
+  /** ICE servers for WebRTC (none by default, see above). */
+  readonly iceServers?: readonly RTCIceServer[];
+}
+
+export type Transport = 'webrtc' | 'websockets' | 'relayed' | 'other';
+
+/** One connection as a browser node's page shows it. */
+export interface BrowserConnection {
+  readonly peer: string;
+  readonly addr: string;
+  readonly transport: Transport;
+  readonly direction: 'inbound' | 'outbound';
+}
+
+/** What carries a connection, read off its remote address. */
+export function transportOf(c: Pick<Connection, 'remoteAddr' | 'limits'>): Transport {
+  const names = c.remoteAddr.getComponents().map((x) => x.name);
+  // A WebRTC connection signalled through a relay keeps the relay in its address, but carries its
+  // data directly; a relayed one is limited by its relay.
+  if (names.includes('webrtc')) return 'webrtc';
+  if (names.includes('p2p-circuit') || c.limits !== undefined) return 'relayed';
+  if (names.includes('ws') || names.includes('wss') || names.includes('tls')) return 'websockets';
+  return 'other';
+}
+
+export interface BrowserHost extends CoreHost {
+  readonly libp2p: Libp2p;
+  readonly gater: PeerGate;
+  addresses(): Multiaddr[];
+  connections(): BrowserConnection[];
+}
+
+export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserHost> {
+  const maxConnections = o.maxConnections ?? 32;
+  const gater = new PeerGate({
+    maxOutboundPerGroup: o.maxOutboundPerGroup ?? 2,
+    // A browser accepts only WebRTC connections, each from a peer it agreed to signal with.
+    maxInboundPerHost: 8,
+    allowLoopbackGroups: o.allowLoopbackGroups,
+  });
+  const libp2p = await createLibp2p({
+    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: { iceServers: [...(o.iceServers ?? [])] } }),
+      circuitRelayTransport(),
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ enableKeepAlive: false })],
+    services: { identify: identify(), identifyPush: identifyPush() },
+    connectionGater: gater,
+    connectionManager: { maxConnections },
+    connectionMonitor: { enabled: false },
+  });
+  gater.attach(() => libp2p.getConnections());
+  return {
+    libp2p,
+    gater,
+    addresses: () => libp2p.getMultiaddrs(),
+    connections: () =>
+      libp2p.getConnections().map((c) => ({
+        peer: c.remotePeer.toString(),
+        addr: c.remoteAddr.toString(),
+        transport: transportOf(c),
+        direction: c.direction,
+      })),
+    stop: async () => {
+      await libp2p.stop();
+    },
+  };
+}

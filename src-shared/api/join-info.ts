@@ -1,0 +1,91 @@
+import { accept, refuse, type Checked } from '../checked';
+import { resolveParams, type DriftParams } from '../drift/params';
+import { errorMessage } from '../error-message';
+
+/*
+ * What a desktop node's join listener tells a browser that opens its page (GET /join.json): where
+ * to dial it, and the swarm's settings a new node must share to be let in (its dimension and
+ * cycle are in every HELLO; its genesis is the state the swarm's first node started from). The
+ * page trusts none of it blindly: it comes over the network, so it is checked here, bounded like
+ * a peer-exchange answer.
+ */
+
+export interface JoinInfo {
+  /** WebSocket multiaddrs of the node, each ending in /p2p/<id>, the best guess first. */
+  readonly addresses: readonly string[];
+  /** The swarm's drift parameters. */
+  readonly params: DriftParams;
+  readonly cycleMs: number;
+  /** S of the swarm's very first node, one value per dimension. */
+  readonly genesis: readonly number[];
+  /** The LVS Node version that serves it. */
+  readonly version: string;
+}
+
+/** On the wire, parameters are only those that differ from the defaults. */
+export type JoinInfoWire = Omit<JoinInfo, 'params'> & {
+  readonly params: Readonly<Record<string, unknown>>;
+};
+
+export const JOIN_LIMITS = {
+  maxAddresses: 16,
+  maxAddressLength: 256,
+  minCycleMs: 10,
+  maxCycleMs: 3_600_000,
+  maxGenesis: 1e12,
+  maxVersionLength: 64,
+} as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks a join document as the page received it. */
+export function checkJoinInfo(raw: unknown): Checked<JoinInfo> {
+  const L = JOIN_LIMITS;
+  if (!isRecord(raw)) return refuse('join info must be a JSON object');
+  const { addresses, params, cycleMs, genesis, version } = raw;
+  if (
+    !Array.isArray(addresses) ||
+    addresses.length === 0 ||
+    addresses.length > L.maxAddresses ||
+    !addresses.every(
+      (a) => typeof a === 'string' && a.startsWith('/') && a.length <= L.maxAddressLength,
+    )
+  )
+    return refuse(
+      `join info: addresses must be 1 to ${L.maxAddresses} multiaddrs of at most ${L.maxAddressLength} characters`,
+    );
+  let resolved: DriftParams;
+  try {
+    resolved = resolveParams(params ?? {});
+  } catch (err) {
+    return refuse(`join info: ${errorMessage(err)}`);
+  }
+  if (
+    typeof cycleMs !== 'number' ||
+    !Number.isInteger(cycleMs) ||
+    cycleMs < L.minCycleMs ||
+    cycleMs > L.maxCycleMs
+  )
+    return refuse(`join info: cycleMs must be an integer in ${L.minCycleMs}..${L.maxCycleMs}`);
+  if (
+    !Array.isArray(genesis) ||
+    genesis.length !== resolved.dimensions ||
+    !genesis.every(
+      (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= L.maxGenesis,
+    )
+  )
+    return refuse(
+      `join info: genesis must be ${resolved.dimensions} numbers in 0..${L.maxGenesis} (one per dimension)`,
+    );
+  if (typeof version !== 'string' || version.length > L.maxVersionLength)
+    return refuse(`join info: version must be text of at most ${L.maxVersionLength} characters`);
+  return accept({
+    addresses: addresses as string[],
+    params: resolved,
+    cycleMs,
+    genesis: genesis as number[],
+    version,
+  });
+}
