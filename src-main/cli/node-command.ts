@@ -16,6 +16,7 @@ import {
   type Weighting,
 } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
+import { changedParams, genesisState } from '../../src-shared/node/node-core';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
 import { defaultRendererDir, pageBuilt } from '../runtime/static-files';
@@ -24,6 +25,8 @@ import {
   JoinListenError,
   startJoinServer,
   type JoinServer,
+  type JoinServerOptions,
+  type SwarmSettings,
 } from '../node/join/join-server';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { DiscoveryOptions } from '../../src-shared/net/discovery';
@@ -453,7 +456,11 @@ export async function runNode(config: NodeConfig): Promise<void> {
           : new ExitError(`the monitor could not start: ${oneLine(err)}`, EXIT.failure);
       });
     // Its port too: a port in use costs nothing, and no lock is taken.
-    if (config.join) joinPage = await openJoinPage(config, () => running?.addresses() ?? []);
+    if (config.join)
+      joinPage = await openJoinPage(config, {
+        addresses: () => running?.addresses() ?? [],
+        swarm: () => (running ? swarmSettings(running, config) : null),
+      });
     const privateKey = config.stableKey
       ? await loadOrCreateKey(config.dataDir, log).catch((err: unknown) => {
           throw err instanceof KeyFileError ? new ExitError(err.message, EXIT.failure) : err;
@@ -534,7 +541,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
 /** Opens the join page's listener on the node's address; a port it cannot take is a usage error. */
 async function openJoinPage(
   config: NodeConfig,
-  addresses: () => readonly string[],
+  node: Pick<JoinServerOptions, 'addresses' | 'swarm'>,
 ): Promise<JoinServer> {
   const { host } = config.host;
   const port = config.join?.port ?? 0;
@@ -542,7 +549,7 @@ async function openJoinPage(
     host,
     port,
     pageDir: defaultRendererDir(JOIN_PAGE),
-    addresses,
+    ...node,
     version: appVersion(),
   }).catch((err: unknown) => {
     if (!(err instanceof JoinListenError))
@@ -562,6 +569,16 @@ async function openJoinPage(
         throw new ExitError(`the join page could not start: ${err.message}`, EXIT.failure);
     }
   });
+}
+
+/** What a browser node must share with this node's swarm: this node's settings, as they are now. */
+function swarmSettings(node: LvsNode, config: NodeConfig): SwarmSettings {
+  const { params } = node.status();
+  return {
+    params: changedParams(params),
+    cycleMs: config.cycleMs,
+    genesis: genesisState(config.genesis, params.dimensions),
+  };
 }
 
 /** Shows the join page's URLs in the node's status and says them in one log line. */

@@ -1,6 +1,7 @@
 // `lvs node --join-port` end to end: a real process, real sockets on 127.0.0.1. The join page
-// lists the node's own WebSocket address, answers nothing of the monitor's (not even with the
-// monitor's token), and the monitor beside it still wants its token. Flag mistakes cost one line.
+// lists the node's own WebSocket address and its swarm's settings, answers nothing of the
+// monitor's (not even with the monitor's token), and the monitor beside it still wants its
+// token. Flag mistakes cost one line.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -171,11 +172,11 @@ describe('lvs node --ws-port N --join-port 0', () => {
     expect(status.join).toEqual({ urls: [url] });
 
     // join.json: this node's WebSocket address, with its peer id, and no TCP one.
-    const info = (await (await fetch(`${url}join.json`)).json()) as {
-      addresses: string[];
-      version: string;
-    };
+    const info = (await (await fetch(`${url}join.json`)).json()) as Record<string, unknown>;
     expect(info.addresses).toEqual([`/ip4/127.0.0.1/tcp/${ws}/ws/p2p/${peer}`]);
+    // With the swarm's settings a browser node must share: this node's cycle and genesis.
+    expect(info).toMatchObject({ cycleMs: 50, genesis: [100, 100] });
+    expect(typeof info.params).toBe('object');
     expect(typeof info.version).toBe('string');
 
     // The page itself: served when built, else a one-line 503 (this test does not build it).

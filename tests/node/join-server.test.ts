@@ -55,6 +55,7 @@ beforeAll(async () => {
     port: 0,
     pageDir: page,
     addresses: () => NODE_ADDRESSES,
+    swarm: () => ({ params: { beta: 0.3 }, cycleMs: 500, genesis: [100, 100] }),
     version: '9.8.7',
     limits: { idleMs: 1_000 },
   });
@@ -159,7 +160,13 @@ describe('the join page listener', () => {
       return JSON.parse(r.body) as { addresses: string[]; version: string };
     };
     const lan = await at(`192.168.1.5:${server.port}`);
-    expect(lan.version).toBe('9.8.7');
+    // The swarm's settings a new node must share, and the version, beside the addresses.
+    expect(lan).toMatchObject({
+      params: { beta: 0.3 },
+      cycleMs: 500,
+      genesis: [100, 100],
+      version: '9.8.7',
+    });
     // This request comes from 127.0.0.1, so the loopback address is listed too, last.
     expect(lan.addresses).toEqual([WS('192.168.1.5'), WS('127.0.0.1'), WS('10.0.0.7')]);
     expect((await at(`10.0.0.7:${server.port}`)).addresses[0]).toBe(WS('10.0.0.7'));
@@ -298,7 +305,7 @@ describe('the join page listener', () => {
     expect(err).toMatchObject({ port: server.port, host: '127.0.0.1', code: 'EADDRINUSE' });
   });
 
-  it('answers 503 in one line when the page is not built', async () => {
+  it('answers 503 in one line when the page is not built; join.json without settings', async () => {
     const empty = await startJoinServer({
       host: '127.0.0.1',
       port: 0,
@@ -319,6 +326,11 @@ describe('the join page listener', () => {
       });
       expect(r.status).toBe(503);
       expect(r.body).toBe('the join page is not built: run npm run build\n');
+      // No settings given (a node not running yet): join.json has the addresses only.
+      const info = (await (await fetch(`http://127.0.0.1:${empty.port}/join.json`)).json()) as {
+        addresses: string[];
+      };
+      expect(Object.keys(info)).toEqual(['addresses', 'version']);
     } finally {
       await empty.close();
     }

@@ -13,12 +13,14 @@ import { isLoopbackHost, joinAddresses, joinUrls } from './join-addresses';
 
 /*
  * The join page's listener (`lvs node --join-port`): the browser node page, its assets, and
- * join.json, the node's WebSocket addresses for that page to dial. Nothing else. It is not the
+ * join.json, the node's WebSocket addresses for that page to dial and the swarm's settings a
+ * new node must share to be let in. Nothing else. It is not the
  * monitor and shares nothing with it: no token, no API, no WebSocket, no state, no control of
  * the host; every other path is 404, every other method 405, every upgrade refused. So it can
  * listen where the node does (0.0.0.0 for a personal node), for phones on the same network,
  * while the monitor stays on 127.0.0.1 behind its token. What it tells a visitor, the node's
- * WebSocket addresses, any peer learns anyway in identify (docs/network.md, "The join page").
+ * WebSocket addresses and its drift settings, any peer learns anyway (identify, HELLO, its
+ * frames; docs/network.md, "The join page").
  *
  * Anyone on the network can open connections to it, and no token tells a welcome visitor from
  * another, so every bound is its own: connections in all and per address, the header's size and
@@ -75,6 +77,8 @@ export interface JoinServerOptions {
   readonly pageDir: string;
   /** The node's addresses now, as multiaddr text; join.json lists the WebSocket ones. */
   readonly addresses: () => readonly string[];
+  /** The swarm's settings now (the node's own), or null before the node runs. */
+  readonly swarm?: () => SwarmSettings | null;
   /** The app's version, in join.json (a page can tell it came from an older or newer node). */
   readonly version: string;
   /** Other bounds than JOIN_LIMITS (tests: a short idle time). */
@@ -89,11 +93,23 @@ export interface JoinServer {
   close(): Promise<void>;
 }
 
-/** What join.json holds. */
-export interface JoinInfo {
-  readonly addresses: readonly string[];
-  readonly version: string;
+/**
+ * What a browser node must share with the swarm to be let in and to start where it would: the
+ * drift parameters (a peer of another dimension or cycle is refused at HELLO), the cycle, and the
+ * genesis state a node that hears no peer starts from.
+ */
+export interface SwarmSettings {
+  /** Only the parameters that differ from the defaults (changedParams), as the store keeps them. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly cycleMs: number;
+  /** One value per dimension. */
+  readonly genesis: readonly number[];
 }
+
+/** What join.json holds: where to dial, the swarm's settings once the node runs, the version. */
+export type JoinDocument = { readonly addresses: readonly string[] } & Partial<SwarmSettings> & {
+    readonly version: string;
+  };
 
 /** Starts the join listener; a port it cannot take is a JoinListenError. */
 export async function startJoinServer(opts: JoinServerOptions): Promise<JoinServer> {
@@ -143,11 +159,13 @@ export async function startJoinServer(opts: JoinServerOptions): Promise<JoinServ
   };
 }
 
-/** The node's WebSocket addresses for this request, best first (joinAddresses). */
-export function joinInfoFor(opts: JoinServerOptions, req: IncomingMessage): JoinInfo {
+/** join.json for this request: the node's WebSocket addresses best first (joinAddresses). */
+export function joinDocumentFor(opts: JoinServerOptions, req: IncomingMessage): JoinDocument {
   const fromHere = isLoopbackHost(req.socket.remoteAddress ?? '');
+  const swarm = opts.swarm?.() ?? null;
   return {
     addresses: joinAddresses(opts.addresses(), req.headers.host, fromHere),
+    ...(swarm ? { params: swarm.params, cycleMs: swarm.cycleMs, genesis: swarm.genesis } : {}),
     version: opts.version,
   };
 }
@@ -171,7 +189,7 @@ async function serve(
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
   if (path === '/join.json') {
-    const body = `${JSON.stringify(joinInfoFor(opts, req))}\n`;
+    const body = `${JSON.stringify(joinDocumentFor(opts, req))}\n`;
     return send(res, 200, body, 'application/json; charset=utf-8', 'no-store');
   }
   if (path === '/' || path === `/${JOIN_PAGE}`) {
