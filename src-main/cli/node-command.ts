@@ -16,8 +16,18 @@ import {
   type Weighting,
 } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
+import { changedParams, genesisState } from '../../src-shared/node/node-core';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
+import { defaultRendererDir, pageBuilt } from '../runtime/static-files';
+import {
+  JOIN_PAGE,
+  JoinListenError,
+  startJoinServer,
+  type JoinServer,
+  type JoinServerOptions,
+  type SwarmSettings,
+} from '../node/join/join-server';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { DiscoveryOptions } from '../../src-shared/net/discovery';
 import type { HostOptions } from '../node/p2p/host';
@@ -54,6 +64,10 @@ import { errorMessage } from '../../src-shared/error-message';
  * `--monitor` serves the web monitor for this node on 127.0.0.1 (src-main/monitor/web-server.ts)
  * and prints its URL, token included, as one log line `monitor: http://127.0.0.1:PORT/?token=...`.
  * Labs started from that page get folders under `<data>/labs/`.
+ *
+ * `--join-port` serves the join page (src-main/node/join/join-server.ts) on the node's --host, so
+ * that a phone on the same network opens it and runs a node in its browser, dialling the node's
+ * --ws-port; one log line `join page: http://192.168.1.5:PORT/ ...` says where.
  */
 
 /** The desktop app's name: `--data` defaults to its user-data folder, so both share a node. */
@@ -85,6 +99,7 @@ interface NodeFlags {
   set?: Record<string, number>;
   monitor?: boolean;
   monitorPort?: number;
+  joinPort?: number;
   nat: boolean;
   relayService?: RelayServiceMode;
   relayReservations?: number;
@@ -109,6 +124,8 @@ export interface NodeConfig {
   readonly seed?: number;
   /** `--monitor`: the web monitor's port (0 = any free), or null for none. */
   readonly monitor: { readonly port: number } | null;
+  /** `--join-port`: the join page's port (0 = any free) on the node's --host, or null for none. */
+  readonly join: { readonly port: number } | null;
 }
 
 /** `--host`: an IP address of this machine to listen on. */
@@ -199,6 +216,7 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     throw new UsageError(
       `--ws-port must differ from --port (both ${flags.port}): WebSockets need a port of their own`,
     );
+  checkJoinPort(flags);
   const needsNat = relayFlags.find(([, v]) => v !== undefined && v !== false);
   if (!flags.nat && needsNat)
     throw new UsageError(`--${needsNat[0]} needs NAT traversal, which --no-nat turns off`);
@@ -243,7 +261,31 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     statusEveryMs: Math.round(flags.statusEvery * 1000),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
     monitor: flags.monitor === true ? { port: flags.monitorPort ?? 0 } : null,
+    join: flags.joinPort === undefined ? null : { port: flags.joinPort },
   };
+}
+
+/**
+ * `--join-port` needs the WebSocket listener (the page it serves is a browser node, and a
+ * browser dials only WebSockets), and a port of its own.
+ */
+function checkJoinPort(flags: NodeFlags): void {
+  const join = flags.joinPort;
+  if (join === undefined) return;
+  if (flags.wsPort === 0)
+    throw new UsageError(
+      '--join-port needs --ws-port: the browser node it serves dials the node over WebSockets (give --ws-port <n>, 1..65535)',
+    );
+  if (join === 0) return;
+  const taken = [
+    ['--port', flags.port],
+    ['--ws-port', flags.wsPort],
+    ['--monitor-port', flags.monitorPort],
+  ].find(([, p]) => p === join);
+  if (taken)
+    throw new UsageError(
+      `--join-port must differ from ${taken[0]} (both ${join}): the join page needs a port of its own`,
+    );
 }
 
 export function registerNode(program: Command): void {
@@ -355,6 +397,11 @@ export function registerNode(program: Command): void {
       "the web monitor's port (with --monitor); 0 = any free port",
       integerFlag('monitor-port', 0, 65535),
     )
+    .option(
+      '--join-port <n>',
+      'serve the join page on this port of --host, for devices on this network to run a node in their browser (needs --ws-port); 0 = any free port',
+      integerFlag('join-port', 0, 65535),
+    )
     .action(async (flags: NodeFlags) => {
       const config = nodeConfig(flags);
       await runNode(config);
@@ -396,6 +443,9 @@ export async function runNode(config: NodeConfig): Promise<void> {
   });
   let timer: ReturnType<typeof setInterval> | undefined;
   let monitor: CliMonitor | null = null;
+  let joinPage: JoinServer | null = null;
+  // The join page lists the node's addresses once it runs (none before: no one has its URL yet).
+  let running: LvsNode | null = null;
   try {
     // The monitor's port is taken before the node starts: a port in use costs nothing.
     if (config.monitor)
@@ -406,6 +456,12 @@ export async function runNode(config: NodeConfig): Promise<void> {
         throw err instanceof MonitorPortError
           ? new UsageError(err.message)
           : new ExitError(`the monitor could not start: ${oneLine(err)}`, EXIT.failure);
+      });
+    // Its port too: a port in use costs nothing, and no lock is taken.
+    if (config.join)
+      joinPage = await openJoinPage(config, {
+        addresses: () => running?.addresses() ?? [],
+        swarm: () => (running ? swarmSettings(running, config) : null),
       });
     const privateKey = config.stableKey
       ? await loadOrCreateKey(config.dataDir, log).catch((err: unknown) => {
@@ -439,10 +495,12 @@ export async function runNode(config: NodeConfig): Promise<void> {
         ...e,
       }),
     );
+    running = node;
     if (monitor) {
       monitor.host.attachNode(node);
       log.info(`monitor: ${monitor.web.url}`, { kind: 'monitor', url: monitor.web.url });
     }
+    if (joinPage) announceJoinPage(log, node, joinPage);
     if (config.statusEveryMs > 0)
       timer = setInterval(() => logStatus(log, node), config.statusEveryMs);
     const reach = setInterval(announceReachability(log, node), REACHABILITY_CHECK_MS);
@@ -450,6 +508,13 @@ export async function runNode(config: NodeConfig): Promise<void> {
     await stopRequested;
     clearInterval(timer);
     clearInterval(reach);
+    if (joinPage) {
+      // No browser is sent to a node that is going away.
+      const j = joinPage;
+      joinPage = null;
+      node.showJoinPage(null);
+      await j.close();
+    }
     if (monitor) {
       // The page first (and any lab started from it), then the node.
       const m = monitor;
@@ -468,10 +533,70 @@ export async function runNode(config: NodeConfig): Promise<void> {
     );
   } finally {
     clearInterval(timer);
+    await joinPage?.close();
     await monitor?.close().catch(() => undefined);
     log.flush();
     signals.dispose();
   }
+}
+
+/** Opens the join page's listener on the node's address; a port it cannot take is a usage error. */
+async function openJoinPage(
+  config: NodeConfig,
+  node: Pick<JoinServerOptions, 'addresses' | 'swarm'>,
+): Promise<JoinServer> {
+  const { host } = config.host;
+  const port = config.join?.port ?? 0;
+  return startJoinServer({
+    host,
+    port,
+    pageDir: defaultRendererDir(JOIN_PAGE),
+    ...node,
+    version: appVersion(),
+  }).catch((err: unknown) => {
+    if (!(err instanceof JoinListenError))
+      throw new ExitError(`the join page could not start: ${oneLine(err)}`, EXIT.failure);
+    switch (err.code) {
+      case 'EADDRINUSE':
+        throw new UsageError(
+          `--join-port ${port} is in use on ${host} by another program; choose another port, or 0 for any free one`,
+        );
+      case 'EACCES':
+        throw new UsageError(
+          `--join-port ${port} needs privileges on this system; choose a port above 1023, or 0 for any free one`,
+        );
+      case 'EADDRNOTAVAIL':
+        throw new UsageError(`--host ${host} is not an address of this machine`);
+      default:
+        throw new ExitError(`the join page could not start: ${err.message}`, EXIT.failure);
+    }
+  });
+}
+
+/** What a browser node must share with this node's swarm: this node's settings, as they are now. */
+function swarmSettings(node: LvsNode, config: NodeConfig): SwarmSettings {
+  const { params } = node.status();
+  return {
+    params: changedParams(params),
+    cycleMs: config.cycleMs,
+    genesis: genesisState(config.genesis, params.dimensions),
+  };
+}
+
+/** Shows the join page's URLs in the node's status and says them in one log line. */
+function announceJoinPage(log: CliLog, node: LvsNode, join: JoinServer): void {
+  node.showJoinPage(() => join.urls());
+  const urls = join.urls();
+  const pageDir = defaultRendererDir(JOIN_PAGE);
+  const built = pageBuilt(pageDir, JOIN_PAGE);
+  log.info(
+    `join page: ${urls.join(' ')} (a phone or laptop on this network opens it to run a node in its browser)`,
+    { kind: 'join', urls, port: join.port },
+  );
+  if (!built)
+    log.warn(
+      `the join page is not built (no ${JOIN_PAGE} in ${pageDir}): run npm run build; until then it answers 503`,
+    );
 }
 
 /** `cycle 42 | peers 3 | spread to peers 0.0123 | mode active | VaultGuard: diff-clamp 4`. */
@@ -533,6 +658,7 @@ function logStatus(log: CliLog, node: LvsNode): void {
     interventions: s.interventions,
     uptimeMs: s.uptimeMs,
     ...(s.network ? { network: s.network } : {}),
+    ...(s.join ? { join: s.join } : {}),
     ...natStatus(node),
   });
 }

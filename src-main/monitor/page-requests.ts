@@ -7,8 +7,8 @@ import type {
 } from 'node:http';
 import type { Socket } from 'node:net';
 import { contentTypeOf } from '../runtime/content-types';
+import { pageBuilt, staticFile } from '../runtime/static-files';
 import { splitTarget, type HttpGate } from './http-gate';
-import { pageBuilt, staticFile } from './static-files';
 
 /*
  * The web monitor's plain HTTP requests: the page and its assets, GET and HEAD only. Each

@@ -18,8 +18,9 @@ import { pageRequests } from './page-requests';
  * - connection-guard.ts: no local process can lock the token holder out (connections without
  *   the token age out after UNAUTHENTICATED_MS, at most MAX_UNAUTHENTICATED of them within
  *   MAX_CONNECTIONS, the oldest evicted first).
- * - page-requests.ts, static-files.ts: GET and HEAD only; static files under the renderer
- *   folder only (no listing, no `..`), with a strict CSP, nosniff, no referrer and no caching.
+ * - page-requests.ts, runtime/static-files.ts: GET and HEAD only; static files under the
+ *   renderer folder only (no listing, no `..`), with a strict CSP, nosniff, no referrer and no
+ *   caching.
  * - api-sockets.ts, socket-session.ts, socket-envelope.ts: the socket carries WireMessage JSON.
  *   Requests go to MonitorHost.handle and get one reply each (errors as one line). Everything is
  *   bounded: MAX_REQUEST_BYTES per message (more: closed with 1009), MAX_SOCKETS sockets,
@@ -36,7 +37,7 @@ import { pageRequests } from './page-requests';
 
 // The public names of the web monitor stay here, wherever they are defined.
 export { assetCookieName } from './http-gate';
-export { defaultRendererDir } from './static-files';
+export { defaultRendererDir } from '../runtime/static-files';
 export {
   LAB_SNAPSHOT_MS,
   MAX_BAD_MESSAGES,

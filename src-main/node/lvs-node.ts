@@ -1,4 +1,5 @@
 import './p2p/polyfill';
+import type { NodeStatus } from '../../src-shared/api/node-api';
 import type { DriftParams } from '../../src-shared/drift/params';
 import {
   NodeCore,
@@ -91,6 +92,8 @@ function evictionTimes(cycleMs: number): Pick<EvictionPolicy, 'graceMs' | 'silen
 
 /** A personal LVS node on Node.js: the node core and its Node.js parts. */
 export class LvsNode extends NodeCore {
+  private joinUrls: (() => readonly string[]) | null = null;
+
   private constructor(
     opts: LvsNodeOptions,
     private readonly host: Host,
@@ -191,6 +194,21 @@ export class LvsNode extends NodeCore {
   /** The libp2p host: its addresses, relay service and connections, for `lvs node`'s status. */
   get p2p(): Host {
     return this.host;
+  }
+
+  /**
+   * The join page's URLs go into the status from now on (null: no more), for the monitor's My
+   * node panel and `lvs node`'s status records. Asked at each status rather than given once: a
+   * laptop that moves to another network has other URLs.
+   */
+  showJoinPage(urls: (() => readonly string[]) | null): void {
+    this.joinUrls = urls;
+  }
+
+  override status(): NodeStatus {
+    const status = super.status();
+    const urls = this.joinUrls?.();
+    return urls ? { ...status, join: { urls: [...urls] } } : status;
   }
 }
 

@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { errorLine } from '../api/client';
 import { loadBootstrap, saveBootstrap } from '../lib/bootstrap-list';
 import { num } from '../lib/format';
+import { qrShape } from '../lib/qr';
 import { checkMultiaddr } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
-import { REACHABILITY_WORDS, type NetworkView } from '@shared/api/node-api';
+import { REACHABILITY_WORDS, type JoinView, type NetworkView } from '@shared/api/node-api';
 import { PersonalNodePanel } from './NodePanel';
 
 /** How the node finds and keeps peers: what to share with friends, and what it is doing. */
@@ -53,6 +54,54 @@ function NetworkSection({ network: n }: { network: NetworkView }) {
           </li>
         ))}
       </ul>
+    </>
+  );
+}
+
+/** The QR code's side on screen, in CSS pixels: a phone's camera reads it from arm's length. */
+const QR_PIXELS = 176;
+
+/**
+ * Where a phone or laptop on this network opens a browser node that joins this one
+ * (`lvs node --join-port`): the join page's URLs, the first also as a QR code.
+ */
+function JoinSection({ join }: { join: JoinView }) {
+  const first = join.urls[0] ?? '';
+  const qr = useMemo(() => (first ? qrShape(first) : null), [first]);
+  return (
+    <>
+      <h4>Join from a phone or laptop</h4>
+      <div className="join-page" data-testid="node-join">
+        {qr ? (
+          <svg
+            className="join-qr"
+            viewBox={`0 0 ${qr.size} ${qr.size}`}
+            width={QR_PIXELS}
+            height={QR_PIXELS}
+            shapeRendering="crispEdges"
+            role="img"
+            aria-label={`QR code of ${first}`}
+            data-testid="node-join-qr"
+          >
+            {/* Dark on white in either theme: readers expect it. */}
+            <rect width={qr.size} height={qr.size} fill="#ffffff" />
+            <path d={qr.path} fill="#000000" />
+          </svg>
+        ) : null}
+        <div>
+          <ul className="addresses" data-testid="node-join-urls">
+            {join.urls.map((u) => (
+              <li key={u} className="mono">
+                {u}
+              </li>
+            ))}
+          </ul>
+          <p className="muted small">
+            Open it on a device on this network: the page runs a node in the browser, which joins
+            the swarm through this node. It has no control over this node and needs no token.
+          </p>
+        </div>
+      </div>
     </>
   );
 }
@@ -136,6 +185,7 @@ export function MyNode() {
             </tbody>
           </table>
           {status.network ? <NetworkSection network={status.network} /> : null}
+          {status.join && status.join.urls.length > 0 ? <JoinSection join={status.join} /> : null}
           <h4>Listening on</h4>
           <ul className="addresses" data-testid="node-listen">
             {status.listen.length === 0 ? <li className="muted">no address yet</li> : null}

@@ -26,6 +26,14 @@ export interface NodeStatus {
   readonly uptimeMs: number;
   /** How the node finds and keeps peers; absent on a lab's nodes (their links are the lab's). */
   readonly network?: NetworkView;
+  /** Where devices open the node's join page (`lvs node --join-port`); absent when it has none. */
+  readonly join?: JoinView;
+}
+
+/** The join page: a browser node for phones and laptops, served by the node itself. */
+export interface JoinView {
+  /** `http://<address>:<port>/`, one per address devices elsewhere reach this machine by. */
+  readonly urls: readonly string[];
 }
 
 /**

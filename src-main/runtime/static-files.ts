@@ -5,7 +5,8 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 /*
  * The built renderer on disk: where it is, and which file a request path names inside it. No
  * path leaves the folder (not by `..`, an encoded separator or a link), and folders are never
- * listed.
+ * listed. Here in runtime/ because two listeners serve from it: the web monitor (monitor/) and
+ * the join page (node/join/), which may not import from monitor/.
  */
 
 /** A file to serve: its real path (links followed) and its size, for Content-Length. */
@@ -16,23 +17,24 @@ export interface StaticFile {
 
 /**
  * The built renderer (out/renderer), found from this module: from the sources
- * (src-main/monitor/ → ../../out/renderer), from the build (out/main/ → ../renderer), else
- * process.cwd()/out/renderer. The first that holds an index.html; if none does, the last (the
- * server then answers 503 "run npm run build" and the API still works).
+ * (src-main/runtime/ → ../../out/renderer), from the build (out/main/ → ../renderer), else
+ * process.cwd()/out/renderer. The first that holds `page` (the monitor's index.html, or the
+ * join page's node.html); if none does, the last (the server then answers 503 "run npm run
+ * build", and the monitor's API still works).
  */
-export function defaultRendererDir(): string {
+export function defaultRendererDir(page = 'index.html'): string {
   const here = import.meta.dirname;
   const candidates = [
     resolve(here, '../../out/renderer'),
     resolve(here, '../renderer'),
     resolve(process.cwd(), 'out/renderer'),
   ];
-  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates.at(-1)!;
+  return candidates.find((d) => existsSync(join(d, page))) ?? candidates.at(-1)!;
 }
 
 /** Whether the page itself is built: without it a missing file is "not built", not "not found". */
-export function pageBuilt(root: string): boolean {
-  return existsSync(join(root, 'index.html'));
+export function pageBuilt(root: string, page = 'index.html'): boolean {
+  return existsSync(join(root, page));
 }
 
 /**
