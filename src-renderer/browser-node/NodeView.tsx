@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { LoggedEvent, NodeStatus, PeerView } from '@shared/api/node-api';
 import { num, vec } from '../lib/format';
 import type { BrowserNode } from './browser-node';
-import type { BrowserConnection } from './host';
+import { transportOf } from './host';
 import type { LogLine, PageLog } from './page-log';
 
 /*
@@ -15,7 +15,6 @@ interface Seen {
   readonly status: NodeStatus;
   readonly S: readonly number[];
   readonly peers: readonly PeerView[];
-  readonly connections: readonly BrowserConnection[];
   readonly events: readonly LoggedEvent[];
   readonly log: readonly LogLine[];
 }
@@ -27,7 +26,6 @@ function look(node: BrowserNode, log: PageLog): Seen {
     status: node.core.status(),
     S: node.core.state().S,
     peers: node.core.peers(),
-    connections: node.host.connections(),
     events: node.core.events(8),
     log: log.lines().slice(-8),
   };
@@ -51,12 +49,7 @@ export function NodeView({
     const t = setInterval(() => setSeen(look(node, log)), REFRESH_MS);
     return () => clearInterval(t);
   }, [node, log]);
-  const { status, S, peers, connections, events } = seen;
-  const transports = new Map<string, string>();
-  for (const c of connections) {
-    // A peer with a direct connection beside its signalling one is shown by the direct one.
-    if (transports.get(c.peer) !== 'webrtc') transports.set(c.peer, c.transport);
-  }
+  const { status, S, peers, events } = seen;
   const interventions = Object.entries(status.interventions).filter(([, n]) => n > 0);
   return (
     <main className="browser-node">
@@ -72,6 +65,18 @@ export function NodeView({
             <th scope="row">session</th>
             <td className="mono" data-testid="node-session">
               {status.sessionId}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">reachable at</th>
+            <td className="mono" data-testid="node-listen">
+              {status.listen.length === 0
+                ? 'not yet: waiting for a relay reservation on a desktop node'
+                : status.listen.map((a) => (
+                    <div key={a} className="address">
+                      {a}
+                    </div>
+                  ))}
             </td>
           </tr>
           <tr>
@@ -123,14 +128,14 @@ export function NodeView({
               key={p.sessionId}
               data-testid="peer-row"
               data-peer={p.sessionId}
-              data-transport={transports.get(p.sessionId) ?? 'other'}
+              data-transport={transportOf(p.address)}
               data-frames-in={p.framesIn}
               data-frames-out={p.framesOut}
             >
               <td className="mono" title={p.sessionId}>
                 {short(p.sessionId)}
               </td>
-              <td>{transports.get(p.sessionId) ?? '—'}</td>
+              <td>{transportOf(p.address)}</td>
               <td>{num(p.trust, 3)}</td>
               <td>
                 {p.framesIn} · {p.framesOut}

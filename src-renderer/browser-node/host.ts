@@ -2,7 +2,7 @@ import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { identify, identifyPush } from '@libp2p/identify';
-import type { Connection, Libp2p } from '@libp2p/interface';
+import type { Libp2p } from '@libp2p/interface';
 import { webRTC } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import type { Multiaddr } from '@multiformats/multiaddr';
@@ -51,14 +51,15 @@ export interface BrowserConnection {
   readonly direction: 'inbound' | 'outbound';
 }
 
-/** What carries a connection, read off its remote address. */
-export function transportOf(c: Pick<Connection, 'remoteAddr' | 'limits'>): Transport {
-  const names = c.remoteAddr.getComponents().map((x) => x.name);
-  // A WebRTC connection signalled through a relay keeps the relay in its address, but carries its
-  // data directly; a relayed one is limited by its relay.
-  if (names.includes('webrtc')) return 'webrtc';
-  if (names.includes('p2p-circuit') || c.limits !== undefined) return 'relayed';
-  if (names.includes('ws') || names.includes('wss') || names.includes('tls')) return 'websockets';
+/**
+ * What carries a connection, read off its remote address (a drift session's, a connection's). A
+ * WebRTC connection signalled through a relay keeps the relay in its address but carries its data
+ * directly; a plain relayed one goes through the relay.
+ */
+export function transportOf(addr: string): Transport {
+  if (/\/webrtc(\/|$)/.test(addr)) return 'webrtc';
+  if (addr.includes('/p2p-circuit')) return 'relayed';
+  if (/\/wss?(\/|$)/.test(addr)) return 'websockets';
   return 'other';
 }
 
@@ -67,6 +68,8 @@ export interface BrowserHost extends CoreHost {
   readonly gater: PeerGate;
   addresses(): Multiaddr[];
   connections(): BrowserConnection[];
+  /** WebSockets and WebRTC (through a relay it reaches over WebSockets); never TCP. */
+  dialable(addr: string): boolean;
 }
 
 export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserHost> {
@@ -100,9 +103,12 @@ export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserH
       libp2p.getConnections().map((c) => ({
         peer: c.remotePeer.toString(),
         addr: c.remoteAddr.toString(),
-        transport: transportOf(c),
+        transport: transportOf(c.remoteAddr.toString()),
         direction: c.direction,
       })),
+    // A relayed address names the relay's transport first: /ws there means a relay this page
+    // can reach; what follows /p2p-circuit (WebRTC or nothing) is how it then reaches the peer.
+    dialable: (addr) => /\/wss?\//.test(addr) || /\/wss?$/.test(addr),
     stop: async () => {
       await libp2p.stop();
     },

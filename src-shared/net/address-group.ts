@@ -214,6 +214,9 @@ export function parseAddr(text: string, options: GroupOptions = STRICT): ParsedA
       relay = peerId;
       peerId = undefined;
       key.push(p);
+    } else if (p === 'webrtc' && relay !== undefined && peerId === undefined && !key.includes(p)) {
+      // A browser node: the relay carries the WebRTC signalling, the data then goes directly.
+      key.push(p);
     } else return fail(`/${p} is not understood here`);
   }
   return {

@@ -26,6 +26,8 @@ export interface DiscoveryHost {
   readonly libp2p: Libp2p;
   readonly gater: PeerGate;
   addresses(): Multiaddr[];
+  /** Whether its transports can dial an address (see PeerManagerOptions.dialable). */
+  dialable?(addr: string): boolean;
 }
 
 export interface DiscoveryDeps {
@@ -80,6 +82,7 @@ export class Discovery {
       maxOutboundPerGroup: host.gater.options.maxOutboundPerGroup,
       groups: host.gater.options,
       outboundGroups: () => host.gater.outboundGroups(),
+      ...(host.dialable ? { dialable: (addr: string) => host.dialable!(addr) } : {}),
       log: deps.log,
     });
     exchange.addEventListener('pex:bad', (e) => deps.onBad(e.detail));

@@ -49,6 +49,12 @@ export interface PeerManagerOptions {
   readonly rng?: () => number;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
+  /**
+   * Whether this node's transports can dial an address (its text, as the book keeps it): a
+   * desktop node has no WebRTC, a browser node no TCP. Others are kept and passed on to peers
+   * that ask, but never dialled here (default: every address).
+   */
+  readonly dialable?: (addr: string) => boolean;
 }
 
 /**
@@ -161,6 +167,7 @@ export class PeerManager {
       ...PEER_MANAGER_DEFAULTS,
       rng: Math.random,
       now: Date.now,
+      dialable: () => true,
       ...options,
     };
     this.log = options.log ?? (() => undefined);
@@ -175,6 +182,7 @@ export class PeerManager {
     const { libp2p } = this.o;
     libp2p.addEventListener('connection:open', this.onOpen);
     libp2p.addEventListener('connection:close', this.onClose);
+    libp2p.addEventListener('peer:identify', this.onIdentify);
     this.timer = setInterval(() => this.tick(), this.o.tickMs);
     unrefTimer(this.timer);
     for (const c of libp2p.getConnections()) this.onOpen(new CustomEvent('open', { detail: c }));
@@ -186,6 +194,7 @@ export class PeerManager {
     clearInterval(this.timer);
     this.o.libp2p.removeEventListener('connection:open', this.onOpen);
     this.o.libp2p.removeEventListener('connection:close', this.onClose);
+    this.o.libp2p.removeEventListener('peer:identify', this.onIdentify);
   }
 
   /** Marks the book as changed, so the next save writes it (a book restored with a new secret). */
@@ -309,6 +318,17 @@ export class PeerManager {
   };
 
   /**
+   * A peer's addresses change while it is connected: a browser node, or a node behind NAT, gains
+   * its relayed addresses only once a relay holds its reservation, after it connected here, and
+   * tells its peers by identify push. Read then, they are learned at once instead of at the next
+   * connection.
+   */
+  private readonly onIdentify = (evt: CustomEvent<{ connection: Connection }>): void => {
+    const c = evt.detail.connection;
+    if (!this.stopped && c.status === 'open') void this.observed(c);
+  };
+
+  /**
    * The addresses a peer announced in identify that match where it connects from (the same IP,
    * any port), or that are relayed: a claim the connection itself bears out. A peer behind NAT
    * announces private addresses that match nothing and are not taken.
@@ -405,12 +425,22 @@ export class PeerManager {
       if (g !== null) groups.set(g, (groups.get(g) ?? 0) + 1);
     // A peer the book can reach directly is not dialled through a relay: DCUtR would later turn
     // that relayed connection into a direct one in the peer's own group, past the group limit.
+    // A browser reached by WebRTC talks to this node directly once the relay has carried the
+    // signalling; reached by the plain circuit, every frame goes through the relay, within its limits.
     const direct = new Set<string>();
-    for (const e of book.entries())
-      if (e.peerId !== undefined && !e.addr.includes('/p2p-circuit')) direct.add(e.peerId);
+    const webrtc = new Set<string>();
+    for (const e of book.entries()) {
+      if (e.peerId === undefined || !this.o.dialable(e.addr)) continue;
+      if (!e.addr.includes('/p2p-circuit')) direct.add(e.peerId);
+      else if (e.addr.includes('/webrtc')) webrtc.add(e.peerId);
+    }
+    const relayedOnly = (e: BookEntry): boolean =>
+      e.addr.includes('/p2p-circuit') && !e.addr.includes('/webrtc');
     const exclude = (e: BookEntry): boolean =>
       e.peerId === self ||
+      !this.o.dialable(e.addr) ||
       (e.peerId !== undefined && e.addr.includes('/p2p-circuit') && direct.has(e.peerId)) ||
+      (e.peerId !== undefined && relayedOnly(e) && webrtc.has(e.peerId)) ||
       (e.peerId !== undefined && connected.has(e.peerId)) ||
       connectedAddrs.has(e.addr) ||
       own.has(e.addr) ||

@@ -98,6 +98,21 @@ describe('the group of a multiaddr given as text', () => {
     expect(parseAddr('/ip4/203.0.113.9/tcp/4001/p2p/QmPeer')).toMatchObject({ peerId: 'QmPeer' });
   });
 
+  it("takes a browser node's WebRTC address, signalled through a relay, in its relay group", () => {
+    const viaWs = '/ip4/203.0.113.9/tcp/4002/ws/p2p/QmRelay1/p2p-circuit/webrtc';
+    expect(parseAddr(`${viaWs}/p2p/QmBrowser`)).toMatchObject({
+      group: 'ip4:203.0',
+      relay: 'QmRelay1',
+      peerId: 'QmBrowser',
+    });
+    // Another key than the plain relayed address of the same browser: both can be kept.
+    const plain = parseAddr('/ip4/203.0.113.9/tcp/4002/ws/p2p/QmRelay1/p2p-circuit/p2p/QmBrowser');
+    const webrtc = parseAddr(`${viaWs}/p2p/QmBrowser`);
+    expect(plain).not.toBeInstanceOf(AddressError);
+    expect(webrtc).not.toBeInstanceOf(AddressError);
+    expect((plain as { key: string }).key).not.toBe((webrtc as { key: string }).key);
+  });
+
   it('groups DNS names by their last two labels, so one domain is one group', () => {
     expect(multiaddrGroup('/dns4/Node.Example.com/tcp/1')).toBe('dns:example.com');
     expect(multiaddrGroup('/dns6/a.b.c.example.com/tcp/1')).toBe('dns:example.com');
@@ -133,6 +148,10 @@ describe('the group of a multiaddr given as text', () => {
       ['/ip4/1.2.3.4/tcp/1/p2p/a+b', /a\+b is not a peer id/],
       ['/ip4/1.2.3.4/tcp/1/p2p/A/p2p/B', /two \/p2p ids/],
       ['/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit/p2p/S/p2p-circuit', /two \/p2p-circuit/],
+      ['/ip4/1.2.3.4/tcp/1/webrtc', /\/webrtc is not understood/],
+      ['/ip4/1.2.3.4/tcp/1/p2p/R/webrtc', /\/webrtc is not understood/],
+      ['/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit/webrtc/webrtc', /\/webrtc is not understood/],
+      ['/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit/p2p/S/webrtc', /\/webrtc is not understood/],
       [`/dns4/${'a'.repeat(260)}/tcp/1`, /longer than 256/],
     ];
     for (const [text, reason] of bad) {

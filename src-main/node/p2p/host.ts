@@ -169,6 +169,8 @@ export interface Host {
   addresses(): Multiaddr[];
   /** Its open connections: relayed or direct. */
   connections(): ConnectionView[];
+  /** Whether its transports can dial an address: never WebRTC, WebSockets only with a listener. */
+  dialable(addr: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -263,12 +265,17 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     peerId: libp2p.peerId,
     addresses: () => libp2p.getMultiaddrs(),
     connections: () => libp2p.getConnections().map(connectionView),
+    dialable: (addr) =>
+      !WEBRTC.test(addr) && (o.webSockets !== undefined || !WEB_SOCKETS.test(addr)),
     stop: async () => {
       inbound?.detach();
       await libp2p.stop();
     },
   };
 }
+
+const WEBRTC = /\/webrtc(-direct)?(\/|$)/;
+const WEB_SOCKETS = /\/wss?(\/|$)/;
 
 /** Parses a multiaddr given as text (for the CLI and tests). */
 export function toMultiaddr(address: string | Multiaddr): Multiaddr {
