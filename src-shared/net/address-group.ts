@@ -220,7 +220,10 @@ export function parseAddr(text: string, options: GroupOptions = STRICT): ParsedA
     } else return fail(`/${p} is not understood here`);
   }
   return {
-    group,
+    // A browser reached by WebRTC talks to this node directly, not through its relay: it counts
+    // apart from the relay's own group (and from the peers relayed by it), or a browser on a home
+    // network, whose desktop nodes fill that network's group, could never link to another browser.
+    group: group !== null && key.includes('webrtc') ? `webrtc:${group}` : group,
     key: `/${key.join('/')}`,
     ...(peerId ? { peerId } : {}),
     ...(relay ? { relay } : {}),

@@ -11,7 +11,16 @@ export { expandIPv6, ipGroup, type GroupOptions } from './address-group';
 
 /** The group of a multiaddr's network address (`/ip4/...`, `/ip6/...`, `/dns*`), see ipGroup. */
 export function addressGroup(ma: Multiaddr, options: GroupOptions): string | null {
-  for (const c of ma.getComponents()) {
+  const components = ma.getComponents();
+  // WebRTC signalled through a relay: apart from the relay's group, as parseAddr says why.
+  if (components.some((c) => c.name === 'webrtc')) {
+    const relayGroup = addressGroup(
+      ma.decapsulateCode(components.find((c) => c.name === 'webrtc')!.code),
+      options,
+    );
+    return relayGroup === null ? null : `webrtc:${relayGroup}`;
+  }
+  for (const c of components) {
     if ((c.name === 'ip4' || c.name === 'ip6') && c.value !== undefined)
       return ipGroup(c.value, options);
     if (c.name.startsWith('dns') && c.value !== undefined) return dnsGroup(c.value.toLowerCase());

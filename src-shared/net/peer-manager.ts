@@ -253,9 +253,11 @@ export class PeerManager {
     const conns = this.o.libp2p.getConnections().filter((c) => c.status === 'open');
     const byGroup: Record<string, number> = {};
     for (const c of conns) {
-      const g = c.remoteAddr.toString().includes('/p2p-circuit')
-        ? 'relay'
-        : (addressGroup(c.remoteAddr, this.o.groups) ?? 'loopback');
+      const addr = c.remoteAddr.toString();
+      const g =
+        addr.includes('/p2p-circuit') && !addr.includes('/webrtc')
+          ? 'relay'
+          : (addressGroup(c.remoteAddr, this.o.groups) ?? 'loopback');
       byGroup[g] = (byGroup[g] ?? 0) + 1;
     }
     const size = this.o.book.size;

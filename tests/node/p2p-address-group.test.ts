@@ -1,3 +1,4 @@
+import { parseAddr } from '../../src-shared/net/address-group';
 import { multiaddr } from '@multiformats/multiaddr';
 import { describe, expect, it } from 'vitest';
 import {
@@ -54,6 +55,20 @@ describe('address groups', () => {
     // As the address book groups names: whoever holds a domain holds every name under it.
     expect(addressGroup(multiaddr('/dns4/a.nodes.example/tcp/1'), strict)).toBe(
       addressGroup(multiaddr('/dns6/b.Nodes.Example/tcp/2'), strict),
+    );
+  });
+
+  it("count a browser reached by WebRTC apart from its relay's group, as the book does", () => {
+    const relay = '/ip4/192.168.1.5/tcp/4002/ws/p2p/QmRelay';
+    const browser = 'QmBrowser';
+    const webrtc = `${relay}/p2p-circuit/webrtc/p2p/${browser}`;
+    expect(addressGroup(multiaddr(webrtc), strict)).toBe('webrtc:ip4:192.168');
+    expect(addressGroup(multiaddr(webrtc), strict)).toBe(
+      (parseAddr(webrtc) as { group: string }).group,
+    );
+    // Relayed without WebRTC, every frame goes through the relay: the relay's group.
+    expect(addressGroup(multiaddr(`${relay}/p2p-circuit/p2p/${browser}`), strict)).toBe(
+      'ip4:192.168',
     );
   });
 });

@@ -98,10 +98,11 @@ describe('the group of a multiaddr given as text', () => {
     expect(parseAddr('/ip4/203.0.113.9/tcp/4001/p2p/QmPeer')).toMatchObject({ peerId: 'QmPeer' });
   });
 
-  it("takes a browser node's WebRTC address, signalled through a relay, in its relay group", () => {
+  it("takes a browser node's WebRTC address, signalled through a relay, in a group apart from the relay's", () => {
     const viaWs = '/ip4/203.0.113.9/tcp/4002/ws/p2p/QmRelay1/p2p-circuit/webrtc';
+    // Its data does not go through the relay: it does not take one of the relay group's slots.
     expect(parseAddr(`${viaWs}/p2p/QmBrowser`)).toMatchObject({
-      group: 'ip4:203.0',
+      group: 'webrtc:ip4:203.0',
       relay: 'QmRelay1',
       peerId: 'QmBrowser',
     });
@@ -111,6 +112,10 @@ describe('the group of a multiaddr given as text', () => {
     expect(plain).not.toBeInstanceOf(AddressError);
     expect(webrtc).not.toBeInstanceOf(AddressError);
     expect((plain as { key: string }).key).not.toBe((webrtc as { key: string }).key);
+    expect((plain as { group: string }).group).toBe('ip4:203.0');
+    expect(
+      parseAddr(viaWs.replace('203.0.113.9', '127.0.0.1'), { allowLoopbackGroups: true }),
+    ).toMatchObject({ group: null });
   });
 
   it('groups DNS names by their last two labels, so one domain is one group', () => {
