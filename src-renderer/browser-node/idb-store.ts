@@ -15,6 +15,10 @@ import {
 import {
   freshDocument,
   inspectText,
+  MAX_STORE_BYTES,
+  storeTextBytes,
+  tooLargeToRead,
+  tooLargeToSave,
   type StoreConfig,
   type StoreDocument,
 } from '../../src-shared/node/store-schema';
@@ -106,6 +110,9 @@ function inspectRecord(value: unknown): SlotInspection {
       kind: 'corrupt',
       reason: `is not text (found ${value === null ? 'null' : typeof value})`,
     };
+  // Already in memory (IndexedDB has no partial read), but not parsed: the same rule as on disk.
+  const bytes = storeTextBytes(value);
+  if (bytes > MAX_STORE_BYTES) return { kind: 'corrupt', reason: tooLargeToRead(bytes) };
   return inspectText(value);
 }
 
@@ -229,6 +236,10 @@ export class IdbStore extends CoalescedStore {
   protected override async write(doc: Readonly<StoreDocument>): Promise<void> {
     // Serialised before the first await: changes made while the write runs go in the next one.
     const text = JSON.stringify(doc);
+    // What would be set aside at the next start is never written.
+    const bytes = storeTextBytes(text);
+    if (bytes > MAX_STORE_BYTES)
+      throw new StoreError(tooLargeToSave(`IndexedDB ${this.database}`, bytes));
     // IndexedDB transactions are atomic: both records change or neither does, whatever stops the
     // page mid-way. So unlike node.json there is no temporary file, fsync or rename to order:
     // `main` and `backup` are never seen half-written. 'strict' asks the browser to have the

@@ -278,3 +278,31 @@ export function storedEvent(e: VaultEvent, cycle: number, at: string): StoredEve
     reason: e.reason,
   };
 }
+
+/**
+ * The largest store this version reads or writes, on disk or in IndexedDB. At the default limits,
+ * with every field at its longest (64 dimensions, 1024 bootstrap addresses of 2048 characters,
+ * 1000 history states, 500 events with 1000-character reasons, 1024 trust entries, 256 counters
+ * and address-book entries), a store is about 5 MB; real ones are tens of kB. A larger one is not
+ * one this version wrote: it is set aside like a damaged one, without being read (reading it
+ * whole would take its size in memory, and over about 512 MB fails as a string).
+ */
+export const MAX_STORE_BYTES = 16 * 2 ** 20;
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+/** Why a store larger than MAX_STORE_BYTES was set aside unread. */
+export function tooLargeToRead(bytes: number): string {
+  return `is ${mb(bytes)}, larger than any store LVS Node writes (at most ${mb(MAX_STORE_BYTES)}), so it was not read`;
+}
+
+/** Why a document that would be set aside at the next start is not saved. */
+export function tooLargeToSave(where: string, bytes: number): string {
+  return `refusing to save ${where}: ${mb(bytes)} is over the ${mb(MAX_STORE_BYTES)} a store may hold, and it would not load again`;
+}
+
+/** The UTF-8 size of a store's text (counted only when it could be over the limit). */
+export function storeTextBytes(text: string): number {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: short texts need no encoding to be known small.
+  return text.length * 3 <= MAX_STORE_BYTES ? text.length : new TextEncoder().encode(text).length;
+}

@@ -193,6 +193,18 @@ export async function run(): Promise<IdbRun> {
         }
       : null;
 
+  // A main record larger than any store this version writes (16 MiB): set aside unread, as a file
+  // that large is on disk; the node starts from the backup.
+  const huge = await IdbStore.open('d', base);
+  huge.store.update((doc) => {
+    doc.state.cycle = 3;
+  });
+  await huge.store.close();
+  await putRecord('d', 'main', `{"format":1,"pad":"${'x'.repeat(17 * 2 ** 20)}"}`);
+  const fromHuge = await IdbStore.open('d', { ...base, now: () => CORRUPT_AT });
+  const oversized = described(fromHuge);
+  await fromHuge.store.close();
+
   // Coalesced writes: with a long persistMs, five changes wait for close().
   const slow = await IdbStore.open('c', { ...base, persistMs: 60_000 });
   const writesAfterOpen = slow.store.writes;
@@ -236,6 +248,7 @@ export async function run(): Promise<IdbRun> {
     fromBackup: fromBackupResult,
     afterBackup,
     refused,
+    oversized,
     beforeRefusal,
     afterRefusal,
     coalesced: { writesAfterOpen, writesAfterUpdates, writesAfterClose, savedCounter },

@@ -44,6 +44,8 @@ export interface IdbRun {
   readonly fromBackup: OpenResult;
   readonly afterBackup: readonly RecordDump[];
   readonly refused: RefusalResult | null;
+  /** main over the 16 MiB a store may hold, the backup good. */
+  readonly oversized: OpenResult;
   readonly beforeRefusal: readonly RecordDump[];
   readonly afterRefusal: readonly RecordDump[];
   readonly coalesced: {

@@ -86,6 +86,12 @@ describe.skipIf(skip !== null)(
         message: `IndexedDB ${db}/main was written by a newer LVS Node (format 2, version 9.0.0; this version reads format 1): refusing to start so as not to lose it; update LVS Node or use another node name`,
       });
       expect(r.afterRefusal).toEqual(r.beforeRefusal);
+      // main of 17 MiB: not read (it is over the 16 MiB any store may be), set aside; the backup
+      // (the fresh document the first write kept) is where the node starts.
+      expect(r.oversized.recovered).toBe('backup');
+      expect(r.oversized.notice).toMatch(
+        /^record "main" of IndexedDB database lvs-node-d is 17\.0 MB, larger than any store LVS Node writes \(at most 16\.0 MB\), so it was not read; kept it as corrupt-/,
+      );
       // Two pages on one node: the second is refused while the first holds it, in one line.
       expect(r.secondOpen).toEqual({
         name: 'NodeInUseError',

@@ -7,6 +7,9 @@ import {
   inspectText,
   type Inspection,
   type StoreDocument,
+  MAX_STORE_BYTES,
+  tooLargeToRead,
+  tooLargeToSave,
 } from '../../../src-shared/node/store-schema';
 
 /**
@@ -29,15 +32,7 @@ import {
  * next start removes them.
  */
 
-/**
- * The largest store file this version reads or writes. At the default limits (schema.ts), with
- * every field at its longest (64 dimensions, 1024 bootstrap addresses of 2048 characters, 1000
- * history states, 500 events with 1000-character reasons, 1024 trust entries, 256 counters and
- * address-book entries), a store is about 5 MB; real ones are tens of kB. A file over this is
- * not one this version wrote: it is set aside like a damaged one, without being read (reading
- * it whole would take its size in memory, and over about 512 MB fails as a string).
- */
-export const MAX_STORE_BYTES = 16 * 2 ** 20;
+export { MAX_STORE_BYTES } from '../../../src-shared/node/store-schema';
 
 const BACKUP_SUFFIX = '.bak';
 const TEMP_MARK = '.tmp-';
@@ -200,7 +195,6 @@ export function notAFileKind(info: Stats): NotAFileKind {
 }
 
 /** Megabytes with one decimal, for messages. */
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 export type FileInspection = Inspection | { readonly kind: 'missing' };
 
@@ -217,7 +211,7 @@ export async function inspectFile(path: string): Promise<FileInspection> {
     case 'too-large':
       return {
         kind: 'corrupt',
-        reason: `is ${mb(found.bytes)}, larger than any store LVS Node writes (at most ${mb(MAX_STORE_BYTES)}), so it was not read`,
+        reason: tooLargeToRead(found.bytes),
       };
     case 'text':
       return inspectText(found.text);
@@ -282,10 +276,7 @@ export class SafeJsonFile implements Adapter<StoreDocument> {
   async writeText(text: string): Promise<void> {
     // What would be set aside at the next start is never written.
     const bytes = Buffer.byteLength(text);
-    if (bytes > MAX_STORE_BYTES)
-      throw new StoreError(
-        `refusing to save ${this.path}: ${mb(bytes)} is over the ${mb(MAX_STORE_BYTES)} a store may hold, and it would not load again`,
-      );
+    if (bytes > MAX_STORE_BYTES) throw new StoreError(tooLargeToSave(this.path, bytes));
     const tmp = `${this.path}${TEMP_MARK}${process.pid}`;
     const bakTmp = `${this.backup}${TEMP_MARK}${process.pid}`;
     try {
