@@ -59,6 +59,10 @@ export function NodeView({
           Leave the swarm
         </button>
       </header>
+      <p className="lead">
+        This browser is a node of the swarm: it keeps its own state and talks to its peers directly.
+        Closing the tab leaves the swarm; opening this page again resumes where it was.
+      </p>
       <table className="compact" data-testid="node-status">
         <tbody>
           <tr>
@@ -70,13 +74,21 @@ export function NodeView({
           <tr>
             <th scope="row">reachable at</th>
             <td className="mono" data-testid="node-listen">
-              {status.listen.length === 0
-                ? 'not yet: waiting for a relay reservation on a desktop node'
-                : status.listen.map((a) => (
+              {status.listen.length === 0 ? (
+                'not yet: waiting for a relay reservation on a desktop node'
+              ) : (
+                <details>
+                  <summary>
+                    {status.listen.length} address{status.listen.length === 1 ? '' : 'es'}, through
+                    a desktop node's relay
+                  </summary>
+                  {status.listen.map((a) => (
                     <div key={a} className="address">
                       {a}
                     </div>
                   ))}
+                </details>
+              )}
             </td>
           </tr>
           <tr>

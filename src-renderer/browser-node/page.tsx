@@ -1,6 +1,7 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../theme.css';
+import './node-page.css';
 import { checkJoinInfo } from '@shared/api/join-info';
 import { errorMessage } from '@shared/error-message';
 import { BrowserNode } from './browser-node';
@@ -79,7 +80,11 @@ function Page() {
     return () => removeEventListener('pagehide', leave);
   }, []);
   return (
-    <div data-testid="node-phase" data-phase={phase.kind}>
+    <div
+      data-testid="node-phase"
+      data-phase={phase.kind}
+      className={phase.kind === 'running' ? undefined : 'browser-node-status'}
+    >
       {phase.kind === 'starting' ? <p className="muted">{phase.step}…</p> : null}
       {phase.kind === 'failed' ? (
         <p className="error" role="alert" data-testid="node-error">
