@@ -43,6 +43,7 @@ interface Status {
   cycle: number;
   S: number[];
   peers: number;
+  relay: { mode: string; active: boolean; reservations: number } | undefined;
 }
 
 /** The newest status record a desktop node logged (--json-logs). */
@@ -50,8 +51,10 @@ function lastStatus(p: Proc): Status | undefined {
   const lines = p.out().trimEnd().split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     if (!lines[i]!.includes('"kind":"status"')) continue;
-    const r = JSON.parse(lines[i]!) as Status;
-    return { cycle: r.cycle, S: r.S, peers: r.peers };
+    const r = JSON.parse(lines[i]!) as Omit<Status, 'relay'> & {
+      nat?: { relayService?: Status['relay'] };
+    };
+    return { cycle: r.cycle, S: r.S, peers: r.peers, relay: r.nat?.relayService };
   }
   return undefined;
 }
@@ -180,6 +183,12 @@ describe.skipIf(skip !== null)(
       };
       const first = await until('the five nodes converge', 90_000, () => converged(pages));
       expect(first.d).toBeLessThan(EPSILON);
+      // A node with --ws-port relays from the start, without AutoNAT's word: the pages hold their
+      // reservations on it (the one that serves the join page is every page's first peer).
+      await until('the pages hold relay reservations on the join node', 30_000, async () => {
+        const relay = lastStatus(desktops[0]!)?.relay;
+        return relay?.mode === 'on' && relay.active && relay.reservations >= 1 ? relay : undefined;
+      });
 
       // Two pages exchange drift frames over a session carried by WebRTC.
       const webrtc = await until('a page-to-page drift session over WebRTC', 60_000, async () => {
