@@ -173,9 +173,24 @@ export class IdbStore extends CoalescedStore {
       );
     let db: IDBPDatabase<NodeDb>;
     try {
+      const say = opts.log ?? (() => undefined);
       db = await openDB<NodeDb>(database, DB_VERSION, {
         upgrade(created) {
           created.createObjectStore(RECORDS);
+        },
+        // Someone deletes or upgrades the database (the user cleared the site's data, a newer
+        // version opens it): an open connection would block that until the tab closes. Let go
+        // of it at once; the node runs on, unsaved, and says so.
+        blocking() {
+          say(
+            `IndexedDB ${database} is being deleted or upgraded elsewhere (site data cleared?): this node no longer saves; reload the page to start again`,
+          );
+          db.close();
+        },
+        terminated() {
+          say(
+            `the browser closed IndexedDB ${database} (its storage was cleared or evicted): this node no longer saves; reload the page to start again`,
+          );
         },
       });
     } catch (err) {

@@ -142,8 +142,30 @@ async function secondOpen(): Promise<IdbRun['secondOpen']> {
   };
 }
 
+/**
+ * The site's data cleared while node `e` runs (IndexedDB deleted from elsewhere): the store lets
+ * go of its connection so the deletion goes through, and says why it no longer saves.
+ */
+async function clearedWhileOpen(): Promise<IdbRun['cleared']> {
+  const said: string[] = [];
+  const open = await IdbStore.open('e', { ...base, log: (line) => said.push(line) });
+  const outcome = await new Promise<string>((resolve) => {
+    const req = indexedDB.deleteDatabase(idbDatabaseName('e'));
+    req.onsuccess = () => resolve('deleted');
+    req.onerror = () => resolve('failed');
+    // Fires only while an open connection holds the deletion back.
+    req.onblocked = () => resolve('blocked');
+  });
+  open.store.update((doc) => {
+    doc.state.cycle = 1;
+  });
+  await open.store.close().catch(() => undefined);
+  return { outcome, said };
+}
+
 export async function run(): Promise<IdbRun> {
   const second = await secondOpen();
+  const cleared = await clearedWhileOpen();
   // A fresh database, some changes, a close: the close writes what is pending.
   const fresh = await IdbStore.open('a', base);
   const freshResult = described(fresh);
@@ -238,6 +260,7 @@ export async function run(): Promise<IdbRun> {
   const g = globalThis as Record<string, unknown>;
   return {
     secondOpen: second,
+    cleared,
     database: idbDatabaseName('a'),
     fresh: freshResult,
     afterClose: {

@@ -37,6 +37,8 @@ export interface IdbRun {
     readonly message: string;
     readonly afterClose: string;
   } | null;
+  /** The database deleted from elsewhere while a node had it open. */
+  readonly cleared: { readonly outcome: string; readonly said: readonly string[] };
   readonly fresh: OpenResult;
   /** After the fresh open, updates and close: the two records, parsed. */
   readonly afterClose: { readonly main: unknown; readonly backup: unknown };

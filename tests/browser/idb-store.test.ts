@@ -102,6 +102,12 @@ describe.skipIf(skip !== null)(
         afterClose: 'main',
       });
       expect(r.beforeRefusal.map((d) => d.key)).toEqual(['backup', corruptKey, 'main']);
+      // The site's data cleared under a running node: the deletion is not held back, and the
+      // node says in one line that it no longer saves.
+      expect(r.cleared.outcome).toBe('deleted');
+      expect(r.cleared.said[0]).toMatch(
+        /^IndexedDB lvs-node-e is being deleted or upgraded elsewhere \(site data cleared\?\): this node no longer saves; reload the page to start again$/,
+      );
 
       // Coalesced: the fresh write only, until close() wrote the five changes as one.
       expect(r.coalesced).toEqual({
