@@ -478,6 +478,8 @@ export async function runNode(config: NodeConfig): Promise<void> {
       discovery: config.discovery,
       genesis: config.genesis,
       ...(config.seed === undefined ? {} : { seed: config.seed }),
+      // None once the join page closes: no browser is sent to a node that is going away.
+      joinUrls: () => joinPage?.urls() ?? null,
       log,
     }).catch((err: unknown) => {
       throw startError(err, config);
@@ -500,7 +502,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
       monitor.host.attachNode(node);
       log.info(`monitor: ${monitor.web.url}`, { kind: 'monitor', url: monitor.web.url });
     }
-    if (joinPage) announceJoinPage(log, node, joinPage);
+    if (joinPage) announceJoinPage(log, joinPage);
     if (config.statusEveryMs > 0)
       timer = setInterval(() => logStatus(log, node), config.statusEveryMs);
     const reach = setInterval(announceReachability(log, node), REACHABILITY_CHECK_MS);
@@ -512,7 +514,6 @@ export async function runNode(config: NodeConfig): Promise<void> {
       // No browser is sent to a node that is going away.
       const j = joinPage;
       joinPage = null;
-      node.showJoinPage(null);
       await j.close();
     }
     if (monitor) {
@@ -583,9 +584,8 @@ function swarmSettings(node: LvsNode, config: NodeConfig): SwarmSettings {
   };
 }
 
-/** Shows the join page's URLs in the node's status and says them in one log line. */
-function announceJoinPage(log: CliLog, node: LvsNode, join: JoinServer): void {
-  node.showJoinPage(() => join.urls());
+/** Says where the join page is, in one log line (the node's status shows it too). */
+function announceJoinPage(log: CliLog, join: JoinServer): void {
   const urls = join.urls();
   const pageDir = defaultRendererDir(JOIN_PAGE);
   const built = pageBuilt(pageDir, JOIN_PAGE);

@@ -74,6 +74,12 @@ export interface LvsNodeOptions {
    * a thread, so one node's lag is everyone's, and a histogram timer per node would add to it.
    */
   readonly lowPowerOnLag?: boolean;
+  /**
+   * Where devices open the node's join page now (`lvs node --join-port`), for its status: the
+   * monitor's My node panel and the status records. Asked at each status: a laptop that moves to
+   * another network has other URLs. Null or absent: no join page.
+   */
+  readonly joinUrls?: () => readonly string[] | null;
   readonly log: NodeLog;
 }
 
@@ -92,10 +98,8 @@ function evictionTimes(cycleMs: number): Pick<EvictionPolicy, 'graceMs' | 'silen
 
 /** A personal LVS node on Node.js: the node core and its Node.js parts. */
 export class LvsNode extends NodeCore {
-  private joinUrls: (() => readonly string[]) | null = null;
-
   private constructor(
-    opts: LvsNodeOptions,
+    private readonly opts: LvsNodeOptions,
     private readonly host: Host,
     store: NodeStore,
     readonly recovered: Recovered,
@@ -196,19 +200,10 @@ export class LvsNode extends NodeCore {
     return this.host;
   }
 
-  /**
-   * The join page's URLs go into the status from now on (null: no more), for the monitor's My
-   * node panel and `lvs node`'s status records. Asked at each status rather than given once: a
-   * laptop that moves to another network has other URLs.
-   */
-  showJoinPage(urls: (() => readonly string[]) | null): void {
-    this.joinUrls = urls;
-  }
-
   override status(): NodeStatus {
     const status = super.status();
-    const urls = this.joinUrls?.();
-    return urls ? { ...status, join: { urls: [...urls] } } : status;
+    const urls = this.opts.joinUrls?.();
+    return urls && urls.length > 0 ? { ...status, join: { urls: [...urls] } } : status;
   }
 }
 
