@@ -1,6 +1,7 @@
 import { accept, refuse, type Checked } from '../checked';
 import { resolveParams, type DriftParams } from '../drift/params';
 import { errorMessage } from '../error-message';
+import { AddressError, parseAddr } from '../net/address-group';
 
 /*
  * What a desktop node's join listener tells a browser that opens its page (GET /join.json): where
@@ -56,6 +57,13 @@ export function checkJoinInfo(raw: unknown): Checked<JoinInfo> {
     return refuse(
       `join info: addresses must be 1 to ${L.maxAddresses} multiaddrs of at most ${L.maxAddressLength} characters`,
     );
+  for (const a of addresses as string[]) {
+    const parsed = parseAddr(a);
+    if (parsed instanceof AddressError) return refuse(`join info: ${parsed.message}`);
+  }
+  // A page dials WebSockets only: without one such address it could join nobody.
+  if (!(addresses as string[]).some((a) => /\/wss?(\/|$)/.test(a)))
+    return refuse('join info: none of its addresses is a WebSocket one (/ws or /wss)');
   let resolved: DriftParams;
   try {
     resolved = resolveParams(params ?? {});

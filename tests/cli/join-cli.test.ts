@@ -8,6 +8,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkJoinInfo } from '../../src-shared/api/join-info';
 import {
   disposeLvs,
   killAll,
@@ -178,6 +179,8 @@ describe('lvs node --ws-port N --join-port 0', () => {
     expect(info).toMatchObject({ cycleMs: 50, genesis: [100, 100] });
     expect(typeof info.params).toBe('object');
     expect(typeof info.version).toBe('string');
+    // And what the page checks before it starts takes it whole.
+    expect(checkJoinInfo(info)).toMatchObject({ ok: true });
 
     // The page itself: served when built, else a one-line 503 (this test does not build it).
     const page = await fetch(url);
