@@ -191,6 +191,24 @@ async function honestPeer(to: Multiaddr, localAddress: string) {
 const inboundOf = (h: Host) =>
   h.libp2p.getConnections().filter((c) => c.direction === 'inbound' && c.status === 'open');
 
+describe('inbound eviction', () => {
+  it('weighs peers, not connections: a second connection of a peer already in evicts no one', async () => {
+    // Two inbound slots (4 connections, 2 kept for outbound), both taken.
+    const a = await fullNode({ maxConnections: 4, targetOutbound: 2 });
+    const target = a.host.addresses()[0]!;
+    const first = await honestPeer(target, '127.0.3.1');
+    await honestPeer(target, '127.0.3.2');
+    await vi.waitFor(() => expect(inboundOf(a.host)).toHaveLength(2), { timeout: 10_000 });
+    // The first peer opens another connection, as an AutoNAT dial-back or a DCUtR upgrade does.
+    await first.host.libp2p.dial(target, { force: true });
+    await sleep(1_000);
+    expect(a.evictions).toEqual([]);
+    // Both peers are still in, the first on two connections.
+    expect(new Set(inboundOf(a.host).map((c) => c.remotePeer.toString())).size).toBe(2);
+    expect(first.host.libp2p.getConnections()).toHaveLength(2);
+  }, 60_000);
+});
+
 describe('squatters', () => {
   it('cannot keep new honest peers out of a full node: the newest silent squatter is evicted', async () => {
     // A smaller node than the default, to keep the test short: 16 connections, 8 of them kept

@@ -296,6 +296,11 @@ export class InboundEvictor {
     const newcomer = evt.detail;
     const libp2p = this.libp2p;
     if (!libp2p || newcomer.direction !== 'inbound') return;
+    // A second connection of a peer already here takes no seat: an AutoNAT dial-back this node
+    // asked for, a direct connection DCUtR opens beside a relayed one. Weighed as a newcomer, it
+    // evicted someone else for a connection that closes a moment later.
+    const peer = newcomer.remotePeer;
+    if (libp2p.getConnections(peer).some((c) => c !== newcomer && c.status === 'open')) return;
     const inbound = libp2p
       .getConnections()
       .filter((c) => c.direction === 'inbound' && c.status === 'open' && !this.closing.has(c));
