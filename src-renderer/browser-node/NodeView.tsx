@@ -1,20 +1,21 @@
 import { useEffect, useState } from 'react';
 import type { LoggedEvent, NodeStatus, PeerView } from '@shared/api/node-api';
-import { num, vec } from '../lib/format';
+import { bytes, num, vec } from '../lib/format';
 import type { BrowserNode } from './browser-node';
 import { transportOf } from './host';
 import type { LogLine, PageLog } from './page-log';
 
 /*
  * A browser node's own small status view: its state, its peers and what carries each, its cycle,
- * VaultGuard's interventions, and the way out. It reads the node twice a second; it has no
- * control over anything but its own node.
+ * the drift protocol's bytes since it started, VaultGuard's interventions, and the way out. It
+ * reads the node twice a second; it has no control over anything but its own node.
  */
 
 interface Seen {
   readonly status: NodeStatus;
   readonly S: readonly number[];
   readonly peers: readonly PeerView[];
+  readonly traffic: ReturnType<BrowserNode['core']['traffic']>;
   readonly events: readonly LoggedEvent[];
   readonly log: readonly LogLine[];
 }
@@ -26,6 +27,7 @@ function look(node: BrowserNode, log: PageLog): Seen {
     status: node.core.status(),
     S: node.core.state().S,
     peers: node.core.peers(),
+    traffic: node.core.traffic(),
     events: node.core.events(8),
     log: log.lines().slice(-8),
   };
@@ -49,7 +51,7 @@ export function NodeView({
     const t = setInterval(() => setSeen(look(node, log)), REFRESH_MS);
     return () => clearInterval(t);
   }, [node, log]);
-  const { status, S, peers, events } = seen;
+  const { status, S, peers, traffic, events } = seen;
   const interventions = Object.entries(status.interventions).filter(([, n]) => n > 0);
   return (
     <main className="browser-node">
@@ -114,6 +116,18 @@ export function NodeView({
           <tr>
             <th scope="row">peers</th>
             <td data-testid="node-peers">{status.peers}</td>
+          </tr>
+          <tr>
+            <th scope="row">drift traffic</th>
+            <td
+              data-testid="node-traffic"
+              data-bytes-in={traffic.bytesIn}
+              data-bytes-out={traffic.bytesOut}
+              data-frames-in={traffic.framesIn}
+              data-frames-out={traffic.framesOut}
+            >
+              {bytes(traffic.bytesIn)} in · {bytes(traffic.bytesOut)} out
+            </td>
           </tr>
           {status.network ? (
             <tr>

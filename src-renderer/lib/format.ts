@@ -15,6 +15,14 @@ export function seconds(ms: number): string {
   return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '—';
 }
 
+/** An amount of bytes in B, kB, MB. */
+export function bytes(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  if (n >= 1e6) return `${num(n / 1e6, 3)} MB`;
+  if (n >= 1e3) return `${num(n / 1e3, 3)} kB`;
+  return `${num(n, 3)} B`;
+}
+
 /** Bytes per second in B/s, kB/s, MB/s. */
 export function rate(bytes: number): string {
   if (!Number.isFinite(bytes)) return '—';
