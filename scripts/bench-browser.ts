@@ -1,5 +1,5 @@
 // npm run bench:browser: a browser node (the join page, out/renderer/node.html) in Debian's
-// Chromium with 8 peers, each a real `lvs node` process on 127.0.0.1 at 1 cycle per second.
+// Chromium with 8 peers, from 10 real `lvs node` processes on 127.0.0.1 at 1 cycle per second.
 // 1. Joining: several page opens, each in a fresh browser context (a device of its own): the time
 //    from opening the page to its first peer, to its first converged cycle and to 8 peers.
 // 2. The last page kept open: over a minute, the CPU of its renderer process (thread by thread:
@@ -41,6 +41,14 @@ const LAUNCHER_FLAGS = (() => {
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 /** Desktop nodes: the browser node's peers (it keeps 8 outbound, peer-manager.ts). */
 const PEERS = env('LVS_BENCH_PEERS', 8);
+/**
+ * Desktop nodes started: two more than PEERS. Every address here is in one group (127.0/16), and
+ * an address book puts all the addresses one source group tells it about one group into one
+ * bucket of 64 slots: with 8 desktops' TCP, WebSocket and relayed addresses in it, slot
+ * collisions drop one or two WebSocket addresses in most books, and a page then knows only 6 or 7
+ * desktops it can dial (see the section this script writes).
+ */
+const DESKTOPS = env('LVS_BENCH_DESKTOPS', PEERS + 2);
 /** Page opens for the joining times; the last one stays open for the measurements. */
 const OPENS = env('LVS_BENCH_OPENS', 5);
 /** How long one open may take to reach PEERS peers and a converged cycle. */
@@ -315,7 +323,7 @@ function hasWorker(pid: number): boolean {
 /** What a Chromium process is, from its command line. */
 function processKind(cmdline: string): string {
   const type = /--type=(\S+)/.exec(cmdline)?.[1];
-  if (type === undefined) return 'browser';
+  if (type === undefined) return 'browser process';
   if (type === 'utility') {
     const sub = /--utility-sub-type=(\S+)/.exec(cmdline)?.[1] ?? '';
     if (sub.startsWith('network.')) return 'network service';
@@ -438,21 +446,20 @@ try {
   const t0Swarm = performance.now();
   const hub = await startDesktop(['--join-port', '0']);
   const desktops = [hub];
-  for (let i = 1; i < PEERS; i++) desktops.push(await startDesktop(['--bootstrap', hub.tcp]));
+  for (let i = 1; i < DESKTOPS; i++) desktops.push(await startDesktop(['--bootstrap', hub.tcp]));
   const swarmReady = async () => {
     const t = performance.now();
     while (performance.now() - t < 30_000) {
       // Each desktop dials at most 2 peers in one address group (127.0.0.1 here), so the
       // others' links are inbound: the hub ends with everyone, the rest with 2 or more.
-      if (hub.peers() >= PEERS - 1 && desktops.every((d) => d.peers() >= Math.min(PEERS - 1, 2)))
-        return true;
+      if (hub.peers() >= DESKTOPS - 1 && desktops.every((d) => d.peers() >= 2)) return true;
       await sleep(250);
     }
     return false;
   };
   const meshed = await swarmReady();
   console.log(
-    `${PEERS} desktop nodes up in ${((performance.now() - t0Swarm) / 1000).toFixed(1)} s, peers ${desktops.map((d) => d.peers()).join(', ')}${meshed ? '' : ' (not all meshed)'}; join page ${hub.joinUrl}`,
+    `${DESKTOPS} desktop nodes up in ${((performance.now() - t0Swarm) / 1000).toFixed(1)} s, peers ${desktops.map((d) => d.peers()).join(', ')}${meshed ? '' : ' (not all meshed)'}; join page ${hub.joinUrl}`,
   );
 
   browser = await launchChromium();
@@ -476,8 +483,8 @@ try {
   const { context, page } = measured!;
 
   // ---------------------------------------------------------------- the measured page
-  // Its open may have ended short of PEERS peers: it keeps looking (peer exchange asks a peer
-  // again after a minute), so give it until MEASURE_PEERS_S from its open, then warm up.
+  // Its open may have ended short of PEERS peers: it keeps looking (peer exchange asks its peers
+  // again, a minute apart), so give it until MEASURE_PEERS_S from its open, then warm up.
   const lastOpen = opens.at(-1)!;
   if (lastOpen.all === undefined) {
     const t = performance.now();
@@ -655,7 +662,7 @@ try {
     `## Browser node (\`npm run bench:browser\`)
 
 The built join page (out/renderer/node.html) in Debian's Chromium (headless, no GPU), served by
-a desktop node's join listener on 127.0.0.1, with ${PEERS} real \`lvs node\` processes at 1 cycle per
+a desktop node's join listener on 127.0.0.1, with ${DESKTOPS} real \`lvs node\` processes at 1 cycle per
 second (d = 2, --no-mdns, each listening on TCP and WebSockets; one serves the page and the
 others joined it over TCP). The page dials that node over WebSockets and learns the others by
 peer exchange; it keeps ${PEERS} outbound peers. All of it, the harness and Chromium share the
@@ -676,32 +683,37 @@ from \`page.goto\` to what the page shows, read every ${POLL_MS} ms from a view 
 | first converged cycle | ${sec(converged)}${of(converged)} | ${range(converged)} | |
 | ${PEERS} peers | ${sec(all)}${of(all)} | ${range(all)} | |
 
-The most peers each open reached: ${maxPeers.join(', ')} (an open stops at ${OPEN_TIMEOUT_S} s).${
-      all.length === OPENS
-        ? ''
-        : ` A page learns the desktops' WebSocket addresses from its peers' peer-exchange answers, each
-peer asked once as it connects; an address that none of them held then comes only with a later
-ask, and a peer is asked again after a minute at the earliest (peer-manager.ts, REASK_MS), so an
-open that did not get all ${PEERS} at once waits a minute or more for the last.`
-    } Each open
-leaves its WebRTC address in the desktops' books, and later pages dial those of pages already
-closed (each such dial fails at once: the relay holds no reservation for them). A converged
-cycle: the page's node has joined (it shows a state), has at least one peer, and its spread to its
-peers (the RMS distance from its S to the S its peers last sent, node-spread) is under ${EPSILON}, the lab's
-default epsilon; the time is to the first of ${CONVERGE_RUN} such cycles in a row, as the lab counts
-convergence (src-shared/lab/convergence.ts).
+The most peers each open reached: ${maxPeers.join(', ')} (an open stops at ${OPEN_TIMEOUT_S} s).
 
-**The last page, kept open** with ${after.peers} peers (${[...new Set(transports)].join(', ')}) after a ${WARMUP_S} s
-warm-up, over ${wall.toFixed(0)} s (${cycles} cycles). CPU is the kernel's accounting of Chromium's
-renderer process for the page (the one that holds the engine's Web Worker), thread by thread;
-Chromium's own DevTools figure (Performance.getMetrics, TaskDuration) covers the page's main thread
-only. The JS heaps are V8's used sizes at the end of the window, the page's and the Web Worker's
-(a heap of its own), as they were and after a forced collection. Drift bytes are what the node
-core counts on its drift streams (node.core.traffic(), shown on the page as node-traffic); the
-WebSocket payload is every byte the page's WebSockets carried (Noise, Yamux, identify, peer
-exchange and the drift frames; WebSocket and TCP framing not included), counted from Chromium's
-Network events over a second window of ${nWall.toFixed(0)} s, kept apart because those events cost
-the renderer work of their own.
+${DESKTOPS} desktops for ${PEERS} peers: every address here is in one group (127.0/16), and the
+address book (src-shared/net/address-book.ts) puts every address that one source group tells it
+about one address group into one new-table bucket of 64 slots, where an occupied slot keeps its
+entry. A page told 8 desktops' addresses (TCP, which it cannot dial, WebSocket and relayed) loses
+some to slot collisions: in a throwaway simulation of 2,000 fresh books, each told 8 desktops' TCP
+and WebSocket addresses, the book kept all 8 WebSocket addresses in 34% of them (7.0 of 8 on
+average). With 8 desktops (on 2026-12-05) the page reached 7 peers in most of 15 opens, 6 in three
+and 8 in one, and never the last one later: asked again, its peers' answers add nothing its book
+can place. Nodes on one home network (one /16 too) meet the same. With ${DESKTOPS} desktops,
+${all.length} of ${OPENS} opens here reached ${PEERS} peers within ${OPEN_TIMEOUT_S} s. Each open leaves its WebRTC address in the
+desktops' books, and later pages dial those of pages already closed (each such dial fails at once:
+the relay holds no reservation for them).
+
+A converged cycle: the page's node has joined (it shows a state), has at least one peer, and its
+spread to its peers (the RMS distance from its S to the S its peers last sent, node-spread) is
+under ${EPSILON}, the lab's default epsilon; the time is to the first of ${CONVERGE_RUN} such cycles in a row, as the
+lab counts convergence (src-shared/lab/convergence.ts).
+
+**The last page, kept open** with ${after.peers} peers (${[...new Set(transports)].join(', ')}) after a ${WARMUP_S} s warm-up,
+over ${wall.toFixed(0)} s (${cycles} cycles). CPU is the kernel's accounting of Chromium's renderer process for the page (the
+one that holds the engine's Web Worker), thread by thread; Chromium's own DevTools figures
+(Performance.getMetrics: TaskDuration, the time inside the main thread's tasks, and
+ScriptDuration, inside its scripts) cover the page's main thread only. The JS heaps are V8's used
+sizes at the end of the window, the page's and the Web Worker's (a heap of its own), as they were
+and after a forced collection. Drift bytes are what the node core counts on its drift streams
+(node.core.traffic(), shown on the page as node-traffic); the WebSocket payload is every byte the
+page's WebSockets carried (Noise, Yamux, identify, peer exchange and the drift frames; WebSocket
+and TCP framing not included), counted from Chromium's Network events over a second window of
+${nWall.toFixed(0)} s, kept apart because those events cost the renderer work of their own.
 
 | measure | value | target |
 | --- | ---: | ---: |
