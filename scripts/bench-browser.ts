@@ -674,7 +674,7 @@ ${loadavg} at the end.
 
 **Joining** (${OPENS} opens, each in a fresh browser context: a new device, an empty IndexedDB; times
 from \`page.goto\` to what the page shows, read every ${POLL_MS} ms from a view that refreshes every
-500 ms, so each is late by up to 0.6 s):
+second, so each is late by up to 1.1 s):
 
 | measure | median | range | target |
 | --- | ---: | ---: | ---: |
@@ -733,19 +733,17 @@ ${[...byKind]
 | drift bytes per minute, out / in | ${kb(drift.out)} / ${kb(drift.in)} (${drift.framesOut.toFixed(0)} / ${drift.framesIn.toFixed(0)} frames) | |
 | WebSocket payload per minute, sent / received | ${kb(wsMin.sent)} / ${kb(wsMin.received)} | |
 
-Where the renderer's time goes, from one-off runs of this set-up on 2026-12-05 (30 s windows,
+Where the renderer's time went, from one-off runs of this set-up on 2026-12-05 (30 s windows,
 not repeated by this script; the machine shared with other work, so read them as rough): the
 engine's Web Worker costs almost nothing (under 0.1% of a core); the rest is the page's main
 thread (libp2p's Noise in JavaScript, Yamux, the drift protocol, the status view) and Chromium's
-threads around it. With the status view's twice-a-second refresh stopped (a throwaway build) the
-renderer took 1.70% of a core (main thread 1.27%, 6 peers) against 3.17% with it (7 peers): the
-view, redrawn every 500 ms, is about half of it. The page also sends every Noise message as two
-WebSocket messages (its 2-byte length, then its ciphertext) and a 30-byte Yamux window update
-for every frame it receives: the desktop node's two patches for these
-(src-main/node/p2p/one-write.ts and yamux-window.ts, docs/protocol.md) are not in the browser's
-host. With both imported there (another throwaway build) its WebSocket payload fell from 46.7 to
-23.8 KB sent a minute and its WebSocket messages from 870 to 213 a minute, and its renderer took
-2.83% against 3.17%.
+threads around it. Two findings of those runs are in the page since: its status view, redrawn
+twice a second, was about half of the renderer's time (1.70% of a core with the refresh stopped,
+3.17% with it), and now redraws once a second and not while the tab is hidden; and the desktop
+node's two wire fixes (src-shared/net/one-write.ts and yamux-window.ts, docs/protocol.md) were
+not in the browser's host, which sent every Noise message as two WebSocket messages and a 30-byte
+Yamux window update for every frame it received (46.7 KB sent a minute in 870 messages; with the
+fixes, 23.8 KB in 213).
 
 Chromium's other processes serve every page of the browser (the network service carries the
 WebSockets, the GPU process composites what the page draws, the storage service keeps IndexedDB);

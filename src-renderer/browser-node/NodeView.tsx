@@ -20,7 +20,11 @@ interface Seen {
   readonly log: readonly LogLine[];
 }
 
-const REFRESH_MS = 500;
+/**
+ * Once a second, and not at all while the tab is hidden: redrawn twice a second, the view cost
+ * the page as much CPU as the node itself (docs/benchmarks.md, bench:browser).
+ */
+const REFRESH_MS = 1000;
 
 function look(node: BrowserNode, log: PageLog): Seen {
   return {
@@ -48,7 +52,9 @@ export function NodeView({
 }) {
   const [seen, setSeen] = useState<Seen>(() => look(node, log));
   useEffect(() => {
-    const t = setInterval(() => setSeen(look(node, log)), REFRESH_MS);
+    const t = setInterval(() => {
+      if (document.visibilityState === 'visible') setSeen(look(node, log));
+    }, REFRESH_MS);
     return () => clearInterval(t);
   }, [node, log]);
   const { status, S, peers, traffic, events } = seen;

@@ -2,7 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Host } from '../../src-main/node/p2p/host';
-import { oneWritePerMessage } from '../../src-main/node/p2p/one-write';
+import { oneWritePerMessage } from '../../src-shared/net/one-write';
 import { streamPair } from '../helpers/hosts';
 
 /*

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Stream } from '@libp2p/interface';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Host } from '../../src-main/node/p2p/host';
-import { halfWindowUpdates } from '../../src-main/node/p2p/yamux-window';
+import { halfWindowUpdates } from '../../src-shared/net/yamux-window';
 import { streamPair, tcpPort, type StreamPair } from '../helpers/hosts';
 
 /*

@@ -24,8 +24,8 @@ import {
   type RelaySwitch,
 } from './nat';
 import { InboundEvictor, type EvictionPolicy } from './inbound-eviction';
-import './one-write';
-import './yamux-window';
+import '../../../src-shared/net/one-write';
+import '../../../src-shared/net/yamux-window';
 
 /*
  * The libp2p host of an LVS node: TCP, Noise, Yamux, identify and ping, optional mDNS discovery,

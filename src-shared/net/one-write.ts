@@ -2,7 +2,8 @@ import { AbstractMultiaddrConnection } from '@libp2p/utils';
 import { isUint8ArrayList, type Uint8ArrayList } from 'uint8arraylist';
 
 /*
- * One socket write per message a connection sends, so one TCP segment instead of several.
+ * One socket write per message a connection sends, so one TCP segment (or one WebSocket message)
+ * instead of several.
  *
  * Noise hands the TCP connection each encrypted message as a list of two buffers, its 2-byte
  * length and its ciphertext, and @libp2p/tcp writes a list buffer by buffer. With Nagle's
