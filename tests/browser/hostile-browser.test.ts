@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '../helpers/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tcp } from '@libp2p/tcp';
@@ -106,15 +107,6 @@ const LAB = [
   '--status-every',
   '0.5',
 ];
-
-/** A port nothing listens on now (a --ws-port must be given as a number: 0 turns it off). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
 
 type LogRecord = Record<string, unknown> & { msg: string };
 type DriftView = { peer: string; framesIn: number };
@@ -323,9 +315,11 @@ describe.skipIf(skip !== null)(
       const attack = async (h: Hostile, kind: Attack): Promise<string[]> => {
         const peer = await connect(h);
         const honestBefore = honestIn();
-        // One bad frame at a time, each read back from the node's log before the next: well
-        // inside the rate limit, so each is penalised for what it is.
+        // One bad frame at a time, each read back from the node's log before the next and at
+        // least a cycle after the last: well inside the rate limit (4 frames a cycle) however
+        // fast the log answers, so each is penalised for what it is.
         for (let i = 0; i < LIMIT; i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, CYCLE_MS));
           const variant = await h.send(peer, kind, i, OVERSIZE);
           expect(variant, `${kind} #${i}`).not.toBeNull();
           await vi.waitFor(() => expect(badFrames(a, peer)).toHaveLength(i + 1), {
