@@ -9,12 +9,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright';
 import { CONVERGE_RUN } from '../src-shared/lab/convergence';
 import { launchChromium, noBrowserReason } from '../tests/helpers/browser';
+import { freePort } from '../tests/helpers/ports';
+import { cpuSeconds, memoryMb } from './bench/proc';
 import { machineLine, median, writeSection } from './bench/report';
 
 const root = join(import.meta.dirname, '..');
@@ -95,17 +96,6 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   });
 
 // ------------------------------------------------------------------ desktop nodes
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 interface Desktop {
   readonly child: ChildProcess;
   readonly tcp: string;
@@ -335,17 +325,13 @@ function processKind(cmdline: string): string {
   return type;
 }
 
+/** A process's CPU seconds, NaN once it has ended. */
 function processCpu(pid: number): number {
   try {
-    return cpuOf(stat(`/proc/${pid}/stat`).fields);
+    return cpuSeconds(pid);
   } catch {
     return NaN;
   }
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? NaN) / 1024;
 }
 
 // ------------------------------------------------------------------ the worker over CDP
@@ -567,7 +553,7 @@ try {
   await workers.send('HeapProfiler.collectGarbage');
   const heapPageGc = (await metrics())['JSHeapUsedSize']! / MB;
   const heapWorkerGc = await workerHeap();
-  const rss = rssMb(renderer);
+  const rss = memoryMb(renderer, 'VmRSS');
   console.log(
     `window ${wall.toFixed(1)} s, ${cycles} cycles, peers ${before.peers} -> ${after.peers} (${transports.join(', ')}), spread ${after.spread.toFixed(4)}`,
   );

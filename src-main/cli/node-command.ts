@@ -26,8 +26,8 @@ import {
   startJoinServer,
   type JoinServer,
   type JoinServerOptions,
-  type SwarmSettings,
 } from '../node/join/join-server';
+import type { SwarmSettings } from '../../src-shared/api/join-info';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { DiscoveryOptions } from '../../src-shared/net/discovery';
 import type { HostOptions } from '../node/p2p/host';

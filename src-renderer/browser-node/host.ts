@@ -7,6 +7,7 @@ import { webRTC } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
+import { isWebSocketAddr, isWebRtcAddr } from '../../src-shared/net/address-group';
 import { PeerGate } from '../../src-shared/net/gater';
 // The desktop host's two wire fixes (one WebSocket message per Noise message, Yamux window
 // updates by halves): without them a page sent four WebSocket messages per drift frame.
@@ -47,23 +48,15 @@ export interface BrowserHostOptions {
 
 export type Transport = 'webrtc' | 'websockets' | 'relayed' | 'other';
 
-/** One connection as a browser node's page shows it. */
-export interface BrowserConnection {
-  readonly peer: string;
-  readonly addr: string;
-  readonly transport: Transport;
-  readonly direction: 'inbound' | 'outbound';
-}
-
 /**
  * What carries a connection, read off its remote address (a drift session's, a connection's). A
  * WebRTC connection signalled through a relay keeps the relay in its address but carries its data
  * directly; a plain relayed one goes through the relay.
  */
 export function transportOf(addr: string): Transport {
-  if (/\/webrtc(\/|$)/.test(addr)) return 'webrtc';
+  if (isWebRtcAddr(addr)) return 'webrtc';
   if (addr.includes('/p2p-circuit')) return 'relayed';
-  if (/\/wss?(\/|$)/.test(addr)) return 'websockets';
+  if (isWebSocketAddr(addr)) return 'websockets';
   return 'other';
 }
 
@@ -71,7 +64,6 @@ export interface BrowserHost extends CoreHost {
   readonly libp2p: Libp2p;
   readonly gater: PeerGate;
   addresses(): Multiaddr[];
-  connections(): BrowserConnection[];
   /** WebSockets and WebRTC (through a relay it reaches over WebSockets); never TCP. */
   dialable(addr: string): boolean;
 }
@@ -103,16 +95,9 @@ export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserH
     libp2p,
     gater,
     addresses: () => libp2p.getMultiaddrs(),
-    connections: () =>
-      libp2p.getConnections().map((c) => ({
-        peer: c.remotePeer.toString(),
-        addr: c.remoteAddr.toString(),
-        transport: transportOf(c.remoteAddr.toString()),
-        direction: c.direction,
-      })),
     // A relayed address names the relay's transport first: /ws there means a relay this page
     // can reach; what follows /p2p-circuit (WebRTC or nothing) is how it then reaches the peer.
-    dialable: (addr) => /\/wss?\//.test(addr) || /\/wss?$/.test(addr),
+    dialable: isWebSocketAddr,
     stop: async () => {
       await libp2p.stop();
     },

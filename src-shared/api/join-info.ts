@@ -1,7 +1,7 @@
 import { accept, refuse, type Checked } from '../checked';
 import { resolveParams, type DriftParams } from '../drift/params';
 import { errorMessage } from '../error-message';
-import { AddressError, parseAddr } from '../net/address-group';
+import { AddressError, isWebSocketAddr, parseAddr } from '../net/address-group';
 
 /*
  * What a desktop node's join listener tells a browser that opens its page (GET /join.json): where
@@ -23,10 +23,16 @@ export interface JoinInfo {
   readonly version: string;
 }
 
-/** On the wire, parameters are only those that differ from the defaults. */
-export type JoinInfoWire = Omit<JoinInfo, 'params'> & {
+/**
+ * What a browser node must share with the swarm, as join.json carries it: the drift parameters
+ * that differ from the defaults (as a store keeps them), the cycle, the genesis state.
+ */
+export type SwarmSettings = Pick<JoinInfo, 'cycleMs' | 'genesis'> & {
   readonly params: Readonly<Record<string, unknown>>;
 };
+
+/** join.json as the listener writes it; the settings are absent until the node runs. */
+export type JoinDocument = Pick<JoinInfo, 'addresses' | 'version'> & Partial<SwarmSettings>;
 
 export const JOIN_LIMITS = {
   maxAddresses: 16,
@@ -62,7 +68,7 @@ export function checkJoinInfo(raw: unknown): Checked<JoinInfo> {
     if (parsed instanceof AddressError) return refuse(`join info: ${parsed.message}`);
   }
   // A page dials WebSockets only: without one such address it could join nobody.
-  if (!(addresses as string[]).some((a) => /\/wss?(\/|$)/.test(a)))
+  if (!(addresses as string[]).some(isWebSocketAddr))
     return refuse('join info: none of its addresses is a WebSocket one (/ws or /wss)');
   let resolved: DriftParams;
   try {

@@ -239,3 +239,24 @@ export function multiaddrGroup(text: string, options: GroupOptions = STRICT): st
   if (parsed instanceof AddressError) throw parsed;
   return parsed.group;
 }
+
+/**
+ * Whether a multiaddr's text names WebRTC (`/webrtc`, `/webrtc-direct`): a browser's address,
+ * which only a node with a WebRTC transport can dial.
+ */
+export function isWebRtcAddr(addr: string): boolean {
+  return /\/webrtc(-direct)?(\/|$)/.test(addr);
+}
+
+/**
+ * Whether it names WebSockets (`/ws`, `/wss`): what a browser can dial. For a relayed address this
+ * is the relay's transport, since it comes first.
+ */
+export function isWebSocketAddr(addr: string): boolean {
+  return /\/wss?(\/|$)/.test(addr);
+}
+
+/** Whether it goes through a relay (`/p2p-circuit`) without WebRTC: every frame then crosses it. */
+export function isRelayedOnly(addr: string): boolean {
+  return addr.includes('/p2p-circuit') && !isWebRtcAddr(addr);
+}

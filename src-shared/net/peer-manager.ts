@@ -1,6 +1,6 @@
 import type { Connection, Libp2p } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { AddressError } from './address-group';
+import { AddressError, isRelayedOnly, isWebRtcAddr } from './address-group';
 import {
   splitPeerAddress,
   type AddressBook,
@@ -254,10 +254,9 @@ export class PeerManager {
     const byGroup: Record<string, number> = {};
     for (const c of conns) {
       const addr = c.remoteAddr.toString();
-      const g =
-        addr.includes('/p2p-circuit') && !addr.includes('/webrtc')
-          ? 'relay'
-          : (addressGroup(c.remoteAddr, this.o.groups) ?? 'loopback');
+      const g = isRelayedOnly(addr)
+        ? 'relay'
+        : (addressGroup(c.remoteAddr, this.o.groups) ?? 'loopback');
       byGroup[g] = (byGroup[g] ?? 0) + 1;
     }
     const size = this.o.book.size;
@@ -434,15 +433,13 @@ export class PeerManager {
     for (const e of book.entries()) {
       if (e.peerId === undefined || !this.o.dialable(e.addr)) continue;
       if (!e.addr.includes('/p2p-circuit')) direct.add(e.peerId);
-      else if (e.addr.includes('/webrtc')) webrtc.add(e.peerId);
+      else if (isWebRtcAddr(e.addr)) webrtc.add(e.peerId);
     }
-    const relayedOnly = (e: BookEntry): boolean =>
-      e.addr.includes('/p2p-circuit') && !e.addr.includes('/webrtc');
     const exclude = (e: BookEntry): boolean =>
       e.peerId === self ||
       !this.o.dialable(e.addr) ||
       (e.peerId !== undefined && e.addr.includes('/p2p-circuit') && direct.has(e.peerId)) ||
-      (e.peerId !== undefined && relayedOnly(e) && webrtc.has(e.peerId)) ||
+      (e.peerId !== undefined && isRelayedOnly(e.addr) && webrtc.has(e.peerId)) ||
       (e.peerId !== undefined && connected.has(e.peerId)) ||
       connectedAddrs.has(e.addr) ||
       own.has(e.addr) ||

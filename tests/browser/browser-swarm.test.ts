@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../helpers/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright';
@@ -30,14 +30,6 @@ const EPSILON = 0.5;
 const GENESIS = 40;
 const LAB = ['--host', '127.0.0.1', '--port', '0', '--no-mdns', '--json-logs'];
 const SWARM = ['--cycle-ms', String(CYCLE_MS), '--genesis', String(GENESIS), '--status-every', '1'];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
 
 interface Status {
   cycle: number;

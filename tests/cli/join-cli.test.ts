@@ -4,19 +4,19 @@
 // token. Flag mistakes cost one line.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { freePort, rawExchange, withTakenPort } from '../helpers/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkJoinInfo } from '../../src-shared/api/join-info';
 import {
   disposeLvs,
+  expectUsageError,
   killAll,
   prepareLvs,
   ROOT,
   run,
   start,
-  type Run,
 } from '../helpers/lvs-process';
 
 let work = '';
@@ -35,50 +35,6 @@ afterEach(killAll);
 
 /** Flags every test node runs with: loopback, any port, no mDNS, fast cycles. */
 const LAB = ['--host', '127.0.0.1', '--port', '0', '--no-mdns', '--cycle-ms', '50'];
-
-/** Exit 2, nothing on stdout, one `lvs: ` line on stderr naming `flags`, no stack trace. */
-function expectUsageError(r: Run, flags: readonly string[], allowed: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^lvs: [^\n]+\n$/);
-  const line = r.stderr.trimEnd();
-  for (const flag of flags) expect(line).toContain(flag);
-  expect(line).toMatch(allowed);
-  expect(line).not.toMatch(/\bError\b|^\s*at |node:internal|\.ts:\d+/m);
-}
-
-/** A port nothing listens on now (a --ws-port must be given as a number: 0 turns it off). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
-
-/** A port held by another program for the length of `use`. */
-async function withTakenPort(use: (port: number) => Promise<void>): Promise<void> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  try {
-    await use((server.address() as AddressInfo).port);
-  } finally {
-    server.close();
-  }
-}
-
-/** Raw bytes to a port, the whole answer back (the server closes). */
-function raw(port: number, text: string): Promise<string> {
-  return new Promise((ok, fail) => {
-    const s = connect(port, '127.0.0.1');
-    let got = '';
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => (got += d));
-    s.on('error', fail);
-    s.on('close', () => ok(got));
-    s.write(text);
-  });
-}
 
 type Record_ = Record<string, unknown> & { msg: string };
 
@@ -196,7 +152,7 @@ describe('lvs node --ws-port N --join-port 0', () => {
       }
       expect(r.status, path).toBe(404);
     }
-    const upgrade = await raw(
+    const upgrade = await rawExchange(
       port,
       `GET /api?token=${token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\n` +
         'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',

@@ -8,7 +8,14 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { disposeLvs, killAll, prepareLvs, run, start, type Run } from '../helpers/lvs-process';
+import {
+  disposeLvs,
+  expectUsageError,
+  killAll,
+  prepareLvs,
+  run,
+  start,
+} from '../helpers/lvs-process';
 
 let work = '';
 
@@ -26,17 +33,6 @@ afterEach(killAll);
 
 /** Flags every test node runs with: loopback, any port, no mDNS, fast cycles. */
 const LAB = ['--host', '127.0.0.1', '--port', '0', '--no-mdns', '--cycle-ms', '50'];
-
-/** Exit 2, nothing on stdout, one `lvs: ` line on stderr naming `flag`, no stack trace. */
-function expectUsageError(r: Run, flag: string, allowed?: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^lvs: [^\n]+\n$/);
-  const line = r.stderr.trimEnd();
-  expect(line).toContain(flag);
-  if (allowed) expect(line).toMatch(allowed);
-  expect(line).not.toMatch(/\bError\b|^\s*at |node:internal|\.ts:\d+/m);
-}
 
 type Stored = { state: { cycle: number; S: number[] } };
 const readStore = async (dir: string) =>

@@ -6,6 +6,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectUsageError } from '../helpers/lvs-process';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = 'src-main/cli/lvs.ts';
@@ -35,17 +36,6 @@ function node(args: readonly string[], timeoutMs = 30_000): Promise<Run> {
 }
 
 const lvs = (...args: string[]) => node(['--import', 'tsx', ENTRY, ...args]);
-
-/** Exit 2, nothing on stdout, one `lvs: ` line on stderr naming `flag`, no stack trace. */
-function expectUsageError(run: Run, flag: string, allowed?: RegExp): void {
-  expect(run.code).toBe(2);
-  expect(run.stdout).toBe('');
-  expect(run.stderr).toMatch(/^lvs: [^\n]+\n$/);
-  const line = run.stderr.trimEnd();
-  expect(line).toContain(flag);
-  if (allowed) expect(line).toMatch(allowed);
-  expect(line).not.toMatch(/\bError\b|^\s*at |node:internal|\.ts:\d+/m);
-}
 
 let dir = '';
 beforeAll(async () => {

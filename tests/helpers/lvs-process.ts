@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = join(ROOT, 'src-main/cli/lvs.ts');
@@ -141,3 +142,21 @@ export const run = (args: readonly string[]): Promise<Run> => start(args).done;
 
 /** Runs `lvs` with this command line (command first) to its end. */
 export const runLvs = (args: readonly string[]): Promise<Run> => startLvs(args).done;
+
+/**
+ * A refused command line: exit 2, nothing on stdout, one `lvs: ` line on stderr naming every one
+ * of `flags` (and saying what is allowed, when given), no stack trace.
+ */
+export function expectUsageError(
+  r: Pick<Run, 'code' | 'stdout' | 'stderr'>,
+  flags: string | readonly string[],
+  allowed?: RegExp,
+): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^lvs: [^\n]+\n$/);
+  const line = r.stderr.trimEnd();
+  for (const flag of typeof flags === 'string' ? [flags] : flags) expect(line).toContain(flag);
+  if (allowed) expect(line).toMatch(allowed);
+  expect(line).not.toMatch(/\bError\b|^\s*at |node:internal|\.ts:\d+/m);
+}

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { rawExchange } from '../helpers/ports';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -104,18 +105,8 @@ function get(
 }
 
 /** Raw bytes in, the whole answer (up to the server's close) out. */
-function raw(text: string, host = '127.0.0.1'): Promise<string> {
-  return new Promise((ok, fail) => {
-    const s = connect(server.port, host);
-    sockets.push(s);
-    let got = '';
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => (got += d));
-    s.on('error', fail);
-    s.on('close', () => ok(got));
-    s.write(text);
-  });
-}
+const raw = (text: string, host = '127.0.0.1'): Promise<string> =>
+  rawExchange(server.port, text, host, (s) => sockets.push(s));
 
 const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 

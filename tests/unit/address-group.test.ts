@@ -3,6 +3,9 @@
 import { isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
+  isRelayedOnly,
+  isWebRtcAddr,
+  isWebSocketAddr,
   AddressError,
   expandIPv6,
   isIPv4,
@@ -129,6 +132,21 @@ describe('the group of a multiaddr given as text', () => {
     expect(multiaddrGroup('/ip4/127.0.0.1/tcp/1')).toBe('ip4:127.0');
     expect(multiaddrGroup('/ip4/127.0.0.1/tcp/1', { allowLoopbackGroups: true })).toBeNull();
     expect(multiaddrGroup('/ip6/::1/tcp/1', { allowLoopbackGroups: true })).toBeNull();
+  });
+
+  it('tells the transports an address needs from its text', () => {
+    const relay = '/ip4/203.0.113.9/tcp/4002/ws/p2p/QmRelay1/p2p-circuit';
+    expect(isWebRtcAddr(`${relay}/webrtc/p2p/QmB`)).toBe(true);
+    expect(isWebRtcAddr('/ip4/1.2.3.4/udp/1/webrtc-direct')).toBe(true);
+    expect(isWebRtcAddr('/ip4/1.2.3.4/tcp/1/ws/p2p/QmWebrtcish')).toBe(false);
+    expect(isWebSocketAddr('/ip4/1.2.3.4/tcp/1/ws')).toBe(true);
+    expect(isWebSocketAddr('/ip4/1.2.3.4/tcp/1/wss/p2p/QmA')).toBe(true);
+    expect(isWebSocketAddr('/ip4/1.2.3.4/tcp/1/p2p/QmWsx')).toBe(false);
+    // Through a relay reached by WebSockets: a browser can dial it.
+    expect(isWebSocketAddr(`${relay}/webrtc/p2p/QmB`)).toBe(true);
+    expect(isRelayedOnly(`${relay}/p2p/QmB`)).toBe(true);
+    expect(isRelayedOnly(`${relay}/webrtc/p2p/QmB`)).toBe(false);
+    expect(isRelayedOnly('/ip4/1.2.3.4/tcp/1')).toBe(false);
   });
 
   it('refuses malformed text with an AddressError saying what is wrong', () => {

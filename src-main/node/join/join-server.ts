@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { contentTypeOf } from '../../runtime/content-types';
 import { pageBuilt, staticFile } from '../../runtime/static-files';
+import type { JoinDocument, SwarmSettings } from '../../../src-shared/api/join-info';
 import { isLoopbackHost, joinAddresses, joinUrls } from './join-addresses';
 
 /*
@@ -92,24 +93,6 @@ export interface JoinServer {
   urls(): string[];
   close(): Promise<void>;
 }
-
-/**
- * What a browser node must share with the swarm to be let in and to start where it would: the
- * drift parameters (a peer of another dimension or cycle is refused at HELLO), the cycle, and the
- * genesis state a node that hears no peer starts from.
- */
-export interface SwarmSettings {
-  /** Only the parameters that differ from the defaults (changedParams), as the store keeps them. */
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly cycleMs: number;
-  /** One value per dimension. */
-  readonly genesis: readonly number[];
-}
-
-/** What join.json holds: where to dial, the swarm's settings once the node runs, the version. */
-export type JoinDocument = { readonly addresses: readonly string[] } & Partial<SwarmSettings> & {
-    readonly version: string;
-  };
 
 /** Starts the join listener; a port it cannot take is a JoinListenError. */
 export async function startJoinServer(opts: JoinServerOptions): Promise<JoinServer> {

@@ -11,6 +11,7 @@ import { tcp } from '@libp2p/tcp';
 import { uPnPNAT } from '@libp2p/upnp-nat';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
+import { isWebRtcAddr, isWebSocketAddr } from '../../../src-shared/net/address-group';
 import { boundedWebSockets } from './websockets';
 import { PeerGate } from '../../../src-shared/net/gater';
 import {
@@ -266,16 +267,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     addresses: () => libp2p.getMultiaddrs(),
     connections: () => libp2p.getConnections().map(connectionView),
     dialable: (addr) =>
-      !WEBRTC.test(addr) && (o.webSockets !== undefined || !WEB_SOCKETS.test(addr)),
+      !isWebRtcAddr(addr) && (o.webSockets !== undefined || !isWebSocketAddr(addr)),
     stop: async () => {
       inbound?.detach();
       await libp2p.stop();
     },
   };
 }
-
-const WEBRTC = /\/webrtc(-direct)?(\/|$)/;
-const WEB_SOCKETS = /\/wss?(\/|$)/;
 
 /** Parses a multiaddr given as text (for the CLI and tests). */
 export function toMultiaddr(address: string | Multiaddr): Multiaddr {
