@@ -369,6 +369,7 @@ export class NodePool {
     const traffic = node.traffic();
     return {
       slot: h.slot,
+      kind: 'node',
       condition: h.frozen ? 'frozen' : 'up',
       liar: h.outbox.behaviour?.kind ?? null,
       cycle: node.joined ? node.status().cycle : 0,
@@ -424,6 +425,7 @@ function nodeSeed(labSeed: number, slot: number, incarnation: number): number {
 function deadSample(h: Hosted): NodeSample {
   return {
     slot: h.slot,
+    kind: 'node',
     condition: 'dead',
     liar: h.outbox.behaviour?.kind ?? null,
     cycle: 0,

@@ -285,8 +285,15 @@ export type LabRequest = LabQuery | LabCommand;
 export type NodeCondition = 'starting' | 'up' | 'frozen' | 'dead';
 
 /** One node at one tick. */
+/**
+ * What runs a lab node: a Node.js node on one of the lab's worker threads, or a browser node in
+ * a Chromium tab of its own (src-renderer/lab-tab). Both run the same node core.
+ */
+export type NodeKind = 'node' | 'browser';
+
 export interface NodeSample {
   readonly slot: number;
+  readonly kind: NodeKind;
   readonly condition: NodeCondition;
   /** A liar's behaviour kind, or null for an honest node. */
   readonly liar: LiarBehaviour['kind'] | null;

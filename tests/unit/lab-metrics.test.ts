@@ -9,6 +9,7 @@ const noInterventions = () =>
 function sample(slot: number, S: number[], more: Partial<NodeSample> = {}): NodeSample {
   return {
     slot,
+    kind: 'node',
     condition: 'up',
     liar: null,
     cycle: 10,

@@ -107,6 +107,7 @@ export function labStatus(over: Partial<LabStatus> = {}): LabStatus {
 export function sample(slot: number, peers: number[], over: Partial<NodeSample> = {}): NodeSample {
   return {
     slot,
+    kind: 'node',
     condition: 'up',
     liar: null,
     cycle: 10,
