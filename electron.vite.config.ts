@@ -83,6 +83,8 @@ export default defineConfig({
           index: resolve(root, 'src-renderer/index.html'),
           // The browser node's page, which a desktop node's join listener serves.
           node: resolve(root, 'src-renderer/node.html'),
+          // A browser node of a lab: a Chromium tab the lab drives (src-main/lab/browser-tabs.ts).
+          'lab-tab': resolve(root, 'src-renderer/lab-tab.html'),
         },
       },
     },

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { MAX_LAB_NODES, type LabEvent } from '../../src-shared/api/lab-api';
+import { MAX_LAB_BROWSERS, MAX_LAB_NODES, type LabEvent } from '../../src-shared/api/lab-api';
 import { NODE_WEIGHTINGS, type Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import {
@@ -37,6 +37,9 @@ import { listScenarios, loadScenario } from '../lab/scenario-file';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { userDataDir } from '../node/store';
 import { appVersion } from '../runtime/app-version';
+import { DEFAULT_CHROMIUM } from '../runtime/chromium';
+import { defaultRendererDir } from '../runtime/static-files';
+import { LAB_TAB_PAGE } from '../lab/browser-tabs';
 import { thisMachine } from '../runtime/machine';
 import { EXIT, ExitError, UsageError } from './errors';
 import { handleStopSignals, signalExitCode, type StopSignal } from './signals';
@@ -87,6 +90,8 @@ interface LabFlags {
   duration?: number;
   epsilon?: number;
   workers?: number;
+  browsers?: number;
+  chromium?: string;
   dir?: string;
   record: boolean;
   csv?: string;
@@ -115,6 +120,8 @@ const RUN_FLAGS: Readonly<Record<string, string>> = {
   duration: '--duration',
   epsilon: '--epsilon',
   workers: '--workers',
+  browsers: '--browsers',
+  chromium: '--chromium',
   dir: '--dir',
   record: '--no-record',
   dimensions: '--dimensions',
@@ -208,6 +215,15 @@ export function registerLab(program: Command): void {
       '--workers <n>',
       'worker threads hosting the nodes (default: one per core)',
       integerFlag('workers', 1, 64),
+    )
+    .option(
+      '--browsers <n>',
+      `of the nodes, this many (the last slots) are browser nodes, each a Chromium tab (0..${MAX_LAB_BROWSERS}); the Node.js nodes then also listen on WebSockets and relay, and the lab can add browser nodes (0: none yet)`,
+      integerFlag('browsers', 0, MAX_LAB_BROWSERS),
+    )
+    .option(
+      '--chromium <path>',
+      `the Chromium that runs the browser nodes (with --browsers; default ${DEFAULT_CHROMIUM})`,
     )
     .option('--weights <w>', 'claimed (DC) or uniform', choiceFlag('weights', NODE_WEIGHTINGS))
     .option('--set <name=value>', 'any other drift parameter (repeatable)', collectSetting)
@@ -584,6 +600,12 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     throw new UsageError('--csv exports the recording: it cannot be used with --no-record');
   if (flags.monitorPort !== undefined && flags.monitor !== true)
     throw new UsageError("--monitor-port needs --monitor (it is the web monitor's port)");
+  if (flags.chromium !== undefined && flags.browsers === undefined)
+    throw new UsageError("--chromium names the browser nodes' Chromium: it needs --browsers <n>");
+  if (flags.browsers !== undefined && flags.browsers >= scenario.lab.nodes)
+    throw new UsageError(
+      `--browsers ${flags.browsers}: of the lab's ${scenario.lab.nodes} nodes at least one must be a Node.js node, to relay for the browser nodes (give at most ${scenario.lab.nodes - 1})`,
+    );
   const dir = labFolder(flags.dir);
   checkCsv(flags.csv, flags.force === true, dir);
   const adHoc = flags.scenario === undefined;
@@ -593,6 +615,15 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       appVersion: appVersion(),
       record: flags.record,
       ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+      ...(flags.browsers === undefined
+        ? {}
+        : {
+            browsers: {
+              count: flags.browsers,
+              chromium: flags.chromium ?? DEFAULT_CHROMIUM,
+              pageDir: defaultRendererDir(LAB_TAB_PAGE),
+            },
+          }),
     }),
     ...(adHoc ? { scenario: undefined } : {}),
   };

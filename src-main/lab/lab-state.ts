@@ -5,13 +5,13 @@ import {
 } from '../../src-shared/api/lab-api';
 import type { DriftParams } from '../../src-shared/drift/params';
 import type { PartitionPlan } from '../../src-shared/lab/partitions';
-import type { FaultTable } from './pool-protocol';
+import type { FaultTable } from '../../src-shared/lab/pool-protocol';
 
 /**
  * What the lab has been asked to be, in one place: the controller's truth, which every command
  * is checked against (lab.ts, prepare) and which status and snapshots are drawn from. The pools
- * keep only what they need to carry it out on their own nodes (node-pool.ts: the orders a node
- * revived later must get), and never decide anything from it.
+ * keep only what they need to carry it out on their own nodes (src-shared/lab/node-pool.ts: the
+ * orders a node revived later must get), and never decide anything from it.
  */
 export class LabState {
   /** Slots 0..nodes-1; added nodes and sybils extend it, nothing shrinks it. */
@@ -20,6 +20,8 @@ export class LabState {
   readonly dead = new Set<number>();
   readonly frozen = new Set<number>();
   readonly liars = new Map<number, LiarBehaviour>();
+  /** The slots that are browser nodes (Chromium tabs); every other slot is a Node.js node. */
+  readonly browsers = new Set<number>();
   partition: { readonly spec: PartitionSpec; readonly plan: PartitionPlan } | null = null;
   faults: FaultTable = { all: NO_LINK_FAULTS, links: [] };
   paused = false;

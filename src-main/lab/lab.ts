@@ -4,6 +4,7 @@ import {
   checkLabCommand,
   checkLabRequest,
   isLabQuery,
+  MAX_LAB_BROWSERS,
   MAX_LAB_NODES,
   NO_LINK_FAULTS,
   type LabApi,
@@ -16,6 +17,7 @@ import {
   type LabSnapshot,
   type LabStatus,
   type LiarBehaviour,
+  type NodeKind,
   type NodeSample,
   type PartitionSpec,
   type TickMetrics,
@@ -40,9 +42,17 @@ import { buildTopology, parseTopology, TopologyError } from '../../src-shared/si
 import { STREAM_INITIAL, STREAM_TOPOLOGY } from '../../src-shared/sim/simulator';
 import { LoopDelay } from '../runtime/loop-delay';
 import { RecordingWriter } from './recording-file';
-import { defaultPoolCount, PoolClient } from './pool-client';
+import { defaultPoolCount, PoolClient, type LabPool } from './pool-client';
 import { LabState } from './lab-state';
-import type { DirectoryEntry, FaultTable } from './pool-protocol';
+import type {
+  DirectoryEntry,
+  FaultTable,
+  PoolInit,
+  PoolNotice,
+  PoolRequest,
+} from '../../src-shared/lab/pool-protocol';
+import { BrowserTabs, type BrowserNodeSetup } from './browser-tabs';
+import type { Transport } from '../../src-shared/net/address-group';
 import { errorMessage } from '../../src-shared/error-message';
 
 /*
@@ -76,6 +86,12 @@ export interface LabOptions {
   readonly scenario?: string;
   /** Wiring must be complete by then, or the start fails (default 30 s + 50 ms per node). */
   readonly wireTimeoutMs?: number;
+  /**
+   * Browser nodes: the last `count` of the `nodes` slots are Chromium tabs (0: none yet, but the
+   * lab can add some). Absent: a lab of Node.js nodes only, which cannot take browser nodes
+   * (its nodes have no WebSocket listener and no relay).
+   */
+  readonly browsers?: BrowserNodeSetup & { readonly count: number };
 }
 
 /** How the lab keeps up: its controller's thread, and the nodes' cycle against their target. */
@@ -127,6 +143,7 @@ export class LabTopologyError extends LabStartError {
 const MAX_EVENTS = 10_000;
 /** Seeded streams of the lab's own choices (beside the simulator's topology and initial ones). */
 const STREAM_COMMANDS = 5;
+const STREAM_RELAYS = 6;
 
 export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private readonly edges: Array<[number, number]>;
@@ -136,6 +153,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private readonly state: LabState;
   private readonly tracker: ConvergenceTracker;
   private readonly rng: Rng;
+  /** Draws the Node.js neighbour a browser node without one is given (wireBrowsers). */
+  private readonly relayRng: Rng;
   private readonly eventLog: LabEvent[] = [];
   private readonly pace = new PaceTracker();
   /** The nodes the pace was measured over: another count moves the median cycle by itself. */
@@ -154,6 +173,10 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private recorder: RecordingWriter | null = null;
   private recorded: string | null = null;
 
+  /** The browser nodes' tabs, each a pool of one node; the rest are on `pools`. */
+  private readonly tabs = new Map<number, LabPool>();
+  private browserTabs: BrowserTabs | null = null;
+
   private constructor(
     private readonly opts: LabOptions,
     private readonly pools: PoolClient[],
@@ -161,10 +184,13 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   ) {
     super();
     this.state = new LabState(opts.nodes, opts.params);
+    const browsers = opts.browsers?.count ?? 0;
+    for (let s = opts.nodes - browsers; s < opts.nodes; s++) this.state.browsers.add(s);
     this.edges = edges;
     for (const [a, b] of edges) this.link(a, b);
     this.tracker = new ConvergenceTracker(opts.epsilon);
     this.rng = seededRng(opts.seed, STREAM_COMMANDS);
+    this.relayRng = seededRng(opts.seed, STREAM_RELAYS);
   }
 
   /**
@@ -175,28 +201,31 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     checkOptions(opts);
     const edges = topologyEdges(opts);
     await prepareFolder(opts.dir);
-    const count = Math.min(opts.workers ?? defaultPoolCount(), opts.nodes);
+    const browsers = opts.browsers?.count ?? 0;
+    const count = Math.min(opts.workers ?? defaultPoolCount(), opts.nodes - browsers);
     let lab: Lab | null = null;
-    const onNode = (slot: number, what: string) =>
-      lab?.note({ type: 'node', t: lab.now(), slot, what });
+    const onNotice = (notice: PoolNotice) => lab?.onNotice(notice);
+    const init: PoolInit = {
+      appVersion: opts.appVersion,
+      cycleMs: opts.cycleMs,
+      params: opts.params,
+      seed: opts.seed,
+      persistMs: opts.persistMs ?? 2_000,
+      maintainMs: Math.max(250, opts.cycleMs),
+    };
     const pools = Array.from({ length: count }, (_, i) =>
-      PoolClient.start(
-        i,
-        {
-          dir: opts.dir,
-          appVersion: opts.appVersion,
-          cycleMs: opts.cycleMs,
-          params: opts.params,
-          seed: opts.seed,
-          persistMs: opts.persistMs ?? 2_000,
-          maintainMs: Math.max(250, opts.cycleMs),
-        },
-        onNode,
-      ),
+      PoolClient.start(i, { init, dir: opts.dir, browsers: opts.browsers !== undefined }, onNotice),
     );
     const started = new Lab(opts, pools, edges);
     lab = started;
     try {
+      if (opts.browsers)
+        started.browserTabs = await BrowserTabs.start(opts.browsers, init, onNotice).catch(
+          (err: unknown) => {
+            throw new LabStartError(errorMessage(err));
+          },
+        );
+      started.wireBrowsers([...started.state.browsers]);
       await started.launch();
       return started;
     } catch (err) {
@@ -246,6 +275,20 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     });
     this.tracker.mark('start', 0, 0);
     this.scheduleTick();
+  }
+
+  /** What a pool says unasked: a node's line for the event log, or a node's new addresses. */
+  private onNotice(notice: PoolNotice): void {
+    if (notice.type === 'node') {
+      this.note({ type: 'node', t: this.now(), slot: notice.slot, what: notice.what });
+      return;
+    }
+    const entry = this.directory.get(notice.slot);
+    if (!entry || this.stopping) return;
+    this.directory.set(notice.slot, { ...entry, addresses: notice.addresses });
+    this.sendDirectory().catch((err: unknown) =>
+      this.note({ type: 'error', t: this.now(), message: `directory: ${errorMessage(err)}` }),
+    );
   }
 
   /** Milliseconds since the nodes were released. */
@@ -376,7 +419,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
    * both ends hold an open connection to each other: one end alone is a dial being refused.
    */
   async links(): Promise<Array<[number, number]>> {
-    const parts = await Promise.all(this.pools.map((p) => p.request({ op: 'links' })));
+    const parts = await Promise.all(this.allPools().map((p) => p.request({ op: 'links' })));
     const ends = new Map<number, Set<number>>();
     for (const [from, [a, b]] of parts.flat().map((l) => [l.from, l.link] as const)) {
       const key = a * MAX_LAB_NODES + b;
@@ -389,6 +432,21 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       .map(([k]) => k)
       .sort((x, y) => x - y)
       .map((k) => [Math.floor(k / MAX_LAB_NODES), k % MAX_LAB_NODES] as [number, number]);
+  }
+
+  /**
+   * What carries each open connection between lab nodes, keyed `a-b` (lower slot first), as
+   * each end that holds one sees it: TCP between Node.js nodes, WebSockets from a browser node
+   * to a Node.js one, WebRTC between browser nodes.
+   */
+  async linkTransports(): Promise<Map<string, Transport[]>> {
+    const parts = await Promise.all(this.allPools().map((p) => p.request({ op: 'links' })));
+    const out = new Map<string, Transport[]>();
+    for (const l of parts.flat()) {
+      const key = `${l.link[0]}-${l.link[1]}`;
+      out.set(key, [...(out.get(key) ?? []), l.transport]);
+    }
+    return out;
   }
 
   private cutLinks(plan: PartitionPlan): Array<[number, number]> {
@@ -418,7 +476,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       this.loopDelay.disable();
       this.clearNemesis();
       await this.queue;
-      await Promise.all(this.pools.map((p) => p.stop()));
+      await Promise.all(this.allPools().map((p) => p.stop()));
+      await this.browserTabs?.close();
       this.recorded = (await this.recorder?.close()) ?? null;
       return this.recorded;
     })();
@@ -508,9 +567,12 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
             : this.all({ op: 'params', slots: null, params: c.params }));
         };
       }
-      case 'add-nodes':
+      case 'add-nodes': {
+        const kind = c.kind ?? 'node';
         this.mustFit(c.count);
-        return () => this.addNodes(c.count);
+        if (kind === 'browser') this.mustFitBrowsers(c.count);
+        return () => this.addNodes(c.count, kind);
+      }
       case 'nemesis': {
         const plan = planNemesis(c.schedule, this.slots(), this.rng);
         return () => Promise.resolve(this.startNemesis(plan));
@@ -580,20 +642,23 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     }
   }
 
-  private async addNodes(count: number): Promise<void> {
+  private async addNodes(count: number, kind: NodeKind): Promise<void> {
     const degree = parseTopology(this.opts.topology, SCENARIO_DEFAULT_DEGREE).degree;
     const existing = this.slots().filter(
       (s) => !this.state.dead.has(s) && !this.state.liars.has(s),
     );
     const first = this.state.nodes;
     this.state.nodes += count;
-    for (let s = first; s < this.state.nodes; s++) {
+    const added = Array.from({ length: count }, (_, i) => first + i);
+    if (kind === 'browser') for (const s of added) this.state.browsers.add(s);
+    for (const s of added) {
       for (const peer of this.pickSome(existing, Math.min(degree, existing.length)))
         this.link(peer, s);
       this.edges.push(
         ...[...(this.neighbours.get(s) ?? [])].map((p) => [p, s] as [number, number]),
       );
     }
+    if (kind === 'browser') this.wireBrowsers(added);
     await this.startNodes(
       Array.from({ length: count }, (_, i) => ({ slot: first + i, initial: null })),
       STARTS_IN_FLIGHT,
@@ -696,6 +761,18 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       );
   }
 
+  private mustFitBrowsers(count: number): void {
+    if (!this.opts.browsers)
+      throw new LabCommandError(
+        'this lab was started without browser nodes, so its nodes cannot take any (start it with browser nodes, even 0)',
+      );
+    const total = this.state.browsers.size + count;
+    if (total > MAX_LAB_BROWSERS)
+      throw new LabCommandError(
+        `the lab would have ${total} browser nodes; at most ${MAX_LAB_BROWSERS} are allowed`,
+      );
+  }
+
   private checkBehaviour(b: LiarBehaviour): void {
     const d = this.state.params.dimensions;
     const vector = b.kind === 'constant' ? b.state : b.kind === 'pull' ? b.target : null;
@@ -736,20 +813,24 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   // ------------------------------------------------------------------ pools and nodes
 
-  private poolOf(slot: number): PoolClient {
-    return this.pools[slot % this.pools.length]!;
+  private poolOf(slot: number): LabPool {
+    return this.tabs.get(slot) ?? this.pools[slot % this.pools.length]!;
   }
 
-  private async all(req: Parameters<PoolClient['request']>[0]): Promise<void> {
-    await Promise.all(this.pools.map((p) => p.request(req)));
+  private allPools(): LabPool[] {
+    return [...this.pools, ...this.tabs.values()];
+  }
+
+  private async all(req: PoolRequest): Promise<void> {
+    await Promise.all(this.allPools().map((p) => p.request(req)));
   }
 
   /** Sends each pool the request for its own slots among `slots`. */
   private async bySlot(
     slots: readonly number[],
-    req: (slots: number[]) => Parameters<PoolClient['request']>[0],
+    req: (slots: number[]) => PoolRequest,
   ): Promise<void> {
-    const groups = new Map<PoolClient, number[]>();
+    const groups = new Map<LabPool, number[]>();
     for (const s of slots) {
       const pool = this.poolOf(s);
       groups.set(pool, [...(groups.get(pool) ?? []), s]);
@@ -765,8 +846,9 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     }>,
     inFlight: number,
   ): Promise<void> {
+    await this.openTabs(starts.map((s) => s.slot).filter((s) => this.state.browsers.has(s)));
     // Per pool, a few at a time: hundreds of libp2p nodes starting at once stall their thread.
-    const perPool = new Map<PoolClient, (typeof starts)[number][]>();
+    const perPool = new Map<LabPool, (typeof starts)[number][]>();
     for (const s of starts)
       perPool.set(this.poolOf(s.slot), [...(perPool.get(this.poolOf(s.slot)) ?? []), s]);
     await Promise.all(
@@ -787,6 +869,46 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
         }
       }),
     );
+  }
+
+  /**
+   * Opens the tabs of new browser nodes, a few at a time; each is a pool the lab tells what
+   * every pool is told (the directory, the wiring, the conditions) from then on.
+   */
+  private async openTabs(slots: readonly number[]): Promise<void> {
+    const tabs = this.browserTabs;
+    if (!tabs) return;
+    for (let i = 0; i < slots.length; i += TABS_IN_FLIGHT) {
+      const opened = await Promise.all(slots.slice(i, i + TABS_IN_FLIGHT).map((s) => tabs.open(s)));
+      for (const tab of opened) this.tabs.set(tab.slot, tab);
+    }
+    // A new tab's pool knows only the lab's start: it is told what the lab is now, as a
+    // worker's pool was along the way (before the release, every pool holds its nodes paused).
+    const now: PoolRequest[] = [
+      { op: 'params', slots: null, params: this.state.params },
+      { op: 'speed', factor: this.state.speed },
+      { op: 'faults', table: this.state.faults },
+      { op: this.state.paused || this.t0 === 0 ? 'pause' : 'resume' },
+    ];
+    for (const s of slots) for (const req of now) await this.tabs.get(s)?.request(req);
+  }
+
+  /**
+   * Gives each browser node at least one Node.js neighbour: a browser node cannot listen, so
+   * another browser reaches it only through a relay it holds a reservation on, and it reserves
+   * on the Node.js nodes it is connected to. The neighbour is drawn from a stream of its own, so
+   * a lab without browsers plans exactly as before.
+   */
+  private wireBrowsers(slots: readonly number[]): void {
+    const desktops = this.slots().filter(
+      (s) => !this.state.browsers.has(s) && !this.state.liars.has(s),
+    );
+    for (const s of slots) {
+      if ([...(this.neighbours.get(s) ?? [])].some((p) => !this.state.browsers.has(p))) continue;
+      const relay = desktops[this.relayRng.int(desktops.length)]!;
+      this.link(relay, s);
+      this.edges.push([Math.min(relay, s), Math.max(relay, s)]);
+    }
   }
 
   private link(a: number, b: number): void {
@@ -857,7 +979,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   }
 
   private async tick(): Promise<void> {
-    const parts = await Promise.all(this.pools.map((p) => p.request({ op: 'sample' })));
+    const parts = await Promise.all(this.allPools().map((p) => p.request({ op: 'sample' })));
     const samples = parts.flat().sort((a, b) => a.slot - b.slot);
     const { metrics, traffic } = tickMetrics({
       t: this.now(),
@@ -899,6 +1021,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 }
 
 const STARTS_IN_FLIGHT = 8;
+/** Chromium tabs opened at once: each starts a renderer process. */
+const TABS_IN_FLIGHT = 4;
 
 /** A nemesis schedule being applied; stopped by nemesis-stop, a new schedule or the lab's stop. */
 class NemesisRun {
@@ -941,6 +1065,13 @@ function checkOptions(o: LabOptions): void {
   if (!(o.epsilon > 0)) fail(`epsilon must be > 0 (got ${o.epsilon})`);
   if (!(o.initial.min >= 0 && o.initial.max >= o.initial.min))
     fail(`initial states need 0 <= min <= max (got ${o.initial.min}..${o.initial.max})`);
+  if (o.browsers) {
+    const b = o.browsers.count;
+    if (!Number.isInteger(b) || b < 0 || b > Math.min(MAX_LAB_BROWSERS, o.nodes - 1))
+      fail(
+        `browser nodes must be 0..${Math.min(MAX_LAB_BROWSERS, o.nodes - 1)} (at most ${MAX_LAB_BROWSERS}, and at least one Node.js node to relay for them; got ${b})`,
+      );
+  }
   if (
     o.workers !== undefined &&
     !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64)

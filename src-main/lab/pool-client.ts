@@ -1,7 +1,13 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../runtime/worker-entry';
-import type { PoolAnswer, PoolInit, PoolMessage, PoolRequest } from './pool-protocol';
+import type {
+  PoolAnswer,
+  PoolMessage,
+  PoolNotice,
+  PoolRequest,
+} from '../../src-shared/lab/pool-protocol';
+import type { NodePoolSetup } from './node-launcher';
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
 
@@ -10,11 +16,18 @@ export function defaultPoolCount(): number {
   return Math.max(1, cpus().length);
 }
 
+/** The controller's handle on a pool of its nodes: a worker thread's, or a browser tab's. */
+export interface LabPool {
+  request<R extends PoolRequest>(req: R): Promise<PoolAnswer<R>>;
+  /** Stops the pool's nodes gracefully, then the pool. */
+  stop(): Promise<void>;
+}
+
 /**
- * The controller's handle on one lab worker: each request gets one reply, in order. A worker
- * that dies fails every pending and later request with the reason.
+ * The controller's handle on one lab worker: each request gets one reply. A worker that dies
+ * fails every pending and later request with the reason.
  */
-export class PoolClient {
+export class PoolClient implements LabPool {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failure: Error | null = null;
@@ -22,11 +35,11 @@ export class PoolClient {
   private constructor(
     readonly index: number,
     private readonly worker: Worker,
-    onNode: (slot: number, what: string) => void,
+    onNotice: (notice: PoolNotice) => void,
   ) {
     worker.on('message', (m: PoolMessage) => {
-      if (m.type === 'node') {
-        onNode(m.slot, m.what);
+      if (m.type !== 'reply') {
+        onNotice(m);
         return;
       }
       const p = this.pending.get(m.id);
@@ -41,11 +54,11 @@ export class PoolClient {
     );
   }
 
-  static start(index: number, init: PoolInit, onNode: (slot: number, what: string) => void) {
+  static start(index: number, setup: NodePoolSetup, onNotice: (notice: PoolNotice) => void) {
     return new PoolClient(
       index,
-      startWorker('lab-worker', import.meta.url, { workerData: init }),
-      onNode,
+      startWorker('lab-worker', import.meta.url, { workerData: setup }),
+      onNotice,
     );
   }
 

@@ -99,6 +99,8 @@ export interface LabOptionsFor {
   readonly appVersion: string;
   readonly workers?: number;
   readonly record?: boolean;
+  /** Browser nodes among the scenario's nodes (`lvs lab --browsers`). */
+  readonly browsers?: LabOptions['browsers'];
 }
 
 /** The lab a scenario asks for (its parameters resolved over the drift defaults). */
@@ -117,5 +119,6 @@ export function labOptionsFor(scenario: Scenario, o: LabOptionsFor): LabOptions 
     scenario: scenario.name,
     ...(o.workers === undefined ? {} : { workers: o.workers }),
     ...(o.record === undefined ? {} : { record: o.record }),
+    ...(o.browsers === undefined ? {} : { browsers: o.browsers }),
   };
 }

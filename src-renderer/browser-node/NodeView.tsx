@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { LoggedEvent, NodeStatus, PeerView } from '@shared/api/node-api';
 import { bytes, num, vec } from '../lib/format';
 import type { BrowserNode } from './browser-node';
-import { transportOf } from './host';
+import { transportOf } from '../../src-shared/net/address-group';
 import type { LogLine, PageLog } from './page-log';
 
 /*

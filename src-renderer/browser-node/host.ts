@@ -7,7 +7,7 @@ import { webRTC } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
-import { isWebSocketAddr, isWebRtcAddr } from '../../src-shared/net/address-group';
+import { isRelayedOnly, isWebRtcAddr, isWebSocketAddr } from '../../src-shared/net/address-group';
 import { PeerGate } from '../../src-shared/net/gater';
 // The desktop host's two wire fixes (one WebSocket message per Noise message, Yamux window
 // updates by halves): without them a page sent four WebSocket messages per drift frame.
@@ -40,24 +40,25 @@ export interface BrowserHostOptions {
   readonly maxConnections?: number;
   /** Outbound peers allowed per address group (IPv4 /16, IPv6 /32). */
   readonly maxOutboundPerGroup?: number;
+  /** Inbound (WebRTC) connections from one IP address (default 8; a lab's all share one). */
+  readonly maxInboundPerHost?: number;
   /** Exempt loopback addresses from the group limit: a page served from this machine's loopback. */
   readonly allowLoopbackGroups: boolean;
   /** ICE servers for WebRTC (none by default, see above). */
   readonly iceServers?: readonly RTCIceServer[];
 }
 
-export type Transport = 'webrtc' | 'websockets' | 'relayed' | 'other';
-
-/**
- * What carries a connection, read off its remote address (a drift session's, a connection's). A
- * WebRTC connection signalled through a relay keeps the relay in its address but carries its data
- * directly; a plain relayed one goes through the relay.
- */
-export function transportOf(addr: string): Transport {
-  if (isWebRtcAddr(addr)) return 'webrtc';
-  if (addr.includes('/p2p-circuit')) return 'relayed';
-  if (isWebSocketAddr(addr)) return 'websockets';
-  return 'other';
+export interface BrowserHostOptions {
+  /** Peers this node dials at most, and the connections it keeps. */
+  readonly maxConnections?: number;
+  /** Outbound peers allowed per address group (IPv4 /16, IPv6 /32). */
+  readonly maxOutboundPerGroup?: number;
+  /** Inbound (WebRTC) connections from one IP address (default 8; a lab's all share one). */
+  readonly maxInboundPerHost?: number;
+  /** Exempt loopback addresses from the group limit: a page served from this machine's loopback. */
+  readonly allowLoopbackGroups: boolean;
+  /** ICE servers for WebRTC (none by default, see above). */
+  readonly iceServers?: readonly RTCIceServer[];
 }
 
 export interface BrowserHost extends CoreHost {
@@ -73,7 +74,7 @@ export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserH
   const gater = new PeerGate({
     maxOutboundPerGroup: o.maxOutboundPerGroup ?? 2,
     // A browser accepts only WebRTC connections, each from a peer it agreed to signal with.
-    maxInboundPerHost: 8,
+    maxInboundPerHost: o.maxInboundPerHost ?? 8,
     allowLoopbackGroups: o.allowLoopbackGroups,
   });
   const libp2p = await createLibp2p({
@@ -91,6 +92,17 @@ export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserH
     connectionMonitor: { enabled: false },
   });
   gater.attach(() => libp2p.getConnections());
+  // The relayed connection that carried a WebRTC connection's signalling has done its work once
+  // the WebRTC one is open (drift never runs on a relayed, limited connection). Closed, it no
+  // longer holds a circuit on the relay, which keeps few for everyone.
+  libp2p.addEventListener('connection:open', ({ detail: opened }) => {
+    if (!isWebRtcAddr(opened.remoteAddr.toString())) return;
+    for (const c of libp2p.getConnections(opened.remotePeer))
+      if (isRelayedOnly(c.remoteAddr.toString()))
+        c.close().catch((err: unknown) =>
+          c.abort(err instanceof Error ? err : new Error(String(err))),
+        );
+  });
   return {
     libp2p,
     gater,

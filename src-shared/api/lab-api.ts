@@ -18,6 +18,11 @@ import { paramsPatch, reasonOf, type NodeStatus } from './node-api';
 
 /** Largest lab a request may ask for (memory: about 1.5 MB per node). */
 export const MAX_LAB_NODES = 2000;
+/**
+ * Browser nodes a lab may hold: each is a Chromium tab of its own (a renderer process, its
+ * node's Web Worker), far heavier than a Node.js node on a shared thread.
+ */
+export const MAX_LAB_BROWSERS = 32;
 const slot = z
   .number({ error: 'a node is a slot number' })
   .int({ error: 'a node is a whole slot number' })
@@ -238,8 +243,15 @@ const COMMAND_SCHEMAS = [
     params: paramsPatch,
     nodes: slots.optional(),
   }),
-  /** New honest nodes, wired into the topology's degree; they join from their peers. */
-  z.strictObject({ op: z.literal('add-nodes'), count: z.number().int().min(1).max(500) }),
+  /**
+   * New honest nodes, wired into the topology's degree; they join from their peers. Browser
+   * nodes (each a Chromium tab) only in a lab started with browser nodes.
+   */
+  z.strictObject({
+    op: z.literal('add-nodes'),
+    count: z.number().int().min(1).max(500),
+    kind: z.enum(['node', 'browser'], { error: "kind must be 'node' or 'browser'" }).optional(),
+  }),
   z.strictObject({ op: z.literal('nemesis'), schedule: nemesisSpec }),
   z.strictObject({ op: z.literal('nemesis-stop') }),
   /** Every node cycles `factor` times as fast as the lab's cycle (1: as started). */

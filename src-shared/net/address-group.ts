@@ -260,3 +260,18 @@ export function isWebSocketAddr(addr: string): boolean {
 export function isRelayedOnly(addr: string): boolean {
   return addr.includes('/p2p-circuit') && !isWebRtcAddr(addr);
 }
+
+export type Transport = 'webrtc' | 'websockets' | 'relayed' | 'tcp' | 'other';
+
+/**
+ * What carries a connection, read off its remote address (a drift session's, a connection's). A
+ * WebRTC connection signalled through a relay keeps the relay in its address but carries its data
+ * directly; a plain relayed one goes through the relay.
+ */
+export function transportOf(addr: string): Transport {
+  if (isWebRtcAddr(addr)) return 'webrtc';
+  if (addr.includes('/p2p-circuit')) return 'relayed';
+  if (isWebSocketAddr(addr)) return 'websockets';
+  if (addr.includes('/tcp/')) return 'tcp';
+  return 'other';
+}

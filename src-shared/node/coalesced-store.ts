@@ -162,7 +162,7 @@ export abstract class CoalescedStore extends BoundedStore {
    * `describeFailure` words.
    */
   protected abstract write(doc: Readonly<StoreDocument>): Promise<void>;
-  /** Lets go of the medium (the lock, the database). Called once, by `close` or `abandonWrites`. */
+  /** Lets go of the medium (the lock, the database). Called once, by `close` or `abandon`. */
   protected abstract release(): Promise<void> | void;
   /** Where the document is written, completing "refusing to save a document ... to <it>". */
   protected abstract destination(): string;
@@ -185,10 +185,10 @@ export abstract class CoalescedStore extends BoundedStore {
   }
 
   /**
-   * Releases the medium without saving what changed since the last write: what a crash leaves.
-   * A write already under way completes; nothing newer is written.
+   * Releases the medium without saving what changed since the last write: what a crash leaves
+   * (a lab's kill). A write already under way completes; nothing newer is written.
    */
-  protected abandonWrites(): Promise<void> {
+  abandon(): Promise<void> {
     this.closing ??= (async () => {
       this.clearTimer();
       this.closed = true;

@@ -71,7 +71,7 @@ export interface NetworkPart {
 
 /**
  * How the cycle's EP and SDM reach the peers. The default sends every peer the same frame; a lab
- * injects one that lies (src-main/lab/liar-outbox.ts).
+ * injects one that lies (src-shared/lab/liar-outbox.ts).
  */
 export interface CycleOutbox {
   send(protocol: DriftProtocol, ep: EntropyPacket, sdm: StateDiffMessage): void;

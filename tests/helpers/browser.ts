@@ -1,25 +1,17 @@
-// Debian's Chromium driven by Playwright (which never downloads a browser here): the flags keep
-// it from reaching the network on its own and let it run as root in a container.
-import { existsSync } from 'node:fs';
+// Debian's Chromium driven by Playwright, with the flags and path the lab uses
+// (src-main/runtime/chromium.ts).
 import type { Browser } from 'playwright';
+import { CHROMIUM_ARGS, DEFAULT_CHROMIUM, noChromiumReason } from '../../src-main/runtime/chromium';
 
-export const CHROMIUM = process.env['LVS_CHROMIUM'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM = DEFAULT_CHROMIUM;
+export { CHROMIUM_ARGS };
 
 /** Why browser tests cannot run here, or null when they can. */
 export function noBrowserReason(): string | null {
-  return existsSync(CHROMIUM)
-    ? null
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set LVS_CHROMIUM)`;
+  return noChromiumReason(CHROMIUM);
 }
 
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 }

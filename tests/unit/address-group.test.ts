@@ -4,6 +4,7 @@ import { isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   isRelayedOnly,
+  transportOf,
   isWebRtcAddr,
   isWebSocketAddr,
   AddressError,
@@ -147,6 +148,16 @@ describe('the group of a multiaddr given as text', () => {
     expect(isRelayedOnly(`${relay}/p2p/QmB`)).toBe(true);
     expect(isRelayedOnly(`${relay}/webrtc/p2p/QmB`)).toBe(false);
     expect(isRelayedOnly('/ip4/1.2.3.4/tcp/1')).toBe(false);
+  });
+
+  it('names what carries a connection from its remote address', () => {
+    const relay = '/ip4/127.0.0.1/tcp/4002/ws/p2p/QmRelay1/p2p-circuit';
+    // Signalled through the relay, carried by WebRTC: the relay in the address changes nothing.
+    expect(transportOf(`${relay}/webrtc/p2p/QmB`)).toBe('webrtc');
+    expect(transportOf(`${relay}/p2p/QmB`)).toBe('relayed');
+    expect(transportOf('/ip4/127.0.0.1/tcp/4002/ws/p2p/QmA')).toBe('websockets');
+    expect(transportOf('/ip4/127.0.0.1/tcp/4001/p2p/QmA')).toBe('tcp');
+    expect(transportOf('/memory/x')).toBe('other');
   });
 
   it('refuses malformed text with an AddressError saying what is wrong', () => {

@@ -33,10 +33,15 @@ export const JOIN_PAGE = 'node.html';
 
 /** Every bound of the join listener, and why it is what it is. */
 export const JOIN_LIMITS = {
-  /** TCP connections at once; Node closes one more at accept. A phone opens about six. */
-  maxConnections: 64,
-  /** From one IP address at once: no one host takes every place. */
-  maxPerAddress: 16,
+  /** TCP connections at once; Node closes one more at accept. */
+  maxConnections: 128,
+  /**
+   * From one IP address at once: no one host takes every place. A browser opens up to six per
+   * host and profile, and more than one may share an address (the tabs of a laptop's browsers,
+   * the devices behind a guest network's NAT); at 16, a third browser profile on one laptop had
+   * its page's scripts refused at accept.
+   */
+  maxPerAddress: 32,
   /** Request line and headers together; a browser's GET needs under 2 KiB. More: 431. */
   maxHeaderBytes: 8 * 1024,
   /** The headers must be in within this; Node checks it every connectionsCheckingMs. */
@@ -76,6 +81,11 @@ export interface JoinServerOptions {
   readonly port: number;
   /** The built renderer, holding node.html and assets/ (defaultRendererDir(JOIN_PAGE)). */
   readonly pageDir: string;
+  /**
+   * The page served at `/` (default JOIN_PAGE). A lab serves its tab page (lab-tab.html) the
+   * same way, to its own Chromium on loopback.
+   */
+  readonly page?: string;
   /** The node's addresses now, as multiaddr text; join.json lists the WebSocket ones. */
   readonly addresses: () => readonly string[];
   /** The swarm's settings now (the node's own), or null before the node runs. */
@@ -175,10 +185,15 @@ async function serve(
     const body = `${JSON.stringify(joinDocumentFor(opts, req))}\n`;
     return send(res, 200, body, 'application/json; charset=utf-8', 'no-store');
   }
-  if (path === '/' || path === `/${JOIN_PAGE}`) {
-    if (!pageBuilt(opts.pageDir, JOIN_PAGE))
-      return plain(res, 503, 'the join page is not built: run npm run build');
-    return file(req, res, await staticFile(opts.pageDir, `/${JOIN_PAGE}`));
+  const page = opts.page ?? JOIN_PAGE;
+  if (path === '/' || path === `/${page}`) {
+    if (!pageBuilt(opts.pageDir, page))
+      return plain(
+        res,
+        503,
+        `the ${page === JOIN_PAGE ? 'join page' : `page ${page}`} is not built: run npm run build`,
+      );
+    return file(req, res, await staticFile(opts.pageDir, `/${page}`));
   }
   if (path.startsWith('/assets/')) {
     const name = path.slice('/assets/'.length);

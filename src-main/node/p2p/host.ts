@@ -52,7 +52,9 @@ import '../../../src-shared/net/yamux-window';
  * NAT traversal (./nat.ts says what each part does and why the relay limits are what they are):
  * a personal node runs AutoNAT, the circuit relay transport with one reservation (`/p2p-circuit`),
  * DCUtR, and a relay service by `relayService`; UPnP only when asked. A lab or test node on
- * loopback (`nat: false`, as in LOOPBACK_LAB) has none of them, exactly as before they existed.
+ * loopback (`nat: false`, as in LOOPBACK_LAB) has none of them, exactly as before they existed,
+ * but the relay service when `relayService` is `on`: a lab with browser nodes relays their
+ * WebRTC signalling, and nothing of the rest would add anything but connections on loopback.
  */
 
 export type HostServices = { identify: Identify; ping: Ping; relay?: RelaySwitch };
@@ -207,7 +209,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         // (double NAT) is refused by upnp-nat itself.
         ...(o.upnp ? { upnp: uPnPNAT({ autoConfirmAddress: true }) } : {}),
       }
-    : {};
+    : options.relayService === 'on'
+      ? { relay: relayServiceSwitch('on', o.relayLimits) }
+      : {};
   const libp2p = (await createLibp2p({
     ...(o.privateKey ? { privateKey: o.privateKey } : {}),
     addresses: { listen },

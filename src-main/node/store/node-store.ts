@@ -160,14 +160,6 @@ export class NodeStore extends CoalescedStore {
     return this.file.path;
   }
 
-  /**
-   * Gives the folder back without saving what changed since the last write: what a crash
-   * leaves (a lab's kill). A write already under way completes; nothing newer is written.
-   */
-  abandon(): Promise<void> {
-    return this.abandonWrites();
-  }
-
   protected override async write(doc: Readonly<StoreDocument>): Promise<void> {
     const started = performance.now();
     const cycle = doc.state.cycle;

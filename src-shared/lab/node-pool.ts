@@ -1,48 +1,90 @@
-import { join } from 'node:path';
-import { multiaddr } from '@multiformats/multiaddr';
-import { NO_LINK_FAULTS, type LiarBehaviour, type NodeSample } from '../../src-shared/api/lab-api';
-import { resolveParams, type DriftParams } from '../../src-shared/drift/params';
-import { countsByRule, emptyCounts } from '../../src-shared/drift/rules';
-import { garbageBody } from '../../src-shared/lab/lies';
-import { seededRng, type Rng } from '../../src-shared/random';
-import { CycleScheduler } from '../../src-shared/node/scheduler';
-import { LvsNode, type NodeLog } from '../node/lvs-node';
-import { createHost, LOOPBACK_LAB, type Host } from '../node/p2p/host';
-import { NodeStore } from '../node/store';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import type { Libp2p } from '@libp2p/interface';
+import { NO_LINK_FAULTS, type LiarBehaviour, type NodeKind, type NodeSample } from '../api/lab-api';
+import { resolveParams, type DriftParams } from '../drift/params';
+import { countsByRule, emptyCounts } from '../drift/rules';
+import { garbageBody } from './lies';
+import { seededRng, type Rng } from '../random';
+import type { CycleScheduler } from '../node/scheduler';
+import type { CoreHost, NodeCore, NodeLog } from '../node/node-core';
 import { LiarOutbox } from './liar-outbox';
-import { LinkShaper } from '../../src-shared/protocol/link-shaper';
-import { DialBook } from '../../src-shared/net/dial-book';
+import { LinkShaper } from '../protocol/link-shaper';
+import { DialBook } from '../net/dial-book';
+import type { PeerGate } from '../net/gater';
+import { isRelayedOnly, isWebRtcAddr, isWebSocketAddr, transportOf } from '../net/address-group';
 import type {
   DirectoryEntry,
   FaultTable,
   PoolAnswer,
   PoolInit,
   PoolLink,
+  PoolNotice,
   PoolRequest,
 } from './pool-protocol';
 
 /*
- * A pool of real LvsNodes on one thread: what each lab worker hosts. The controller decides
+ * A pool of real nodes: what each lab worker thread hosts (Node.js nodes), and each lab browser
+ * tab (one browser node). The controller decides
  * (partitions, faults, liars); the pool carries it out on its own nodes through the parts it
  * gives each of them: the host (its gater's cut set, the connections it closes and dials), the
  * frame shaper (faults, freezing), the outbox (lies) and the scheduler (skew, steps). It keeps
- * their topology links up by dialling, the lower slot of a link dialling the higher, as a real
- * node's connection manager would keep its peers. The nodes themselves have no lab methods.
+ * their topology links up by dialling, as a real node's connection manager would keep its peers:
+ * of two nodes of a kind the lower slot dials, and a browser node dials a Node.js one (a browser
+ * cannot be dialled but through a relay). The nodes themselves have no lab methods; how one is
+ * built (its host, store and engine) is the launcher's, the one part that differs by platform.
  * What the lab is asked to be lives in the controller (lab-state.ts); a pool keeps only the
  * orders its own nodes must carry out, so that a node it revives gets them too.
  */
 
+/** What the pool needs of a node's host: the core's, and the cuts and dials it makes on it. */
+export interface PoolHost extends CoreHost {
+  readonly libp2p: Libp2p;
+  readonly gater: PeerGate;
+  addresses(): Multiaddr[];
+  /** Whether its transports can dial an address. */
+  dialable(addr: string): boolean;
+}
+
 /** A running node and the parts of it the pool steers. */
-interface Running {
-  readonly node: LvsNode;
-  readonly host: Host;
+export interface PoolNode {
+  readonly core: NodeCore;
+  readonly host: PoolHost;
   readonly scheduler: CycleScheduler;
-  readonly store: NodeStore;
+  /**
+   * Stops it as a crash would: no cycle after this moment, nothing more saved (the store keeps
+   * its last coalesced write), peers cut off with the host. The core's own stop then finds its
+   * store and host already gone.
+   */
+  crash(): Promise<void>;
+}
+
+/** How the pool's platform builds one lab node. */
+export interface LaunchSpec {
+  readonly slot: number;
+  readonly params: DriftParams;
+  /** The state it started from or joins around (genesis if it finds no peer). */
+  readonly genesis: readonly number[];
+  /** Join from its peers; otherwise `genesis` is its seeded initial state. */
+  readonly join: boolean;
+  /** Cycles a joining node waits for its peers' states before genesis. */
+  readonly joinCycles: number;
+  /** Seeds its entropy; a revived node is a new incarnation with a new seed. */
+  readonly seed: number;
+  readonly shaper: LinkShaper;
+  readonly outbox: LiarOutbox;
+  readonly log: NodeLog;
+}
+
+export interface NodeLauncher {
+  readonly kind: NodeKind;
+  launch(spec: LaunchSpec): Promise<PoolNode>;
 }
 
 interface Hosted {
   readonly slot: number;
-  running: Running | null;
+  running: PoolNode | null;
+  /** Its addresses as last told to the controller. */
+  told: string;
   /** Seeds for the node's entropy; a revived node is a new incarnation with new entropy. */
   incarnation: number;
   readonly shaper: LinkShaper;
@@ -61,8 +103,6 @@ const LAB_JOIN_CYCLES = 20;
 /** Dials in flight per pool at most; the next maintenance round continues. */
 const MAX_DIALS = 32;
 const MAX_BACKOFF_MS = 30_000;
-/** Bounded store sections: a lab node keeps less history than a personal one. */
-const LAB_STORE_LIMITS = { history: 100, events: 100 } as const;
 
 export class NodePool {
   private readonly hosted = new Map<number, Hosted>();
@@ -81,12 +121,14 @@ export class NodePool {
 
   constructor(
     private readonly init: PoolInit,
-    private readonly report: (slot: number, what: string) => void,
+    private readonly launcher: NodeLauncher,
+    private readonly notify: (notice: PoolNotice) => void,
   ) {
     this.params = init.params;
     this.dials = new DialBook(MAX_DIALS, init.maintainMs, MAX_BACKOFF_MS);
     this.timer = setInterval(() => this.maintain(), init.maintainMs);
-    this.timer.unref?.();
+    // On Node.js the maintenance timer alone must not keep the thread alive; a page has no unref.
+    (this.timer as { unref?: () => void }).unref?.();
   }
 
   async handle<R extends PoolRequest>(req: R): Promise<PoolAnswer<R>> {
@@ -156,7 +198,7 @@ export class NodePool {
       case 'links':
         return this.links();
       case 'node-status': {
-        const node = this.hosted.get(req.slot)?.running?.node;
+        const node = this.hosted.get(req.slot)?.running?.core;
         if (!node) throw new Error(`node ${req.slot} is not running`);
         return node.status();
       }
@@ -182,6 +224,7 @@ export class NodePool {
     const h: Hosted = {
       slot,
       running: null,
+      told: '',
       incarnation: 0,
       shaper: new LinkShaper(seededRng(seed, 2)),
       outbox: new LiarOutbox(lies),
@@ -204,52 +247,50 @@ export class NodePool {
     h.frozen = false;
     h.shaper.freeze(false);
     const entry = await this.launch(h);
-    const cycle = this.hosted.get(slot)?.running?.node.status().cycle ?? 0;
+    const cycle = this.hosted.get(slot)?.running?.core.status().cycle ?? 0;
     this.report(slot, `revived from its store at cycle ${cycle}`);
     return entry;
   }
 
   /** Starts (or restarts) a hosted node and gives it the lab's current conditions. */
   private async launch(h: Hosted): Promise<DirectoryEntry> {
-    const host = await createHost(LOOPBACK_LAB);
-    let scheduler: CycleScheduler | undefined;
-    let store: NodeStore | undefined;
-    const node = await LvsNode.start({
-      dataDir: join(this.init.dir, `node-${h.slot}`),
-      appVersion: this.init.appVersion,
+    const running = await this.launcher.launch({
+      slot: h.slot,
       params: this.params,
-      cycleMs: this.init.cycleMs,
-      persistMs: this.init.persistMs,
-      storeLimits: LAB_STORE_LIMITS,
-      host,
       genesis: h.genesis,
+      join: h.join,
       joinCycles: LAB_JOIN_CYCLES,
-      ...(h.join ? {} : { initialState: h.genesis }),
-      engine: 'inline',
-      lowPowerOnLag: false,
       seed: nodeSeed(this.init.seed, h.slot, h.incarnation),
       shaper: h.shaper,
       outbox: h.outbox,
-      scheduler: (options) => (scheduler = new CycleScheduler(options)),
-      openStore: async (dir, options) => {
-        const opened = await NodeStore.open(dir, options);
-        store = opened.store;
-        return opened;
-      },
       log: this.nodeLog(h.slot),
-    }).catch(async (err: unknown) => {
-      await host.stop().catch(() => undefined);
-      throw err;
     });
-    h.running = { node, host, scheduler: scheduler!, store: store! };
+    h.running = running;
     this.applySkew(h);
     this.applyPause(h);
-    const entry = { slot: h.slot, peerId: node.sessionId, address: node.addresses()[0] ?? '' };
+    h.told = addressesOf(running).join(' ');
+    const entry: DirectoryEntry = {
+      slot: h.slot,
+      kind: this.launcher.kind,
+      peerId: running.core.sessionId,
+      addresses: addressesOf(running),
+    };
     this.directory.set(h.slot, entry);
     this.slotOf.set(entry.peerId, h.slot);
+    // A browser node gains its address with its relay reservation, after the lab wired it.
+    running.host.libp2p.addEventListener('self:peer:update', () => this.tellAddresses(h));
     this.applyCut(h);
     this.applyFaults(h);
     return entry;
+  }
+
+  private tellAddresses(h: Hosted): void {
+    const running = h.running;
+    if (!running) return;
+    const now = addressesOf(running);
+    if (now.join(' ') === h.told) return;
+    h.told = now.join(' ');
+    this.notify({ type: 'addresses', slot: h.slot, addresses: now });
   }
 
   private async kill(slot: number, graceful: boolean): Promise<void> {
@@ -257,15 +298,8 @@ export class NodePool {
     const running = h?.running;
     if (!h || !running) return;
     h.running = null;
-    if (!graceful) {
-      // A crash, from the parts the pool holds: no cycle after this moment, nothing more saved
-      // (the store keeps its last coalesced write), peers cut off with the host. The node's own
-      // stop then finds its store and host already gone.
-      running.scheduler.stop();
-      await running.store.abandon();
-      await running.host.stop().catch(() => undefined);
-    }
-    await running.node.stop();
+    if (!graceful) await running.crash();
+    await running.core.stop();
   }
 
   private freeze(h: Hosted, on: boolean): void {
@@ -286,14 +320,14 @@ export class NodePool {
   }
 
   private applyPause(h: Hosted): void {
-    if (this.paused) h.running?.node.pause();
-    else h.running?.node.resume();
+    if (this.paused) h.running?.core.pause();
+    else h.running?.core.resume();
   }
 
   private async setParams(slots: readonly number[] | null, patch: Partial<DriftParams>) {
     if (slots === null) this.params = resolveParams(patch, this.params);
     const targets = slots === null ? [...this.hosted.values()] : this.pick(slots);
-    await Promise.all(targets.map((h) => h.running?.node.setParams(patch)));
+    await Promise.all(targets.map((h) => h.running?.core.setParams(patch)));
   }
 
   private setDirectory(entries: readonly DirectoryEntry[]): void {
@@ -339,21 +373,25 @@ export class NodePool {
     }
   }
 
-  /** Dials every missing topology link this pool's nodes should hold (lower slot dials). */
+  /** Dials every missing topology link this pool's nodes should hold (see dials()). */
   private maintain(): void {
     const now = performance.now();
     for (const h of this.hosted.values()) {
-      const libp2p = h.running?.host.libp2p;
-      if (!libp2p || h.frozen) continue;
-      const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()));
+      const host = h.running?.host;
+      if (!host || h.frozen) continue;
+      const connected = new Set(host.libp2p.getConnections().map((c) => c.remotePeer.toString()));
       for (const j of this.neighbours[h.slot] ?? []) {
-        if (j < h.slot || this.isCut(h.slot, j)) continue;
+        if (this.isCut(h.slot, j)) continue;
         const entry = this.directory.get(j);
-        if (!entry || connected.has(entry.peerId)) continue;
+        if (!entry || connected.has(entry.peerId) || !dials(this.launcher.kind, h.slot, entry))
+          continue;
+        // None yet: a browser node before its relay reservation (its pool reports it then).
+        const address = bestAddress(entry.addresses, (a) => host.dialable(a));
+        if (address === undefined) continue;
         const key = `${h.slot}-${entry.peerId}`;
         if (!this.dials.mayDial(key, now)) continue;
         this.dials.started(key);
-        libp2p.dial(multiaddr(entry.address)).then(
+        host.libp2p.dial(multiaddr(address)).then(
           () => this.dials.succeeded(key),
           // Refused (a peer that denied this node), gone, or past the host's dial timeout.
           () => this.dials.failedAt(key, performance.now()),
@@ -363,13 +401,13 @@ export class NodePool {
   }
 
   private sample(h: Hosted): NodeSample {
-    const node = h.running?.node;
-    if (!node) return deadSample(h);
+    const node = h.running?.core;
+    if (!node) return deadSample(h, this.launcher.kind);
     const state = node.state();
     const traffic = node.traffic();
     return {
       slot: h.slot,
-      kind: 'node',
+      kind: this.launcher.kind,
       condition: h.frozen ? 'frozen' : 'up',
       liar: h.outbox.behaviour?.kind ?? null,
       cycle: node.joined ? node.status().cycle : 0,
@@ -389,10 +427,18 @@ export class NodePool {
       for (const c of h.running?.host.libp2p.getConnections() ?? []) {
         const other = this.slotOf.get(c.remotePeer.toString());
         if (other !== undefined && c.status === 'open')
-          out.push({ from: h.slot, link: [Math.min(h.slot, other), Math.max(h.slot, other)] });
+          out.push({
+            from: h.slot,
+            link: [Math.min(h.slot, other), Math.max(h.slot, other)],
+            transport: transportOf(c.remoteAddr.toString()),
+          });
       }
     }
     return out;
+  }
+
+  private report(slot: number, what: string): void {
+    this.notify({ type: 'node', slot, what });
   }
 
   private nodeLog(slot: number): NodeLog {
@@ -409,7 +455,7 @@ export class NodePool {
     clearInterval(this.timer);
     await Promise.all(
       [...this.hosted.values()].map(async (h) => {
-        const node = h.running?.node;
+        const node = h.running?.core;
         h.running = null;
         await node?.stop();
       }),
@@ -422,10 +468,36 @@ function nodeSeed(labSeed: number, slot: number, incarnation: number): number {
   return (labSeed ^ Math.imul(slot + 1, 0x9e3779b1) ^ Math.imul(incarnation + 2, 0x85ebca6b)) | 0;
 }
 
-function deadSample(h: Hosted): NodeSample {
+/**
+ * Whether the end at `slot`, of kind `kind`, dials its link to `other`: a browser node dials a
+ * Node.js one (which could reach it only through a relay); of two of a kind, the lower slot.
+ */
+export function dials(kind: NodeKind, slot: number, other: DirectoryEntry): boolean {
+  if (kind !== other.kind) return kind === 'browser';
+  return slot < other.slot;
+}
+
+/**
+ * The address to dial among a peer's: WebRTC first (direct, where both are browsers), then a
+ * direct TCP one, then WebSockets, a plain relayed one last. Undefined when none is dialable.
+ */
+export function bestAddress(
+  addresses: readonly string[],
+  dialable: (addr: string) => boolean,
+): string | undefined {
+  const rank = (a: string) =>
+    isWebRtcAddr(a) ? 0 : isRelayedOnly(a) ? 3 : isWebSocketAddr(a) ? 2 : 1;
+  return addresses.filter(dialable).sort((a, b) => rank(a) - rank(b))[0];
+}
+
+function addressesOf(running: PoolNode): string[] {
+  return running.host.addresses().map((a) => a.toString());
+}
+
+function deadSample(h: Hosted, kind: NodeKind): NodeSample {
   return {
     slot: h.slot,
-    kind: 'node',
+    kind,
     condition: 'dead',
     liar: h.outbox.behaviour?.kind ?? null,
     cycle: 0,

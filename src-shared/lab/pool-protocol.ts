@@ -1,16 +1,17 @@
-import type { LiarBehaviour, LinkFaults, NodeSample } from '../../src-shared/api/lab-api';
-import type { NodeStatus } from '../../src-shared/api/node-api';
-import type { DriftParams } from '../../src-shared/drift/params';
+import type { LiarBehaviour, LinkFaults, NodeKind, NodeSample } from '../api/lab-api';
+import type { NodeStatus } from '../api/node-api';
+import type { DriftParams } from '../drift/params';
+import type { Transport } from '../net/address-group';
 
 /*
- * Messages between a lab's controller and the node pools that host its nodes (one pool per
- * worker thread). Plain structured-clone data; the controller is the only sender of commands,
- * and it has checked every one against the lab before it sends it.
+ * Messages between a lab's controller and the node pools that host its nodes: one pool per
+ * worker thread for Node.js nodes, one per Chromium tab for browser nodes. Plain data (structured
+ * clone to a worker, JSON to a tab); the controller is the only sender of commands, and it has
+ * checked every one against the lab before it sends it.
  */
 
+/** What every pool is told at its start; where its nodes keep their stores is its launcher's. */
 export interface PoolInit {
-  /** The lab folder; node <slot> keeps its store in <dir>/node-<slot>. */
-  readonly dir: string;
   readonly appVersion: string;
   readonly cycleMs: number;
   readonly params: DriftParams;
@@ -20,11 +21,15 @@ export interface PoolInit {
   readonly maintainMs: number;
 }
 
-/** Where a live node can be reached. */
+/**
+ * Where a live node can be reached: every address it has now. A browser node has none until it
+ * holds a relay reservation; its pool then reports them (PoolMessage 'addresses').
+ */
 export interface DirectoryEntry {
   readonly slot: number;
+  readonly kind: NodeKind;
   readonly peerId: string;
-  readonly address: string;
+  readonly addresses: readonly string[];
 }
 
 /** Frame faults: the default for every link, and per link (both directions). */
@@ -70,6 +75,8 @@ export type PoolRequest =
 export interface PoolLink {
   readonly from: number;
   readonly link: readonly [number, number];
+  /** What carries it, as this end sees it. */
+  readonly transport: Transport;
 }
 
 export interface PoolAnswers {
@@ -90,4 +97,9 @@ export type PoolMessage =
   | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: string }
   /** Something a node reported that the lab's event log should show. */
-  | { readonly type: 'node'; readonly slot: number; readonly what: string };
+  | { readonly type: 'node'; readonly slot: number; readonly what: string }
+  /** A node's addresses changed (a browser node gained or lost its relay reservation). */
+  | { readonly type: 'addresses'; readonly slot: number; readonly addresses: readonly string[] };
+
+/** What a pool tells its controller unasked: the PoolMessages other than replies. */
+export type PoolNotice = Exclude<PoolMessage, { readonly type: 'reply' }>;

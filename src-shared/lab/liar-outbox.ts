@@ -1,9 +1,9 @@
-import type { LiarBehaviour } from '../../src-shared/api/lab-api';
-import { toldState } from '../../src-shared/lab/lies';
-import type { CycleOutbox } from '../../src-shared/node/node-core';
-import type { DriftProtocol } from '../../src-shared/protocol';
-import type { EntropyPacket, StateDiffMessage } from '../../src-shared/protocol/messages';
-import type { Rng } from '../../src-shared/random';
+import type { LiarBehaviour } from '../api/lab-api';
+import { toldState } from '../lab/lies';
+import type { CycleOutbox } from '../node/node-core';
+import type { DriftProtocol } from '../protocol';
+import type { EntropyPacket, StateDiffMessage } from '../protocol/messages';
+import type { Rng } from '../random';
 
 /**
  * How a lab node's cycle goes out: honestly, or as the liar the lab made it (its attacks). The

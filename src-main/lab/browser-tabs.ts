@@ -1,0 +1,153 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type {
+  PoolAnswer,
+  PoolInit,
+  PoolNotice,
+  PoolRequest,
+} from '../../src-shared/lab/pool-protocol';
+import { MAX_LAB_BROWSERS } from '../../src-shared/api/lab-api';
+import { errorMessage } from '../../src-shared/error-message';
+import { startJoinServer, type JoinServer } from '../node/join/join-server';
+import { CHROMIUM_ARGS, noChromiumReason } from '../runtime/chromium';
+import { pageBuilt } from '../runtime/static-files';
+import type { LabPool } from './pool-client';
+
+/*
+ * A lab's browser nodes: one Chromium, and one tab per browser node, each in a browser context
+ * of its own (its own IndexedDB, as another device's). The tab runs the lab tab page
+ * (src-renderer/lab-tab.html), which hosts the same node pool as a lab worker thread with the
+ * browser node's parts; each tab is driven through Playwright with the pool's commands. The page
+ * is served on 127.0.0.1 by the join page's listener, which serves one page and its assets only.
+ */
+
+export const LAB_TAB_PAGE = 'lab-tab.html';
+
+/** Where the lab's browser nodes come from. */
+export interface BrowserNodeSetup {
+  /** The Chromium to run (DEFAULT_CHROMIUM). */
+  readonly chromium: string;
+  /** The built renderer, holding lab-tab.html and assets/. */
+  readonly pageDir: string;
+}
+
+/** Browser nodes cannot run: no Chromium, no built page, or Chromium would not start. */
+export class BrowserNodesError extends Error {
+  override readonly name = 'BrowserNodesError';
+}
+
+export class BrowserTabs {
+  private constructor(
+    private readonly browser: Browser,
+    private readonly server: JoinServer,
+    private readonly init: PoolInit,
+    private readonly onNotice: (notice: PoolNotice) => void,
+  ) {}
+
+  static async start(
+    setup: BrowserNodeSetup,
+    init: PoolInit,
+    onNotice: (notice: PoolNotice) => void,
+  ): Promise<BrowserTabs> {
+    const missing = noChromiumReason(setup.chromium);
+    if (missing) throw new BrowserNodesError(`browser nodes need Chromium: ${missing}`);
+    if (!pageBuilt(setup.pageDir, LAB_TAB_PAGE))
+      throw new BrowserNodesError(
+        `browser nodes need the built page ${LAB_TAB_PAGE} in ${setup.pageDir}: run npm run build`,
+      );
+    const server = await startJoinServer({
+      host: '127.0.0.1',
+      port: 0,
+      pageDir: setup.pageDir,
+      page: LAB_TAB_PAGE,
+      addresses: () => [],
+      version: init.appVersion,
+      // Every tab is a browser profile of its own on 127.0.0.1, with up to six connections each.
+      limits: { maxConnections: 6 * 2 * MAX_LAB_BROWSERS, maxPerAddress: 6 * 2 * MAX_LAB_BROWSERS },
+    });
+    try {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: setup.chromium,
+        args: [...CHROMIUM_ARGS],
+      });
+      return new BrowserTabs(browser, server, init, onNotice);
+    } catch (err) {
+      await server.close();
+      throw new BrowserNodesError(
+        `Chromium at ${setup.chromium} did not start: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  /** Opens the tab of a browser node's slot; its node starts with the pool's 'start'. */
+  async open(slot: number): Promise<TabPool> {
+    const context = await this.browser.newContext();
+    try {
+      const page = await context.newPage();
+      const tab = new TabPool(slot, context, page);
+      await page.exposeBinding('lvsLabNotice', (_source, notice: PoolNotice) =>
+        this.onNotice(notice),
+      );
+      page.on('pageerror', (err) =>
+        this.onNotice({ type: 'node', slot, what: `page error: ${err.message}` }),
+      );
+      await page.goto(`http://127.0.0.1:${this.server.port}/`);
+      await page.waitForFunction('window.lvsLabTab !== undefined');
+      await page.evaluate(`window.lvsLabTab.start(${JSON.stringify(this.init)})`);
+      return tab;
+    } catch (err) {
+      await context.close().catch(() => undefined);
+      throw new BrowserNodesError(
+        `the tab of browser node ${slot} did not open: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.server.close();
+  }
+}
+
+/** One browser node's tab as a pool of the lab: the pool's commands, evaluated in the page. */
+export class TabPool implements LabPool {
+  private failure: Error | null = null;
+
+  constructor(
+    readonly slot: number,
+    private readonly context: BrowserContext,
+    private readonly page: Page,
+  ) {
+    // A tab that crashed or was closed answers nothing more: every later request says why.
+    page.on('crash', () => this.fail(new Error(`the tab of browser node ${slot} crashed`)));
+    page.on('close', () => this.fail(new Error(`the tab of browser node ${slot} closed`)));
+  }
+
+  async request<R extends PoolRequest>(req: R): Promise<PoolAnswer<R>> {
+    if (this.failure) throw this.failure;
+    try {
+      // Text, not a function: the request is plain data, and a function would carry the
+      // compiler's helpers into the page.
+      return (await this.page.evaluate(
+        `window.lvsLabTab.handle(${JSON.stringify(req)})`,
+      )) as PoolAnswer<R>;
+    } catch (err) {
+      throw this.failure ?? new Error(firstLine(errorMessage(err)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.failure) await this.request({ op: 'stop' }).catch(() => undefined);
+    this.fail(new Error(`the tab of browser node ${this.slot} was stopped`));
+    await this.context.close().catch(() => undefined);
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+  }
+}
+
+/** Playwright's error text holds the page's stack and a call log after the first line. */
+function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? text).replace(/^page\.evaluate: (Error: )?/, '');
+}
