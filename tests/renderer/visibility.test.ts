@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIGHT } from '../../src-renderer/draw/palette';
@@ -11,7 +11,8 @@ import { frameOf } from '../../src-renderer/state/tick-frame';
 import type { Ctx2D } from '../../src-renderer/draw/canvas';
 import { SwarmMap } from '../../src-renderer/views/SwarmMap';
 import { fakeContext } from './helpers/fake-ctx';
-import { labStatus, sample, snapshot } from './helpers/fake-host';
+import { FakeHost, labStatus, sample, snapshot } from './helpers/fake-host';
+import { renderApp } from './helpers/render';
 import { shapesAt, shapesDrawn } from './helpers/shapes';
 
 let visibility: DocumentVisibilityState = 'visible';
@@ -153,6 +154,26 @@ describe('the swarm map', () => {
     expect(at(0).map((m) => [m.kind, m.op])).toEqual([['disc', 'fill']]);
     expect(at(1).map((m) => [m.kind, m.op])).toEqual([['window', 'fill']]);
     expect(at(2).map((m) => [m.kind, m.op, m.style])).toEqual([['window', 'stroke', LIGHT.dead]]);
+  });
+
+  it('names the kind of the node under the pointer in its tooltip', async () => {
+    const host = new FakeHost();
+    host.labStatus = labStatus({ nodes: 2, up: 2 });
+    await renderApp(host);
+    const samples = [sample(0, [1]), sample(1, [0], { kind: 'browser' })];
+    act(() =>
+      host.push({ kind: 'lab-snapshot', snapshot: snapshot(host.labStatus!, samples, 200) }),
+    );
+    act(() => runFrames());
+    const canvas = screen.getByTestId('swarm-map') as HTMLCanvasElement;
+    const shapes = shapesDrawn(contexts.get(canvas)!.calls);
+    const hover = (kind: string) => {
+      const mark = shapes.findLast((m) => m.kind === kind && m.op === 'fill')!;
+      fireEvent.pointerMove(canvas, { clientX: mark.x, clientY: mark.y });
+      return screen.getByTestId('map-tooltip').textContent;
+    };
+    expect(hover('window')).toContain('browser node (Chromium tab)');
+    expect(hover('disc')).toContain('Node.js node');
   });
 
   it('in slow motion flies one frame per live link of each sender, then rests', () => {
