@@ -1,11 +1,13 @@
 import { scaleLinear } from 'd3';
 import { fitTicks } from '../lib/axis-ticks';
 import type { Ctx2D } from './canvas';
+import { markPath } from './marks';
 import type { Palette } from './palette';
 
 /*
  * The drift plane: two components of every node's state as dots, each with a short trail of
- * its last positions, its last drift vector D as an arrow, and the network mean marked.
+ * its last positions, its last drift vector D as an arrow, and the network mean marked. A
+ * browser node's dot is a small window (draw/marks), as on the swarm map.
  */
 
 export interface PlaneScene {
@@ -27,6 +29,8 @@ export interface PlaneScene {
   readonly fills: readonly string[];
   readonly dead: ArrayLike<number>;
   readonly liar: ArrayLike<number>;
+  /** 1: a browser node, drawn as a window; 0: a Node.js node, a dot. */
+  readonly browser: ArrayLike<number>;
   readonly selected: ReadonlySet<number>;
   readonly mean: readonly number[] | null;
   readonly palette: Palette;
@@ -236,10 +240,7 @@ export function drawPlane(ctx: Ctx2D, s: PlaneScene): PlaneLayout | null {
     ctx.fillStyle = f === -2 ? p.dead : f === -1 ? p.uncounted : s.fills[f];
     ctx.beginPath();
     for (const i of list) {
-      const px = x(s.S[i * s.d + s.cx]);
-      const py = y(s.S[i * s.d + s.cy]);
-      ctx.moveTo(px + 3, py);
-      ctx.arc(px, py, 3, 0, 2 * Math.PI);
+      markPath(ctx, x(s.S[i * s.d + s.cx]), y(s.S[i * s.d + s.cy]), 3, s.browser[i] === 1);
     }
     ctx.fill();
   }
@@ -257,8 +258,7 @@ export function drawPlane(ctx: Ctx2D, s: PlaneScene): PlaneLayout | null {
       const vx = s.S[i * s.d + s.cx];
       const vy = s.S[i * s.d + s.cy];
       if (!Number.isFinite(vx) || !Number.isFinite(vy)) continue;
-      ctx.moveTo(x(vx) + 5.5, y(vy));
-      ctx.arc(x(vx), y(vy), 5.5, 0, 2 * Math.PI);
+      markPath(ctx, x(vx), y(vy), 5.5, s.browser[i] === 1);
       any = true;
     }
     if (any) ctx.stroke();

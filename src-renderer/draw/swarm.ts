@@ -1,10 +1,13 @@
 import type { Ctx2D } from './canvas';
+import { TITLE_BAR_MIN_R, markPath, rightHalfPath, titleBarPath } from './marks';
 import type { Palette } from './palette';
 
 /*
  * The swarm map's drawing: plain data in, canvas calls out. Everything of one colour goes into
  * one path (every live link in one stroke, every node of a colour bucket in one fill), so a
- * frame of 1,000 nodes and 4,000 links costs a handful of draw calls.
+ * frame of 1,000 nodes and 4,000 links costs a handful of draw calls. A browser node is drawn
+ * as a small window instead of a disc (draw/marks), its rings and hover mark following its shape,
+ * so what the colours and rings say reads the same on both kinds.
  */
 
 export const RING_LIAR = 1;
@@ -30,6 +33,8 @@ export interface SwarmScene {
   readonly fills: readonly string[];
   /** A second colour per node, into `fills` (-1: none): a bridge's other group, on its right half. */
   readonly fill2?: ArrayLike<number>;
+  /** 1: a browser node (a Chromium tab), drawn as a window; 0: a Node.js node, a disc. */
+  readonly browser: ArrayLike<number>;
   /** 1: drawn as an outline only (a dead node). */
   readonly hollow: ArrayLike<number>;
   /** RING_* flags. */
@@ -65,9 +70,9 @@ function strokePairs(ctx: Ctx2D, s: SwarmScene, pairs: ArrayLike<number>): numbe
   return drawn;
 }
 
-function circle(ctx: Ctx2D, x: number, y: number, r: number): void {
-  ctx.moveTo(x + r, y);
-  ctx.arc(x, y, r, 0, 2 * Math.PI);
+/** Node i's mark, grown by `gap` (a ring around it). */
+function mark(ctx: Ctx2D, s: SwarmScene, i: number, gap: number): void {
+  markPath(ctx, s.x[i], s.y[i], s.r[i] + gap, s.browser[i] === 1);
 }
 
 /** Clears the canvas and strokes the links: live solid, cut dashed. */
@@ -116,8 +121,7 @@ export function drawSwarm(ctx: Ctx2D, s: SwarmScene): void {
     ctx.fillStyle = b < s.fills.length ? s.fills[b] : p.uncounted;
     ctx.beginPath();
     for (let k = counts[b]; k < counts[b + 1]; k++) {
-      const i = order[k];
-      circle(ctx, s.x[i], s.y[i], s.r[i]);
+      mark(ctx, s, order[k], 0);
     }
     ctx.fill();
   }
@@ -129,12 +133,14 @@ export function drawSwarm(ctx: Ctx2D, s: SwarmScene): void {
       if (!s.shown[i] || s.hollow[i] || f < 0 || f >= s.fills.length) continue;
       ctx.fillStyle = s.fills[f];
       ctx.beginPath();
-      ctx.arc(s.x[i], s.y[i], s.r[i], -Math.PI / 2, Math.PI / 2);
-      ctx.closePath();
+      rightHalfPath(ctx, s.x[i], s.y[i], s.r[i], s.browser[i] === 1);
       ctx.fill();
     }
   }
 
+  // Windows' title bars: cut out of a filled window, drawn on a dead one's outline.
+  titleBars(ctx, s, 0, p.background);
+  titleBars(ctx, s, 1, p.dead);
   // Dead nodes: outlines.
   ringPath(ctx, s, (i) => s.hollow[i] === 1, 0, p.dead, 1.2, null);
   // Liars, frozen, selected: rings around the node.
@@ -147,7 +153,7 @@ export function drawSwarm(ctx: Ctx2D, s: SwarmScene): void {
     ctx.strokeStyle = p.hover;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
-    circle(ctx, s.x[s.hovered], s.y[s.hovered], s.r[s.hovered] + 5);
+    mark(ctx, s, s.hovered, 5);
     ctx.stroke();
   }
 
@@ -184,7 +190,7 @@ function ringPath(
       ctx.beginPath();
       any = true;
     }
-    circle(ctx, s.x[i], s.y[i], s.r[i] + gap);
+    mark(ctx, s, i, gap);
   }
   if (!any) return;
   ctx.strokeStyle = color;
@@ -192,4 +198,22 @@ function ringPath(
   if (dash) ctx.setLineDash(dash);
   ctx.stroke();
   if (dash) ctx.setLineDash([]);
+}
+
+/** The title bars of the shown browser nodes drawn filled (hollow 0) or as outlines (hollow 1). */
+function titleBars(ctx: Ctx2D, s: SwarmScene, hollow: number, color: string): void {
+  let any = false;
+  for (let i = 0; i < s.n; i++) {
+    if (!s.shown[i] || s.browser[i] !== 1 || s.hollow[i] !== hollow) continue;
+    if (s.r[i] < TITLE_BAR_MIN_R) continue;
+    if (!any) {
+      ctx.beginPath();
+      any = true;
+    }
+    titleBarPath(ctx, s.x[i], s.y[i], s.r[i]);
+  }
+  if (!any) return;
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1;
+  ctx.stroke();
 }

@@ -10,6 +10,8 @@ export interface MapData {
   readonly cond: ArrayLike<number>;
   /** 0 honest, else a liar. */
   readonly liar: ArrayLike<number>;
+  /** 1: a browser node (a Chromium tab), drawn as a window; 0: a Node.js node. */
+  readonly browser: ArrayLike<number>;
   readonly earned: ArrayLike<number>;
   /** Colour bucket per node (-1: the uncounted colour), into `fills`. */
   readonly fill: ArrayLike<number>;
@@ -66,6 +68,7 @@ function colored(frame: TickFrame, asked: ColorBy): Colored {
       n: frame.n,
       cond: frame.cond,
       liar: frame.liar,
+      browser: frame.browser,
       earned: frame.earned,
       fill,
       fills: by === 'group' ? GROUP_COLORS : DISTANCE_COLORS,

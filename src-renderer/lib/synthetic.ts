@@ -8,8 +8,12 @@ import type { MapData } from './map-data';
 /*
  * Synthetic swarms for the map's benchmark mode (?bench=map&nodes=1000&links=4000&seed=1):
  * seeded, so every run draws the same picture. A tenth of the links are cut (dashed), a few
- * nodes are dead, frozen or lying, like a lab under attack.
+ * nodes are dead, frozen or lying, like a lab under attack, and one in twenty is a browser node
+ * (the map draws those as windows, which costs more path than a disc: the benchmark pays it).
  */
+
+/** Every BROWSER_EVERY-th slot (from the third) is a browser node in a synthetic swarm. */
+const BROWSER_EVERY = 20;
 
 export interface SyntheticSwarm {
   readonly data: MapData;
@@ -45,6 +49,8 @@ export function syntheticSwarm(nodes: number, links: number, seed: number): Synt
   }
   const cond = new Uint8Array(n).fill(CONDITION.up);
   const liar = new Uint8Array(n);
+  // Chosen by slot, not by the rng, so a seed draws the same links and colours it always drew.
+  const browser = Uint8Array.from({ length: n }, (_, i) => (i % BROWSER_EVERY === 2 ? 1 : 0));
   const earned = new Float64Array(n);
   const distance = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -61,6 +67,7 @@ export function syntheticSwarm(nodes: number, links: number, seed: number): Synt
         n,
         cond,
         liar,
+        browser,
         earned,
         fill: new Int16Array(n),
         fills: DISTANCE_COLORS,

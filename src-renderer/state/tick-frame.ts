@@ -27,6 +27,8 @@ export interface TickFrame {
   readonly cond: Uint8Array;
   /** 0 honest, else 1 + the index of its behaviour in LIAR_KINDS. */
   readonly liar: Uint8Array;
+  /** 1: a browser node (a Chromium tab); 0: a Node.js node (NodeSample's kind). */
+  readonly browser: Uint8Array;
   /** n*d; NaN for a node without a state. */
   readonly S: Float64Array;
   readonly D: Float64Array;
@@ -76,6 +78,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
   }
   const cond = new Uint8Array(n);
   const liar = new Uint8Array(n);
+  const browser = new Uint8Array(n);
   const S = new Float64Array(n * d).fill(Number.NaN);
   const D = new Float64Array(n * d).fill(Number.NaN);
   const earned = new Float64Array(n);
@@ -86,6 +89,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     const i = s.slot;
     cond[i] = CONDITION_CODE[s.condition] ?? CONDITION.absent;
     liar[i] = s.liar ? LIAR_KINDS.indexOf(s.liar) + 1 : 0;
+    browser[i] = s.kind === 'browser' ? 1 : 0;
     earned[i] = s.earned;
     framesOut[i] = s.framesOut;
     for (let c = 0; c < d && c < s.S.length; c++) S[i * d + c] = s.S[c];
@@ -112,6 +116,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     d,
     cond,
     liar,
+    browser,
     S,
     D,
     earned,

@@ -65,6 +65,7 @@ export function DriftPlane() {
       fills: colored.fills,
       dead,
       liar: frame.liar,
+      browser: frame.browser,
       selected: selection,
       mean: frame.metrics.mean.length ? frame.metrics.mean : null,
       palette,
@@ -125,7 +126,7 @@ export function DriftPlane() {
         <canvas
           ref={canvas}
           data-testid="drift-plane"
-          aria-label={`Drift plane: S[${cx}] against S[${cy}] for every node, with trails, drift arrows and the mean`}
+          aria-label={`Drift plane: S[${cx}] against S[${cy}] for every node (Node.js nodes as dots, browser nodes as small windows), with trails, drift arrows and the mean`}
         />
       </div>
     </section>

@@ -1,10 +1,23 @@
 import { useState } from 'react';
 import { describeSlots } from '@shared/lab/partitions';
+import type { NodeKind } from '@shared/api/lab-api';
+import { kindCount } from '../lib/node-kind';
 import { useMonitor, useMonitorState } from '../state/context';
 import { MyNode } from './MyNode';
 import { LabNodePanel } from './NodePanel';
 
 type Tab = 'selection' | 'my-node';
+
+/**
+ * How many of the selected lab nodes are of a kind: a number, so a tick that changes none of
+ * them re-renders nothing.
+ */
+function useSelectedOfKind(selection: ReadonlySet<number>, kind: NodeKind): number {
+  return useMonitorState(
+    (s) =>
+      s.labSnapshot?.samples.filter((x) => x.kind === kind && selection.has(x.slot)).length ?? 0,
+  );
+}
 
 /** The right-hand column: the selected lab node(s), or the personal node. */
 export function Inspector() {
@@ -12,6 +25,8 @@ export function Inspector() {
   const [tab, setTab] = useState<Tab>('selection');
   const selection = useMonitorState((s) => s.selection);
   const nodes = [...selection].sort((a, b) => a - b);
+  const browsers = useSelectedOfKind(selection, 'browser');
+  const nodeJs = useSelectedOfKind(selection, 'node');
   const tabButton = (id: Tab, label: string) => (
     <button
       type="button"
@@ -45,6 +60,13 @@ export function Inspector() {
           <div>
             <h3>{nodes.length} nodes selected</h3>
             <p className="mono">{describeSlots(nodes)}</p>
+            {browsers > 0 ? (
+              <p className="small" data-testid="selection-kinds">
+                {[kindCount('browser', browsers), nodeJs > 0 ? kindCount('node', nodeJs) : '']
+                  .filter(Boolean)
+                  .join(', ')}
+              </p>
+            ) : null}
             <p className="muted small">
               The lab controls act on all of them; click one in this list to inspect it.
             </p>

@@ -4,9 +4,10 @@ import { distanceBounds } from '../lib/distance-scale';
 import { saveBlob } from '../lib/download';
 import { num, vec } from '../lib/format';
 import { mapDataOf, type ColorBy } from '../lib/map-data';
+import { KIND_LABEL, browserCount, kindAt } from '../lib/node-kind';
 import { useMonitor, useMonitorState } from '../state/context';
 import { displayedFrame } from '../state/store';
-import { CONDITION_NAME, LIAR_KINDS, frameGroups } from '../state/tick-frame';
+import { CONDITION_NAME, LIAR_KINDS, frameGroups, slotsOf } from '../state/tick-frame';
 import { usePalette } from './hooks';
 import type { MapEngine } from './map-engine';
 import { SwarmMap } from './SwarmMap';
@@ -30,6 +31,9 @@ export function MapPanel() {
   const legend = colored?.legend ?? null;
   const bridges: number[] = [];
   if (groups) for (let i = 0; i < groups.bridge.length; i++) if (groups.bridge[i]) bridges.push(i);
+  // The shapes are explained (legend, status line) only in a lab with browser nodes: a lab of
+  // Node.js nodes draws one shape, and says nothing new by naming it.
+  const browsers = frame ? browserCount(frame.browser, slotsOf(frame)) : 0;
   const groupsOf = (slot: number): string => {
     if (!groups || groups.group[slot] < 0) return '—';
     const of = groups.memberships.get(slot) ?? [groups.group[slot]];
@@ -65,6 +69,12 @@ export function MapPanel() {
               <span data-testid="map-bridges">{bridges.join(', ')}</span>
             </>
           ) : null}{' '}
+          {browsers > 0 ? (
+            <>
+              · <span data-testid="map-browsers">{browsers}</span>{' '}
+              {browsers > 1 ? 'browser nodes' : 'browser node'}{' '}
+            </>
+          ) : null}
           · spread <span data-testid="spread-value">{num(spread)}</span>
           {frame ? ` · ${frame.metrics.counted} counted` : ''}
         </div>
@@ -123,6 +133,8 @@ export function MapPanel() {
           >
             <strong>node {hover.slot}</strong> {CONDITION_NAME[frame.cond[hover.slot]]}
             {frame.liar[hover.slot] ? ` · liar (${LIAR_KINDS[frame.liar[hover.slot] - 1]})` : ''}
+            <br />
+            {KIND_LABEL[kindAt(frame.browser, hover.slot)]}
             <br />S {vec(frame.S.subarray(hover.slot * frame.d, (hover.slot + 1) * frame.d), 4, 4)}
             <br />
             distance {num(frame.metrics.distances[hover.slot])} · earned{' '}
@@ -163,6 +175,16 @@ export function MapPanel() {
         <span className="legend-item">
           <span className="swatch swatch-ring-liar" /> liar
         </span>
+        {browsers > 0 ? (
+          <>
+            <span className="legend-item">
+              <span className="swatch swatch-kind-node" /> {KIND_LABEL.node}
+            </span>
+            <span className="legend-item" data-testid="legend-browser">
+              <span className="swatch swatch-kind-browser" /> {KIND_LABEL.browser}
+            </span>
+          </>
+        ) : null}
         <span className="legend-item">
           <span className="swatch swatch-hollow" /> dead
         </span>

@@ -3,6 +3,7 @@ import type { NodeStatus, PeerView } from '@shared/api/node-api';
 import { RULES } from '@shared/drift/rules';
 import { errorLine } from '../api/client';
 import { num, seconds, vec } from '../lib/format';
+import { KIND_LABEL } from '../lib/node-kind';
 import { useMonitor, useMonitorState } from '../state/context';
 import { lastLiveState } from '../state/last-state';
 import { displayedFrame } from '../state/store';
@@ -36,7 +37,10 @@ function Interventions({ counts }: { counts: Record<string, number> }) {
   );
 }
 
-/** One lab node: its state from the ticks, its status from the lab, its peers, its parameters. */
+/**
+ * One lab node: what runs it, its state from the ticks, its status from the lab, its peers, its
+ * parameters.
+ */
 export function LabNodePanel({ slot }: { slot: number }) {
   const { client, store } = useMonitor();
   const snapshot = useMonitorState((s) => s.labSnapshot);
@@ -83,6 +87,7 @@ export function LabNodePanel({ slot }: { slot: number }) {
       ) : null}
       <table className="compact">
         <tbody>
+          <Row name="kind">{KIND_LABEL[sample.kind]}</Row>
           <Row name="S">{dead ? (last ? vec(last.S) : '—') : vec(sample.S)}</Row>
           <Row name="D">{dead ? (last ? vec(last.D) : '—') : vec(sample.D)}</Row>
           <Row name="earned">{num(dead ? last?.earned : sample.earned)} VU</Row>

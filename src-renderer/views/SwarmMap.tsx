@@ -86,7 +86,7 @@ export function SwarmMap(props: SwarmMapProps) {
         ref={canvas}
         data-testid="swarm-map"
         tabIndex={0}
-        aria-label="Swarm map: nodes coloured by distance from the consensus or by group, sized by earned VU. Click selects a node, shift-click adds one, shift-drag draws a lasso, the wheel zooms and a drag pans."
+        aria-label="Swarm map: nodes coloured by distance from the consensus or by group, sized by earned VU; Node.js nodes are discs, browser nodes (Chromium tabs) small windows. Click selects a node, shift-click adds one, shift-drag draws a lasso, the wheel zooms and a drag pans."
       />
     </div>
   );

@@ -442,6 +442,7 @@ export class MapEngine {
       y: this.sy,
       r: this.sr,
       shown,
+      browser: data.browser,
       fill: data.fill,
       fills: data.fills,
       fill2: data.fill2,
@@ -550,7 +551,10 @@ export class MapEngine {
     let bestD = Infinity;
     for (let i = 0; i < data.n; i++) {
       if (data.cond[i] === CONDITION.absent) continue;
-      const d = Math.hypot(this.sx[i] - x, this.sy[i] - y);
+      const dx = Math.abs(this.sx[i] - x);
+      const dy = Math.abs(this.sy[i] - y);
+      // A browser node's window reaches into its corners, past a disc's radius once zoomed in.
+      const d = data.browser[i] === 1 ? Math.max(dx, dy) : Math.hypot(dx, dy);
       if (d <= this.sr[i] + 4 && d < bestD) {
         best = i;
         bestD = d;

@@ -326,3 +326,78 @@ describe('my node', () => {
     expect(host.sent('node').some((r) => (r as { op: string }).op === 'connect')).toBe(false);
   });
 });
+
+describe('browser nodes in the lab', () => {
+  /** A lab of Node.js node 0 and browser nodes 1 and 2, the panel's status polls refused. */
+  async function mixedLab() {
+    const host = new FakeHost();
+    host.labStatus = labStatus({ nodes: 3, up: 3 });
+    const base = host.answer;
+    host.answer = (req) => {
+      if (req.target === 'lab' && (req.request as { op: string }).op === 'node')
+        throw new Error('not asked in these tests');
+      return base(req);
+    };
+    const view = await renderApp(host);
+    const samples = [
+      sample(0, [1, 2]),
+      sample(1, [0, 2], { kind: 'browser' }),
+      sample(2, [0, 1], { kind: 'browser' }),
+    ];
+    act(() =>
+      host.push({ kind: 'lab-snapshot', snapshot: snapshot(host.labStatus!, samples, 200) }),
+    );
+    await settle();
+    return { host, ...view };
+  }
+  const kindRow = () =>
+    within(screen.getByTestId('lab-node-panel')).getByText('kind', {
+      selector: 'th[scope="row"]',
+    }).nextSibling?.textContent;
+
+  it('the node panel says what runs the node shown', async () => {
+    const { store } = await mixedLab();
+    act(() => store.select([1]));
+    await settle();
+    expect(kindRow()).toBe('browser node (Chromium tab)');
+    act(() => store.select([0]));
+    await settle();
+    expect(kindRow()).toBe('Node.js node');
+  });
+
+  it('a selection of several counts its browser nodes', async () => {
+    const { store } = await mixedLab();
+    act(() => store.select([0, 1, 2]));
+    await settle();
+    expect(screen.getByTestId('selection-kinds').textContent).toBe(
+      '2 browser nodes (Chromium tabs), 1 Node.js node',
+    );
+    act(() => store.select([0, 2]));
+    await settle();
+    expect(screen.getByTestId('selection-kinds').textContent).toBe(
+      '1 browser node (Chromium tab), 1 Node.js node',
+    );
+  });
+
+  it('the map’s legend and status line explain the shapes only when the lab has browser nodes', async () => {
+    const { host } = await mixedLab();
+    expect(screen.getByTestId('map-browsers').textContent).toBe('2');
+    expect(screen.getByTestId('map-status').textContent).toMatch(
+      /group · 2 browser nodes · spread/,
+    );
+    const legend = screen.getByTestId('map-legend');
+    expect(within(legend).getByTestId('legend-browser').textContent?.trim()).toBe(
+      'browser node (Chromium tab)',
+    );
+    expect(legend.textContent).toContain('Node.js node');
+    const nodesOnly = [sample(0, [1, 2]), sample(1, [0, 2]), sample(2, [0, 1])];
+    act(() =>
+      host.push({ kind: 'lab-snapshot', snapshot: snapshot(host.labStatus!, nodesOnly, 400) }),
+    );
+    await settle();
+    expect(screen.queryByTestId('map-browsers')).toBeNull();
+    expect(screen.getByTestId('map-status').textContent).toMatch(/group · spread/);
+    expect(screen.queryByTestId('legend-browser')).toBeNull();
+    expect(screen.getByTestId('map-legend').textContent).not.toContain('Node.js node');
+  });
+});

@@ -317,6 +317,15 @@ describe('synthetic swarms (benchmark mode)', () => {
       Array.from(a.data.links),
     );
   });
+
+  it('mix in browser nodes, one in twenty, whatever the seed', () => {
+    const { data } = syntheticSwarm(1000, 4000, 7);
+    const browsers = Array.from(data.browser).filter((b) => b === 1).length;
+    expect(browsers).toBe(50);
+    expect(Array.from(syntheticSwarm(1000, 4000, 8).data.browser)).toEqual(
+      Array.from(data.browser),
+    );
+  });
 });
 
 describe('labels that do not cover each other', () => {

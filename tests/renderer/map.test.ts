@@ -209,6 +209,7 @@ describe('a bridge on the map', () => {
       y: [20, 60],
       r: [4, 4],
       shown: [1, 1],
+      browser: [0, 0],
       fill: [0, 0],
       fills: ['#a00', '#0a0'],
       fill2: [-1, 1],

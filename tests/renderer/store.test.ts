@@ -62,6 +62,12 @@ describe('tick frames', () => {
     expect(CONDITION.up).toBe(2);
   });
 
+  it('mark each slot’s kind: 1 for a browser node, 0 for a Node.js node or no node', () => {
+    const samples = [sample(0, [2]), sample(2, [0], { kind: 'browser' })];
+    const f = frameOf(snapshot(labStatus(), samples, 200), null)!;
+    expect(Array.from(f.browser)).toEqual([0, 0, 1]);
+  });
+
   const two = () => [sample(0, [1]), sample(1, [0])];
   it('share the link arrays with the previous tick when the links did not change', () => {
     const s = labStatus();

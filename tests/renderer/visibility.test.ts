@@ -1,14 +1,19 @@
 // @vitest-environment jsdom
-import { act, cleanup, render } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIGHT } from '../../src-renderer/draw/palette';
-import type { MapData } from '../../src-renderer/lib/map-data';
+import { drawSwarm, type SwarmScene } from '../../src-renderer/draw/swarm';
+import { mapDataOf, type MapData } from '../../src-renderer/lib/map-data';
 import { mapGroups } from '../../src-renderer/lib/map-groups';
 import { MonitorStore } from '../../src-renderer/state/store';
+import { frameOf } from '../../src-renderer/state/tick-frame';
+import type { Ctx2D } from '../../src-renderer/draw/canvas';
 import { SwarmMap } from '../../src-renderer/views/SwarmMap';
 import { fakeContext } from './helpers/fake-ctx';
-import { labStatus, sample, snapshot } from './helpers/fake-host';
+import { FakeHost, labStatus, sample, snapshot } from './helpers/fake-host';
+import { renderApp } from './helpers/render';
+import { shapesAt, shapesDrawn } from './helpers/shapes';
 
 let visibility: DocumentVisibilityState = 'visible';
 let frames: FrameRequestCallback[] = [];
@@ -35,6 +40,7 @@ function data(n: number, shift = 0): MapData {
     n,
     cond: new Uint8Array(n).fill(2),
     liar: new Uint8Array(n),
+    browser: new Uint8Array(n),
     earned: Float64Array.from({ length: n }, (_, i) => i + shift),
     fill: new Int16Array(n),
     fills: ['#000'],
@@ -122,6 +128,52 @@ describe('the swarm map', () => {
     expect(main.calls.at(-1)).toBeDefined();
     expect(main.calls.filter((c) => c.name === 'fill').at(-1)!.fillStyle).toBe('#f00');
     expect(main.count('drawImage')).toBeGreaterThan(0);
+  });
+
+  it('draws the lab’s browser nodes as windows and its Node.js nodes as discs', () => {
+    // From the lab's samples to the canvas: the kind travels through the tick frame, the map's
+    // data and the engine's scene to the drawing.
+    const samples = [
+      sample(0, [1, 2]),
+      sample(1, [0, 2], { kind: 'browser' }),
+      sample(2, [0, 1], { kind: 'browser', condition: 'dead' }),
+    ];
+    const frame = frameOf(snapshot(labStatus({ nodes: 3 }), samples, 200), null)!;
+    const scenes: SwarmScene[] = [];
+    const draw = (ctx: Ctx2D, scene: SwarmScene) => {
+      scenes.push(scene);
+      drawSwarm(ctx, scene);
+    };
+    const props = { data: mapDataOf(frame, 'auto').data, selection: new Set<number>() };
+    const view = render(createElement(SwarmMap, { ...props, palette: LIGHT, draw }));
+    runFrames();
+    const canvas = view.container.querySelector('canvas')!;
+    const shapes = shapesDrawn(contexts.get(canvas)!.calls);
+    const { x, y } = scenes.at(-1)!;
+    const at = (slot: number) => shapesAt(shapes, x[slot], y[slot]);
+    expect(at(0).map((m) => [m.kind, m.op])).toEqual([['disc', 'fill']]);
+    expect(at(1).map((m) => [m.kind, m.op])).toEqual([['window', 'fill']]);
+    expect(at(2).map((m) => [m.kind, m.op, m.style])).toEqual([['window', 'stroke', LIGHT.dead]]);
+  });
+
+  it('names the kind of the node under the pointer in its tooltip', async () => {
+    const host = new FakeHost();
+    host.labStatus = labStatus({ nodes: 2, up: 2 });
+    await renderApp(host);
+    const samples = [sample(0, [1]), sample(1, [0], { kind: 'browser' })];
+    act(() =>
+      host.push({ kind: 'lab-snapshot', snapshot: snapshot(host.labStatus!, samples, 200) }),
+    );
+    act(() => runFrames());
+    const canvas = screen.getByTestId('swarm-map') as HTMLCanvasElement;
+    const shapes = shapesDrawn(contexts.get(canvas)!.calls);
+    const hover = (kind: string) => {
+      const mark = shapes.findLast((m) => m.kind === kind && m.op === 'fill')!;
+      fireEvent.pointerMove(canvas, { clientX: mark.x, clientY: mark.y });
+      return screen.getByTestId('map-tooltip').textContent;
+    };
+    expect(hover('window')).toContain('browser node (Chromium tab)');
+    expect(hover('disc')).toContain('Node.js node');
   });
 
   it('in slow motion flies one frame per live link of each sender, then rests', () => {
