@@ -175,12 +175,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
 
   /** The browser nodes' tabs, each a pool of one node; the rest are on `pools`. */
   private readonly tabs = new Map<number, LabPool>();
-  private browserTabs: BrowserTabs | null = null;
-
   private constructor(
     private readonly opts: LabOptions,
     private readonly pools: PoolClient[],
     edges: Array<[number, number]>,
+    private readonly browserTabs: BrowserTabs | null,
   ) {
     super();
     this.state = new LabState(opts.nodes, opts.params);
@@ -213,18 +212,18 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       persistMs: opts.persistMs ?? 2_000,
       maintainMs: Math.max(250, opts.cycleMs),
     };
+    // Chromium first: a browser setup that cannot run fails before any worker or store exists.
+    const browserTabs = opts.browsers
+      ? await BrowserTabs.start(opts.browsers, init, onNotice).catch((err: unknown) => {
+          throw new LabStartError(errorMessage(err));
+        })
+      : null;
     const pools = Array.from({ length: count }, (_, i) =>
       PoolClient.start(i, { init, dir: opts.dir, browsers: opts.browsers !== undefined }, onNotice),
     );
-    const started = new Lab(opts, pools, edges);
+    const started = new Lab(opts, pools, edges, browserTabs);
     lab = started;
     try {
-      if (opts.browsers)
-        started.browserTabs = await BrowserTabs.start(opts.browsers, init, onNotice).catch(
-          (err: unknown) => {
-            throw new LabStartError(errorMessage(err));
-          },
-        );
       started.wireBrowsers([...started.state.browsers]);
       await started.launch();
       return started;
@@ -259,6 +258,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
         edges: this.edges,
         ...(this.opts.scenario ? { scenario: this.opts.scenario } : {}),
         epsilon: this.opts.epsilon,
+        ...(this.state.browsers.size > 0 ? { browsers: [...this.state.browsers] } : {}),
       });
     }
     this.startedAt = Date.now();

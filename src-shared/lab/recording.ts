@@ -42,6 +42,11 @@ export interface RecordingHeader {
   readonly scenario?: string;
   /** The spread under which the lab counted as converged (absent in older recordings). */
   readonly epsilon?: number;
+  /**
+   * The slots that were browser nodes at the start (absent: none); the lab's add-nodes commands
+   * say which it added later.
+   */
+  readonly browsers?: readonly number[];
 }
 
 /** One node's state at a tick: [slot, cycle, S]. */
@@ -110,6 +115,7 @@ const headerSchema = z.strictObject({
   edges: z.array(z.tuple([count, count])),
   scenario: z.string().optional(),
   epsilon: finite.positive().optional(),
+  browsers: z.array(count).optional(),
 });
 
 const eventSchema = z.discriminatedUnion(

@@ -7,7 +7,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRecordingFile } from '../../src-main/lab/recording-file';
+import { noBrowserReason } from '../helpers/browser';
 import { disposeLvs, killAll, prepareLvs, ROOT, runLvs, type Run } from '../helpers/lvs-process';
+import { builtRenderer } from '../helpers/renderer-build';
 
 let work = '';
 
@@ -150,7 +153,58 @@ describe('lvs lab', () => {
   });
 });
 
+describe.skipIf(noBrowserReason() !== null)('lvs lab --browsers', () => {
+  it.concurrent('runs the last slots as browser nodes in Chromium tabs and converges', async () => {
+    builtRenderer('lvsLabTab');
+    const dir = join(work, 'browsers');
+    const r = await lab(
+      ...['--nodes', '4', '--browsers', '2', '--topology', 'complete', '--duration', '8'],
+      ...['--cycle-ms', '100', '--dir', dir, '--seed', '5'],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowLines(r.stdout, 'convergence')).toEqual([
+      expect.stringMatching(/^converged \d+\.\d\d s \(\d+ cycles?\) after the start$/),
+    ]);
+    const rec = await loadRecordingFile(row(r.stdout, 'recording') ?? '');
+    expect(rec.header.browsers).toEqual([2, 3]);
+    // Every link of the complete graph came up before the start: theirs over WebRTC included.
+    expect(rec.header.edges).toHaveLength(6);
+  });
+
+  it.concurrent(
+    'a Chromium that is not there is one line and exit 1, before any node',
+    async () => {
+      const dir = join(work, 'no-chromium');
+      const r = await lab(
+        ...['--nodes', '3', '--topology', 'complete', '--browsers', '1', '--dir', dir],
+        ...['--chromium', join(work, 'nosuch')],
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        /^lvs: the lab could not start: browser nodes need Chromium: no Chromium at .*nosuch/,
+      );
+      expect(r.stderr).not.toMatch(/^\s*at |node:internal/m);
+      expect(existsSync(join(dir, 'node-0'))).toBe(false);
+    },
+  );
+});
+
 describe('lvs lab: every mistake is one line on stderr and exit 2', () => {
+  it.concurrent('--browsers as many as the nodes, or past the limit', async () => {
+    expectUsageError(
+      await lab('--nodes', '3', '--topology', 'complete', '--browsers', '3'),
+      /--browsers 3: of the lab's 3 nodes at least one must be a Node\.js node.*at most 2/,
+    );
+    expectUsageError(await lab('--browsers', '33'), /--browsers must be an integer in 0\.\.32/);
+  });
+
+  it.concurrent('--chromium without --browsers', async () => {
+    expectUsageError(
+      await lab('--chromium', '/usr/bin/chromium'),
+      /--chromium .* needs --browsers/,
+    );
+  });
+
   it.concurrent('--nodes 1', async () => {
     expectUsageError(await lab('--nodes', '1'), /--nodes must be an integer in 2\.\.2000/);
   });

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../src-shared/api/lab-api';
 import type { Lab } from '../../src-main/lab/lab';
+import { loadRecordingFile } from '../../src-main/lab/recording-file';
 import { DEFAULT_CHROMIUM } from '../../src-main/runtime/chromium';
 import { noBrowserReason } from '../helpers/browser';
 import { builtRenderer } from '../helpers/renderer-build';
@@ -50,6 +51,8 @@ describe.skipIf(skip !== null)('a lab with browser nodes', () => {
     expect(carried.get('0-1')).toEqual(['tcp', 'tcp']);
     expect(carried.get('0-3')).toEqual(['websockets', 'websockets']);
     await waitForEvent(lab, convergedAfter('start'), 'convergence', CONVERGE_MS);
+    // The recording says which slots were browser nodes.
+    expect((await loadRecordingFile(lab.recordingPath!)).header.browsers).toEqual(BROWSERS);
   }, 90_000);
 
   it('is partitioned across kinds, each side converges on its own, and it heals', async () => {
