@@ -296,13 +296,13 @@ export type LabRequest = LabQuery | LabCommand;
 
 export type NodeCondition = 'starting' | 'up' | 'frozen' | 'dead';
 
-/** One node at one tick. */
 /**
  * What runs a lab node: a Node.js node on one of the lab's worker threads, or a browser node in
- * a Chromium tab of its own (src-renderer/lab-tab). Both run the same node core.
+ * a Chromium tab of its own (src-renderer/lab-tab.html). Both run the same node core.
  */
 export type NodeKind = 'node' | 'browser';
 
+/** One node at one tick. */
 export interface NodeSample {
   readonly slot: number;
   readonly kind: NodeKind;
