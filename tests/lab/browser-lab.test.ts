@@ -1,12 +1,16 @@
 // Browser nodes in a lab: real Chromium tabs, each a whole browser node (Web Worker engine,
 // IndexedDB store, libp2p over WebSockets and WebRTC), beside Node.js nodes on worker threads,
 // and partitioned, attacked, killed and revived by the same commands as any lab node.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../src-shared/api/lab-api';
 import type { Lab } from '../../src-main/lab/lab';
 import { loadRecordingFile } from '../../src-main/lab/recording-file';
 import { DEFAULT_CHROMIUM } from '../../src-main/runtime/chromium';
 import { noBrowserReason } from '../helpers/browser';
+import { ARTIFACTS, openPage, serveMonitor } from '../helpers/monitor-page';
 import { builtRenderer } from '../helpers/renderer-build';
 import {
   convergedAfter,
@@ -26,6 +30,7 @@ describe.skipIf(skip !== null)('a lab with browser nodes', () => {
   let lab: Lab;
 
   beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
     lab = await startLab({
       nodes: 5,
       topology: 'complete',
@@ -54,6 +59,28 @@ describe.skipIf(skip !== null)('a lab with browser nodes', () => {
     // The recording says which slots were browser nodes.
     expect((await loadRecordingFile(lab.recordingPath!)).header.browsers).toEqual(BROWSERS);
   }, 90_000);
+
+  it('is shown in the monitor with its own mark', async () => {
+    const labs = await mkdtemp(join(tmpdir(), 'lvs-browser-lab-monitor-'));
+    const served = await serveMonitor(labs, { marker: 'map-browsers' });
+    const { browser, page, errors } = await openPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      served.host.attachLab(lab);
+      await page.goto(served.web.url);
+      // The status line counts the browser nodes the samples say there are (the drawing of the
+      // two marks is tested in tests/renderer/draw.test.ts; the screenshot shows it here).
+      await expect
+        .poll(() => page.getByTestId('map-browsers').textContent(), { timeout: 20_000 })
+        .toBe('2');
+      await page.screenshot({ path: join(ARTIFACTS, 'lab-browser-nodes.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      served.host.attachLab(null);
+      await browser.close();
+      await served.close();
+      await rm(labs, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('is partitioned across kinds, each side converges on its own, and it heals', async () => {
     // One browser on each side, with Node.js nodes: the WebRTC link 3-4 is cut as well.
