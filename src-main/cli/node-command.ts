@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { multiaddr } from '@multiformats/multiaddr';
 import type { Command } from 'commander';
 import {
   REACHABILITY_WORDS,
@@ -16,21 +15,21 @@ import {
   type Weighting,
 } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
-import { changedParams, genesisState } from '../../src-shared/node/node-core';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
 import { defaultRendererDir, pageBuilt } from '../runtime/static-files';
 import {
   JOIN_PAGE,
   JoinListenError,
+  swarmSettingsOf,
   startJoinServer,
   type JoinServer,
   type JoinServerOptions,
 } from '../node/join/join-server';
-import type { SwarmSettings } from '../../src-shared/api/join-info';
 import { LvsNode, NodeConfigError } from '../node/lvs-node';
 import type { DiscoveryOptions } from '../../src-shared/net/discovery';
 import type { HostOptions } from '../node/p2p/host';
+import { bootstrapProblem, MAX_BOOTSTRAP } from '../node/bootstrap-address';
 import { RELAY_LIMITS, RELAY_SERVICE_MODES, type RelayServiceMode } from '../node/p2p/nat';
 import { KEY_FILE, KeyFileError, loadOrCreateKey } from '../node/p2p/stable-key';
 import {
@@ -137,37 +136,14 @@ function hostFlag(text: string): string {
   return text;
 }
 
-/**
- * `--bootstrap <multiaddr>`, repeatable: an address to dial over TCP, with or without
- * /p2p/<peer id>. Without one, the id is learned in the handshake, so the address stays good
- * while the node behind it restarts with a fresh key.
- */
+/** `--bootstrap <multiaddr>`, repeatable (src-main/node/bootstrap-address.ts). */
 function collectBootstrap(text: string, previous: string[] = []): string[] {
-  const form =
-    'a TCP multiaddr such as /ip4/192.0.2.7/tcp/4001 (optionally ending in /p2p/<peer id>)';
-  let names: string[];
-  try {
-    names = multiaddr(text)
-      .getComponents()
-      .map((c) => c.name);
-  } catch {
-    throw new UsageError(`--bootstrap must be ${form} (got "${text}")`);
-  }
-  const network = ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(names[0] ?? '');
-  const rest = names.slice(2).filter((n) => n !== 'p2p' && n !== 'p2p-circuit');
-  if (!network || names[1] !== 'tcp' || rest.length > 0)
-    throw new UsageError(`--bootstrap must be ${form} (got "${text}")`);
-  if (names.includes('p2p-circuit') && names.at(-1) !== 'p2p')
-    throw new UsageError(
-      `--bootstrap "${text}" is a relayed address: it must end in /p2p/<peer id> of the node behind the relay`,
-    );
+  const problem = bootstrapProblem(text);
+  if (problem) throw new UsageError(`--bootstrap ${problem}`);
   if (previous.length >= MAX_BOOTSTRAP)
     throw new UsageError(`--bootstrap may be given at most ${MAX_BOOTSTRAP} times`);
   return [...previous, text];
 }
-
-/** Bootstrap addresses at most: a list to start from, not an address book. */
-const MAX_BOOTSTRAP = 64;
 
 /** `--weights`: claimed or uniform, with the reason metropolis is not offered. */
 function weightsFlag(text: string): Weighting {
@@ -461,7 +437,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     if (config.join)
       joinPage = await openJoinPage(config, {
         addresses: () => running?.addresses() ?? [],
-        swarm: () => (running ? swarmSettings(running, config) : null),
+        swarm: () => (running ? swarmSettingsOf(running, config.cycleMs, config.genesis) : null),
       });
     const privateKey = config.stableKey
       ? await loadOrCreateKey(config.dataDir, log).catch((err: unknown) => {
@@ -572,16 +548,6 @@ async function openJoinPage(
         throw new ExitError(`the join page could not start: ${err.message}`, EXIT.failure);
     }
   });
-}
-
-/** What a browser node must share with this node's swarm: this node's settings, as they are now. */
-function swarmSettings(node: LvsNode, config: NodeConfig): SwarmSettings {
-  const { params } = node.status();
-  return {
-    params: changedParams(params),
-    cycleMs: config.cycleMs,
-    genesis: genesisState(config.genesis, params.dimensions),
-  };
 }
 
 /** Says where the join page is, in one log line (the node's status shows it too). */

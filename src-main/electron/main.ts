@@ -25,7 +25,8 @@ import { iconPng } from './icon';
 import { createIpcHandler, oneLine, pushToWindow } from './ipc';
 import { errorFields, openAppLog, type AppLog } from './log-file';
 import { appMenuTemplate } from './menu';
-import { ON_BATTERY, personalNodeStarter } from './personal-node';
+import { ON_BATTERY, personalNodeStarter, startAppJoinPage } from './personal-node';
+import type { JoinServer } from '../node/join/join-server';
 import { APP_SCHEME_PRIVILEGES, serveRenderer } from './protocol';
 import {
   APP_INDEX_URL,
@@ -127,13 +128,26 @@ async function ready(): Promise<void> {
   hardenSession(session.defaultSession, csp, origins);
   if (!devUrl) serveRenderer(protocol, RENDERER_DIR, csp);
 
+  let joinPage: JoinServer | null = null;
   const starter = personalNodeStarter({
     dataDir: userData,
     appVersion: version,
     log,
     network: () => settings.get().node,
     onBattery: () => powerMonitor.isOnBatteryPower(),
+    joinUrls: () => joinPage?.urls() ?? null,
   });
+  // The join page lives with the app and offers the personal node while it runs. A port it
+  // cannot take costs the page, not the app: the node still runs, and the log says why.
+  const browsers = settings.get().node.browsers;
+  if (browsers) {
+    const at = { host: settings.get().node.host, port: browsers.joinPort, version };
+    joinPage = await startAppJoinPage(starter, at).catch((err: unknown) => {
+      log.warn(`no join page for browser nodes: ${oneLine(err)}`);
+      return null;
+    });
+    if (joinPage) log.info(`join page: ${joinPage.urls().join(' ')}`);
+  }
   const host = new MonitorHost({
     shell: 'electron',
     appVersion: version,
@@ -286,7 +300,10 @@ async function ready(): Promise<void> {
   // the bare Electron binary as a login item (the tray's checkbox still applies it on request).
   if (app.isPackaged) applyLoginItem(settings.get().openAtLogin);
 
-  shutdown = () => stopAll(host, log);
+  shutdown = async () => {
+    await joinPage?.close();
+    await stopAll(host, log);
+  };
   if (settings.get().startNodeAtLaunch) actions.start();
 }
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RECORDINGS_MB, MAX_RECORDINGS_MB } from '../lab/recording-retention';
+import { bootstrapProblem, MAX_BOOTSTRAP } from '../node/bootstrap-address';
 import { moveAside, SafeJsonFile } from '../node/store/safe-file';
 
 /*
@@ -25,6 +26,31 @@ const nodeSettings = z.object({
   port: z.number().int().min(0).max(65535).default(0),
   /** Multicast DNS discovery on the local network. */
   mdns: z.boolean().default(true),
+  /**
+   * Addresses to dial first (beyond the address book the node keeps, and mDNS): how a laptop
+   * joins a swarm that is not on its own network. The same form as `lvs node --bootstrap`.
+   */
+  bootstrap: z
+    .array(
+      z.string().superRefine((text, ctx) => {
+        const problem = bootstrapProblem(text);
+        if (problem) ctx.addIssue({ code: 'custom', message: `node.bootstrap entries ${problem}` });
+      }),
+    )
+    .max(MAX_BOOTSTRAP, { error: `node.bootstrap holds at most ${MAX_BOOTSTRAP} addresses` })
+    .default([]),
+  /**
+   * Browser nodes: a WebSocket listener for them (with the relay service, for their WebRTC
+   * signalling) and the join page a phone or laptop on this network opens to run one, on
+   * `node.host`. Each port 0: any free one. null: neither (the node is then TCP only).
+   */
+  browsers: z
+    .strictObject({
+      wsPort: z.number().int().min(0).max(65535).default(0),
+      joinPort: z.number().int().min(0).max(65535).default(0),
+    })
+    .nullable()
+    .default({ wsPort: 0, joinPort: 0 }),
 });
 
 // Loose: keys a newer version wrote are kept when this one saves.

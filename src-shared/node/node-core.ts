@@ -397,6 +397,11 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       .catch((err) => this.core.log.warn(`penalising ${peerId}: ${errorMessage(err)}`));
   }
 
+  /** Whether it was asked to stop (it then has no peers to offer anyone). */
+  get stopped(): boolean {
+    return this.stopping !== null;
+  }
+
   /** Graceful stop: no new cycle, a final save, peers closed, the store released. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {

@@ -210,7 +210,15 @@ describe('the main process bundle, with a stand-in for electron', () => {
       error: 'no personal node is running: start it first',
     });
     expect(start.ok).toBe(true);
-    expect(start.value?.['listen']).toEqual([expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\//)]);
+    // TCP, and WebSockets for browser nodes (settings.json's node.browsers, on by default), with
+    // the app's join page in the status.
+    expect(start.value?.['listen']).toEqual([
+      expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//),
+      expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/ws\/p2p\//),
+    ]);
+    expect(start.value?.['join']).toEqual({
+      urls: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/)],
+    });
     expect(status.ok).toBe(true);
     expect(status.value?.['sessionId']).toBe(start.value?.['sessionId']);
     expect(info.value).toMatchObject({ shell: 'electron', version: expect.any(String) });

@@ -25,7 +25,14 @@ describe('settings.json', () => {
     expect(DEFAULT_SETTINGS).toEqual({
       openAtLogin: false,
       startNodeAtLaunch: true,
-      node: { host: '0.0.0.0', port: 0, mdns: true },
+      node: {
+        host: '0.0.0.0',
+        port: 0,
+        mdns: true,
+        bootstrap: [],
+        // Browser nodes are welcome by default: the My node panel shows the join page's QR code.
+        browsers: { wsPort: 0, joinPort: 0 },
+      },
       labRecordingsMb: 256,
     });
   });
@@ -35,7 +42,13 @@ describe('settings.json', () => {
     const s = {
       ...DEFAULT_SETTINGS,
       openAtLogin: true,
-      node: { host: '127.0.0.1', port: 4001, mdns: false },
+      node: {
+        host: '127.0.0.1',
+        port: 4001,
+        mdns: false,
+        bootstrap: ['/ip4/192.0.2.7/tcp/4001'],
+        browsers: null,
+      },
     };
     await saveSettings(file, s);
     expect(await loadSettings(file)).toEqual({ settings: s });
@@ -56,6 +69,16 @@ describe('settings.json', () => {
     ['a wrong type', '{"openAtLogin": "yes"}', 'openAtLogin:'],
     ['a bad address', '{"node": {"host": "my laptop"}}', 'node.host: node.host must be an IP'],
     ['a port out of range', '{"node": {"port": 70000}}', 'node.port:'],
+    [
+      'a bootstrap address that is not TCP',
+      '{"node": {"bootstrap": ["/ip4/192.0.2.7/udp/4001"]}}',
+      'node.bootstrap.0: node.bootstrap entries must be a TCP multiaddr',
+    ],
+    [
+      'a join port out of range',
+      '{"node": {"browsers": {"joinPort": -1}}}',
+      'node.browsers.joinPort:',
+    ],
     ['not an object', '[1, 2]', ''],
   ] as const)
     it(`moves a damaged file aside (${what}), byte for byte, and uses the defaults`, async () => {

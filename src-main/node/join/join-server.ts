@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { contentTypeOf } from '../../runtime/content-types';
 import { pageBuilt, staticFile } from '../../runtime/static-files';
 import type { JoinDocument, SwarmSettings } from '../../../src-shared/api/join-info';
+import { changedParams, genesisState, type NodeCore } from '../../../src-shared/node/node-core';
 import { isLoopbackHost, joinAddresses, joinUrls } from './join-addresses';
 
 /*
@@ -149,6 +150,23 @@ export async function startJoinServer(opts: JoinServerOptions): Promise<JoinServ
         server.close(() => ok());
         server.closeAllConnections();
       })),
+  };
+}
+
+/**
+ * What a browser node must share with a node's swarm to be let in: the node's parameters as
+ * they are now, its cycle and the swarm's genesis.
+ */
+export function swarmSettingsOf(
+  node: NodeCore,
+  cycleMs: number,
+  genesis: number | readonly number[],
+): SwarmSettings {
+  const { params } = node.status();
+  return {
+    params: changedParams(params),
+    cycleMs,
+    genesis: genesisState(genesis, params.dimensions),
   };
 }
 
