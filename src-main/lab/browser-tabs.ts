@@ -85,9 +85,10 @@ export class BrowserTabs {
     try {
       const page = await context.newPage();
       const tab = new TabPool(slot, context, page);
-      await page.exposeBinding('lvsLabNotice', (_source, notice: PoolNotice) =>
-        this.onNotice(notice),
-      );
+      await page.exposeBinding('lvsLabNotice', (_source, notice: unknown) => {
+        const checked = checkedNotice(notice, slot);
+        if (checked) this.onNotice(checked);
+      });
       page.on('pageerror', (err) =>
         this.onNotice({ type: 'node', slot, what: `page error: ${err.message}` }),
       );
@@ -145,6 +146,29 @@ export class TabPool implements LabPool {
   private fail(err: Error): void {
     this.failure ??= err;
   }
+}
+
+/** Addresses a tab may report for its node, and their length: a browser node has a few. */
+const MAX_TAB_ADDRESSES = 32;
+const MAX_TAB_TEXT = 2048;
+
+/**
+ * A tab's notice, if it is one its own node could send: the lab's own page in the lab's own
+ * Chromium, but what crosses a process boundary is checked before it reaches the directory.
+ */
+export function checkedNotice(raw: unknown, slot: number): PoolNotice | null {
+  const n = raw as Partial<Record<'type' | 'slot' | 'what' | 'addresses', unknown>> | null;
+  if (typeof n !== 'object' || n === null || n.slot !== slot) return null;
+  const text = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_TAB_TEXT;
+  if (n.type === 'node' && text(n.what)) return { type: 'node', slot, what: n.what };
+  if (
+    n.type === 'addresses' &&
+    Array.isArray(n.addresses) &&
+    n.addresses.length <= MAX_TAB_ADDRESSES &&
+    n.addresses.every(text)
+  )
+    return { type: 'addresses', slot, addresses: n.addresses };
+  return null;
 }
 
 /** Playwright's error text holds the page's stack and a call log after the first line. */

@@ -900,9 +900,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
    * a lab without browsers plans exactly as before.
    */
   private wireBrowsers(slots: readonly number[]): void {
-    const desktops = this.slots().filter(
-      (s) => !this.state.browsers.has(s) && !this.state.liars.has(s),
-    );
+    // Honest ones if there are any (a liar relays as well, but a browser should not depend on it);
+    // there is always a Node.js node (checkOptions keeps one).
+    const nodes = this.slots().filter((s) => !this.state.browsers.has(s));
+    const honest = nodes.filter((s) => !this.state.liars.has(s));
+    const desktops = honest.length > 0 ? honest : nodes;
     for (const s of slots) {
       if ([...(this.neighbours.get(s) ?? [])].some((p) => !this.state.browsers.has(p))) continue;
       const relay = desktops[this.relayRng.int(desktops.length)]!;

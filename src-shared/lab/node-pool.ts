@@ -24,9 +24,8 @@ import type {
 
 /*
  * A pool of real nodes: what each lab worker thread hosts (Node.js nodes), and each lab browser
- * tab (one browser node). The controller decides
- * (partitions, faults, liars); the pool carries it out on its own nodes through the parts it
- * gives each of them: the host (its gater's cut set, the connections it closes and dials), the
+ * tab (one browser node). The controller decides (partitions, faults, liars); the pool carries
+ * it out on its own nodes through the parts it gives each of them: the host (its gater's cut set, the connections it closes and dials), the
  * frame shaper (faults, freezing), the outbox (lies) and the scheduler (skew, steps). It keeps
  * their topology links up by dialling, as a real node's connection manager would keep its peers:
  * of two nodes of a kind the lower slot dials, and a browser node dials a Node.js one (a browser
