@@ -1,4 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { holdChannelLock } from './tab-lock';
 import { errorMessage } from '../../src-shared/error-message';
 import {
   checkedPersistMs,
@@ -53,11 +54,12 @@ export class NodeInUseError extends StoreError {
 
 /**
  * Holds the Web Lock `name` (shared by every page of this origin) until the returned function is
- * called; null when another page holds it. A browser without Web Locks gets no guard.
+ * called; null when another page holds it. Where there are no Web Locks (a page over plain HTTP
+ * is not a secure context), the tabs settle it over a BroadcastChannel (./tab-lock.ts).
  */
 async function holdLock(name: string): Promise<(() => void) | null> {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-  if (!locks) return () => undefined;
+  if (!locks) return holdChannelLock(name);
   return new Promise((resolve) => {
     void locks.request(name, { ifAvailable: true }, (lock) => {
       if (!lock) {
