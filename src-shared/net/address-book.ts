@@ -237,7 +237,20 @@ export function splitPeerAddress(text: string): PeerAddress | AddressError {
   const parsed = parseAddr(text);
   if (parsed instanceof AddressError) return parsed;
   if (parsed.peerId === undefined) return { addr: text };
+  // A relayed address reaches one peer behind its relay, and one relay serves many (the browser
+  // nodes of a home network): the target's id stays part of the address, or the second browser
+  // behind a relay would be taken for the first and refused as a duplicate.
+  if (parsed.relay !== undefined) return { addr: text, peerId: parsed.peerId };
   return { addr: text.slice(0, text.lastIndexOf('/p2p/')), peerId: parsed.peerId };
+}
+
+/**
+ * The address as told to others: with its peer's id at the end (once: a relayed address keeps
+ * its target's id in `addr` already, and older books kept it apart).
+ */
+export function withPeerId(e: PeerAddress): string {
+  if (e.peerId === undefined || e.addr.endsWith(`/p2p/${e.peerId}`)) return e.addr;
+  return `${e.addr}/p2p/${e.peerId}`;
 }
 
 /** The group of the peer that told us: 'self', its address's group, or 'other' if unreadable. */
@@ -663,14 +676,17 @@ export class AddressBook {
       return new AddressError(addr, `has a peer id that is not one (${oneWord(peerId)})`);
     const parsed = parseAddr(addr);
     if (parsed instanceof AddressError) return parsed;
-    if (parsed.peerId !== undefined)
+    // A relayed address keeps its target's id (splitPeerAddress); any other gives it apart.
+    if (parsed.peerId !== undefined && parsed.relay === undefined)
       return new AddressError(addr, 'ends with /p2p/<id>: give the peer id as peerId instead');
+    if (parsed.peerId !== undefined && peerId !== undefined && peerId !== parsed.peerId)
+      return new AddressError(addr, `reaches ${parsed.peerId}, not the peer id given (${peerId})`);
     // The book groups strictly (no loopback exemption), so a group is never null here.
     return {
       addr,
       key: parsed.key,
       group: parsed.group ?? 'other',
-      peerId: peerId as string | undefined,
+      peerId: (peerId as string | undefined) ?? parsed.peerId,
     };
   }
 

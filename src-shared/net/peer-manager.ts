@@ -2,6 +2,7 @@ import type { Connection, Libp2p } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { AddressError, isRelayedOnly, isWebRtcAddr } from './address-group';
 import {
+  withPeerId,
   splitPeerAddress,
   type AddressBook,
   type BookEntry,
@@ -124,7 +125,7 @@ interface Bootstrap {
 export function dialAddress(e: PeerAddress): Multiaddr | undefined {
   const relayed = e.addr.includes('/p2p-circuit');
   if (relayed && e.peerId === undefined) return undefined;
-  return multiaddr(relayed ? `${e.addr}/p2p/${e.peerId}` : e.addr);
+  return multiaddr(relayed ? withPeerId(e) : e.addr);
 }
 
 function ipOf(ma: Multiaddr): string | undefined {
@@ -219,10 +220,15 @@ export class PeerManager {
       .filter((ma) => (local || !isLoopback(ma)) && !isLinkLocal(ma))
       .map(String)
       .slice(0, PEX_MAX_ADDRS / 2);
+    // A browser node's WebRTC address lives as long as its page: it is told on only while that
+    // page is a peer of this node, so that a closed page's address is not dialled in vain by
+    // every page that hears of it.
+    const peers = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()));
     const others = this.o.book
       .sample(PEX_MAX_ADDRS - own.length, this.o.rng)
       .filter((e) => e.peerId !== askerId)
-      .map((e) => (e.peerId === undefined ? e.addr : `${e.addr}/p2p/${e.peerId}`));
+      .filter((e) => !isWebRtcAddr(e.addr) || (e.peerId !== undefined && peers.has(e.peerId)))
+      .map(withPeerId);
     return [...own, ...others].filter((a) => a.length <= 256).slice(0, PEX_MAX_ADDRS);
   }
 
@@ -480,7 +486,10 @@ export class PeerManager {
       })
       .catch((err: unknown) => {
         this.dials.failedAt(key, this.o.now());
-        if (this.o.book.entries().some((e) => e.addr === key)) this.o.book.failed(key);
+        // A page's WebRTC address names a session that never comes back once the page closes:
+        // one failure drops it (a live page's address comes back by peer exchange).
+        if (isWebRtcAddr(key)) this.o.book.remove(key);
+        else if (this.o.book.entries().some((e) => e.addr === key)) this.o.book.failed(key);
         this.log(`dial ${ma.toString()} failed: ${errorMessage(err)}`);
       })
       .finally(() => this.dialling.delete(key));

@@ -257,15 +257,24 @@ describe('bad input', () => {
       peerId: 'QmPeer',
     });
     expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1')).toEqual({ addr: '/ip4/1.2.3.4/tcp/1' });
+    // A relayed address reaches one peer behind the relay: its target's id stays in it.
     expect(splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit/p2p/T')).toEqual({
-      addr: '/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit',
+      addr: '/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit/p2p/T',
       peerId: 'T',
     });
     expect(splitPeerAddress('/ip4/1.2.3.4/udp/1')).toBeInstanceOf(AddressError);
     const { book } = makeBook();
     const split = splitPeerAddress('/ip4/1.2.3.4/tcp/1/p2p/QmPeer') as PeerAddress;
     expect(book.add([split], 'self')).toBe(1);
+    // Two peers behind one relay are two entries, not one taken for the other.
+    const behind = ['T1', 'T2'].map(
+      (t) => splitPeerAddress(`/ip4/5.6.7.8/tcp/1/p2p/R/p2p-circuit/p2p/${t}`) as PeerAddress,
+    );
+    expect(book.add(behind, 'self')).toBe(2);
     expect(book.rejected).toBe(0);
+    // A relayed address whose target is not the peer id given is refused.
+    book.add([{ addr: '/ip4/5.6.7.8/tcp/1/p2p/R/p2p-circuit/p2p/T3', peerId: 'T4' }], 'self');
+    expect(book.rejected).toBe(1);
   });
 
   it('files an unreadable source under one shared group, so it cannot escape the source bound', () => {
