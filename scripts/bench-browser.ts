@@ -673,16 +673,13 @@ The most peers each open reached: ${maxPeers.join(', ')} (an open stops at ${OPE
 
 ${DESKTOPS} desktops for ${PEERS} peers: every address here is in one group (127.0/16), and the
 address book (src-shared/net/address-book.ts) puts every address that one source group tells it
-about one address group into one new-table bucket of 64 slots, where an occupied slot keeps its
-entry. A page told 8 desktops' addresses (TCP, which it cannot dial, WebSocket and relayed) loses
-some to slot collisions: in a throwaway simulation of 2,000 fresh books, each told 8 desktops' TCP
-and WebSocket addresses, the book kept all 8 WebSocket addresses in 34% of them (7.0 of 8 on
-average). With 8 desktops (on 2026-12-05) the page reached 7 peers in most of 15 opens, 6 in three
-and 8 in one, and never the last one later: asked again, its peers' answers add nothing its book
-can place. Nodes on one home network (one /16 too) meet the same. With ${DESKTOPS} desktops,
-${all.length} of ${OPENS} opens here reached ${PEERS} peers within ${OPEN_TIMEOUT_S} s. Each open leaves its WebRTC address in the
-desktops' books, and later pages dial those of pages already closed (each such dial fails at once:
-the relay holds no reservation for them).
+about one address group into one new-table bucket of 64 slots. Until 2026-12-05 an address had
+one place there, and a page told of 8 desktops kept all 8 WebSocket addresses in only 34% of
+2,000 simulated fresh books (7 peers in most opens); an address now has four places in its
+bucket (docs/network.md, "The bucket rules"). With ${DESKTOPS} desktops,
+${all.length} of ${OPENS} opens here reached ${PEERS} peers within ${OPEN_TIMEOUT_S} s. A closed page's WebRTC address is not
+dialled by later pages: peer exchange tells a page's address on only while the page is a peer, and
+a failed dial drops it (docs/network.md, "A page's address lives as long as the page").
 
 A converged cycle: the page's node has joined (it shows a state), has at least one peer, and its
 spread to its peers (the RMS distance from its S to the S its peers last sent, node-spread) is

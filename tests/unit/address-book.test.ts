@@ -699,3 +699,24 @@ describe('snapshots', () => {
     expect(same).toBeLessThanOrEqual(2);
   });
 });
+
+describe('one network told by one source', () => {
+  it('keeps all 8 nodes of one /16 told by one peer, in nearly every book', () => {
+    // All 8 land in one bucket of 64 (one source group, one address group). With one place per
+    // address, a book lost at least one in 1 - prod(1 - k/64, k < 8) = 37% of cases; with four
+    // places, an address is lost only when all four are taken: at most 8 * (7/64)^4 = 0.1%.
+    const rng = seededRng(2026, 12);
+    const books = 2_000;
+    let short = 0;
+    for (let b = 0; b < books; b++) {
+      const secret = Uint8Array.from({ length: 16 }, () => rng.int(256));
+      const book = new AddressBook({ secret });
+      const told = Array.from({ length: 8 }, (_, k) => ({
+        addr: `/ip4/192.168.1.${k + 2}/tcp/4002/ws`,
+      }));
+      book.add(told, '/ip4/192.168.1.2/tcp/4001');
+      if (book.entries().length < 8) short++;
+    }
+    expect(short / books).toBeLessThan(0.01);
+  });
+});
