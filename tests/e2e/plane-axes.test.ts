@@ -132,6 +132,7 @@ function scene(c: Case, n = 24) {
     fills: ['#1f77b4'],
     dead: new Array<number>(n).fill(0),
     liar: new Array<number>(n).fill(0),
+    browser: new Array<number>(n).fill(0),
     mean: [c.centre[0], c.centre[1]],
   };
 }
