@@ -67,7 +67,7 @@ export interface PersonalNodeStarter {
   start(): Promise<LvsNode>;
   /** The node last started (it may have been stopped since). */
   latest(): LvsNode | null;
-  /** The running node's WebSocket addresses and swarm settings, for the join page. */
+  /** The running node's addresses (join.json lists its WebSocket ones) and swarm settings. */
   offer(): { addresses: string[]; swarm: SwarmSettings } | null;
 }
 
