@@ -45,7 +45,7 @@ const nodeSettings = z.object({
    * `node.host`. Each port 0: any free one. null: neither (the node is then TCP only).
    */
   browsers: z
-    .strictObject({
+    .object({
       wsPort: z.number().int().min(0).max(65535).default(0),
       joinPort: z.number().int().min(0).max(65535).default(0),
     })
