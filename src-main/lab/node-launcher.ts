@@ -1,15 +1,17 @@
 import { join } from 'node:path';
 import type { NodeKind } from '../../src-shared/api/lab-api';
-import type { LaunchSpec, NodeLauncher, PoolNode } from '../../src-shared/lab/node-pool';
+import {
+  LAB_STORE_LIMITS,
+  type LaunchSpec,
+  type NodeLauncher,
+  type PoolNode,
+} from '../../src-shared/lab/node-pool';
 import type { PoolInit } from '../../src-shared/lab/pool-protocol';
 import type { CycleScheduler } from '../../src-shared/node/scheduler';
 import { CycleScheduler as Scheduler } from '../../src-shared/node/scheduler';
 import { LvsNode } from '../node/lvs-node';
 import { createHost, LOOPBACK_LAB, type HostOptions } from '../node/p2p/host';
 import { NodeStore } from '../node/store';
-
-/** Bounded store sections: a lab node keeps less history than a personal one. */
-const LAB_STORE_LIMITS = { history: 100, events: 100 } as const;
 
 /** What a lab worker is started with: the pool's settings and where its nodes live. */
 export interface NodePoolSetup {

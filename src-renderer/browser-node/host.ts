@@ -48,19 +48,6 @@ export interface BrowserHostOptions {
   readonly iceServers?: readonly RTCIceServer[];
 }
 
-export interface BrowserHostOptions {
-  /** Peers this node dials at most, and the connections it keeps. */
-  readonly maxConnections?: number;
-  /** Outbound peers allowed per address group (IPv4 /16, IPv6 /32). */
-  readonly maxOutboundPerGroup?: number;
-  /** Inbound (WebRTC) connections from one IP address (default 8; a lab's all share one). */
-  readonly maxInboundPerHost?: number;
-  /** Exempt loopback addresses from the group limit: a page served from this machine's loopback. */
-  readonly allowLoopbackGroups: boolean;
-  /** ICE servers for WebRTC (none by default, see above). */
-  readonly iceServers?: readonly RTCIceServer[];
-}
-
 export interface BrowserHost extends CoreHost {
   readonly libp2p: Libp2p;
   readonly gater: PeerGate;

@@ -1,5 +1,10 @@
 import type { NodeKind } from '../../src-shared/api/lab-api';
-import type { LaunchSpec, NodeLauncher, PoolNode } from '../../src-shared/lab/node-pool';
+import {
+  LAB_STORE_LIMITS,
+  type LaunchSpec,
+  type NodeLauncher,
+  type PoolNode,
+} from '../../src-shared/lab/node-pool';
 import type { PoolInit } from '../../src-shared/lab/pool-protocol';
 import { changedParams, checkStoredDimensions, NodeCore } from '../../src-shared/node/node-core';
 import { CycleScheduler } from '../../src-shared/node/scheduler';
@@ -7,8 +12,6 @@ import { createBrowserHost } from './host';
 import { IdbStore } from './idb-store';
 import { startWebWorkerEngine } from './web-worker-engine';
 
-/** Bounded store sections, as the lab's Node.js nodes keep them. */
-const LAB_STORE_LIMITS = { history: 100, events: 100 } as const;
 /**
  * Inbound WebRTC connections from one address: every lab node is on 127.0.0.1, so the
  * per-address share a browser keeps against strangers would cap the lab's topology.

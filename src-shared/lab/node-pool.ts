@@ -97,6 +97,9 @@ interface Hosted {
   join: boolean;
 }
 
+/** Bounded store sections: a lab node keeps less history than a personal one (every launcher). */
+export const LAB_STORE_LIMITS = { history: 100, events: 100 } as const;
+
 /** Cycles a node added to a running lab waits for its peers' states before genesis. */
 const LAB_JOIN_CYCLES = 20;
 /** Dials in flight per pool at most; the next maintenance round continues. */
