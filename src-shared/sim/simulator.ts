@@ -148,8 +148,7 @@ function shardView(
 ): DriftArrays {
   const { n } = b;
   const m = b.neighbors.length;
-  const row = <T extends Float64Array | Uint8Array>(a: T): T =>
-    b.shards === 1 ? a : (a.subarray(k * n, (k + 1) * n) as T);
+  const row = <T extends Float64Array | Uint8Array>(a: T): T => a.subarray(k * n, (k + 1) * n) as T;
   return {
     d: range.width,
     stride: b.d,
@@ -162,8 +161,7 @@ function shardView(
     drift: b.drift,
     entropy: b.entropy,
     claims: row(b.claims),
-    edges:
-      b.shards === 1 ? b.edges : b.edges.subarray(k * m * EDGE_FIELDS, (k + 1) * m * EDGE_FIELDS),
+    edges: b.edges.subarray(k * m * EDGE_FIELDS, (k + 1) * m * EDGE_FIELDS),
     fresh: null,
     earned: row(b.earned),
     tcSelf: row(b.tcSelf),
