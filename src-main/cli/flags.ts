@@ -136,6 +136,12 @@ export const PARAM_FLAGS = {
   weighting: '--weights',
 } as const;
 
+/**
+ * Drift parameters that only `lvs sim` has flags for: a node holds the whole state until the
+ * node implements shards (docs/shards.md).
+ */
+export const SIM_PARAM_FLAGS = { shards: '--shards', replication: '--replication' } as const;
+
 /** The drift flags both commands share. */
 export interface DriftFlags {
   readonly dimensions: number;
@@ -146,13 +152,21 @@ export interface DriftFlags {
   readonly set?: Record<string, number>;
 }
 
-/** The drift parameters from the shared flags and --set, every value and relation checked. */
-export function driftParamsFromFlags(flags: DriftFlags): DriftParams {
+/**
+ * The drift parameters from the shared flags and --set, every value and relation checked;
+ * `simOnly` are the values of a command's SIM_PARAM_FLAGS (null: it has none).
+ */
+export function driftParamsFromFlags(
+  flags: DriftFlags,
+  simOnly: Readonly<Record<keyof typeof SIM_PARAM_FLAGS, number>> | null = null,
+): DriftParams {
   const { aggregator, trimF } = parseAggregator(flags.aggregator);
-  refuseSetForFlags(flags.set, PARAM_FLAGS);
+  const names = simOnly === null ? PARAM_FLAGS : { ...PARAM_FLAGS, ...SIM_PARAM_FLAGS };
+  refuseSetForFlags(flags.set, names);
   return paramsFrom(
     {
       ...flags.set,
+      ...simOnly,
       dimensions: flags.dimensions,
       alpha: flags.alpha,
       beta: flags.beta,
@@ -160,7 +174,7 @@ export function driftParamsFromFlags(flags: DriftFlags): DriftParams {
       ...(trimF === undefined ? {} : { trimF }),
       weighting: flags.weights,
     },
-    PARAM_FLAGS,
+    names,
   );
 }
 

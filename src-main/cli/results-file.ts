@@ -25,9 +25,53 @@ export function resultsFormat(path: string, force: boolean): ResultsFormat {
   return ext === '.csv' ? 'csv' : 'json';
 }
 
-/** One row per cycle: spread, diameter, wander, mean and std per coordinate, interventions. */
-export function metricsCsv(metrics: readonly CycleMetrics[], d: number): string {
+/** The shard columns of a run with shards or churn, after the interventions. */
+const SHARD_COLUMNS = [
+  'left',
+  'low_point',
+  'gaps_opened',
+  'gaps',
+  'deficits',
+  'adopted',
+  'repaired',
+  'repair_cycles_max',
+  'lost',
+  'shards_per_node',
+] as const;
+
+function shardCells(m: CycleMetrics, K: number): (number | string)[] {
+  const s = m.shards;
+  if (!s) return [];
+  const perShard = (xs: readonly number[]) => Array.from({ length: K }, (_, k) => xs[k] ?? '');
+  return [
+    s.left,
+    s.lowPoint,
+    s.gapsOpened,
+    s.gaps,
+    s.deficits,
+    s.adopted,
+    s.repaired,
+    s.repairCyclesMax ?? '',
+    s.lost.join(' '),
+    s.shardsPerNode,
+    ...perShard(s.holdersMin),
+    ...perShard(s.holdersMedian),
+  ];
+}
+
+/**
+ * One row per cycle: spread, diameter, wander, mean and std per coordinate, interventions, and
+ * in runs with shards or churn the shard measures (docs/shards.md), per shard last.
+ */
+export function metricsCsv(metrics: readonly CycleMetrics[], d: number, K = 1): string {
   const coords = (prefix: string) => Array.from({ length: d }, (_, c) => `${prefix}${c}`);
+  const shardHeader = metrics[0]?.shards
+    ? [
+        ...SHARD_COLUMNS,
+        ...Array.from({ length: K }, (_, k) => `holders_min_${k}`),
+        ...Array.from({ length: K }, (_, k) => `holders_median_${k}`),
+      ]
+    : [];
   const header = [
     'cycle',
     'spread',
@@ -36,6 +80,7 @@ export function metricsCsv(metrics: readonly CycleMetrics[], d: number): string 
     ...coords('mean_'),
     ...coords('std_'),
     ...RULES,
+    ...shardHeader,
   ];
   const rows = metrics.map((m) =>
     [
@@ -46,6 +91,7 @@ export function metricsCsv(metrics: readonly CycleMetrics[], d: number): string 
       ...m.mean,
       ...m.std,
       ...RULES.map((r) => m.interventions[r]),
+      ...shardCells(m, K),
     ].join(','),
   );
   return [header.join(','), ...rows].join('\n') + '\n';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import type { Weighting } from '../../src-shared/drift/params';
+import { NUMERIC_PARAMS, type Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import type { Graph } from '../../src-shared/sim/graph';
 import type { SimSummary } from '../../src-shared/sim/summary';
@@ -19,6 +19,7 @@ import {
   collectSetting,
   integerFlag,
   numberFlag,
+  paramFlag,
   withDriftOptions,
   driftParamsFromFlags,
 } from './flags';
@@ -36,6 +37,9 @@ interface SimFlags {
   beta: number;
   aggregator: string;
   weights: Weighting;
+  shards: number;
+  replication: number;
+  churn: number;
   cycles: number;
   seed: number;
   threads: number;
@@ -71,7 +75,10 @@ function graphFor(opts: SimRunOptions): Graph {
 
 /** Turns the parsed flags into run options; every check happens before anything runs. */
 export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
-  const params = driftParamsFromFlags(flags);
+  const params = driftParamsFromFlags(flags, {
+    shards: flags.shards,
+    replication: flags.replication,
+  });
   if (flags.center - flags.spread < 0)
     throw new UsageError(
       `--center minus --spread must be >= 0: value units are never negative (got ${flags.center} - ${flags.spread})`,
@@ -82,6 +89,7 @@ export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
     topology: parseTopologyFlag(flags.topology, flags.degree),
     params,
     seed: flags.seed,
+    churn: flags.churn,
     cycles: flags.cycles,
     center: flags.center,
     spread: flags.spread,
@@ -109,6 +117,24 @@ export function registerSim(program: Command): void {
       'uniform (the seeds), metropolis, or claimed (DC)',
       choiceFlag('weights', SIM_WEIGHTINGS),
       'uniform',
+    )
+    .option(
+      '--shards <K>',
+      'shards the state is split into (at most --dimensions; docs/shards.md)',
+      paramFlag('shards', 'shards'),
+      NUMERIC_PARAMS.shards.default,
+    )
+    .option(
+      '--replication <r>',
+      "holders of each shard a node's neighbourhood keeps",
+      paramFlag('replication', 'replication'),
+      NUMERIC_PARAMS.replication.default,
+    )
+    .option(
+      '--churn <share>',
+      'share of the nodes that leave each cycle, replaced by as many newcomers',
+      numberFlag('churn', 0, 1),
+      0,
     )
     .option('--cycles <t>', 'cycles to run', integerFlag('cycles', 1, 10_000_000), 200)
     .option(
@@ -138,12 +164,23 @@ export function registerSim(program: Command): void {
       const opts = simOptions(flags);
       const graph = graphFor(opts);
       const bar = progressBar(flags.progress, opts.cycles, opts.nodes);
-      const result = await runSimulation({ ...opts, graph, onCycle: (m) => bar?.update(m.cycle) });
+      const result = await runSimulation({
+        ...opts,
+        graph,
+        onCycle: (m) => {
+          bar?.update(m.cycle);
+          // A lost shard is an event, never only a number in a file.
+          for (const k of m.shards?.lost ?? []) {
+            bar?.stop();
+            process.stdout.write(`${shardLostLine(m.cycle, k)}\n`);
+          }
+        },
+      });
       bar?.stop();
       if (opts.out) {
         const text =
           resultsFormat(opts.out, true) === 'csv'
-            ? metricsCsv(result.metrics, opts.params.dimensions)
+            ? metricsCsv(result.metrics, opts.params.dimensions, opts.params.shards)
             : JSON.stringify(
                 {
                   options: { ...opts, out: undefined },
@@ -178,6 +215,11 @@ function progressBar(wanted: boolean, cycles: number, nodes: number): SingleBar 
   return bar;
 }
 
+/** The line `lvs sim` prints when a shard loses its last holder. */
+export function shardLostLine(cycle: number, shard: number): string {
+  return `cycle ${cycle}: shard ${shard} lost: no node holds it any more`;
+}
+
 const num = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
 
 export function summaryTable(s: SimSummary): string {
@@ -191,6 +233,26 @@ export function summaryTable(s: SimSummary): string {
   t.push(['final spread', num(s.finalSpread)]);
   t.push(['final max pairwise distance', num(s.finalMaxDistance)]);
   t.push(['mean wander (final / max)', `${num(s.finalWander)} / ${num(s.maxWander)}`]);
+  if (s.shards) {
+    const sh = s.shards;
+    t.push(['shards held per node (final mean)', num(sh.shardsPerNode)]);
+    t.push(['nodes that left (and joined)', String(sh.left)]);
+    t.push([
+      'fewest holders in a neighbourhood (end of cycle / after churn)',
+      `${sh.holdersMin} / ${sh.lowPoint}`,
+    ]);
+    t.push(['neighbourhoods that lost every holder of a shard', String(sh.gapsOpened)]);
+    t.push([
+      'most cycles a repair took',
+      sh.repairCyclesMax === null ? 'none closed' : String(sh.repairCyclesMax),
+    ]);
+    t.push([
+      'shards lost',
+      sh.lost.length === 0
+        ? 'none'
+        : sh.lost.map((l) => `shard ${l.shard} at cycle ${l.cycle}`).join('\n'),
+    ]);
+  }
   const fired = RULES.filter((r) => s.interventions[r] > 0);
   t.push([
     'VaultGuard interventions',

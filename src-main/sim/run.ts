@@ -17,6 +17,8 @@ export interface SimRunOptions {
   readonly topology: TopologySpec;
   readonly params: DriftParams;
   readonly seed: number;
+  /** Share of the nodes that leave each cycle, replaced by as many newcomers (docs/shards.md). */
+  readonly churn?: number;
   readonly cycles: number;
   /** Initial states are uniform in center +- spread per component. */
   readonly center: number;
@@ -53,7 +55,7 @@ export function buildGraph(opts: Pick<SimRunOptions, 'nodes' | 'topology' | 'see
 }
 
 async function startRun(graph: Graph, opts: SimRunOptions, initial: Float64Array): Promise<Run> {
-  const spec = { params: opts.params, seed: opts.seed };
+  const spec = { params: opts.params, seed: opts.seed, churn: opts.churn ?? 0 };
   const threads = Math.min(opts.threads, Math.floor(graph.n / MIN_NODES_PER_THREAD));
   if (threads >= 2) return ThreadedSimulation.start(graph, spec, initial, threads);
   const sim = new Simulation({ ...spec, graph, initial });

@@ -5,12 +5,14 @@ import type { Graph } from '../../src-shared/sim/graph';
 import {
   allocateBuffers,
   BLOCK,
+  formShardBook,
   Meter,
   prepareRun,
   type CycleMetrics,
   type RunSpec,
   type SimBuffers,
 } from '../../src-shared/sim/simulator';
+import type { ShardBook } from '../../src-shared/sim/shard-book';
 import { startWorker } from '../runtime/worker-entry';
 import type { SimWorkerCommand, SimWorkerData } from './sim-worker';
 
@@ -31,9 +33,10 @@ export class ThreadedSimulation {
     /** Rejects once any worker fails or stops; every wait on the workers races it. */
     private readonly failed: Promise<never>,
     private readonly nextBlock: Int32Array,
-    initial: Float64Array,
+    /** Shards and churn, kept by this thread between cycles (null: whole states, no churn). */
+    private readonly book: ShardBook | null,
   ) {
-    this.meter = new Meter(buffers, initial);
+    this.meter = new Meter(buffers, buffers.states[0], book);
   }
 
   static async start(
@@ -45,8 +48,9 @@ export class ThreadedSimulation {
     const d = spec.params.dimensions;
     const blocks = Math.ceil(graph.n / BLOCK);
     const count = Math.max(1, Math.min(threads, blocks));
-    const buffers = allocateBuffers(graph, d, count, true);
+    const buffers = allocateBuffers(graph, d, count, true, spec.params.shards);
     prepareRun(buffers, initial, spec.seed);
+    const book = formShardBook(buffers, spec);
     const nextBlock = new Int32Array(new SharedArrayBuffer(4));
     const workers = splitBlocks(graph.n, count).map(([from, to], thread) => {
       const workerData: SimWorkerData = { buffers, spec, thread, nextBlock, from, to };
@@ -59,7 +63,7 @@ export class ThreadedSimulation {
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    return new ThreadedSimulation(buffers, spec, workers, failed, nextBlock, initial);
+    return new ThreadedSimulation(buffers, spec, workers, failed, nextBlock, book);
   }
 
   get cycle(): number {
@@ -77,6 +81,7 @@ export class ThreadedSimulation {
   async advance(): Promise<void> {
     // Every worker is idle here: all of the last cycle's answers are in.
     Atomics.store(this.nextBlock, 0, 0);
+    this.book?.beforeCycle(this.cycles + 1, this.state);
     await this.broadcast({ op: 'step', cycle: this.cycles });
     if (this.spec.params.weighting === 'claimed') await this.broadcast({ op: 'claims' });
     this.cycles++;

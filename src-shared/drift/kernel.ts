@@ -31,7 +31,22 @@ import {
 
 /** The arrays one cycle reads and writes. Per-edge arrays are aligned with `neighbors`. */
 export interface DriftArrays {
+  /** Components this cycle steps: the whole state, or one shard's range of it. */
   readonly d: number;
+  /**
+   * Numbers per state index in `state`, `next`, `drift` and `entropy`; the stepped range of
+   * index i is [i * stride + first, i * stride + first + d). stride = d and first = 0 step the
+   * whole state; a shard of a larger state is stepped with the state's own layout, so that one
+   * cycle of the rule serves both (docs/shards.md).
+   */
+  readonly stride: number;
+  readonly first: number;
+  /**
+   * Per state index: 1 if it holds the stepped range. A node that does not is not stepped (its
+   * range is carried over to `next`) and a peer that does not is not heard. null: every index
+   * holds it.
+   */
+  readonly holders: Uint8Array | null;
   /** Row i of the graph is neighbors[offsets[i] .. offsets[i + 1]): the peers node i hears. */
   readonly offsets: Int32Array;
   readonly neighbors: Int32Array;
@@ -238,7 +253,7 @@ export function stepNode(
   sink: InterventionSink | null,
 ): number {
   const d = a.d;
-  const base = i * d;
+  const base = i * a.stride + a.first;
   const repaired = readOwnState(a, s, i, sink);
   const accepted = pullOfPeers(a, p, s, i, sink);
   const recovering = switchRecovery(a, p, i, s.meanForce, sink);
@@ -271,7 +286,7 @@ export function stepNode(
  * Steps nodes [from, to) in order, as a whole network does (no interventions reported, no
  * load). Before each node it reads the states of the next node's peers: in a random graph
  * those reads miss the cache, and issued a node early they overlap with this node's work
- * instead of stalling the next one's.
+ * instead of stalling the next one's. A node that does not hold the range keeps it unchanged.
  */
 export function stepRange(
   a: DriftArrays,
@@ -280,11 +295,17 @@ export function stepRange(
   from: number,
   to: number,
 ): void {
-  const { offsets, neighbors, state, d } = a;
+  const { offsets, neighbors, state, stride, first, holders, d } = a;
   let touched = 0;
   for (let i = from; i < to; i++) {
     if (i + 1 < to) {
-      for (let e = offsets[i + 1]; e < offsets[i + 2]; e++) touched += state[neighbors[e] * d];
+      for (let e = offsets[i + 1]; e < offsets[i + 2]; e++)
+        touched += state[neighbors[e] * stride + first];
+    }
+    if (holders !== null && holders[i] === 0) {
+      const base = i * stride + first;
+      a.next.set(state.subarray(base, base + d), base);
+      continue;
     }
     stepNode(a, p, s, i, 0, null);
   }
@@ -305,7 +326,7 @@ function readOwnState(
 ): boolean {
   const d = a.d;
   const S = a.state;
-  const base = i * d;
+  const base = i * a.stride + a.first;
   const self = s.self;
   let repaired = false;
   for (let c = 0; c < d; c++) {
@@ -349,6 +370,9 @@ function pullOfPeers(
   const rec = a.edges;
   const claims = a.claims;
   const fresh = a.fresh;
+  const holders = a.holders;
+  const stride = a.stride;
+  const first = a.first;
   const vals = s.vals;
   const ws = s.w;
   const queued = s.queued;
@@ -390,7 +414,8 @@ function pullOfPeers(
 
   for (let e = rowStart; e < rowEnd; e++) {
     if (fresh !== null && fresh[e] === 0) continue;
-    const jb = neighbors[e] * d;
+    if (holders !== null && holders[neighbors[e]] === 0) continue;
+    const jb = neighbors[e] * stride + first;
     // The diff goes into the slot it keeps if accepted (generic d); d = 2 uses x0 and x1.
     let x0 = 0;
     let x1 = 0;
@@ -552,7 +577,7 @@ function composeDrift(
   sink: InterventionSink | null,
 ): void {
   const d = a.d;
-  const base = i * d;
+  const base = i * a.stride + a.first;
   const alpha = recovering ? recoveryAlpha(p.alpha) : p.alpha;
   const beta = recovering ? recoveryBeta(p.beta) : p.beta;
   const E = a.entropy;
@@ -592,7 +617,7 @@ function guardDrift(
   sink: InterventionSink | null,
 ): number {
   const d = a.d;
-  const base = i * d;
+  const base = i * a.stride + a.first;
   const D = a.drift;
   const counts = a.counts;
   let result = 0;

@@ -232,6 +232,10 @@ export class NodeDrift {
     const neighbors = Int32Array.from({ length: k }, (_, q) => q + 1);
     return {
       d,
+      // The whole state, held by the node and by every peer that reports it.
+      stride: d,
+      first: 0,
+      holders: null,
       offsets: Int32Array.of(0, k),
       neighbors,
       state,

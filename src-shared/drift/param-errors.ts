@@ -66,7 +66,8 @@ export class UnknownParamError extends ParamError {
 }
 
 /** Relations between parameters that single ranges cannot say. */
-export type ParamRelation = 'maxDiff <= anomalyLimit' | 'metropolis needs mean';
+export type ParamRelation =
+  'maxDiff <= anomalyLimit' | 'shards <= dimensions' | 'metropolis needs mean';
 
 /** Two parameters each within its range, but not allowed together. */
 export class ParamConflictError extends ParamError {
@@ -87,6 +88,7 @@ export class ParamConflictError extends ParamError {
 /** The parameters of each relation, the one a user would change first ahead. */
 const RELATED: Record<ParamRelation, readonly [string, string]> = {
   'maxDiff <= anomalyLimit': ['maxDiff', 'anomalyLimit'],
+  'shards <= dimensions': ['shards', 'dimensions'],
   'metropolis needs mean': ['aggregator', 'weighting'],
 };
 
@@ -99,6 +101,8 @@ function conflictLine(
   switch (relation) {
     case 'maxDiff <= anomalyLimit':
       return `${nameOf('maxDiff')} (${v('maxDiff')}) must not exceed ${nameOf('anomalyLimit')} (${v('anomalyLimit')})`;
+    case 'shards <= dimensions':
+      return `${nameOf('shards')} (${v('shards')}) must not exceed ${nameOf('dimensions')} (${v('dimensions')}): a shard is at least one component`;
     case 'metropolis needs mean':
       return `${nameOf('weighting')} metropolis works with ${nameOf('aggregator')} mean only (got ${v('aggregator')})`;
   }

@@ -139,6 +139,20 @@ export const NUMERIC_PARAMS = {
     max: 1e6,
     doc: 'cycles over which tcSelf (share of uncorrected own steps) is averaged',
   },
+  shards: {
+    default: 1,
+    min: 1,
+    max: 64,
+    integer: true,
+    doc: 'K: shards the state is split into, contiguous ranges of components (1: one whole state)',
+  },
+  replication: {
+    default: 3,
+    min: 1,
+    max: 64,
+    integer: true,
+    doc: "r: holders of each shard that every node's neighbourhood keeps (docs/shards.md)",
+  },
 } as const satisfies Record<string, NumericSpec>;
 
 export type NumericParam = keyof typeof NUMERIC_PARAMS;
@@ -209,6 +223,12 @@ function crossCheck(p: DriftParams): ParamConflictError | null {
     return new ParamConflictError('maxDiff <= anomalyLimit', {
       maxDiff: p.maxDiff,
       anomalyLimit: p.anomalyLimit,
+    });
+  // A shard is a non-empty range of components.
+  if (p.shards > p.dimensions)
+    return new ParamConflictError('shards <= dimensions', {
+      shards: p.shards,
+      dimensions: p.dimensions,
     });
   if (p.weighting === 'metropolis' && p.aggregator !== 'mean')
     return new ParamConflictError('metropolis needs mean', {

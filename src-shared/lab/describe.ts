@@ -31,6 +31,8 @@ export const PARAM_WORDS: Record<keyof DriftParams, string> = {
   drainMinSamples: 'drain evidence needed',
   drainMemory: 'drain memory',
   tcSelfWindow: 'self-trust window',
+  shards: 'shards (K)',
+  replication: 'replication (r)',
   aggregator: 'aggregator',
   weighting: 'weighting',
 };

@@ -37,6 +37,61 @@ export function stdPerCoordinate(
 }
 
 /**
+ * Which components count in the measures when not every node holds every shard: component c of
+ * node i counts while holds[shardOf[c] * n + i] is 1 (docs/shards.md).
+ */
+export interface HeldComponents {
+  readonly holds: Uint8Array;
+  readonly shardOf: Int32Array;
+}
+
+/** networkMean over the components their nodes hold; NaN for a component nobody holds. */
+export function heldMean(
+  state: Float64Array,
+  n: number,
+  d: number,
+  held: HeldComponents,
+  out: Float64Array,
+): Float64Array {
+  for (let c = 0; c < d; c++) {
+    const row = held.shardOf[c] * n;
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (held.holds[row + i] === 0) continue;
+      sum += state[i * d + c];
+      count++;
+    }
+    out[c] = count > 0 ? sum / count : NaN;
+  }
+  return out;
+}
+
+/** stdPerCoordinate over the components their nodes hold, around `mean`. */
+export function heldStd(
+  state: Float64Array,
+  n: number,
+  d: number,
+  held: HeldComponents,
+  mean: Float64Array,
+  out: Float64Array,
+): Float64Array {
+  for (let c = 0; c < d; c++) {
+    const row = held.shardOf[c] * n;
+    let sq = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (held.holds[row + i] === 0) continue;
+      const dev = state[i * d + c] - mean[c];
+      sq += dev * dev;
+      count++;
+    }
+    out[c] = count > 0 ? Math.sqrt(sq / count) : NaN;
+  }
+  return out;
+}
+
+/**
  * The spread: root-mean-square distance of the states from the network mean,
  * sqrt(sum over coordinates of the variance). It is |x - mean|_2 / sqrt(n), so consensus
  * theory's bounds on |x - mean|_2 apply to it unchanged.

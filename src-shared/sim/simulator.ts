@@ -11,10 +11,20 @@ import {
 } from '../drift/kernel';
 import type { DriftParams } from '../drift/params';
 import { countsByRule, RULE_COUNT, type RuleName } from '../drift/rules';
+import { shardRanges, type ShardRange } from '../drift/shard-rule';
 import { TRUST_PRIOR } from '../drift/vaultguard';
 import { rngFromState, RNG_STATE_INTS, seededRng, seedStreams } from '../random';
 import type { Graph } from './graph';
-import { maxPairwiseDistance, networkMean, spreadOf, stdPerCoordinate } from './metrics';
+import {
+  heldMean,
+  heldStd,
+  maxPairwiseDistance,
+  networkMean,
+  spreadOf,
+  stdPerCoordinate,
+  type HeldComponents,
+} from './metrics';
+import { ShardBook, type ShardCycleMetrics } from './shard-book';
 
 /*
  * The whole-network simulator: every node's state in one Float64Array, neighbours in the
@@ -41,8 +51,18 @@ const STREAM_FIRST_BLOCK = 2;
  * The whole network's arrays: the kernel's, except that the states come as the pair that
  * cycles alternate between, and the counters as one row per thread.
  */
-export interface SimBuffers extends Omit<DriftArrays, 'state' | 'next' | 'fresh' | 'counts'> {
+export interface SimBuffers extends Omit<
+  DriftArrays,
+  'state' | 'next' | 'fresh' | 'counts' | 'stride' | 'first' | 'holders'
+> {
   readonly n: number;
+  /**
+   * K. The per-node arrays (claims, earned, tcSelf, recovery) hold K rows of n, one per shard,
+   * and `edges` K rows of one record per edge: each shard drifts with its own trust and guards.
+   */
+  readonly shards: number;
+  /** holds[k * n + i] = 1 while node i holds shard k (all ones when K = 1 and nobody churns). */
+  readonly holds: Uint8Array;
   /** The two state buffers: cycle t reads states[t % 2] and writes the other. */
   readonly states: readonly [Float64Array, Float64Array];
   /**
@@ -71,6 +91,7 @@ export function allocateBuffers(
   d: number,
   threads: number,
   shared: boolean,
+  shards = 1,
 ): SimBuffers {
   const alloc = allocator(shared);
   const n = graph.n;
@@ -79,23 +100,27 @@ export function allocateBuffers(
   offsets.set(graph.offsets);
   const neighbors = alloc.i32(m);
   neighbors.set(graph.neighbors);
-  const edges = alloc.f32(m * EDGE_FIELDS);
-  for (let e = 0; e < m; e++) edges[e * EDGE_FIELDS + EDGE_TRUST] = TRUST_PRIOR;
-  const tcSelf = alloc.f64(n);
+  const edges = alloc.f32(shards * m * EDGE_FIELDS);
+  for (let e = 0; e < shards * m; e++) edges[e * EDGE_FIELDS + EDGE_TRUST] = TRUST_PRIOR;
+  const tcSelf = alloc.f64(shards * n);
   tcSelf.fill(1);
+  const holds = alloc.u8(shards * n);
+  holds.fill(1);
   return {
     n,
     d,
+    shards,
+    holds,
     offsets,
     neighbors,
     states: [alloc.f64(n * d), alloc.f64(n * d)],
     drift: alloc.f64(n * d),
     entropy: alloc.f64(n * d),
-    claims: alloc.f64(n),
+    claims: alloc.f64(shards * n),
     edges,
-    earned: alloc.f64(n),
+    earned: alloc.f64(shards * n),
     tcSelf,
-    recovery: alloc.u8(n),
+    recovery: alloc.u8(shards * n),
     streams: alloc.i32(Math.ceil(n / BLOCK) * RNG_STATE_INTS),
     counts: alloc.f64(threads * COUNTS_ROW),
   };
@@ -105,14 +130,55 @@ export function allocateBuffers(
 export interface RunSpec {
   readonly params: DriftParams;
   readonly seed: number;
+  /** Share of the nodes that leave each cycle, replaced by as many newcomers (default 0). */
+  readonly churn?: number;
 }
 
-/** The kernel's view of the buffers for cycles of each parity, and a thread's own scratch. */
+/**
+ * The kernel's view of the buffers for one shard (the whole state when K = 1): its range of
+ * the state, its holders, and its rows of the per-node and per-edge arrays.
+ */
+function shardView(
+  b: SimBuffers,
+  range: ShardRange,
+  k: number,
+  t: 0 | 1,
+  counts: Float64Array,
+  everyHolds: boolean,
+): DriftArrays {
+  const { n } = b;
+  const m = b.neighbors.length;
+  const row = <T extends Float64Array | Uint8Array>(a: T): T => a.subarray(k * n, (k + 1) * n) as T;
+  return {
+    d: range.width,
+    stride: b.d,
+    first: range.first,
+    holders: everyHolds ? null : b.holds.subarray(k * n, (k + 1) * n),
+    offsets: b.offsets,
+    neighbors: b.neighbors,
+    state: b.states[t],
+    next: b.states[1 - t],
+    drift: b.drift,
+    entropy: b.entropy,
+    claims: row(b.claims),
+    edges: b.edges.subarray(k * m * EDGE_FIELDS, (k + 1) * m * EDGE_FIELDS),
+    fresh: null,
+    earned: row(b.earned),
+    tcSelf: row(b.tcSelf),
+    recovery: row(b.recovery),
+    counts,
+  };
+}
+
+/** The kernel's views of the buffers for cycles of each parity, and a thread's own scratch. */
 export class BlockStepper {
-  private readonly views: readonly [DriftArrays, DriftArrays];
+  /** views[k][parity]: shard k's view for cycles of that parity. */
+  private readonly views: readonly (readonly [DriftArrays, DriftArrays])[];
   private readonly kernel: KernelParams;
   private readonly scratch: Scratch;
   private readonly drawEntropy: boolean;
+  /** The holding peers of the node whose claim is being computed. */
+  private readonly heard: Int32Array;
 
   constructor(
     private readonly b: SimBuffers,
@@ -120,34 +186,27 @@ export class BlockStepper {
     thread: number,
   ) {
     const counts = b.counts.subarray(thread * COUNTS_ROW, thread * COUNTS_ROW + RULE_COUNT);
-    const view = (t: 0 | 1): DriftArrays => ({
-      d: b.d,
-      offsets: b.offsets,
-      neighbors: b.neighbors,
-      state: b.states[t],
-      next: b.states[1 - t],
-      drift: b.drift,
-      entropy: b.entropy,
-      claims: b.claims,
-      edges: b.edges,
-      fresh: null,
-      earned: b.earned,
-      tcSelf: b.tcSelf,
-      recovery: b.recovery,
-      counts,
-    });
-    this.views = [view(0), view(1)];
+    // One shard and no churn: every node holds the whole state, every cycle (today's run).
+    const everyHolds = !hasShardBook(spec);
+    this.views = shardRanges(b.d, b.shards).map(
+      (range, k) =>
+        [
+          shardView(b, range, k, 0, counts, everyHolds),
+          shardView(b, range, k, 1, counts, everyHolds),
+        ] as const,
+    );
     this.kernel = compileParams(spec.params);
     let maxDegree = 0;
     for (let i = 0; i < b.n; i++) maxDegree = Math.max(maxDegree, b.offsets[i + 1] - b.offsets[i]);
     this.scratch = createScratch(b.d, maxDegree);
+    this.heard = new Int32Array(maxDegree);
     // Entropy that is multiplied by zero and read by nobody need not be drawn.
     this.drawEntropy = spec.params.alpha > 0 || spec.params.weighting === 'claimed';
   }
 
   /** Steps nodes [from, to) of cycle `cycle`; `from` and `to` are block-aligned (or n). */
   step(cycle: number, from: number, to: number): void {
-    const a = this.views[cycle % 2 === 0 ? 0 : 1];
+    const parity = cycle % 2 === 0 ? 0 : 1;
     const d = this.b.d;
     for (let start = from; start < to; start += BLOCK) {
       const end = Math.min(start + BLOCK, to);
@@ -158,22 +217,30 @@ export class BlockStepper {
         for (let x = start * d; x < end * d; x++) E[x] = rng.normal();
         rng.saveState(this.b.streams, at);
       }
-      stepRange(a, this.kernel, this.scratch, start, end);
+      // Every shard of the block, each from its own range of the same entropy draw.
+      for (const views of this.views)
+        stepRange(views[parity], this.kernel, this.scratch, start, end);
     }
   }
 
-  /** Claimed weights: each node's DC for the next cycle, from its neighbours' entropy. */
+  /**
+   * Claimed weights: each node's DC for the next cycle, per shard it holds, from the entropy of
+   * that shard's components its holding neighbours applied.
+   */
   updateClaims(from: number, to: number): void {
     const { offsets, neighbors, entropy, d } = this.b;
     const wMax = this.spec.params.wMax;
-    for (let i = from; i < to; i++) {
-      const row = offsets[i];
-      const variance = entropyVariance(
-        offsets[i + 1] - row,
-        d,
-        (k, c) => entropy[neighbors[row + k] * d + c],
-      );
-      this.b.claims[i] = driftCoefficient(this.b.earned[i], this.b.tcSelf[i], variance, wMax);
+    const heard = this.heard;
+    for (const [a] of this.views) {
+      const { holders, first, claims, earned, tcSelf } = a;
+      for (let i = from; i < to; i++) {
+        if (holders !== null && holders[i] === 0) continue;
+        let count = 0;
+        for (let e = offsets[i]; e < offsets[i + 1]; e++)
+          if (holders === null || holders[neighbors[e]] === 1) heard[count++] = neighbors[e];
+        const variance = entropyVariance(count, a.d, (q, c) => entropy[heard[q] * d + first + c]);
+        claims[i] = driftCoefficient(earned[i], tcSelf[i], variance, wMax);
+      }
     }
   }
 }
@@ -202,6 +269,23 @@ export function randomStates(
   return out;
 }
 
+/** Whether a run needs a shard book: more than one shard, or nodes that come and go. */
+export function hasShardBook(spec: RunSpec): boolean {
+  return spec.params.shards > 1 || (spec.churn ?? 0) > 0;
+}
+
+/**
+ * The shard book of a run (null when it needs none), its swarm formed in `b.states[0]`. Its
+ * random stream is the first one after the blocks' streams.
+ */
+export function formShardBook(b: SimBuffers, spec: RunSpec): ShardBook | null {
+  if (!hasShardBook(spec)) return null;
+  const stream = STREAM_FIRST_BLOCK + Math.ceil(b.n / BLOCK);
+  const book = new ShardBook(b, spec.params, spec.churn ?? 0, seededRng(spec.seed, stream));
+  book.form(b.states[0]);
+  return book;
+}
+
 /** What a run measures after every cycle. */
 export interface CycleMetrics {
   readonly cycle: number;
@@ -215,6 +299,8 @@ export interface CycleMetrics {
   readonly wander: number;
   /** VaultGuard interventions in this cycle, by rule. */
   readonly interventions: Record<RuleName, number>;
+  /** Holders, churn, losses and repair, in runs with shards or churn (docs/shards.md). */
+  readonly shards?: ShardCycleMetrics;
 }
 
 /** Measures the swarm after a cycle; keeps the previous counter totals for per-cycle deltas. */
@@ -224,20 +310,36 @@ export class Meter {
   private readonly initialMean: Float64Array;
   private readonly lastTotals = new Float64Array(RULE_COUNT);
   readonly totals = new Float64Array(RULE_COUNT);
+  /** With a shard book: which components count (those their nodes hold). */
+  private readonly held: HeldComponents | null;
 
   constructor(
     private readonly b: SimBuffers,
     initialState: Float64Array,
+    private readonly book: ShardBook | null = null,
   ) {
     this.mean = new Float64Array(b.d);
     this.std = new Float64Array(b.d);
-    this.initialMean = networkMean(initialState, b.n, b.d, new Float64Array(b.d));
+    const shardOf = new Int32Array(b.d);
+    shardRanges(b.d, b.shards).forEach(({ first, width }, k) =>
+      shardOf.fill(k, first, first + width),
+    );
+    this.held = book === null ? null : { holds: b.holds, shardOf };
+    this.initialMean = this.meanOf(initialState, new Float64Array(b.d));
+  }
+
+  private meanOf(state: Float64Array, out: Float64Array): Float64Array {
+    const { n, d } = this.b;
+    return this.held === null
+      ? networkMean(state, n, d, out)
+      : heldMean(state, n, d, this.held, out);
   }
 
   measure(cycle: number, state: Float64Array, withDistance = true): CycleMetrics {
     const { n, d } = this.b;
-    networkMean(state, n, d, this.mean);
-    stdPerCoordinate(state, n, d, this.mean, this.std);
+    this.meanOf(state, this.mean);
+    if (this.held === null) stdPerCoordinate(state, n, d, this.mean, this.std);
+    else heldStd(state, n, d, this.held, this.mean, this.std);
     let wanderSq = 0;
     for (let c = 0; c < d; c++) wanderSq += (this.mean[c] - this.initialMean[c]) ** 2;
     this.totals.fill(0);
@@ -246,14 +348,17 @@ export class Meter {
       for (let r = 0; r < RULE_COUNT; r++) this.totals[r] += this.b.counts[t * COUNTS_ROW + r];
     const delta = this.totals.map((v, r) => v - this.lastTotals[r]);
     this.lastTotals.set(this.totals);
+    // Distances between whole states need nodes that hold every shard: none is taken then.
+    const distance = withDistance && this.b.shards === 1;
     return {
       cycle,
       spread: spreadOf(this.std),
       std: [...this.std],
-      maxDistance: withDistance ? maxPairwiseDistance(state, n, d) : NaN,
+      maxDistance: distance ? maxPairwiseDistance(state, n, d) : NaN,
       mean: [...this.mean],
       wander: Math.sqrt(wanderSq),
       interventions: countsByRule(delta),
+      ...(this.book === null ? {} : { shards: this.book.metrics() }),
     };
   }
 }
@@ -267,6 +372,8 @@ export interface SimulationSetup extends RunSpec {
 /** A single-threaded run: the reference the threaded runner must match bit for bit. */
 export class Simulation {
   readonly buffers: SimBuffers;
+  /** Who holds which shard; null when every node holds the whole state and nobody churns. */
+  readonly book: ShardBook | null;
   private readonly stepper: BlockStepper;
   private readonly meter: Meter;
   private cycles = 0;
@@ -277,10 +384,11 @@ export class Simulation {
       throw new RangeError(
         `initial states: expected ${setup.graph.n * d} numbers, got ${setup.initial.length}`,
       );
-    this.buffers = allocateBuffers(setup.graph, d, 1, false);
+    this.buffers = allocateBuffers(setup.graph, d, 1, false, setup.params.shards);
     prepareRun(this.buffers, setup.initial, setup.seed);
+    this.book = formShardBook(this.buffers, setup);
     this.stepper = new BlockStepper(this.buffers, setup, 0);
-    this.meter = new Meter(this.buffers, setup.initial);
+    this.meter = new Meter(this.buffers, this.buffers.states[0], this.book);
   }
 
   get cycle(): number {
@@ -301,6 +409,7 @@ export class Simulation {
   /** Runs one cycle without measuring. */
   advance(): void {
     const n = this.buffers.n;
+    this.book?.beforeCycle(this.cycles + 1, this.state);
     this.stepper.step(this.cycles, 0, n);
     if (this.setup.params.weighting === 'claimed') this.stepper.updateClaims(0, n);
     this.cycles++;

@@ -81,6 +81,17 @@ const BAD_FLAGS: readonly (readonly [flag: string, args: readonly string[], allo
   ['--aggregator', ['--aggregator', 'trimmed:1.5'], /integer in 0\.\.32/],
   ['--weights', ['--weights', 'equal'], /uniform, metropolis, claimed/],
   ['--weights', ['--weights', 'metropolis', '--aggregator', 'median'], /--aggregator/],
+  ['--shards', ['--shards', 'two'], /number/],
+  ['--shards', ['--shards', '0'], /an integer in 1\.\.64/],
+  ['--shards', ['--shards', '65'], /an integer in 1\.\.64/],
+  ['--shards', ['--shards', '1.5'], /an integer in 1\.\.64/],
+  ['--shards', ['--shards', '3'], /--shards \(3\) must not exceed --dimensions \(2\)/],
+  ['--replication', ['--replication', 'x'], /number/],
+  ['--replication', ['--replication', '0'], /an integer in 1\.\.64/],
+  ['--replication', ['--replication', '65'], /an integer in 1\.\.64/],
+  ['--churn', ['--churn', 'lots'], /number/],
+  ['--churn', ['--churn', '-0.1'], /in \[0, 1\]/],
+  ['--churn', ['--churn', '1.5'], /in \[0, 1\]/],
   ['--cycles', ['--cycles', 'ten'], /number/],
   ['--cycles', ['--cycles', '0'], /integer in 1\.\./],
   ['--cycles', ['--cycles', '1.5'], /integer/],
@@ -106,6 +117,7 @@ const BAD_FLAGS: readonly (readonly [flag: string, args: readonly string[], allo
   ['--set', ['--set', 'maxDiff=0'], /\(0, /],
   ['--set', ['--set', 'maxDiff=100'], /must not exceed --set anomalyLimit/],
   ['--set', ['--set', 'beta=0.5'], /use --beta/],
+  ['--set', ['--set', 'shards=2'], /use --shards/],
   ['--out', ['--out', 'metrics.txt'], /\.csv or \.json/],
   ['--out', ['--out', 'no-such-folder/metrics.csv'], /does not exist/],
   ['--bogus', ['--bogus'], /unknown option/],
@@ -177,6 +189,38 @@ describe('lvs sim: good runs', () => {
     expect(json.summary.finalSpread).toBeLessThan(json.summary.initialSpread);
     expect(json.metrics).toHaveLength(31);
     expect(json.metrics.map((m) => m.cycle)).toEqual(Array.from({ length: 31 }, (_, t) => t));
+  });
+
+  it('with shards: the measures in the JSON, and a line for every shard lost', async () => {
+    const out = join(dir, 'shards.json');
+    // Every node leaves at once: no one is left to copy either shard from.
+    const run = await lvs(
+      ...['sim', '--nodes', '50', '--topology', 'ring:2', '--shards', '2', '--churn', '1'],
+      ...['--cycles', '3', '--seed', '4', '--out', out],
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('cycle 1: shard 0 lost: no node holds it any more\n');
+    expect(run.stdout).toContain('cycle 1: shard 1 lost: no node holds it any more\n');
+    expect(run.stdout).toContain('shard 0 at cycle 1');
+    const json = JSON.parse(await readFile(out, 'utf8')) as {
+      options: { churn: number; params: { shards: number; replication: number } };
+      summary: { shards: { lost: { shard: number; cycle: number }[]; left: number } };
+      metrics: { shards: { holders: number[]; left: number } }[];
+    };
+    expect(json.options.churn).toBe(1);
+    expect(json.options.params).toMatchObject({ shards: 2, replication: 3 });
+    expect(json.summary.shards.lost).toEqual([
+      { shard: 0, cycle: 1 },
+      { shard: 1, cycle: 1 },
+    ]);
+    expect(json.summary.shards.left).toBe(150);
+    expect(json.metrics.map((m) => m.shards.holders)).toEqual([
+      [50, 50],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it('same seed, same bytes; another seed, other bytes', async () => {

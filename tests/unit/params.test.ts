@@ -67,6 +67,8 @@ function justInside(s: NumericSpec): number[] {
 /** Other parameters that keep the cross checks quiet while `name` is at `value`. */
 function withCompanions(name: NumericParam, value: number): Record<string, number> {
   if (name === 'maxDiff') return { maxDiff: value, anomalyLimit: 1e12 };
+  // shards <= dimensions: the largest dimension leaves every shard count of the range valid.
+  if (name === 'shards') return { shards: value, dimensions: 64 };
   if (name === 'anomalyLimit') {
     const valid = value > 0 && value <= 1e12;
     return { anomalyLimit: value, maxDiff: valid ? Math.min(value, 1e-9) : 1e-9 };
@@ -310,6 +312,17 @@ describe('errors carry what was wrong as fields', () => {
       params: ['aggregator', 'weighting'],
       given: { weighting: 'metropolis', aggregator: 'median' },
     });
+    // Three shards of two components would leave one shard without a component.
+    const shards = thrown(() => resolveParams({ shards: 3 }));
+    expect(shards).toMatchObject({
+      relation: 'shards <= dimensions',
+      params: ['shards', 'dimensions'],
+      given: { shards: 3, dimensions: 2 },
+    });
+    expect((shards as Error).message).toBe(
+      'shards (3) must not exceed dimensions (2): a shard is at least one component',
+    );
+    expect(resolveParams({ shards: 3, dimensions: 3 }).shards).toBe(3);
   });
 
   it('describe words the same line with the caller`s names for the parameters', () => {

@@ -482,6 +482,9 @@ describe('the kernel and the pure forms agree', () => {
     const k = peers.length;
     const arrays: DriftArrays = {
       d,
+      stride: d,
+      first: 0,
+      holders: null,
       offsets: Int32Array.of(0, k, ...peers.map(() => k)),
       neighbors: Int32Array.from(peers, (_, q) => q + 1),
       state: Float64Array.from([own, ...peers].flat()),
