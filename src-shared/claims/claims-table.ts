@@ -89,3 +89,22 @@ export function parseClaimsTable(text: string): ClaimRow[] {
   if (rows.length === 0) throw new ClaimsTableError(headerAt + 1, null, 'the table has no rows');
   return rows;
 }
+
+/**
+ * Every row names a check and every check has a row, so that no claim is left unanswered and no
+ * check runs unlisted. Throws ClaimsTableError naming the first row without a check, or the
+ * checks without a row.
+ */
+export function matchChecks(rows: readonly ClaimRow[], checks: readonly string[]): void {
+  for (const row of rows)
+    if (!checks.includes(row.id))
+      throw new ClaimsTableError(
+        row.line,
+        row.id,
+        `no check of that id (checks: ${checks.join(', ')})`,
+      );
+  const listed = new Set(rows.map((r) => r.id));
+  const missing = checks.filter((id) => !listed.has(id));
+  if (missing.length > 0)
+    throw new ClaimsTableError(null, null, `no row for the check(s) ${missing.join(', ')}`);
+}

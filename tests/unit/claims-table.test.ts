@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ClaimsTableError, parseClaimsTable } from '../../src-shared/claims/claims-table';
+import {
+  ClaimsTableError,
+  matchChecks,
+  parseClaimsTable,
+} from '../../src-shared/claims/claims-table';
 
 /*
  * The table of claims as `lvs claims` reads it from docs/claims.md: the verdict column is the
@@ -63,5 +67,24 @@ describe('the claims table', () => {
       /no table with an "id" and a "verdict" column/,
     );
     expect(refusal(`${HEADER}\n`).reason).toBe('the table has no rows');
+  });
+});
+
+describe('rows and checks', () => {
+  const rows = parseClaimsTable(table('| one | x | holds | 1 |', '| two | x | fails | 2 |'));
+  it('accept a table with one row per check', () => {
+    expect(() => matchChecks(rows, ['two', 'one'])).not.toThrow();
+  });
+  it('refuse a row without a check, naming it, and checks without a row', () => {
+    const e = (checks: string[]) => {
+      try {
+        matchChecks(rows, checks);
+      } catch (err) {
+        return err as ClaimsTableError;
+      }
+      throw new Error('accepted');
+    };
+    expect([e(['one']).line, e(['one']).row]).toEqual([8, 'two']);
+    expect(e(['one', 'two', 'three', 'four']).message).toBe('no row for the check(s) three, four');
   });
 });
