@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerClaims } from './claims-command';
 import { EXIT, ExitError, UsageError } from './errors';
 import { registerLab } from './lab-command';
 import { registerNode } from './node-command';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerNode(program);
   registerLab(program);
+  registerClaims(program);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeErr: () => undefined });
   return program;
