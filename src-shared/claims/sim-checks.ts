@@ -1,6 +1,6 @@
 import { resolveParams } from '../drift/params';
 import { agreement, massFailure, oneNode, partialFailures } from './agreement-checks';
-import { catastrophicLoss, drain, majority, sybil, zeroing } from './attack-checks';
+import { catastrophicLoss, drain, majority, medianMinority, sybil, zeroing } from './attack-checks';
 import type { CheckSize, ClaimOutcome } from './outcome';
 
 /**
@@ -15,6 +15,7 @@ export const SIM_CHECKS: Readonly<Record<string, (size: CheckSize) => ClaimOutco
   'sybil-trimmed': (size) => sybil('trimmed', 1, size),
   'sybil-trimmed-outnumbered': (size) => sybil('trimmed', 3, size),
   'majority-attack': majority,
+  'median-minority': medianMinority,
   drain,
   'catastrophic-loss': catastrophicLoss,
   zeroing,

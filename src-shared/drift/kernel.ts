@@ -54,7 +54,10 @@ export interface DriftArrays {
   readonly state: Float64Array;
   /** S after the cycle (written for the stepped nodes). */
   readonly next: Float64Array;
-  /** D applied in the cycle. */
+  /**
+   * In: D applied in the node's previous cycle (zeros before its first), which the drain test
+   * reads. Out: D applied in this cycle.
+   */
   readonly drift: Float64Array;
   /** In: the raw entropy E ~ N(0, I). Out: F, the entropy as applied (after normalisation). */
   readonly entropy: Float64Array;
@@ -400,6 +403,11 @@ function pullOfPeers(
   const two = d === 2;
   const s0 = self[0];
   const s1 = two ? self[1] : 0;
+  // The node's own step of the last cycle (composeDrift overwrites it only after this loop).
+  const lastD = a.drift;
+  const dBase = i * stride + first;
+  const l0 = lastD[dBase];
+  const l1 = two ? lastD[dBase + 1] : 0;
   let g0 = 0;
   let g1 = 0;
   let weightSum = 0;
@@ -421,20 +429,24 @@ function pullOfPeers(
     let x1 = 0;
     let lenSq: number;
     let sum: number;
+    let toward: number;
     if (two) {
       x0 = S[jb] - s0;
       x1 = S[jb + 1] - s1;
       lenSq = x0 * x0 + x1 * x1;
       sum = x0 + x1;
+      toward = x0 * l0 + x1 * l1;
     } else {
       lenSq = 0;
       sum = 0;
+      toward = 0;
       const slot = accepted * d;
       for (let c = 0; c < d; c++) {
         const diff = S[jb + c] - self[c];
         vals[slot + c] = diff;
         lenSq += diff * diff;
         sum += diff;
+        toward += diff * lastD[dBase + c];
       }
     }
 
@@ -481,14 +493,26 @@ function pullOfPeers(
     // Drain evidence: only a diff that did not shrink says something about the sender.
     // lastLenSq is kept in float32, which rounds up about half the time: a diff as long as the
     // last one must count as unshrunk, so anything within float32 precision of it does.
+    // A diff that did not shrink while the node's own last step went away from the peer says
+    // nothing about the peer either: the node may have been pulled away by others, and a peer
+    // it leaves behind is no drain. Such a cycle leaves the evidence as it was and reaches no
+    // verdict (trust is left as it is); a telling cycle is one in which the node stood still or stepped toward the peer
+    // and the diff still did not shrink (docs/model.md, "The drain test").
     const unshrunk = +(lenSq >= rec[x + EDGE_LAST_LEN_SQ] * (1 - 1e-6));
-    const toLess = rec[x + EDGE_TO_LESS] * memory + unshrunk * +(sum < -tie);
-    const toMore = rec[x + EDGE_TO_MORE] * memory + unshrunk * +(sum > tie);
+    const away = unshrunk * +(toward < 0);
+    const telling = unshrunk - away;
+    const decay = away + (1 - away) * memory;
+    const toLess = rec[x + EDGE_TO_LESS] * decay + telling * +(sum < -tie);
+    const toMore = rec[x + EDGE_TO_MORE] * decay + telling * +(sum > tie);
     rec[x + EDGE_TO_LESS] = toLess;
     rec[x + EDGE_TO_MORE] = toMore;
     rec[x + EDGE_LAST_LEN_SQ] = lenSq;
     const z = drainScore(toLess, toMore, drainZ, drainMin);
-    if (z >= 0) {
+    if (away === 1 && z >= 0) {
+      // Still suspect, on evidence this cycle did not add to: no new penalty, and no rise,
+      // which would hand a muted drain back its pull.
+      rec[x + EDGE_TRUST] = tc;
+    } else if (z >= 0) {
       rec[x + EDGE_TRUST] = trustPenalty(tc, drainPenalty);
       drains++;
       if (report) queueEvent(queued, Rule.Drain, neighbors[e], z, drainZ);

@@ -240,7 +240,8 @@ export class NodeDrift {
       neighbors,
       state,
       next: new Float64Array(d),
-      drift: new Float64Array(d),
+      // The last cycle's D, which the drain test reads (zeros before the first step).
+      drift: Float64Array.from(this.D),
       entropy: new Float64Array(d),
       claims,
       edges,

@@ -286,6 +286,8 @@ export class ShardBook {
         for (let e = offsets[j]; e < offsets[j + 1]; e++)
           if (holds[k * n + neighbors[e]] === 1) this.values[count++] = state[neighbors[e] * d + c];
         state[j * d + c] = medianOf(this.values.subarray(0, count));
+        // Whatever D the node last applied to this range, it was not a step from this state.
+        this.b.drift[j * d + c] = 0;
       }
     }
     for (const x of adopters) {
@@ -309,6 +311,8 @@ export class ShardBook {
       b.claims[x] = 0;
     }
     state.fill(NaN, i * b.d, (i + 1) * b.d);
+    // A new session has taken no step yet: the drain test reads D as the node's last step.
+    b.drift.fill(0, i * b.d, (i + 1) * b.d);
     // The newcomer trusts its peers from the prior, and they it: trust was the old session's.
     const m = b.neighbors.length;
     for (let e = b.offsets[i]; e < b.offsets[i + 1]; e++) {
