@@ -496,8 +496,9 @@ function pullOfPeers(
     // A diff that did not shrink while the node's own last step went away from the peer says
     // nothing about the peer either: the node may have been pulled away by others, and a peer
     // it leaves behind is no drain. Such a cycle leaves the evidence as it was and reaches no
-    // verdict (trust is left as it is); a telling cycle is one in which the node stood still or stepped toward the peer
-    // and the diff still did not shrink (docs/model.md, "The drain test").
+    // verdict (trust is left as it is); a telling cycle is one in which the node stood still or
+    // stepped toward the peer and the diff still did not shrink (docs/model.md, "The drain
+    // test").
     const unshrunk = +(lenSq >= rec[x + EDGE_LAST_LEN_SQ] * (1 - 1e-6));
     const away = unshrunk * +(toward < 0);
     const telling = unshrunk - away;
