@@ -313,12 +313,7 @@ async function scenarioFor(flags: LabFlags, cmd: Command): Promise<Scenario> {
   const patch = driftPatch(flags, cmd);
   const params = { ...base.lab.params, ...patch };
   // a conflict between flags (and the scenario) names the flags
-  const resolved = paramsFrom(params, PARAM_FLAGS);
-  // Lab nodes hold the whole state until the node implements shards (docs/shards.md).
-  if (resolved.shards > 1)
-    throw new UsageError(
-      `shards must be 1 in a lab (--set shards or the scenario's params): shards run in lvs sim only so far (got ${resolved.shards})`,
-    );
+  paramsFrom(params, PARAM_FLAGS);
   const merged = {
     ...base,
     lab: { ...base.lab, params },

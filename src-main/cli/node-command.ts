@@ -179,11 +179,6 @@ function dataFolder(text: string | undefined): string {
 /** Turns the parsed flags into the node's configuration; every check happens here. */
 export function nodeConfig(flags: NodeFlags): NodeConfig {
   const params = driftParamsFromFlags(flags);
-  // Until the node implements shards (docs/shards.md) it would ignore them: refused, not ignored.
-  if (params.shards > 1)
-    throw new UsageError(
-      `--set shards must be 1 for a node: shards run in lvs sim only so far (got ${params.shards})`,
-    );
   if (flags.monitorPort !== undefined && flags.monitor !== true)
     throw new UsageError("--monitor-port needs --monitor (it is the web monitor's port)");
   const relayFlags = [

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { ShardTally, type ShardTick } from '../../src-shared/lab/shard-tally';
 import { mkdir, readdir } from 'node:fs/promises';
 import {
   checkLabCommand,
@@ -160,6 +161,9 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   /** The nodes the pace was measured over: another count moves the median cycle by itself. */
   private paceCounted = -1;
   private last: { metrics: TickMetrics; samples: NodeSample[]; traffic: TrafficMark } | null = null;
+  /** K > 1: holders, repairs and losses per shard, from the samples (docs/shards.md). */
+  private shardTally: ShardTally | null = null;
+  private shardTick: ShardTick | null = null;
   private t0 = 0;
   private startMs = 0;
   private startedAt = 0;
@@ -389,6 +393,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       status: this.status(),
       metrics: this.last?.metrics ?? null,
       samples: this.last?.samples ?? [],
+      ...(this.shardTick ? { shards: this.shardTick } : {}),
       pace: this.pace.pace,
     };
   }
@@ -990,6 +995,13 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       previous: this.last?.traffic ?? null,
     });
     this.last = { metrics, samples, traffic };
+    const p = this.opts.params;
+    if (p.shards > 1) {
+      this.shardTally ??= new ShardTally(p.dimensions, p.shards, p.replication);
+      const { tick, notes } = this.shardTally.observe(samples);
+      this.shardTick = tick;
+      for (const n of notes) this.note({ ...n, t: metrics.t });
+    }
     const converged = this.tracker.observe(metrics);
     if (converged) this.note(converged);
     this.observePace(metrics);

@@ -1,6 +1,5 @@
-import type { NodeDrift } from '../../src-shared/drift/node-drift';
 import { errorMessage } from '../../src-shared/error-message';
-import { answerCommand, driftFrom } from '../../src-shared/node/engine-core';
+import { answerCommand, driftFrom, type AnyDrift } from '../../src-shared/node/engine-core';
 import type { EngineCommand, EngineInit, EngineReply } from '../../src-shared/node/engine-protocol';
 
 /*
@@ -16,7 +15,7 @@ const scope = self as unknown as {
   postMessage(reply: EngineReply): void;
 };
 
-let drift: NodeDrift | undefined;
+let drift: AnyDrift | undefined;
 /** Why the init failed: every command is answered with it, so the page hears why. */
 let failure: string | undefined;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ShardTick } from '../lab/shard-tally';
 import { accept, refuse, type Checked } from '../checked';
 import type { DriftParams } from '../drift/params';
 import type { RuleName } from '../drift/rules';
@@ -323,6 +324,8 @@ export interface NodeSample {
   readonly bytesOut: number;
   readonly bytesIn: number;
   readonly interventions: Record<RuleName, number>;
+  /** K > 1 only: the shards the node holds, ascending (absent with K = 1: the whole state). */
+  readonly holds?: readonly number[];
 }
 
 /** Metrics over the honest nodes that are up and have a state (see docs/lab.md). */
@@ -348,6 +351,21 @@ export interface TickMetrics {
 
 /** Things that happen in a lab, recorded in order. */
 export type LabEvent =
+  /** K > 1: no live node holds the shard any more (docs/shards.md, "In the lab"). */
+  | {
+      readonly t: number;
+      readonly type: 'shard-lost';
+      readonly shard: number;
+      readonly cycle: number;
+    }
+  /** K > 1: every neighbourhood holds the shard r times again, `cycles` after it fell short. */
+  | {
+      readonly t: number;
+      readonly type: 'shard-repaired';
+      readonly shard: number;
+      readonly cycle: number;
+      readonly cycles: number;
+    }
   | { readonly t: number; readonly type: 'command'; readonly command: LabCommand }
   /**
    * The measure of its phase held for CONVERGE_RUN ticks in a row (src-shared/lab/convergence.ts):
@@ -416,6 +434,8 @@ export interface LabSnapshot {
   readonly status: LabStatus;
   readonly metrics: TickMetrics | null;
   readonly samples: readonly NodeSample[];
+  /** K > 1: holders per shard, their fewest in a neighbourhood, each shard's spread. */
+  readonly shards?: ShardTick;
   /**
    * Whether the lab keeps up with its asked cycle rate; null while not measured (the first
    * seconds, paused, just after a step or a change of speed or of the nodes counted). Absent

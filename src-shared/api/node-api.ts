@@ -70,6 +70,8 @@ export interface NodeStateView {
   readonly tcSelf: number;
   readonly dc: number;
   readonly recovery: boolean;
+  /** K > 1 only: the shards held, ascending (S is 0 outside them). */
+  readonly holds?: readonly number[];
 }
 
 export interface PeerView {

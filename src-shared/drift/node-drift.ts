@@ -26,6 +26,11 @@ export interface PeerReport {
   readonly weight: number;
   /** Entropy from the peer's newest EP this cycle, if any. */
   readonly entropy?: ArrayLike<number>;
+  /**
+   * false: a peer of the node that does not hold the shard this drift steps (K > 1). It is not
+   * heard, but it counts among the node's peers, as in the simulator (docs/shards.md, "Drift").
+   */
+  readonly holds?: boolean;
 }
 
 export interface CycleResult {
@@ -193,7 +198,7 @@ export class NodeDrift {
     this.earnedVu = a.earned[0];
     this.tcSelfShare = a.tcSelf[0];
     this.inRecovery = a.recovery[0] === 1;
-    const heard = reports.filter((r) => isVector(r.entropy, d));
+    const heard = reports.filter((r) => r.holds !== false && isVector(r.entropy, d));
     const variance = entropyVariance(heard.length, d, (q, c) => heard[q].entropy![c]);
     this.dcClaim = driftCoefficient(this.earnedVu, this.tcSelfShare, variance, this.params.wMax);
 
@@ -230,12 +235,19 @@ export class NodeDrift {
       edges[x + EDGE_LAST_LEN_SQ] = m?.lastLenSq ?? 0;
     }
     const neighbors = Int32Array.from({ length: k }, (_, q) => q + 1);
+    // Every peer holds what this drift steps unless one says otherwise (K > 1 only): null keeps
+    // the K = 1 cycle exactly as it was.
+    const holders = reports.some((r) => r.holds === false)
+      ? Uint8Array.from({ length: k + 1 }, (_, q) =>
+          q === 0 || reports[q - 1].holds !== false ? 1 : 0,
+        )
+      : null;
     return {
       d,
-      // The whole state, held by the node and by every peer that reports it.
+      // The whole state (or one shard's, with K > 1), held by the node and the peers that report it.
       stride: d,
       first: 0,
-      holders: null,
+      holders,
       offsets: Int32Array.of(0, k),
       neighbors,
       state,

@@ -245,5 +245,9 @@ export function describeEvent(e: LabEvent): string {
       return describePace(e.pace);
     case 'error':
       return `error: ${e.message}`;
+    case 'shard-lost':
+      return `cycle ${e.cycle}: shard ${e.shard} lost: no node holds it any more`;
+    case 'shard-repaired':
+      return `cycle ${e.cycle}: shard ${e.shard} repaired to r holders in every neighbourhood (${cyclesOf(e.cycles)})`;
   }
 }

@@ -419,6 +419,7 @@ export class NodePool {
       peers: node.sessionPeers().flatMap((p) => this.slotOf.get(p) ?? []),
       ...traffic,
       interventions: node.interventions(),
+      ...(state.holds ? { holds: state.holds } : {}),
     };
   }
 

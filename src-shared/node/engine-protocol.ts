@@ -17,6 +17,8 @@ export interface EngineInit {
   readonly cycle?: number;
   /** Seeded entropy (labs, tests); absent: the platform's secure generator. */
   readonly seed?: number;
+  /** K > 1: the shards held from the start (docs/shards.md, "In the node"). */
+  readonly holds?: readonly number[];
 }
 
 export type EngineCommand =
@@ -28,7 +30,14 @@ export type EngineCommand =
     }
   | { readonly op: 'set-params'; readonly id: number; readonly params: DriftParams }
   | { readonly op: 'penalise'; readonly id: number; readonly peer: string; readonly drop?: number }
-  | { readonly op: 'snapshot'; readonly id: number };
+  | { readonly op: 'snapshot'; readonly id: number }
+  /** K > 1: start holding a shard from `state` (its width of components). */
+  | {
+      readonly op: 'adopt';
+      readonly id: number;
+      readonly shard: number;
+      readonly state: readonly number[];
+    };
 
 /** The engine's state after a command: what the node shows (its state view), and keeps. */
 export interface EngineSnapshot extends NodeStateView {
@@ -36,6 +45,9 @@ export interface EngineSnapshot extends NodeStateView {
   readonly trust: Record<string, number>;
   /** VaultGuard interventions since start, by rule id. */
   readonly counts: readonly number[];
+  /** K > 1: the shards held, ascending, and the weight each claims (K entries, NaN: not held). */
+  readonly holds?: readonly number[];
+  readonly dcs?: readonly number[];
 }
 
 export type EngineReply =

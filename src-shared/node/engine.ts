@@ -1,6 +1,6 @@
-import type { CycleResult, NodeDrift, PeerReport } from '../drift/node-drift';
+import type { CycleResult, PeerReport } from '../drift/node-drift';
 import type { DriftParams } from '../drift/params';
-import { answerCommand, driftFrom } from './engine-core';
+import { answerCommand, driftFrom, type AnyDrift } from './engine-core';
 import type { EngineCommand, EngineInit, EngineReply, EngineSnapshot } from './engine-protocol';
 
 /*
@@ -22,6 +22,8 @@ export interface Engine {
   setParams(params: DriftParams): Promise<EngineSnapshot>;
   penalise(peer: string, drop?: number): Promise<EngineSnapshot>;
   snapshot(): Promise<EngineSnapshot>;
+  /** K > 1: start holding shard `shard` from `state` (its width of components). */
+  adopt(shard: number, state: readonly number[]): Promise<EngineSnapshot>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,10 @@ export abstract class CommandEngine implements Engine {
     return (await this.command({ op: 'snapshot' })).snapshot;
   }
 
+  async adopt(shard: number, state: readonly number[]): Promise<EngineSnapshot> {
+    return (await this.command({ op: 'adopt', shard, state })).snapshot;
+  }
+
   abstract stop(): Promise<void>;
 
   protected abstract send(cmd: EngineCommand): Promise<EngineReply & { ok: true }>;
@@ -65,7 +71,7 @@ export abstract class CommandEngine implements Engine {
 
 /** The drift step on the caller's thread (labs): no thread, no copying. */
 export class InlineEngine extends CommandEngine {
-  private drift: NodeDrift | null;
+  private drift: AnyDrift | null;
 
   constructor(init: EngineInit) {
     super();

@@ -14,6 +14,8 @@ import {
   type PeerView,
 } from '../api/node-api';
 import type { PeerReport } from '../drift/node-drift';
+import type { ShardPeerReport } from '../drift/shard-drift';
+import { medianOf, shardRanges, type ShardRange } from '../drift/shard-rule';
 import { resolveParams, type DriftParams } from '../drift/params';
 import { countsByRule, emptyCounts, RULES, type RuleName, type VaultEvent } from '../drift/rules';
 import { TRUST_PRIOR } from '../drift/vaultguard';
@@ -26,6 +28,13 @@ import type { Engine } from './engine';
 import type { EngineInit, EngineSnapshot } from './engine-protocol';
 import { Listeners } from './listeners';
 import { CycleScheduler, type LagProbe, type SchedulerOptions } from './scheduler';
+import {
+  adoptionState,
+  LossWatch,
+  ownShards,
+  shardsToAdopt,
+  type HeardHolder,
+} from './shard-holding';
 import type { StoreDocument } from './store-schema';
 
 /*
@@ -118,9 +127,19 @@ export class NodeConfigError extends Error {
   override readonly name = 'NodeConfigError';
 }
 
+/** K > 1: a shard this node adopted, or one its neighbourhood lost (docs/shards.md). */
+export interface ShardEvent {
+  readonly type: 'adopted' | 'lost';
+  readonly shard: number;
+  readonly cycle: number;
+  /** adopted: the holders it started from; lost: 0. */
+  readonly holders: number;
+}
+
 export interface NodeCoreEvents extends Record<string, unknown[]> {
   snapshot: [NodeSnapshot];
   event: [LoggedEvent];
+  shard: [ShardEvent];
 }
 
 const DEFAULT_JOIN_CYCLES = 3;
@@ -144,6 +163,10 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
   private readonly scheduler: CycleScheduler;
   private readonly protocol: DriftProtocol;
   private readonly outbox: CycleOutbox;
+  /** K > 1: the shard ranges, the shards taken at join and not yet held, lost-shard watch. */
+  private readonly ranges: readonly ShardRange[];
+  private wants = new Set<number>();
+  private readonly losses: LossWatch;
 
   protected constructor(
     private readonly core: NodeCoreOptions,
@@ -152,8 +175,14 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     super();
     this.params = core.params;
     this.outbox = core.outbox ?? HONEST;
+    this.ranges = shardRanges(core.params.dimensions, core.params.shards);
+    this.losses = new LossWatch(core.params.shards);
     this.protocol = new DriftProtocol({
       dimensions: core.params.dimensions,
+      // K = 1 passes nothing: its HELLO and frames are those of before shards.
+      ...(core.params.shards > 1
+        ? { shards: core.params.shards, holdings: () => this.last?.holds ?? [] }
+        : {}),
       cycleMs: core.cycleMs,
       log: (line) => core.log.info(line),
       ...(core.shaper ? { shaper: core.shaper } : {}),
@@ -205,9 +234,13 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       };
     });
     if (stored.cycle === 0 && this.core.initialState) {
-      await this.startEngine(genesisState(this.core.initialState, d), 0, 1, 0);
+      genesisState(this.core.initialState, d);
+      // K > 1 forms once it knows its peers (its share of shards depends on how many).
+      if (!this.sharded) await this.startEngine(genesisState(this.core.initialState, d), 0, 1, 0);
     } else if (stored.cycle > 0) {
-      await this.startEngine(stored.S, stored.earned, stored.tcSelf, stored.cycle);
+      // A store written with K = 1 (no holds) held the whole state: every shard.
+      const holds = stored.holds ?? this.ranges.map((_, k) => k);
+      await this.startEngine(stored.S, stored.earned, stored.tcSelf, stored.cycle, holds);
     }
     this.scheduler.start();
   }
@@ -295,6 +328,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       tcSelf: s?.tcSelf ?? 1,
       dc: s?.dc ?? 0,
       recovery: s?.recovery ?? false,
+      ...(this.sharded ? { holds: s?.holds ?? [] } : {}),
     };
   }
 
@@ -345,6 +379,8 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       throw new NodeConfigError(
         `dimensions cannot change on a running node (${this.params.dimensions})`,
       );
+    if (next.shards !== this.params.shards)
+      throw new NodeConfigError(`shards cannot change on a running node (${this.params.shards})`);
     if (this.engine) this.last = await this.engine.setParams(next);
     this.params = next;
     this.parts.store.update((doc) => {
@@ -474,6 +510,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     earned: number,
     tcSelf: number,
     cycle: number,
+    holds?: readonly number[],
   ): Promise<void> {
     const engine = await this.parts.startEngine({
       params: this.params,
@@ -481,6 +518,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       earned,
       tcSelf,
       cycle,
+      ...(this.sharded ? { holds: holds ?? [] } : {}),
       ...(this.core.seed === undefined ? {} : { seed: this.core.seed }),
     });
     // The state first, then the engine: `joined` (engine set) must mean the state is readable.
@@ -493,6 +531,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
    * state yet.
    */
   private async cycle(): Promise<void> {
+    if (this.sharded) return this.shardCycle();
     const reports = this.reports();
     if (!this.engine) {
       await this.join(reports);
@@ -527,7 +566,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     if (reports.length === 0 && ++this.waited < waitFor) return;
     const S =
       reports.length > 0
-        ? Array.from({ length: d }, (_, c) => median(reports.map((r) => Number(r.state[c]))))
+        ? Array.from({ length: d }, (_, c) => joinMedian(reports.map((r) => Number(r.state[c]))))
         : genesisState(this.core.genesis, d);
     this.core.log.info(
       reports.length > 0
@@ -535,6 +574,149 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
         : `no peers after ${waitFor} cycles: starting from the genesis state`,
     );
     await this.startEngine(S, 0, 1, 0);
+  }
+
+  private get sharded(): boolean {
+    return this.params.shards > 1;
+  }
+
+  /**
+   * K > 1 (docs/shards.md, "In the node"): forming or joining, then each cycle the repair rule
+   * (adopt from the holders' median), the lost-shard watch, one step of every held shard, and
+   * an EP and one SDM per held shard out.
+   */
+  private async shardCycle(): Promise<void> {
+    const heard = this.shardReports();
+    const holders = new Map<number, HeardHolder[]>();
+    for (const { report, shards } of heard)
+      for (const k of shards) {
+        const { first, width } = this.ranges[k]!;
+        const list = holders.get(k) ?? [];
+        list.push({ id: report.id, state: Array.from(report.state).slice(first, first + width) });
+        holders.set(k, list);
+      }
+    const peers = this.sessionPeers();
+    if (!this.engine) {
+      await this.formOrJoin(peers, holders);
+      if (!this.engine) return;
+    }
+    const engine = this.engine;
+    const cycleNo = this.last?.cycle ?? 0;
+    const held = new Set(this.last?.holds ?? []);
+    const adopt = shardsToAdopt(
+      { self: this.sessionId, r: this.params.replication, peers, held, wants: this.wants, holders },
+      this.params.shards,
+    );
+    for (const k of adopt) {
+      const from = holders.get(k)!;
+      this.last = await engine.adopt(k, adoptionState(this.ranges[k]!, from));
+      this.wants.delete(k);
+      held.add(k);
+      this.core.log.info(`shard ${k} adopted from ${from.length} holder(s)`);
+      this.emit('shard', { type: 'adopted', shard: k, cycle: cycleNo, holders: from.length });
+    }
+    for (const k of this.losses.update(held, holders)) this.shardLost(k, cycleNo);
+
+    const { snapshot, cycle } = await engine.step(
+      heard.map((h) => h.report),
+      0,
+    );
+    this.last = snapshot;
+    const entropy = cycle.F.map((f) => Math.min(1, Math.max(-1, f)));
+    const ep = { kind: 'ep', entropy, timestamp: Date.now(), load: 0 } as const;
+    const dcs = snapshot.dcs ?? [];
+    const sdms = (snapshot.holds ?? []).map((k) => {
+      const { first, width } = this.ranges[k]!;
+      return {
+        kind: 'sdm',
+        shard: k,
+        state: cycle.S.slice(first, first + width),
+        weight: dcs[k] ?? 0,
+        cycle: snapshot.cycle,
+      } as const;
+    });
+    this.protocol.broadcastShards(ep, sdms);
+    this.save(snapshot, cycle.events);
+    this.publish(snapshot.cycle, cycle.events);
+  }
+
+  /**
+   * K > 1, no state yet. A node given an initial state (a lab) forms: after joinCycles cycles it
+   * takes its share of shards for the peers it has and starts them from that state. A joiner
+   * takes its share as wants and holds each once it hears a holder (from the holders' median);
+   * the first node of a swarm, hearing nobody, starts every shard (capacity K with no peers)
+   * from genesis.
+   */
+  private async formOrJoin(
+    peers: readonly string[],
+    holders: ReadonlyMap<number, readonly HeardHolder[]>,
+  ): Promise<void> {
+    const d = this.params.dimensions;
+    const waitFor = this.core.joinCycles ?? DEFAULT_JOIN_CYCLES;
+    if (holders.size === 0 && ++this.waited < waitFor) return;
+    const own = ownShards(
+      this.sessionId,
+      this.params.shards,
+      this.params.replication,
+      peers.length,
+    );
+    const initial = this.core.initialState;
+    if (initial || holders.size === 0) {
+      const S = genesisState(initial ?? this.core.genesis, d);
+      this.core.log.info(
+        `${initial ? 'formed' : 'no peers: starting from the genesis state'} holding shard(s) ${own.join(', ')} of ${this.params.shards}`,
+      );
+      await this.startEngine(S, 0, 1, 0, own);
+      return;
+    }
+    this.wants = new Set(own);
+    this.core.log.info(`joined wanting shard(s) ${own.join(', ')} of ${this.params.shards}`);
+    await this.startEngine(new Array<number>(d).fill(0), 0, 1, 0, []);
+  }
+
+  /** "shard lost": a log line, an event in the store's log and to listeners (the lab). */
+  private shardLost(k: number, cycle: number): void {
+    const reason = `shard ${k} lost: no peer holds it and this node does not`;
+    this.core.log.warn(reason);
+    const at = new Date().toISOString();
+    this.parts.store.update((doc) => {
+      doc.events.push({ at, cycle, rule: 'shard-lost', value: k, limit: null, reason });
+    });
+    this.emit('shard', { type: 'lost', shard: k, cycle, holders: 0 });
+  }
+
+  /**
+   * K > 1: a report of every open session: its fresh SDMs' shards laid into a d-vector (NaN
+   * elsewhere), their weights, its newest EP. A peer that sends none is still a peer (a
+   * non-holder of every shard), as in the simulator's degree.
+   */
+  private shardReports(): Array<{ report: ShardPeerReport; shards: number[] }> {
+    const d = this.params.dimensions;
+    const eps = new Map(this.protocol.sessions().map((s) => [s.peerId, s.ep?.message.entropy]));
+    const open = new Set(this.sessionPeers());
+    return this.protocol
+      .freshShardSdms()
+      .filter(({ peerId }) => open.has(peerId))
+      .map(({ peerId, sdms }) => {
+        const state = new Array<number>(d).fill(NaN);
+        const shardWeights = new Array<number>(this.params.shards).fill(NaN);
+        for (const sdm of sdms) {
+          const { first } = this.ranges[sdm.shard]!;
+          sdm.state.forEach((x, c) => (state[first + c] = x));
+          shardWeights[sdm.shard] = sdm.weight;
+        }
+        const entropy = eps.get(peerId);
+        return {
+          report: {
+            id: peerId,
+            state,
+            weight: 0,
+            shardWeights,
+            ...(entropy && entropy.length === d ? { entropy } : {}),
+          },
+          shards: sdms.map((m) => m.shard),
+        };
+      });
   }
 
   /** Fresh SDMs (with each peer's newest EP) as the engine wants them. */
@@ -556,6 +738,8 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
         tcSelf: s.tcSelf,
         recovery: s.recovery,
         cycle: s.cycle,
+        // K > 1 only: a K = 1 store is written exactly as before shards.
+        ...(s.holds ? { holds: [...s.holds] } : {}),
       };
       doc.trust = { ...s.trust };
       doc.counters = countsByRule(s.counts);
@@ -604,11 +788,13 @@ export function genesisState(genesis: number | readonly number[], d: number): nu
   return S;
 }
 
-function median(xs: readonly number[]): number {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return 0;
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+/**
+ * A joiner's coordinate: the shard rule's median (the one an adopter starts from) of the finite
+ * values (a report of the wrong shape is NaN and left out), 0 if none is.
+ */
+function joinMedian(xs: readonly number[]): number {
+  const finite = xs.filter(Number.isFinite);
+  return finite.length > 0 ? medianOf(finite) : 0;
 }
 
 /** The scheduler's jitter from its own stream of the seed (the engine's entropy uses stream 0). */

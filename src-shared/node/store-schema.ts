@@ -72,6 +72,14 @@ const stateSchema = z.object({
   tcSelf: z.number().min(0).max(1),
   recovery: z.boolean(),
   cycle: z.number().int().min(0),
+  /** K > 1: the shards held, ascending and distinct (absent: the whole state, K = 1). */
+  holds: z
+    .array(z.number().int().min(0).max(63))
+    .max(64)
+    .refine((h) => h.every((k, i) => i === 0 || k > h[i - 1]!), {
+      error: 'must be ascending and distinct',
+    })
+    .optional(),
 });
 
 const historyEntrySchema = z.object({

@@ -20,6 +20,7 @@ export const MAX_FRAME_BYTES = 4096;
 
 /** No repeated field may hold more values than the largest dimension allowed. */
 const limits = {
+  hello: { holds: NUMERIC_PARAMS.dimensions.max },
   ep: { entropy: NUMERIC_PARAMS.dimensions.max },
   sdm: { state: NUMERIC_PARAMS.dimensions.max },
 };
@@ -33,6 +34,10 @@ export function encodeBody(message: DriftMessage): Uint8Array {
           version: message.version,
           dimensions: message.dimensions,
           cycleMs: message.cycleMs,
+          // 0 and [] are not written (proto3 defaults): a K = 1 HELLO is the one before shards.
+          shards: message.shards === undefined || message.shards <= 1 ? 0 : message.shards,
+          holds:
+            message.shards !== undefined && message.shards > 1 ? [...(message.holds ?? [])] : [],
         },
       });
     case 'ep':
@@ -169,7 +174,13 @@ export function decodeBody(body: Uint8Array | Uint8ArrayList, dimensions: number
     const why = errorMessage(err);
     return refuse(`undecodable frame (${why})`, { category: 'undecodable' });
   }
-  if (frame.hello) return accept({ kind: 'hello', ...frame.hello });
+  if (frame.hello) {
+    // A HELLO without shards (K = 1, or from before shards) decodes as it did before them.
+    const { shards, holds, ...hello } = frame.hello;
+    return accept(
+      shards > 1 ? { kind: 'hello', ...hello, shards, holds } : { kind: 'hello', ...hello },
+    );
+  }
   if (frame.ep) return accept({ kind: 'ep', ...frame.ep });
   if (frame.sdm) return accept({ kind: 'sdm', ...frame.sdm });
   return refuse('frame carries no hello, ep, sdm or cycle', { category: 'empty' });

@@ -42,6 +42,10 @@ import { namedErrorMessage } from '../error-message';
 export interface DriftProtocolOptions {
   /** This node's dimension d; a peer with another d is refused. */
   readonly dimensions: number;
+  /** K, the shards the state is split into (docs/shards.md; default 1). A peer with another K is refused. */
+  readonly shards?: number;
+  /** K > 1: the shards this node holds, sent in the HELLO of every stream it opens or accepts. */
+  readonly holdings?: () => readonly number[];
   /** This node's cycle period (ms), sent in HELLO. */
   readonly cycleMs: number;
   /** Frames a peer may send per cycle of its own (its HELLO's cycleMs), on average. */
@@ -189,8 +193,12 @@ export function preferredOpener(a: string, b: string): 'first' | 'second' {
 }
 
 export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
-  private readonly o: Required<Omit<DriftProtocolOptions, 'onPenalty' | 'log' | 'shaper'>> &
-    Pick<DriftProtocolOptions, 'onPenalty' | 'shaper'>;
+  private readonly o: Required<
+    Omit<DriftProtocolOptions, 'onPenalty' | 'log' | 'shaper' | 'shards' | 'holdings'>
+  > &
+    Pick<DriftProtocolOptions, 'onPenalty' | 'shaper' | 'holdings'>;
+  /** K: 1 keeps the compact cycle frame; above 1 a node sends an EP and an SDM per held shard. */
+  private readonly K: number;
   private readonly hello: Hello;
   private readonly penalties: PenaltyBook;
   private readonly live = new Map<string, Session>();
@@ -215,13 +223,19 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       // cycles was exactly its rate: one late cycle, and it escaped).
       badFrameWindowMs: 100 * cycleMs,
       now: Date.now,
+      // K > 1: an EP and up to K SDMs a cycle, with today's margin of the compact frame's rate.
+      ...(options.shards !== undefined && options.shards > 1
+        ? { framesPerCycle: DRIFT_DEFAULTS.framesPerCycle + options.shards }
+        : {}),
       ...options,
     };
+    this.K = options.shards ?? 1;
     const hello = {
       kind: 'hello',
       version: PROTOCOL_VERSION,
       dimensions: options.dimensions,
       cycleMs,
+      ...(this.K > 1 ? { shards: this.K } : {}),
     };
     const checked = checkHello(hello);
     if (!checked.ok) throw new RangeError(`drift protocol: ${checked.reason}`);
@@ -301,13 +315,43 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     return s !== undefined && s.open && this.sendShaped(s, frameBytes(encodeCycleBody(ep, sdm)));
   }
 
+  /**
+   * K > 1: sends a cycle's EP and one SDM per held shard to every open session, each its own
+   * protobuf frame (the compact cycle frame is the whole state's, K = 1 only; docs/protocol.md).
+   */
+  broadcastShards(ep: EntropyPacket, sdms: readonly StateDiffMessage[]): number {
+    this.mustPass(ep);
+    for (const sdm of sdms) this.mustPass(sdm);
+    const frames = [ep, ...sdms].map((m) => encodeFrame(m));
+    let sent = 0;
+    for (const s of this.live.values()) {
+      if (!s.open) continue;
+      for (const f of frames) if (this.sendShaped(s, f)) sent++;
+    }
+    return sent;
+  }
+
+  /** K > 1: the fresh SDM of every shard of every open session, for the drift cycle. */
+  freshShardSdms(): Array<{ readonly peerId: string; readonly sdms: StateDiffMessage[] }> {
+    const now = this.o.now();
+    const out: Array<{ peerId: string; sdms: StateDiffMessage[] }> = [];
+    for (const s of this.live.values()) {
+      if (!s.open) continue;
+      out.push({
+        peerId: s.peerId,
+        sdms: s.record.freshShardSdms(now, this.hello.cycleMs, this.o.freshCycles),
+      });
+    }
+    return out;
+  }
+
   /** Frames and bytes sent and received since start, over every session that ever was. */
   traffic(): { framesOut: number; framesIn: number; bytesOut: number; bytesIn: number } {
     return { ...this.total };
   }
 
   private mustPass(message: EntropyPacket | StateDiffMessage): void {
-    const v = checkDriftMessage(message, this.hello.dimensions);
+    const v = checkDriftMessage(message, this.hello.dimensions, this.K);
     if (!v.ok)
       throw new TypeError(`drift protocol: not sending an invalid ${message.kind}: ${v.reason}`);
   }
@@ -479,7 +523,12 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
           : 'closed by the peer';
       this.onChannelClosed(session, channel, `stream ${why}`);
     });
-    this.send(session, channel, encodeFrame(this.hello));
+    const holds = this.K > 1 ? this.o.holdings?.() : undefined;
+    this.send(
+      session,
+      channel,
+      encodeFrame(holds ? { ...this.hello, holds: [...holds] } : this.hello),
+    );
   }
 
   /** The peer's cycle as this node counts it: its claim, within [minPeerCycleMs, maxPeerCycleMs]. */
@@ -582,7 +631,7 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
 
   /** A decoded EP or SDM held to checkDriftMessage; a bad frame (and undefined) if it fails. */
   private check(s: Session, raw: { kind: string }): EntropyPacket | StateDiffMessage | undefined {
-    const v = checkDriftMessage(raw, this.hello.dimensions);
+    const v = checkDriftMessage(raw, this.hello.dimensions, this.K);
     if (v.ok) return v.value;
     this.bad(s, 'invalid', `invalid ${raw.kind.toUpperCase()}: ${v.reason}`);
     return undefined;

@@ -14,6 +14,8 @@ export interface Hello {
   version: number;
   dimensions: number;
   cycleMs: number;
+  shards: number;
+  holds: number[];
 }
 
 export namespace Hello {
@@ -42,6 +44,18 @@ export namespace Hello {
             w.uint32(obj.cycleMs);
           }
 
+          if (obj.shards != null && obj.shards !== 0) {
+            w.uint32(32);
+            w.uint32(obj.shards);
+          }
+
+          if (obj.holds != null && obj.holds.length > 0) {
+            for (const value of obj.holds) {
+              w.uint32(40);
+              w.uint32(value);
+            }
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim();
           }
@@ -51,6 +65,8 @@ export namespace Hello {
             version: 0,
             dimensions: 0,
             cycleMs: 0,
+            shards: 0,
+            holds: [],
           };
 
           const end = length == null ? reader.len : reader.pos + length;
@@ -71,6 +87,20 @@ export namespace Hello {
                 obj.cycleMs = reader.uint32();
                 break;
               }
+              case 4: {
+                obj.shards = reader.uint32();
+                break;
+              }
+              case 5: {
+                if (opts.limits?.holds != null && obj.holds.length === opts.limits.holds) {
+                  throw new MaxLengthError(
+                    'Decode error - repeated field "holds" had too many elements',
+                  );
+                }
+
+                obj.holds.push(reader.uint32());
+                break;
+              }
               default: {
                 reader.skipType(tag & 7);
                 break;
@@ -81,6 +111,10 @@ export namespace Hello {
           return obj;
         },
         function* (reader, length, prefix, opts = {}) {
+          const obj = {
+            holds: 0,
+          };
+
           const end = length == null ? reader.len : reader.pos + length;
 
           while (reader.pos < end) {
@@ -106,6 +140,30 @@ export namespace Hello {
                   field: `${prefix}.cycleMs`,
                   value: reader.uint32(),
                 };
+                break;
+              }
+              case 4: {
+                yield {
+                  field: `${prefix}.shards`,
+                  value: reader.uint32(),
+                };
+                break;
+              }
+              case 5: {
+                if (opts.limits?.holds != null && obj.holds === opts.limits.holds) {
+                  throw new MaxLengthError(
+                    'Streaming decode error - repeated field "holds" had too many elements',
+                  );
+                }
+
+                yield {
+                  field: `${prefix}.holds[]`,
+                  index: obj.holds,
+                  value: reader.uint32(),
+                };
+
+                obj.holds++;
+
                 break;
               }
               default: {
@@ -136,6 +194,17 @@ export namespace Hello {
     value: number;
   }
 
+  export interface HelloShardsFieldEvent {
+    field: '$.shards';
+    value: number;
+  }
+
+  export interface HelloHoldsFieldEvent {
+    field: '$.holds[]';
+    index: number;
+    value: number;
+  }
+
   export function encode(obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec());
   }
@@ -147,7 +216,13 @@ export namespace Hello {
   export function stream(
     buf: Uint8Array | Uint8ArrayList,
     opts?: DecodeOptions<Hello>,
-  ): Generator<HelloVersionFieldEvent | HelloDimensionsFieldEvent | HelloCycleMsFieldEvent> {
+  ): Generator<
+    | HelloVersionFieldEvent
+    | HelloDimensionsFieldEvent
+    | HelloCycleMsFieldEvent
+    | HelloShardsFieldEvent
+    | HelloHoldsFieldEvent
+  > {
     return streamMessage(buf, Hello.codec(), opts);
   }
 }
@@ -678,6 +753,17 @@ export namespace Frame {
     value: number;
   }
 
+  export interface FrameHelloShardsFieldEvent {
+    field: '$.hello.shards';
+    value: number;
+  }
+
+  export interface FrameHelloHoldsFieldEvent {
+    field: '$.hello.holds[]';
+    index: number;
+    value: number;
+  }
+
   export interface FrameEpEntropyFieldEvent {
     field: '$.ep.entropy[]';
     index: number;
@@ -730,6 +816,8 @@ export namespace Frame {
     | FrameHelloVersionFieldEvent
     | FrameHelloDimensionsFieldEvent
     | FrameHelloCycleMsFieldEvent
+    | FrameHelloShardsFieldEvent
+    | FrameHelloHoldsFieldEvent
     | FrameEpEntropyFieldEvent
     | FrameEpTimestampFieldEvent
     | FrameEpLoadFieldEvent

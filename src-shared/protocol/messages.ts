@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accept, refuse, type Checked } from '../checked';
 import { NUMERIC_PARAMS } from '../drift/params';
+import { shardRanges } from '../drift/shard-rule';
 
 /*
  * The drift protocol's messages (docs/model.md, "Messages") as plain data, with the checks every
@@ -19,6 +20,13 @@ export interface Hello {
   readonly version: number;
   readonly dimensions: number;
   readonly cycleMs: number;
+  /**
+   * K, the shards the state is split into (docs/shards.md). Absent or 0 on the wire: 1, so a
+   * K = 1 HELLO is byte for byte the one before shards. A peer with another K is refused.
+   */
+  readonly shards?: number;
+  /** The shards the sender holds when the stream opens (K > 1 only; its SDMs say it after). */
+  readonly holds?: readonly number[];
 }
 
 /** Entropy packet. */
@@ -56,12 +64,32 @@ const nonNegative = z
 const vector = (d: number) =>
   z.array(finite).length(d, { error: `must have exactly ${d} components (the dimension)` });
 
-const helloSchema = z.strictObject({
-  kind: z.literal('hello'),
-  version: z.number().int().min(1).max(1_000),
-  dimensions: z.number().int().min(dims.min).max(dims.max),
-  cycleMs: z.number().int().min(10).max(3_600_000),
-});
+const helloSchema = z
+  .strictObject({
+    kind: z.literal('hello'),
+    version: z.number().int().min(1).max(1_000),
+    dimensions: z.number().int().min(dims.min).max(dims.max),
+    cycleMs: z.number().int().min(10).max(3_600_000),
+    shards: z.number().int().min(0).max(dims.max).optional(),
+    holds: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(dims.max - 1),
+      )
+      .max(dims.max)
+      .optional(),
+  })
+  .refine(
+    (h) =>
+      (h.holds ?? []).every((k, i, all) => k < Math.max(1, h.shards ?? 1) && all.indexOf(k) === i),
+    {
+      error: 'holds must name distinct shards below shards',
+      path: ['holds'],
+    },
+  );
 
 function epSchema(d: number) {
   return z.strictObject({
@@ -87,16 +115,47 @@ function sdmSchema(d: number) {
   });
 }
 
-/** Schemas are built once per dimension: building one costs a hundred times checking with it. */
-const schemas = new Map<
-  number,
-  { ep: ReturnType<typeof epSchema>; sdm: ReturnType<typeof sdmSchema> }
->();
-function schemasFor(d: number) {
-  let s = schemas.get(d);
+/**
+ * K > 1: an SDM carries one shard, its index below K and exactly that shard's width of
+ * components (docs/shards.md). K = 1 keeps sdmSchema, so its frames are held to the same checks.
+ */
+function shardSdmSchema(d: number, K: number) {
+  const widths = shardRanges(d, K).map((r) => r.width);
+  return z
+    .strictObject({
+      kind: z.literal('sdm'),
+      shard: z
+        .number()
+        .int()
+        .min(0)
+        .max(K - 1, { error: `must be a shard below ${K}` }),
+      state: z
+        .array(finite)
+        .max(d)
+        .refine((s) => s.every((x) => x >= 0), { error: 'must have no negative component' }),
+      weight: nonNegative,
+      cycle: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    })
+    .refine((m) => m.state.length === widths[m.shard], {
+      error: "must have exactly its shard's width of components",
+      path: ['state'],
+    });
+}
+
+type SdmSchema = ReturnType<typeof sdmSchema> | ReturnType<typeof shardSdmSchema>;
+
+/**
+ * Schemas are built once per dimension (and K): building one costs a hundred times checking with
+ * it. Bounded: d and K are at most the largest dimension, and a node uses one pair.
+ */
+const schemas = new Map<string, { ep: ReturnType<typeof epSchema>; sdm: SdmSchema }>();
+function schemasFor(d: number, K: number) {
+  const key = `${d}/${K}`;
+  let s = schemas.get(key);
   if (!s) {
-    s = { ep: epSchema(d), sdm: sdmSchema(d) };
-    schemas.set(d, s);
+    if (schemas.size >= 64) schemas.clear();
+    s = { ep: epSchema(d), sdm: K === 1 ? sdmSchema(d) : shardSdmSchema(d, K) };
+    schemas.set(key, s);
   }
   return s;
 }
@@ -122,11 +181,15 @@ export function checkHello(value: unknown): Verdict<Hello> {
 export function checkDriftMessage(
   value: unknown,
   d: number,
+  K = 1,
 ): Verdict<EntropyPacket | StateDiffMessage> {
   const kind =
     typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
-  if (kind === 'ep') return verdict(schemasFor(d).ep.safeParse(value));
-  if (kind === 'sdm') return verdict(schemasFor(d).sdm.safeParse(value));
+  if (kind === 'ep') return verdict(schemasFor(d, K).ep.safeParse(value));
+  if (kind === 'sdm')
+    return verdict(
+      (schemasFor(d, K).sdm as ReturnType<typeof sdmSchema>).safeParse(value),
+    ) as Verdict<StateDiffMessage>;
   return refuse(`kind must be "ep" or "sdm" (got ${JSON.stringify(kind) ?? 'nothing'})`);
 }
 
@@ -136,5 +199,12 @@ export function helloMismatch(mine: Hello, theirs: Hello): string | null {
     return `protocol version ${theirs.version} is not ours (${mine.version})`;
   if (theirs.dimensions !== mine.dimensions)
     return `peer has dimension ${theirs.dimensions}, this node has ${mine.dimensions}`;
+  if (shardCount(theirs) !== shardCount(mine))
+    return `peer splits the state into ${shardCount(theirs)} shard(s), this node into ${shardCount(mine)}`;
   return null;
+}
+
+/** K of a HELLO: absent or 0 (a HELLO from before shards, or K = 1) is one shard. */
+export function shardCount(h: Hello): number {
+  return Math.max(1, h.shards ?? 1);
 }

@@ -93,20 +93,39 @@ export type Accepted = 'kept' | DropCategory;
 /** The per-peer record of accepted messages. */
 export class PeerRecord {
   hello: Hello | undefined;
+  /** The newest SDM kept, of any shard (with K = 1, of the one shard). */
   sdm: Received<StateDiffMessage> | undefined;
+  /**
+   * The newest SDM kept per shard. Bounded by K (at most the largest dimension): a shard index
+   * reaches here only after checkDriftMessage held it below K.
+   */
+  private readonly byShard = new Map<number, Received<StateDiffMessage>>();
   ep: Received<EntropyPacket> | undefined;
   readonly counters = newCounters();
 
-  /** Keeps an SDM if its cycle is newer than the newest kept; older and equal ones are dropped. */
+  /**
+   * Keeps an SDM if its cycle is newer than the newest kept for its shard; older and equal ones
+   * are dropped.
+   */
   offerSdm(message: StateDiffMessage, now: number): Accepted {
-    const newest = this.sdm?.message.cycle;
+    const newest = this.byShard.get(message.shard)?.message.cycle;
     if (newest !== undefined && message.cycle <= newest) {
       const why = message.cycle === newest ? 'duplicate' : 'older';
       this.counters.dropped[why]++;
       return why;
     }
     this.sdm = { message, receivedAt: now };
+    this.byShard.set(message.shard, this.sdm);
     return 'kept';
+  }
+
+  /** The fresh SDM of every shard the peer sends (K > 1), as freshSdm decides freshness. */
+  freshShardSdms(now: number, ownCycleMs: number, freshCycles: number): StateDiffMessage[] {
+    const cycleMs = Math.max(ownCycleMs, this.hello?.cycleMs ?? 0);
+    const out: StateDiffMessage[] = [];
+    for (const r of this.byShard.values())
+      if (now - r.receivedAt <= freshCycles * cycleMs) out.push(r.message);
+    return out;
   }
 
   /** Keeps an EP unless its timestamp is before (older) or equal to (duplicate) the newest. */

@@ -85,8 +85,6 @@ const BAD_FLAGS: readonly (readonly [flag: string, args: readonly string[], allo
   ['--set', ['--set', 'colour=1'], /name=value.*maxDiff/],
   ['--set', ['--set', 'maxDiff=0'], /\(0, /],
   ['--set', ['--set', 'beta=0.5'], /use --beta/],
-  // Shards run in the simulator only so far: a node refuses them rather than ignore them.
-  ['--set', ['--set', 'shards=2', '--dimensions', '2'], /shards must be 1 for a node/],
   ['--set', ['--set', 'maxDiff=100'], /must not exceed --set anomalyLimit/],
   ['--data', ['--data', ''], /folder/],
   ['--no-mdns', ['--no-mdns=yes'], /no-mdns/],

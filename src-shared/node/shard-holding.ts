@@ -1,0 +1,124 @@
+import {
+  adoptionOrder,
+  capacity,
+  chosenShards,
+  medianOf,
+  type ShardRange,
+} from '../drift/shard-rule';
+
+/*
+ * The shard rule as one node applies it (docs/shards.md, "In the node"): which shards it takes
+ * when it forms or joins, which it adopts when its neighbourhood (itself and its peers with an
+ * open drift session) is short of holders, and when it reports a shard lost. Pure functions of
+ * what the node hears, so tests drive them without sockets.
+ */
+
+/**
+ * A node's 32-bit session number for the rendezvous weights: FNV-1a of its session id (the
+ * libp2p peer id string, new at every start). Every node that knows a peer's id computes it.
+ */
+export function sessionNumber(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The shards a node takes when it forms or joins with `peers` peers, best first. */
+export function ownShards(self: string, K: number, r: number, peers: number): number[] {
+  return chosenShards(sessionNumber(self), K, capacity(K, r, peers));
+}
+
+/** What a node hears of one shard's holders this cycle (fresh SDMs). */
+export interface HeardHolder {
+  readonly id: string;
+  readonly state: readonly number[];
+}
+
+export interface RepairView {
+  readonly self: string;
+  readonly r: number;
+  /** Every peer with an open drift session (holders or not). */
+  readonly peers: readonly string[];
+  /** Shards this node holds. */
+  readonly held: ReadonlySet<number>;
+  /** Shards it took when it joined and does not hold yet (it waits to hear a holder). */
+  readonly wants: ReadonlySet<number>;
+  /** Per shard: the peers heard holding it. */
+  readonly holders: ReadonlyMap<number, readonly HeardHolder[]>;
+}
+
+/**
+ * The shards this node adopts this cycle. A shard it does not hold, heard from h >= 1 holders:
+ * it adopts if it wanted it (a joiner's own), or if its neighbourhood is short (h < min(r, peers
+ * + 1)) and it ranks among the first (target - h) non-holders of the neighbourhood by rendezvous
+ * weight. Every member of a full mesh sees the same holders and ranks, so exactly the deficit
+ * adopts; in a sparser graph each node applies the rule to its own neighbourhood.
+ */
+export function shardsToAdopt(v: RepairView, K: number): number[] {
+  const out: number[] = [];
+  const target = Math.min(v.r, v.peers.length + 1);
+  for (let k = 0; k < K; k++) {
+    if (v.held.has(k)) continue;
+    const heard = v.holders.get(k) ?? [];
+    if (heard.length === 0) continue;
+    if (v.wants.has(k)) {
+      out.push(k);
+      continue;
+    }
+    const short = target - heard.length;
+    if (short <= 0) continue;
+    const holding = new Set(heard.map((h) => h.id));
+    const candidates = [v.self, ...v.peers.filter((p) => !holding.has(p))];
+    const order = adoptionOrder(
+      k,
+      candidates.map((_, i) => i),
+      (i) => sessionNumber(candidates[i]!),
+    );
+    if (order.slice(0, short).includes(0)) out.push(k);
+  }
+  return out;
+}
+
+/** The per-coordinate median of the holders' states of a shard: where an adopter starts it. */
+export function adoptionState(range: ShardRange, heard: readonly HeardHolder[]): number[] {
+  return Array.from({ length: range.width }, (_, c) =>
+    medianOf(heard.map((h) => Number(h.state[c]))),
+  );
+}
+
+/**
+ * Which shards the neighbourhood lost: a shard this node neither holds nor hears a holder of,
+ * after it had heard one (or held it). Each loss is reported once, until a holder is heard again.
+ * Bounded: K flags.
+ */
+export class LossWatch {
+  private readonly seen: Uint8Array;
+  private readonly reported: Uint8Array;
+
+  constructor(K: number) {
+    this.seen = new Uint8Array(K);
+    this.reported = new Uint8Array(K);
+  }
+
+  /** The shards newly lost this cycle. */
+  update(
+    held: ReadonlySet<number>,
+    holders: ReadonlyMap<number, readonly HeardHolder[]>,
+  ): number[] {
+    const lost: number[] = [];
+    for (let k = 0; k < this.seen.length; k++) {
+      const present = held.has(k) || (holders.get(k)?.length ?? 0) > 0;
+      if (present) {
+        this.seen[k] = 1;
+        this.reported[k] = 0;
+      } else if (this.seen[k] === 1 && this.reported[k] === 0) {
+        this.reported[k] = 1;
+        lost.push(k);
+      }
+    }
+    return lost;
+  }
+}
