@@ -2,6 +2,7 @@ import { resolveParams } from '../drift/params';
 import { agreement, massFailure, oneNode, partialFailures } from './agreement-checks';
 import { catastrophicLoss, drain, majority, medianMinority, sybil, zeroing } from './attack-checks';
 import type { CheckSize, ClaimOutcome } from './outcome';
+import { oneNodeSharded } from './shard-checks';
 
 /**
  * The checks the simulator answers, by the id of their row in docs/claims.md (which holds the
@@ -21,4 +22,5 @@ export const SIM_CHECKS: Readonly<Record<string, (size: CheckSize) => ClaimOutco
   zeroing,
   'mass-failure': massFailure,
   'one-node': oneNode,
+  'one-node-sharded': oneNodeSharded,
 };
