@@ -44,6 +44,10 @@ describe('shards in a lab: K = 4, r = 3, 40% killed', () => {
         'the swarm formed and converged per shard',
       );
       expect(formed.shards!.holders.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10 * 2);
+      // K is fixed for a running lab, as d is: refused once, in one line, before any node.
+      await expect(lab.apply({ op: 'set-params', params: { shards: 2 } })).rejects.toThrow(
+        /^shards cannot change in a running lab \(4\)$/,
+      );
 
       // The victims, read from the samples' holds: every holder of the shard with the fewest
       // holders but one, then non-holders up to 4 (40%). That shard falls to a single holder,

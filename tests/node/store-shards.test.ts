@@ -10,6 +10,7 @@ import { NodeConfigError } from '../../src-shared/node/node-core';
 import { freshDocument, inspectText, type StoreDocument } from '../../src-shared/node/store-schema';
 
 /*
+ * A node's K (docs/shards.md, "Store"): `set-params` cannot change it on a running node, and
  * `state.holds` in node.json (docs/shards.md, "Store"): ascending, distinct, at most 64, each
  * below 64; a K = 1 store has none and reads as before; and a store holding a shard the node's
  * K does not have is refused at start in one line, before the engine could trip on it.
@@ -108,5 +109,22 @@ describe('a node opening a store with holds', () => {
     running.length = 0;
     const whole = await start(undefined, 4);
     await vi.waitFor(() => expect(whole.state().holds).toEqual([0, 1, 2, 3]), { timeout: 5_000 });
+  });
+
+  it('refuses set-params changing shards on a running node, in one line, and keeps K', async () => {
+    for (const [K, other] of [
+      [4, 2],
+      [1, 2],
+    ] as const) {
+      const node = await start(undefined, K);
+      await expect(node.request({ op: 'set-params', params: { shards: other } })).rejects.toThrow(
+        new RegExp(`^shards cannot change on a running node \\(${K}\\)$`),
+      );
+      // Another parameter in the same API still goes through, and K is what it was.
+      const params = await node.request({ op: 'set-params', params: { alpha: 0.02 } });
+      expect(params).toMatchObject({ alpha: 0.02, shards: K });
+      await node.stop();
+      running.length = 0;
+    }
   });
 });
