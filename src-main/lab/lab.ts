@@ -799,6 +799,11 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       throw new LabCommandError(
         `dimensions cannot change in a running lab (${this.state.params.dimensions})`,
       );
+    // Every node would refuse it (node-core's setParams), one error each: refused once here.
+    if (next.shards !== this.state.params.shards)
+      throw new LabCommandError(
+        `shards cannot change in a running lab (${this.state.params.shards})`,
+      );
     return next;
   }
 

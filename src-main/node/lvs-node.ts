@@ -5,6 +5,7 @@ import {
   NodeCore,
   changedParams,
   checkStoredDimensions,
+  checkStoredShards,
   genesisState,
   type CycleOutbox,
   type NodeLog,
@@ -160,6 +161,7 @@ export class LvsNode extends NodeCore {
     let host: Host | null = null;
     try {
       checkStoredDimensions(store.data, d, opts.dataDir);
+      checkStoredShards(store.data, opts.params.shards, opts.dataDir);
       host = isHost(opts.host)
         ? opts.host
         : await createHost({

@@ -158,9 +158,19 @@ const eventSchema = z.discriminatedUnion(
       }),
     }),
     z.strictObject({ t: finite, type: z.literal('error'), message: z.string() }),
+    // K > 1 (docs/shards.md, "In the lab"): a lab with shards writes these as it runs.
+    z.strictObject({ t: finite, type: z.literal('shard-lost'), shard: count, cycle: count }),
+    z.strictObject({
+      t: finite,
+      type: z.literal('shard-repaired'),
+      shard: count,
+      cycle: count,
+      cycles: count,
+    }),
   ],
   {
-    error: 'event type must be one of command, converged, unconverged, started, node, pace, error',
+    error:
+      'event type must be one of command, converged, unconverged, started, node, pace, error, shard-lost, shard-repaired',
   },
 );
 

@@ -209,6 +209,14 @@ function checkTimeline(
           });
           return;
         }
+        if (next.shards !== params.shards) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['timeline', i, 'command', 'params', 'shards'],
+            message: `a running lab cannot change shards (${params.shards} to ${next.shards})`,
+          });
+          return;
+        }
         // Only a patch for every node changes what later patches are checked against.
         if (command.nodes === undefined) params = next;
       } catch (e) {

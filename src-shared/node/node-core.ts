@@ -218,6 +218,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     const d = this.params.dimensions;
     const stored = store.data.state;
     checkStoredDimensions(store.data, d, 'the store');
+    checkStoredShards(store.data, this.params.shards, 'the store');
     this.protocol.addEventListener('session:refused', (e) =>
       log.warn(`refused peer ${e.detail.peerId}: ${e.detail.reason}`),
     );
@@ -775,6 +776,21 @@ export function checkStoredDimensions(
   if (stored.cycle > 0 && stored.S.length !== d)
     throw new NodeConfigError(
       `${where} holds a ${stored.S.length}-dimensional state; dimensions ${d} cannot use it (choose another data folder)`,
+    );
+}
+
+/**
+ * Refuses a stored state that holds a shard the node's K does not have (`where` names the
+ * store): the engine would otherwise fail on it later, far from the cause. A store written with
+ * K shards opened with fewer is one; with K = 1 a store without `holds` is the usual case.
+ */
+export function checkStoredShards(doc: Readonly<StoreDocument>, K: number, where: string): void {
+  const holds = doc.state.holds;
+  if (doc.state.cycle === 0 || holds === undefined) return;
+  const beyond = holds.filter((k) => k >= K);
+  if (beyond.length > 0)
+    throw new NodeConfigError(
+      `${where} holds shard(s) ${beyond.join(', ')}; shards ${K} has only 0 to ${K - 1} (set shards as the store was written, or choose another data folder)`,
     );
 }
 

@@ -616,6 +616,16 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       }
       return;
     }
+    // Under K > 1 a cycle is an EP and an SDM per shard: a compact frame carries the whole
+    // state, which no shard is, so it is refused for what it is (its SDM would fail on width).
+    if (this.K > 1) {
+      this.bad(
+        s,
+        'invalid',
+        `a compact cycle frame under K = ${this.K} (K > 1 sends an SDM per shard)`,
+      );
+      return;
+    }
     // A compact cycle frame: both halves pass their checks or the frame is refused whole. Its EP
     // carries no timestamp: it is stamped with its arrival and kept with its SDM, by cycle.
     const stamped: { kind: 'ep'; timestamp: number } = { ...raw.ep, timestamp: now };

@@ -86,7 +86,8 @@ const helloSchema = z
     (h) =>
       (h.holds ?? []).every((k, i, all) => k < Math.max(1, h.shards ?? 1) && all.indexOf(k) === i),
     {
-      error: 'holds must name distinct shards below shards',
+      // The path ('holds') starts the reason: the message must not repeat it.
+      error: 'must name distinct shards below shards',
       path: ['holds'],
     },
   );

@@ -135,6 +135,40 @@ describe('RecordingWriter and loadRecordingFile', () => {
     expect(loaded.notes).toEqual([]);
   });
 
+  it('loads back the shard events of a lab with K > 1', async () => {
+    // The events a K = 4, r = 3 lab notes (src-shared/lab/shard-tally.ts): shard 2 lost at
+    // cycle 14; shard 1 short from cycle 12 and whole again at cycle 17, five cycles later.
+    const sharded: LabEvent[] = [
+      { t: 7000, type: 'node', slot: 1, what: 'killed' },
+      { t: 7400, type: 'shard-lost', shard: 2, cycle: 14 },
+      { t: 8400, type: 'shard-repaired', shard: 1, cycle: 17, cycles: 5 },
+    ];
+    const header = {
+      ...HEADER,
+      params: { ...DEFAULT_PARAMS, dimensions: 4, shards: 4, replication: 3 },
+    };
+    const writer = await RecordingWriter.create(dir, header);
+    const tick = { metrics: metrics(0), states: states() };
+    writer.write({ type: 'tick', ...tick });
+    for (const event of sharded) writer.write({ type: 'event', event });
+    const path = await writer.close();
+    const loaded = await loadRecordingFile(path);
+    expect(loaded.header.params.shards).toBe(4);
+    expect(loaded.events).toEqual(sharded);
+    expect(loaded.ticks).toEqual([tick]);
+  });
+
+  it('refuses a shard event with a malformed field, naming the line', async () => {
+    const path = join(dir, 'bad-shard.jsonl');
+    const head = encodeLine({ format: 'lvs-lab-recording', version: 1, ...HEADER });
+    const bad = encodeLine({
+      type: 'event',
+      event: { t: 1, type: 'shard-lost', shard: -1, cycle: 3 } as LabEvent,
+    });
+    await writeFile(path, `${head}\n${bad}\n`);
+    await expect(loadRecordingFile(path)).rejects.toThrow(/bad-shard\.jsonl:2: .*shard/);
+  });
+
   it('gzips a recording over 1 MB, and it loads back identically', async () => {
     // About 6 KB per tick with 100 nodes: 300 ticks are well over GZIP_OVER.
     const { path, ticks } = await record(300, 100);

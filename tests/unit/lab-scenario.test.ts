@@ -291,6 +291,13 @@ describe('parseScenario', () => {
       }),
       'x.json: timeline[2].command.params: trimF must be an integer in 0..32 (got 40)',
     ],
+    [
+      'a set-params changing shards',
+      variant((s) => {
+        s.timeline.push({ at: 20, command: { op: 'set-params', params: { shards: 2 } } as never });
+      }),
+      'x.json: timeline[2].command.params.shards: a running lab cannot change shards (1 to 2)',
+    ],
     ['not an object', '[1, 2]', 'x.json: a scenario must be an object'],
   ])('refuses %s in one line naming it', (_what, text, expected) => {
     expect(problem(text)).toContain(expected);
