@@ -3,10 +3,14 @@ import { Discovery } from '../../src-shared/net/discovery';
 import {
   changedParams,
   checkStoredDimensions,
+  genesisState,
   NodeCore,
+  type NodeCoreOptions,
+  type NodeCoreParts,
   type NodeLog,
 } from '../../src-shared/node/node-core';
-import { createBrowserHost, type BrowserHost } from './host';
+import type { StoreLimits } from '../../src-shared/node/store-schema';
+import { createBrowserHost, type BrowserHost, type BrowserHostOptions } from './host';
 import { IdbStore, type IdbOpened } from './idb-store';
 import { startWebWorkerEngine } from './web-worker-engine';
 
@@ -21,16 +25,26 @@ import { startWebWorkerEngine } from './web-worker-engine';
 export interface BrowserNodeOptions {
   /** The node's name in this browser: its IndexedDB database (one page at a time holds it). */
   readonly name: string;
-  /** The swarm's settings and the desktop nodes to dial first. */
-  readonly join: JoinInfo;
   readonly appVersion: string;
   readonly log: NodeLog;
-  /** Exempt loopback addresses from the group limit (a page served from this machine). */
-  readonly allowLoopbackGroups: boolean;
-  readonly iceServers?: readonly RTCIceServer[];
-  /** Outbound peers to keep (default 8). */
-  readonly targetOutbound?: number;
+  /** The swarm's drift parameters, cycle and genesis (join.json's, or a lab's). */
+  readonly swarm: Pick<JoinInfo, 'params' | 'cycleMs' | 'genesis'>;
+  /**
+   * The desktop nodes to dial first, and the outbound peers to keep (default 8): the node runs
+   * discovery (the address book, peer exchange, outbound slots across groups). Absent: it dials
+   * nobody itself (a lab's pool dials its links).
+   */
+  readonly discovery?: { readonly bootstrap: readonly string[]; readonly targetOutbound?: number };
+  readonly host: BrowserHostOptions;
   readonly persistMs?: number;
+  readonly storeLimits?: Partial<StoreLimits>;
+  /** What a lab sets of the core: seeded streams, link faults, a liar's outbox, a start state. */
+  readonly core?: Pick<
+    NodeCoreOptions,
+    'joinCycles' | 'seed' | 'initialState' | 'shaper' | 'outbox'
+  >;
+  /** Builds the cycle scheduler (a lab keeps a handle to skew, pause and step it). */
+  readonly scheduler?: NodeCoreParts['scheduler'];
 }
 
 export class BrowserNode {
@@ -42,47 +56,56 @@ export class BrowserNode {
 
   /** Opens the store (refused while another tab holds this node), starts host, core and cycle. */
   static async start(o: BrowserNodeOptions): Promise<BrowserNode> {
-    const { join, log } = o;
+    const { swarm, log } = o;
     const opened = await IdbStore.open(o.name, {
       appVersion: o.appVersion,
       log: (line) => log.warn(line),
       ...(o.persistMs === undefined ? {} : { persistMs: o.persistMs }),
-      fresh: { config: { params: changedParams(join.params), cycleMs: join.cycleMs } },
+      ...(o.storeLimits ? { limits: o.storeLimits } : {}),
+      fresh: {
+        config: { params: changedParams(swarm.params), cycleMs: swarm.cycleMs },
+        S: genesisState(swarm.genesis, swarm.params.dimensions),
+      },
     });
     const { store } = opened;
     if (opened.notice) log.warn(opened.notice);
     let host: BrowserHost | undefined;
     try {
-      checkStoredDimensions(store.data, join.params.dimensions, `this browser's node ${o.name}`);
-      host = await createBrowserHost({
-        allowLoopbackGroups: o.allowLoopbackGroups,
-        ...(o.iceServers ? { iceServers: o.iceServers } : {}),
-      });
+      checkStoredDimensions(store.data, swarm.params.dimensions, `this browser's node ${o.name}`);
+      host = await createBrowserHost(o.host);
       const h = host;
+      const discovery = o.discovery;
       const core = await NodeCore.create(
-        { params: join.params, cycleMs: join.cycleMs, genesis: join.genesis, log },
+        { ...o.core, params: swarm.params, cycleMs: swarm.cycleMs, genesis: swarm.genesis, log },
         {
           host: h,
           store,
           startEngine: startWebWorkerEngine,
-          network: (node) =>
-            Discovery.start(
-              {
-                bootstrap: join.addresses,
-                ...(o.targetOutbound === undefined ? {} : { targetOutbound: o.targetOutbound }),
-              },
-              {
-                host: h,
-                stored: store.data.addressBook,
-                save: (snapshot) =>
-                  store.update((doc) => {
-                    doc.addressBook = snapshot;
-                  }),
-                onBad: (bad) => node.penalise(bad.peerId),
-                log: (line) => log.debug(line),
-                warn: (line) => log.warn(line),
-              },
-            ),
+          ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+          ...(discovery
+            ? {
+                network: (node: { penalise(peerId: string): void }) =>
+                  Discovery.start(
+                    {
+                      bootstrap: discovery.bootstrap,
+                      ...(discovery.targetOutbound === undefined
+                        ? {}
+                        : { targetOutbound: discovery.targetOutbound }),
+                    },
+                    {
+                      host: h,
+                      stored: store.data.addressBook,
+                      save: (snapshot) =>
+                        store.update((doc) => {
+                          doc.addressBook = snapshot;
+                        }),
+                      onBad: (bad) => node.penalise(bad.peerId),
+                      log: (line) => log.debug(line),
+                      warn: (line) => log.warn(line),
+                    },
+                  ),
+              }
+            : {}),
         },
       );
       const stored = store.data.state;

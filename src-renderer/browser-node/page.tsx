@@ -55,10 +55,13 @@ async function start(setPhase: (p: Phase) => void): Promise<BrowserNode | undefi
   try {
     const node = await BrowserNode.start({
       name,
-      join: join.value,
       appVersion: __LVS_VERSION__,
       log,
-      allowLoopbackGroups: ['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname),
+      swarm: join.value,
+      discovery: { bootstrap: join.value.addresses },
+      host: {
+        allowLoopbackGroups: ['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname),
+      },
     });
     setPhase({ kind: 'running', node });
     return node;
