@@ -235,9 +235,10 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       };
     });
     if (stored.cycle === 0 && this.core.initialState) {
-      genesisState(this.core.initialState, d);
-      // K > 1 forms once it knows its peers (its share of shards depends on how many).
-      if (!this.sharded) await this.startEngine(genesisState(this.core.initialState, d), 0, 1, 0);
+      // Checked now in either case; K > 1 forms once it knows its peers (its share of shards
+      // depends on how many), from the same state (formOrJoin).
+      const S = genesisState(this.core.initialState, d);
+      if (!this.sharded) await this.startEngine(S, 0, 1, 0);
     } else if (stored.cycle > 0) {
       // A store written with K = 1 (no holds) held the whole state: every shard.
       const holds = stored.holds ?? this.ranges.map((_, k) => k);
