@@ -16,13 +16,18 @@ const rowHeight = (K: number) => (K <= 12 ? 18 : Math.max(4, Math.floor(216 / K)
 /**
  * Which node holds which shard (docs/monitor.md, "Shards"): a row per shard, a column per node, a
  * filled cell where the node holds the shard, at the tick shown (live or replayed). A lost shard
- * (no live node holds it any more) has its row in red; a dead node's column is greyed, its last
- * holds in the dead colour, so a loss reads as "these were its holders". Clicking a column selects
+ * (no live node holds it any more) has its row in red; a dead node's column is greyed (and its
+ * holds, where its sample still names them, in the dead colour). Clicking a column selects
  * that node. Shown only while the lab runs with K > 1; an older recording without holds says so.
  */
 export function ShardGrid() {
-  const { store } = useMonitor();
   const K = useMonitorState((s) => shardCountOf(s.labStatus));
+  // The panel mounts only with K > 1, so that its size observer finds its box on mounting.
+  return K > 1 ? <ShardPanel K={K} /> : null;
+}
+
+function ShardPanel({ K }: { K: number }) {
+  const { store } = useMonitor();
   const frame = useMonitorState(displayedFrame);
   const history = useMonitorState((s) => s.history);
   const events = useMonitorState((s) => s.labEvents);
@@ -30,7 +35,6 @@ export function ShardGrid() {
   const box = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(box, { width: 640, height: 100 });
   const first = useMemo(() => firstHeld(history.ring.toArray(), K), [history, K]);
-  if (K <= 1) return null;
 
   const f = frame && frame.K === K ? frame : null;
   const live = new Uint8Array(f?.n ?? 0);
@@ -178,7 +182,7 @@ export function ShardGrid() {
       <p className="chart-caption">
         A row per shard, a column per node (its slot below): a filled cell where the node holds the
         shard. A row in red is a lost shard, one no live node holds any more; a greyed column is a
-        dead node, with the shards it held when it died.
+        node that is down.
       </p>
     </section>
   );
