@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { scaleLinear } from 'd3';
-import { GROUP_COLORS } from '../draw/palette';
+import { SHARD_COLORS } from '../draw/palette';
 import { holderSeries } from '../lib/shard-series';
 import { shardCountOf } from '../lib/shard-view';
 import { useMonitorState } from '../state/context';
@@ -8,7 +8,7 @@ import { MARGIN, ValueAxis, linearTicks, seriesPath } from './ChartFrame';
 import { TimeChart } from './TimeChart';
 
 /**
- * Live holders of each shard over time, a line per shard in the groups' colours, with a red
+ * Live holders of each shard over time, a line per shard (colours without red), with a red
  * dashed line where the lab reported a shard lost (its `shard-lost` event). Drawn only while the
  * lab runs with K > 1: with one whole state there is nothing to hold apart.
  */
@@ -40,7 +40,9 @@ export function ShardChart() {
           axes: (
             <ValueAxis
               y={y}
-              ticks={linearTicks(y).filter((t) => Number.isInteger(t.value))}
+              ticks={linearTicks(y)
+                .filter((t) => Number.isInteger(t.value))
+                .map((t) => ({ ...t, label: String(t.value) }))}
               width={width}
               side="left"
               label="live holders"
@@ -69,7 +71,7 @@ export function ShardChart() {
                       key={k}
                       d={seriesPath(series.t, h, x, y)}
                       fill="none"
-                      stroke={GROUP_COLORS[k % GROUP_COLORS.length]}
+                      stroke={SHARD_COLORS[k % SHARD_COLORS.length]}
                       strokeWidth={1.5}
                     />
                   ))
@@ -96,7 +98,7 @@ export function ShardChart() {
                       fill={
                         losses.some((e) => e.shard === k) && v === 0
                           ? palette.liar
-                          : GROUP_COLORS[k % GROUP_COLORS.length]
+                          : SHARD_COLORS[k % SHARD_COLORS.length]
                       }
                     >
                       {` ${k}: ${Number.isFinite(v) ? v : '–'}`}

@@ -1,7 +1,7 @@
 // The monitor's shard view end to end (docs/monitor.md, "Shards"): Debian's Chromium shows a real
 // lab of six nodes with K = 4 shards and r = 1; every holder of one shard is killed, and the view
 // must show that shard's row in red, its loss in the event log, and a marker on the holders
-// chart. Screenshot: test-artifacts/e2e/shards-lost.png.
+// chart. Screenshots: test-artifacts/e2e/shards-lost.png, shards-holders-chart.png.
 import { join } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,8 @@ describe.skipIf(skip !== null)(
 
       await page.getByTestId('shard-view').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, 'shards-lost.png') });
+      await page.getByTestId('shard-chart').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, 'shards-holders-chart.png') });
       expect(errors).toEqual([]);
       await host.handle({ target: 'app', request: { op: 'stop-lab' } });
     }, 90_000);
