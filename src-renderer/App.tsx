@@ -11,6 +11,7 @@ import { HelpOverlay } from './views/HelpOverlay';
 import { Inspector } from './views/Inspector';
 import { LabControls } from './views/LabControls';
 import { MapPanel } from './views/MapPanel';
+import { ShardGrid } from './views/ShardGrid';
 import { StartLab } from './views/StartLab';
 import { Timeline } from './views/Timeline';
 import { Toasts } from './views/Toasts';
@@ -96,6 +97,8 @@ export function App({ monitor }: { monitor: Monitor }) {
               <DriftPlane />
             </div>
             <Timeline />
+            {/* Under the map it explains (which node holds what); nothing at all when K = 1. */}
+            <ShardGrid />
             <div className="charts">
               {CHARTS.map((Chart, i) => (
                 <Chart key={i} />

@@ -80,3 +80,9 @@ export const DISTANCE_COLORS: readonly string[] = Array.from({ length: DISTANCE_
 
 /** Partition groups: a categorical scheme, repeating after ten groups. */
 export const GROUP_COLORS: readonly string[] = schemeTableau10;
+
+/**
+ * A line per shard: the group scheme without its red and pink, since red on the shard views
+ * means a lost shard.
+ */
+export const SHARD_COLORS: readonly string[] = schemeTableau10.filter((_, i) => i !== 2 && i !== 7);

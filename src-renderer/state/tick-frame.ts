@@ -1,5 +1,7 @@
 import type { LabSnapshot, LabStatus, NodeCondition, TickMetrics } from '@shared/api/lab-api';
+import type { ShardTick } from '@shared/lab/shard-tally';
 import { mapGroups, type MapGroups } from '../lib/map-groups';
+import { holdsOf, shardCountOf, shardTickOf } from '../lib/shard-view';
 
 /*
  * One lab tick as the monitor keeps it: the metrics and status as they came, and every node's
@@ -39,6 +41,12 @@ export interface TickFrame {
   readonly links: Int32Array;
   /** The topology's links the partition cuts, as [a, b] pairs. */
   readonly cut: Int32Array;
+  /** Shards the state is split into (1: one whole state, no shard view). */
+  readonly K: number;
+  /** K > 1: n*K bytes, 1 where node i holds shard k (null: no sample said, an older recording). */
+  readonly holds: Uint8Array | null;
+  /** K > 1: the lab's shard table for this tick (null: not in the snapshot, or not whole). */
+  readonly shards: ShardTick | null;
 }
 
 const cutCache = new WeakMap<LabStatus, Int32Array>();
@@ -108,6 +116,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
   if (previous && sameLinks(previous.links, links)) links = previous.links;
   let cut = cutOf(status);
   if (previous && sameLinks(previous.cut, cut)) cut = previous.cut;
+  const K = shardCountOf(status);
   return {
     t: metrics.t,
     metrics,
@@ -123,6 +132,9 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     framesOut,
     links,
     cut,
+    K,
+    holds: holdsOf(samples, n, K),
+    shards: shardTickOf(snapshot, K),
   };
 }
 
