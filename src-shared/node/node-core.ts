@@ -79,14 +79,31 @@ export interface NetworkPart {
 }
 
 /**
- * How the cycle's EP and SDM reach the peers. The default sends every peer the same frame; a lab
- * injects one that lies (src-shared/lab/liar-outbox.ts).
+ * How the cycle's EP and SDMs reach the peers: `sdms` has one SDM per held shard, ascending (with
+ * K = 1 the one SDM of shard 0). The default sends every peer the same frames; a lab injects one
+ * that lies (src-shared/lab/liar-outbox.ts), for K = 1 and K > 1 alike.
  */
 export interface CycleOutbox {
-  send(protocol: DriftProtocol, ep: EntropyPacket, sdm: StateDiffMessage): void;
+  send(protocol: DriftProtocol, ep: EntropyPacket, sdms: readonly StateDiffMessage[]): void;
 }
 
-const HONEST: CycleOutbox = { send: (protocol, ep, sdm) => void protocol.broadcastCycle(ep, sdm) };
+/** The honest send: K = 1 one compact cycle frame, K > 1 an EP and an SDM per held shard. */
+export function sendHonestly(
+  protocol: DriftProtocol,
+  ep: EntropyPacket,
+  sdms: readonly StateDiffMessage[],
+): void {
+  if (protocol.shards > 1) protocol.broadcastShards(ep, sdms);
+  else protocol.broadcastCycle(ep, onlySdm(sdms));
+}
+
+/** K = 1's one SDM; any other count is a bug in the caller. */
+export function onlySdm(sdms: readonly StateDiffMessage[]): StateDiffMessage {
+  if (sdms.length !== 1) throw new RangeError(`K = 1 sends one SDM a cycle (got ${sdms.length})`);
+  return sdms[0]!;
+}
+
+const HONEST: CycleOutbox = { send: sendHonestly };
 
 export interface NodeCoreOptions {
   /** Drift parameters; the dimension must match a stored state, if there is one. */
@@ -552,7 +569,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       weight: cycle.dc,
       cycle: snapshot.cycle,
     } as const;
-    this.outbox.send(this.protocol, ep, sdm);
+    this.outbox.send(this.protocol, ep, [sdm]);
     this.save(snapshot, cycle.events);
     this.publish(snapshot.cycle, cycle.events);
   }
@@ -637,7 +654,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
         cycle: snapshot.cycle,
       } as const;
     });
-    this.protocol.broadcastShards(ep, sdms);
+    this.outbox.send(this.protocol, ep, sdms);
     this.save(snapshot, cycle.events);
     this.publish(snapshot.cycle, cycle.events);
   }

@@ -331,6 +331,32 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
     return sent;
   }
 
+  /**
+   * K > 1: sends a cycle's EP and one SDM per held shard to one peer, if its session is open,
+   * each its own frame as broadcastShards sends them (a node that tells its peers different
+   * things: a lab's liar). Throws, as its siblings do, for a message that would not pass the
+   * receiver's checks.
+   */
+  sendShardsTo(peerId: string, ep: EntropyPacket, sdms: readonly StateDiffMessage[]): boolean {
+    this.mustPass(ep);
+    for (const sdm of sdms) this.mustPass(sdm);
+    const s = this.live.get(peerId);
+    if (s === undefined || !s.open) return false;
+    let sent = false;
+    for (const m of [ep, ...sdms]) if (this.sendShaped(s, encodeFrame(m))) sent = true;
+    return sent;
+  }
+
+  /** The newest SDM of one shard a peer sent (undefined: none yet, or no such session). */
+  newestShardSdm(peerId: string, shard: number): StateDiffMessage | undefined {
+    return this.live.get(peerId)?.record.newestOf(shard);
+  }
+
+  /** K: the shards this protocol's HELLO announces (1: the compact cycle frame). */
+  get shards(): number {
+    return this.K;
+  }
+
   /** K > 1: the fresh SDM of every shard of every open session, for the drift cycle. */
   freshShardSdms(): Array<{ readonly peerId: string; readonly sdms: StateDiffMessage[] }> {
     const now = this.o.now();

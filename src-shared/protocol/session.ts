@@ -119,6 +119,11 @@ export class PeerRecord {
     return 'kept';
   }
 
+  /** The newest SDM kept of one shard, fresh or not (a liar's lie starts from it). */
+  newestOf(shard: number): StateDiffMessage | undefined {
+    return this.byShard.get(shard)?.message;
+  }
+
   /** The fresh SDM of every shard the peer sends (K > 1), as freshSdm decides freshness. */
   freshShardSdms(now: number, ownCycleMs: number, freshCycles: number): StateDiffMessage[] {
     const cycleMs = Math.max(ownCycleMs, this.hello?.cycleMs ?? 0);

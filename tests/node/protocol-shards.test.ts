@@ -14,7 +14,8 @@ import { PROTOCOL_ID, type StateDiffMessage } from '../../src-shared/protocol/me
 /*
  * A peer's frames under K > 1 through real libp2p hosts (docs/protocol.md, "Shards (K > 1)"): a
  * plain host dials the drift protocol and writes frames of its own making; the receiver refuses
- * each bad one with its reason, refuses a peer of another K, and allows 4 + K frames a cycle.
+ * each bad one with its reason, refuses a peer of another K, and allows 4 + K frames a cycle. And
+ * one peer told its own shard SDMs (sendShardsTo, a lab's liar), which it keeps per shard.
  */
 
 const CYCLE_MS = 100;
@@ -113,6 +114,36 @@ describe('the drift protocol with K > 1', () => {
     await dialWith(r.host, helloK(K, [1, 1]));
     await vi.waitFor(() => expect(r.penalties).toHaveLength(1));
     expect(r.penalties[0]).toContain('invalid HELLO: holds must name distinct shards below shards');
+  });
+
+  it('sends one peer its EP and shard SDMs (a liar), checked as a broadcast, and keeps them per shard', async () => {
+    const a = await receiver();
+    const b = await receiver();
+    await a.host.libp2p.dial(b.host.addresses()[0]!);
+    const bId = b.host.libp2p.peerId.toString();
+    const aId = a.host.libp2p.peerId.toString();
+    await vi.waitFor(() => expect(a.drift.sessions()[0]?.hello).toBeDefined());
+    const ep = {
+      kind: 'ep',
+      entropy: new Array<number>(D).fill(0),
+      timestamp: 1,
+      load: 0,
+    } as const;
+    const shard = (k: number, state: number[], cycle: number) =>
+      ({ kind: 'sdm', shard: k, state, weight: 0.5, cycle }) as const;
+    expect(a.drift.sendShardsTo(bId, ep, [shard(1, [1, 2, 3], 1), shard(3, [4, 5, 6], 1)])).toBe(
+      true,
+    );
+    await vi.waitFor(() => expect(b.kept).toHaveLength(2));
+    expect(b.drift.newestShardSdm(aId, 1)?.state).toEqual([1, 2, 3]);
+    expect(b.drift.newestShardSdm(aId, 3)?.state).toEqual([4, 5, 6]);
+    expect(b.drift.newestShardSdm(aId, 0)).toBeUndefined();
+    expect(b.drift.newestShardSdm('12D3KooWnobody', 1)).toBeUndefined();
+    // No session, nothing sent; a message the receiver would refuse is a bug: thrown, not sent.
+    expect(a.drift.sendShardsTo('12D3KooWnobody', ep, [shard(1, [1, 2, 3], 2)])).toBe(false);
+    expect(() => a.drift.sendShardsTo(bId, ep, [shard(1, [1, 2], 2)])).toThrow(/invalid sdm/);
+    expect(() => a.drift.sendShardsTo(bId, ep, [shard(4, [1, 2, 3], 2)])).toThrow(/invalid sdm/);
+    expect(b.penalties).toEqual([]);
   });
 
   it.each([
