@@ -93,19 +93,28 @@ export const convergedAfter =
   (e: LabEvent): e is Converged =>
     e.type === 'converged' && e.after === after;
 
+/** `read()` polled every 100 ms until `ok` holds or the time is up; the last value read. */
+export async function polledUntil<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
+}
+
 /** The live links polled until `ok` holds (connections close and open asynchronously). */
-export async function linksWhen(
+export function linksWhen(
   lab: Lab,
   ok: (links: Array<[number, number]>) => boolean,
   timeoutMs = 15_000,
 ): Promise<Array<[number, number]>> {
-  const deadline = Date.now() + timeoutMs;
-  let links = await lab.links();
-  while (!ok(links) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    links = await lab.links();
-  }
-  return links;
+  return polledUntil(() => lab.links(), ok, timeoutMs);
 }
 
 export function distance(a: readonly number[], b: readonly number[]): number {

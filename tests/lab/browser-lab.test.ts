@@ -15,6 +15,7 @@ import { builtRenderer } from '../helpers/renderer-build';
 import {
   convergedAfter,
   linksWhen,
+  polledUntil,
   startLab,
   stopLab,
   waitForEvent,
@@ -51,7 +52,10 @@ describe.skipIf(skip !== null)('a lab with browser nodes', () => {
     expect(await lab.links()).toEqual(lab.plannedEdges());
     // Between the tabs, directly over WebRTC: the relayed connection that carried its signalling
     // (through a Node.js node's relay) is closed once the WebRTC one is open.
-    const carried = await transportsWhen(lab, (t) => t.get('3-4')?.length === 2);
+    const carried = await polledUntil(
+      () => lab.linkTransports(),
+      (t) => t.get('3-4')?.length === 2,
+    );
     expect(carried.get('3-4')).toEqual(['webrtc', 'webrtc']);
     expect(carried.get('0-1')).toEqual(['tcp', 'tcp']);
     expect(carried.get('0-3')).toEqual(['websockets', 'websockets']);
@@ -163,19 +167,6 @@ describe.skipIf(skip !== null)('a lab with browser nodes', () => {
     expect(alone.samples[4]!.liar).toBe('garbage');
   }, 60_000);
 });
-
-async function transportsWhen(
-  lab: Lab,
-  ok: (t: Map<string, string[]>) => boolean,
-): Promise<Map<string, string[]>> {
-  const deadline = Date.now() + 15_000;
-  let t = await lab.linkTransports();
-  while (!ok(t) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    t = await lab.linkTransports();
-  }
-  return t;
-}
 
 function side(slot: number): number {
   return [0, 1, 3].includes(slot) ? 0 : 1;
