@@ -8,10 +8,12 @@ import type { LogLine, PageLog } from './page-log';
 /*
  * A browser node's own small status view: its state, its peers and what carries each, its cycle,
  * the drift protocol's bytes since it started, VaultGuard's interventions, and the way out. It
- * reads the node once a second; it has no control over anything but its own node.
+ * reads the node at most once a second (below); it has no control over anything but its own node.
  */
 
 interface Seen {
+  /** Whether someone is using the page: figures every second rather than every 5 s. */
+  readonly attended: boolean;
   readonly status: NodeStatus;
   readonly S: readonly number[];
   readonly peers: readonly PeerView[];
@@ -20,20 +22,27 @@ interface Seen {
   readonly log: readonly LogLine[];
 }
 
-/**
- * Once a second, and not at all while the tab is hidden. Every figure a redraw changes costs the
- * page CPU (Chromium lays out, paints and composites each changed box): redrawn whole twice a
- * second, the view cost the page as much as the node itself (docs/benchmarks.md, bench:browser).
+/*
+ * How often the view redraws. Every figure a redraw changes costs the page CPU (Chromium lays
+ * out, paints and composites each changed box): redrawn whole twice a second, the view cost the
+ * page as much as the node itself, and at one redraw a second the page in front stayed above its
+ * 2% budget (docs/benchmarks.md, bench:browser). So the figures follow the person, not the clock:
+ * every second while someone uses the page (a pointer, a key, a touch, a scroll or focus within
+ * ATTENTION_MS, and the first ATTENTION_MS after it opens), every IDLE_REFRESH_MS while it sits
+ * open unattended, never while the tab is hidden. A peer that comes, goes or changes transport,
+ * a VaultGuard event and a log line are shown within a second either way.
  */
 const REFRESH_MS = 1000;
+const IDLE_REFRESH_MS = 5000;
+const ATTENTION_MS = 30_000;
+const ATTENTION_EVENTS = ['pointermove', 'pointerdown', 'keydown', 'wheel', 'touchstart', 'focus'];
 
 /**
- * The node's own figures change every cycle and are redrawn every second. The peer table, the
- * VaultGuard events and the log are redrawn every DETAIL_EVERY refreshes, or at once when a peer
- * comes, goes or changes transport, or a new event or log line arrives: what a person watches
- * for stays immediate, and the per-peer counters, which change every cycle, cost a fifth.
+ * The peer table, the events and the log are redrawn every DETAIL_EVERY_MS, or at once when what
+ * a person watches for changes (above): the per-peer counters change every cycle, and redrawing
+ * them every second would cost the most of all.
  */
-const DETAIL_EVERY = 5;
+const DETAIL_EVERY_MS = 5000;
 
 function samePeers(a: readonly PeerView[], b: readonly PeerView[]): boolean {
   return (
@@ -42,26 +51,35 @@ function samePeers(a: readonly PeerView[], b: readonly PeerView[]): boolean {
   );
 }
 
-function look(node: BrowserNode, log: PageLog, last?: Seen, refresh = 0): Seen {
-  const peers = node.core.peers();
-  const events = node.core.events(8);
-  const lines = log.lines().slice(-8);
-  const keep =
-    last !== undefined &&
-    refresh % DETAIL_EVERY !== 0 &&
-    samePeers(peers, last.peers) &&
-    events.length === last.events.length &&
-    events.at(-1)?.at === last.events.at(-1)?.at &&
-    events.at(-1)?.cycle === last.events.at(-1)?.cycle &&
-    lines.length === last.log.length &&
-    lines.at(-1) === last.log.at(-1);
+interface Details {
+  readonly peers: readonly PeerView[];
+  readonly events: readonly LoggedEvent[];
+  readonly log: readonly LogLine[];
+}
+
+function details(node: BrowserNode, log: PageLog): Details {
+  return { peers: node.core.peers(), events: node.core.events(8), log: log.lines().slice(-8) };
+}
+
+/** Whether a person would see something new in the details: a peer, an event or a log line. */
+function news(now: Details, last: Details): boolean {
+  return !(
+    samePeers(now.peers, last.peers) &&
+    now.events.length === last.events.length &&
+    now.events.at(-1)?.at === last.events.at(-1)?.at &&
+    now.events.at(-1)?.cycle === last.events.at(-1)?.cycle &&
+    now.log.length === last.log.length &&
+    now.log.at(-1) === last.log.at(-1)
+  );
+}
+
+function look(node: BrowserNode, shown: Details, attended: boolean): Seen {
   return {
+    attended,
     status: node.core.status(),
     S: node.core.state().S,
     traffic: node.core.traffic(),
-    peers: keep ? last.peers : peers,
-    events: keep ? last.events : events,
-    log: keep ? last.log : lines,
+    ...shown,
   };
 }
 
@@ -78,14 +96,53 @@ export function NodeView({
   log: PageLog;
   onLeave: () => void;
 }) {
-  const [seen, setSeen] = useState<Seen>(() => look(node, log));
+  const [seen, setSeen] = useState<Seen>(() => look(node, details(node, log), true));
   useEffect(() => {
-    let refresh = 0;
-    const t = setInterval(() => {
-      if (document.visibilityState === 'visible')
-        setSeen((last) => look(node, log, last, ++refresh));
-    }, REFRESH_MS);
-    return () => clearInterval(t);
+    let attendedAt = Date.now();
+    let drawnAt = Date.now();
+    let detailsAt = Date.now();
+    let shown = details(node, log);
+    const draw = (now: number, fresh: Details, withDetails: boolean, attended: boolean) => {
+      drawnAt = now;
+      if (withDetails) {
+        detailsAt = now;
+        shown = fresh;
+      }
+      setSeen(look(node, shown, attended));
+    };
+    const tick = () => {
+      if (document.visibilityState !== 'visible') return;
+      const now = Date.now();
+      const fresh = details(node, log);
+      const isNews = news(fresh, shown);
+      if (now - attendedAt < ATTENTION_MS)
+        draw(now, fresh, isNews || now - detailsAt >= DETAIL_EVERY_MS, true);
+      else if (isNews || now - drawnAt >= IDLE_REFRESH_MS) draw(now, fresh, true, false);
+    };
+    const attend = () => {
+      const now = Date.now();
+      const wasIdle = now - attendedAt >= ATTENTION_MS;
+      attendedAt = now;
+      // Someone came back to an unattended page: show them the figures of now, not of up to
+      // IDLE_REFRESH_MS ago.
+      if (wasIdle && document.visibilityState === 'visible')
+        draw(now, details(node, log), true, true);
+    };
+    // A tab shown again was not redrawn while hidden: its figures are of then, however recent
+    // the last input was.
+    const onVisible = () => {
+      if (document.visibilityState !== 'visible') return;
+      attendedAt = Date.now();
+      draw(attendedAt, details(node, log), true, true);
+    };
+    const t = setInterval(tick, REFRESH_MS);
+    for (const e of ATTENTION_EVENTS) window.addEventListener(e, attend, { passive: true });
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(t);
+      for (const e of ATTENTION_EVENTS) window.removeEventListener(e, attend);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
   }, [node, log]);
   const { status, S, peers, traffic, events } = seen;
   const interventions = Object.entries(status.interventions).filter(([, n]) => n > 0);
@@ -155,6 +212,10 @@ export function NodeView({
           </>
         ) : null}
       </dl>
+      <p className="hint" data-testid="node-refresh" data-attended={seen.attended}>
+        Figures refresh every second while you use this page, and every {IDLE_REFRESH_MS / 1000} s
+        while it sits open unattended.
+      </p>
       <h2>Peers</h2>
       <div className="peer-grid" role="table" aria-label="peers" data-testid="peer-table">
         <div className="peer-head" role="row">
