@@ -66,7 +66,7 @@ export class MaxShardsError extends RangeError {
     super(
       K === 1
         ? `must be 1 with shards 1: the whole state is one shard (got ${value})`
-        : `must be an integer in 1..${K}, the most shards this node will hold of shards ${K} (got ${value})`,
+        : `must be an integer in 1..${K}, as there are ${K} shards (got ${value})`,
     );
   }
 }
