@@ -10,11 +10,13 @@ import {
 import {
   NEEDS_PEER_DEGREES,
   NODE_WEIGHTINGS,
+  NUMERIC_PARAMS,
   WEIGHTINGS,
   type DriftParams,
   type Weighting,
 } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
+import { checkMaxShards, MaxShardsError } from '../../src-shared/drift/shard-rule';
 import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cli-monitor';
 import { appVersion } from '../runtime/app-version';
 import { defaultRendererDir, pageBuilt } from '../runtime/static-files';
@@ -96,6 +98,7 @@ interface NodeFlags {
   statusEvery: number;
   seed?: number;
   set?: Record<string, number>;
+  maxShards?: number;
   monitor?: boolean;
   monitorPort?: number;
   joinPort?: number;
@@ -121,6 +124,8 @@ export interface NodeConfig {
   readonly json: boolean;
   readonly statusEveryMs: number;
   readonly seed?: number;
+  /** `--max-shards`: the most shards this node holds (absent: K, no cap of its own). */
+  readonly maxShards?: number;
   /** `--monitor`: the web monitor's port (0 = any free), or null for none. */
   readonly monitor: { readonly port: number } | null;
   /** `--join-port`: the join page's port (0 = any free) on the node's --host, or null for none. */
@@ -236,9 +241,24 @@ export function nodeConfig(flags: NodeFlags): NodeConfig {
     json: flags.jsonLogs === true,
     statusEveryMs: Math.round(flags.statusEvery * 1000),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+    ...maxShardsOf(flags, params.shards),
     monitor: flags.monitor === true ? { port: flags.monitorPort ?? 0 } : null,
     join: flags.joinPort === undefined ? null : { port: flags.joinPort },
   };
+}
+
+/**
+ * `--max-shards`: an integer in 1..K, K from `--set shards=K`; with K = 1 only 1, which caps
+ * nothing (a node that holds anything holds the whole state).
+ */
+function maxShardsOf(flags: NodeFlags, K: number): { maxShards?: number } {
+  if (flags.maxShards === undefined) return {};
+  try {
+    return { maxShards: checkMaxShards(flags.maxShards, K) };
+  } catch (err) {
+    if (err instanceof MaxShardsError) throw new UsageError(`--max-shards ${err.message}`);
+    throw err;
+  }
 }
 
 /**
@@ -365,6 +385,11 @@ export function registerNode(program: Command): void {
     )
     .option('--set <name=value>', 'any other drift parameter (repeatable)', collectSetting)
     .option(
+      '--max-shards <n>',
+      'the most shards this node holds, 1..K of --set shards=K (default K; docs/shards.md)',
+      integerFlag('max-shards', 1, NUMERIC_PARAMS.shards.max),
+    )
+    .option(
       '--monitor',
       'serve the web monitor on 127.0.0.1 and print its URL (with its access token)',
     )
@@ -454,6 +479,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
       discovery: config.discovery,
       genesis: config.genesis,
       ...(config.seed === undefined ? {} : { seed: config.seed }),
+      ...(config.maxShards === undefined ? {} : { maxShards: config.maxShards }),
       // None once the join page closes: no browser is sent to a node that is going away.
       joinUrls: () => joinPage?.urls() ?? null,
       log,

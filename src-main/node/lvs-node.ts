@@ -6,6 +6,7 @@ import {
   changedParams,
   checkStoredDimensions,
   checkStoredShards,
+  nodeMaxShards,
   genesisState,
   type CycleOutbox,
   type NodeLog,
@@ -50,6 +51,8 @@ export interface LvsNodeOptions {
   readonly genesis: number | readonly number[];
   /** Cycles a node without a stored state waits for its peers' states before genesis. */
   readonly joinCycles?: number;
+  /** The most shards this node holds, 1..K (default K; docs/shards.md, "Capacity"). */
+  readonly maxShards?: number;
   /** Seeded entropy and jitter (labs, tests); absent: the secure generator. */
   readonly seed?: number;
   /** At most one store write per this many ms. */
@@ -113,6 +116,7 @@ export class LvsNode extends NodeCore {
         log: opts.log,
         ...(opts.outbox ? { outbox: opts.outbox } : {}),
         ...(opts.joinCycles === undefined ? {} : { joinCycles: opts.joinCycles }),
+        ...(opts.maxShards === undefined ? {} : { maxShards: opts.maxShards }),
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         ...(opts.initialState ? { initialState: opts.initialState } : {}),
         ...(opts.shaper ? { shaper: opts.shaper } : {}),
@@ -147,6 +151,8 @@ export class LvsNode extends NodeCore {
   /** Opens the store (taking its lock), starts the host, the protocol and the cycle. */
   static async start(opts: LvsNodeOptions): Promise<LvsNode> {
     const d = opts.params.dimensions;
+    // Checked before the store is opened: a bad cap takes no lock.
+    nodeMaxShards(opts.maxShards, opts.params.shards);
     const genesis = genesisState(opts.genesis, d);
     const opened = await (opts.openStore ?? NodeStore.open.bind(NodeStore))(opts.dataDir, {
       appVersion: opts.appVersion,

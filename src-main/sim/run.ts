@@ -8,6 +8,7 @@ import {
   STREAM_TOPOLOGY,
   type CycleMetrics,
 } from '../../src-shared/sim/simulator';
+import type { CappedNodes } from '../../src-shared/sim/shard-book';
 import { summarise, type SimSummary } from '../../src-shared/sim/summary';
 import { buildTopology, type TopologySpec } from '../../src-shared/sim/topology';
 import { ThreadedSimulation } from './threaded-simulation';
@@ -19,6 +20,8 @@ export interface SimRunOptions {
   readonly seed: number;
   /** Share of the nodes that leave each cycle, replaced by as many newcomers (docs/shards.md). */
   readonly churn?: number;
+  /** That share of the nodes holds at most that many shards (docs/shards.md, "Capacity"). */
+  readonly capped?: CappedNodes;
   readonly cycles: number;
   /** Initial states are uniform in center +- spread per component. */
   readonly center: number;
@@ -55,7 +58,12 @@ export function buildGraph(opts: Pick<SimRunOptions, 'nodes' | 'topology' | 'see
 }
 
 async function startRun(graph: Graph, opts: SimRunOptions, initial: Float64Array): Promise<Run> {
-  const spec = { params: opts.params, seed: opts.seed, churn: opts.churn ?? 0 };
+  const spec = {
+    params: opts.params,
+    seed: opts.seed,
+    churn: opts.churn ?? 0,
+    ...(opts.capped ? { capped: opts.capped } : {}),
+  };
   const threads = Math.min(opts.threads, Math.floor(graph.n / MIN_NODES_PER_THREAD));
   if (threads >= 2) return ThreadedSimulation.start(graph, spec, initial, threads);
   const sim = new Simulation({ ...spec, graph, initial });

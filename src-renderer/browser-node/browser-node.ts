@@ -38,10 +38,13 @@ export interface BrowserNodeOptions {
   readonly host: BrowserHostOptions;
   readonly persistMs?: number;
   readonly storeLimits?: Partial<StoreLimits>;
-  /** What a lab sets of the core: seeded streams, link faults, a liar's outbox, a start state. */
+  /**
+   * What a lab sets of the core: seeded streams, link faults, a liar's outbox, a start state;
+   * and the node's own cap on the shards it holds (maxShards, default K).
+   */
   readonly core?: Pick<
     NodeCoreOptions,
-    'joinCycles' | 'seed' | 'initialState' | 'shaper' | 'outbox'
+    'joinCycles' | 'seed' | 'initialState' | 'shaper' | 'outbox' | 'maxShards'
   >;
   /** Builds the cycle scheduler (a lab keeps a handle to skew, pause and step it). */
   readonly scheduler?: NodeCoreParts['scheduler'];

@@ -49,9 +49,60 @@ export function rendezvousWeight(shard: number, session: number): number {
  * How many shards a node takes when it joins: enough that, if every node of its neighbourhood
  * (itself and its `peers`) took as many, each shard would have r holders there on average,
  * ceil(K r / (peers + 1)), and at most K. K = 1 gives 1: every node holds the whole state.
+ * `maxShards` is the node's own cap (a phone may hold fewer than a desktop; default K, no cap):
+ * it never takes more, and its neighbours' repair makes up the difference.
  */
-export function capacity(K: number, r: number, peers: number): number {
-  return Math.min(K, Math.ceil((K * r) / (peers + 1)));
+export function capacity(K: number, r: number, peers: number, maxShards = K): number {
+  return Math.min(maxShards, K, Math.ceil((K * r) / (peers + 1)));
+}
+
+/** A maxShards outside 1..K: the setting names it, with the range it must lie in. */
+export class MaxShardsError extends RangeError {
+  override readonly name = 'MaxShardsError';
+  constructor(
+    readonly value: number,
+    readonly K: number,
+  ) {
+    super(
+      K === 1
+        ? `must be 1 with shards 1: the whole state is one shard (got ${value})`
+        : `must be an integer in 1..${K}, as there are ${K} shards (got ${value})`,
+    );
+  }
+}
+
+/**
+ * Checks a node's cap against K: an integer in 1..K. With K = 1 only 1 is allowed, since a
+ * node that holds anything holds the whole state (a cap of 0 would be a node that keeps nothing).
+ */
+export function checkMaxShards(value: number, K: number): number {
+  if (!(Number.isInteger(value) && value >= 1 && value <= K)) throw new MaxShardsError(value, K);
+  return value;
+}
+
+/**
+ * Whether a node that holds `held` shards is full: it adopts nothing more, and a short
+ * neighbourhood passes over it to its next-ranked member, or a full node ranked first would
+ * keep a deficit open for good.
+ */
+export function isFull(held: number, maxShards: number): boolean {
+  return held >= maxShards;
+}
+
+/**
+ * Which of the shards a node could adopt in one round it does adopt, given `room` (its cap less
+ * what it holds): its own wanted shards (those it took when it joined) first, then those its
+ * neighbourhood asked of it, each in ascending order; the result in ascending order, so a node
+ * with room for all adopts exactly what it would without a cap. A shard left out is asked again
+ * next round, of the next-ranked member once this one is full.
+ */
+export function withinRoom(
+  wanted: readonly number[],
+  asked: readonly number[],
+  room: number,
+): number[] {
+  const ascending = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+  return ascending([...ascending(wanted), ...ascending(asked)].slice(0, Math.max(0, room)));
 }
 
 /** The `count` shards of highest weight for a session, best first: the shards a joiner takes. */

@@ -15,7 +15,13 @@ import {
 } from '../api/node-api';
 import type { PeerReport } from '../drift/node-drift';
 import type { ShardPeerReport } from '../drift/shard-drift';
-import { medianOf, shardRanges, type ShardRange } from '../drift/shard-rule';
+import {
+  checkMaxShards,
+  MaxShardsError,
+  medianOf,
+  shardRanges,
+  type ShardRange,
+} from '../drift/shard-rule';
 import { resolveParams, type DriftParams } from '../drift/params';
 import { countsByRule, emptyCounts, RULES, type RuleName, type VaultEvent } from '../drift/rules';
 import { TRUST_PRIOR } from '../drift/vaultguard';
@@ -113,6 +119,12 @@ export interface NodeCoreOptions {
   readonly genesis: number | readonly number[];
   /** Cycles a node without a stored state waits for its peers' states before genesis. */
   readonly joinCycles?: number;
+  /**
+   * The most shards this node holds, 1..K (docs/shards.md, "Capacity"; default K: only the
+   * rule limits it). A start-up setting of this node, not a swarm parameter: a phone may hold
+   * fewer than a desktop, and its peers, told in HELLO, ask others to make up the difference.
+   */
+  readonly maxShards?: number;
   /** Seeded entropy and jitter (labs, tests); absent: the secure generator. */
   readonly seed?: number;
   /**
@@ -184,6 +196,8 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
   private readonly ranges: readonly ShardRange[];
   private wants = new Set<number>();
   private readonly losses: LossWatch;
+  /** This node's cap on the shards it holds (K: none). */
+  private readonly maxShards: number;
 
   protected constructor(
     private readonly core: NodeCoreOptions,
@@ -194,11 +208,16 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     this.outbox = core.outbox ?? HONEST;
     this.ranges = shardRanges(core.params.dimensions, core.params.shards);
     this.losses = new LossWatch(core.params.shards);
+    this.maxShards = nodeMaxShards(core.maxShards, core.params.shards);
     this.protocol = new DriftProtocol({
       dimensions: core.params.dimensions,
       // K = 1 passes nothing: its HELLO and frames are those of before shards.
       ...(core.params.shards > 1
-        ? { shards: core.params.shards, holdings: () => this.last?.holds ?? [] }
+        ? {
+            shards: core.params.shards,
+            holdings: () => this.last?.holds ?? [],
+            maxShards: this.maxShards,
+          }
         : {}),
       cycleMs: core.cycleMs,
       log: (line) => core.log.info(line),
@@ -623,7 +642,16 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     const cycleNo = this.last?.cycle ?? 0;
     const held = new Set(this.last?.holds ?? []);
     const adopt = shardsToAdopt(
-      { self: this.sessionId, r: this.params.replication, peers, held, wants: this.wants, holders },
+      {
+        self: this.sessionId,
+        r: this.params.replication,
+        peers,
+        held,
+        wants: this.wants,
+        holders,
+        maxShards: this.maxShards,
+        peerMaxShards: this.peerMaxShards(),
+      },
       this.params.shards,
     );
     for (const k of adopt) {
@@ -678,6 +706,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       this.params.shards,
       this.params.replication,
       peers.length,
+      this.maxShards,
     );
     const initial = this.core.initialState;
     if (initial || holders.size === 0) {
@@ -691,6 +720,14 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     this.wants = new Set(own);
     this.core.log.info(`joined wanting shard(s) ${own.join(', ')} of ${this.params.shards}`);
     await this.startEngine(new Array<number>(d).fill(0), 0, 1, 0, []);
+  }
+
+  /** The caps peers sent in their HELLO (field 6); a peer that sent none has none (K). */
+  private peerMaxShards(): Map<string, number> {
+    const caps = new Map<string, number>();
+    for (const s of this.protocol.sessions())
+      if (s.hello?.maxShards !== undefined) caps.set(s.peerId, s.hello.maxShards);
+    return caps;
   }
 
   /** "shard lost": a log line, an event in the store's log and to listeners (the lab). */
@@ -795,6 +832,20 @@ export function checkStoredDimensions(
     throw new NodeConfigError(
       `${where} holds a ${stored.S.length}-dimensional state; dimensions ${d} cannot use it (choose another data folder)`,
     );
+}
+
+/**
+ * A node's cap on the shards it holds, checked against K (1..K; only 1 with K = 1); absent: K.
+ * Refused in one line, naming the setting.
+ */
+export function nodeMaxShards(value: number | undefined, K: number): number {
+  if (value === undefined) return K;
+  try {
+    return checkMaxShards(value, K);
+  } catch (err) {
+    if (err instanceof MaxShardsError) throw new NodeConfigError(`maxShards ${err.message}`);
+    throw err;
+  }
 }
 
 /**

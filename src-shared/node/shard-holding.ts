@@ -2,7 +2,9 @@ import {
   adoptionOrder,
   capacity,
   chosenShards,
+  isFull,
   medianOf,
+  withinRoom,
   type ShardRange,
 } from '../drift/shard-rule';
 
@@ -26,9 +28,18 @@ export function sessionNumber(id: string): number {
   return h >>> 0;
 }
 
-/** The shards a node takes when it forms or joins with `peers` peers, best first. */
-export function ownShards(self: string, K: number, r: number, peers: number): number[] {
-  return chosenShards(sessionNumber(self), K, capacity(K, r, peers));
+/**
+ * The shards a node takes when it forms or joins with `peers` peers, best first: at most its
+ * own cap, `maxShards` (default K).
+ */
+export function ownShards(
+  self: string,
+  K: number,
+  r: number,
+  peers: number,
+  maxShards = K,
+): number[] {
+  return chosenShards(sessionNumber(self), K, capacity(K, r, peers, maxShards));
 }
 
 /** What a node hears of one shard's holders this cycle (fresh SDMs). */
@@ -48,6 +59,21 @@ export interface RepairView {
   readonly wants: ReadonlySet<number>;
   /** Per shard: the peers heard holding it. */
   readonly holders: ReadonlyMap<number, readonly HeardHolder[]>;
+  /** The most shards this node holds (its `maxShards`; absent: K, no cap of its own). */
+  readonly maxShards?: number;
+  /** Peers' caps from their HELLO (field 6); a peer not listed has none (K). */
+  readonly peerMaxShards?: ReadonlyMap<string, number>;
+}
+
+/**
+ * How many shards each peer holds, from the shards it is heard holding (its fresh SDMs): with
+ * its cap, whether a short neighbourhood may still ask it.
+ */
+function heldCounts(holders: ReadonlyMap<number, readonly HeardHolder[]>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const heard of holders.values())
+    for (const h of heard) counts.set(h.id, (counts.get(h.id) ?? 0) + 1);
+  return counts;
 }
 
 /**
@@ -56,30 +82,38 @@ export interface RepairView {
  * + 1)) and it ranks among the first (target - h) non-holders of the neighbourhood by rendezvous
  * weight. Every member of a full mesh sees the same holders and ranks, so exactly the deficit
  * adopts; in a sparser graph each node applies the rule to its own neighbourhood.
+ * Capacity: a node at its cap adopts nothing, one with room for fewer than it could adopt takes
+ * its wanted shards first (withinRoom), and peers at their cap are not ranked, so the deficit
+ * falls to members that can take it.
  */
 export function shardsToAdopt(v: RepairView, K: number): number[] {
-  const out: number[] = [];
+  const room = (v.maxShards ?? K) - v.held.size;
+  if (room <= 0) return [];
+  const wanted: number[] = [];
+  const asked: number[] = [];
   const target = Math.min(v.r, v.peers.length + 1);
+  const counts = heldCounts(v.holders);
+  const full = (p: string) => isFull(counts.get(p) ?? 0, v.peerMaxShards?.get(p) ?? K);
   for (let k = 0; k < K; k++) {
     if (v.held.has(k)) continue;
     const heard = v.holders.get(k) ?? [];
     if (heard.length === 0) continue;
     if (v.wants.has(k)) {
-      out.push(k);
+      wanted.push(k);
       continue;
     }
     const short = target - heard.length;
     if (short <= 0) continue;
     const holding = new Set(heard.map((h) => h.id));
-    const candidates = [v.self, ...v.peers.filter((p) => !holding.has(p))];
+    const candidates = [v.self, ...v.peers.filter((p) => !holding.has(p) && !full(p))];
     const order = adoptionOrder(
       k,
       candidates.map((_, i) => i),
       (i) => sessionNumber(candidates[i]!),
     );
-    if (order.slice(0, short).includes(0)) out.push(k);
+    if (order.slice(0, short).includes(0)) asked.push(k);
   }
-  return out;
+  return withinRoom(wanted, asked, room);
 }
 
 /** The per-coordinate median of the holders' states of a shard: where an adopter starts it. */

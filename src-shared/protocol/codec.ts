@@ -38,6 +38,10 @@ export function encodeBody(message: DriftMessage): Uint8Array {
           shards: message.shards === undefined || message.shards <= 1 ? 0 : message.shards,
           holds:
             message.shards !== undefined && message.shards > 1 ? [...(message.holds ?? [])] : [],
+          // Field 6 only with K > 1 (the protocol leaves it out at K, its default).
+          ...(message.shards !== undefined && message.shards > 1 && message.maxShards !== undefined
+            ? { maxShards: message.maxShards }
+            : {}),
         },
       });
     case 'ep':
@@ -175,10 +179,14 @@ export function decodeBody(body: Uint8Array | Uint8ArrayList, dimensions: number
     return refuse(`undecodable frame (${why})`, { category: 'undecodable' });
   }
   if (frame.hello) {
-    // A HELLO without shards (K = 1, or from before shards) decodes as it did before them.
-    const { shards, holds, ...hello } = frame.hello;
+    // A HELLO without shards (K = 1, or from before shards) decodes as it did before them. A
+    // max_shards is kept whatever K says, so that checkHello refuses one out of 1..K.
+    const { shards, holds, maxShards, ...hello } = frame.hello;
+    const cap = maxShards === undefined ? {} : { maxShards };
     return accept(
-      shards > 1 ? { kind: 'hello', ...hello, shards, holds } : { kind: 'hello', ...hello },
+      shards > 1
+        ? { kind: 'hello', ...hello, shards, holds, ...cap }
+        : { kind: 'hello', ...hello, ...cap },
     );
   }
   if (frame.ep) return accept({ kind: 'ep', ...frame.ep });

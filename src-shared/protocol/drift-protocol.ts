@@ -46,6 +46,11 @@ export interface DriftProtocolOptions {
   readonly shards?: number;
   /** K > 1: the shards this node holds, sent in the HELLO of every stream it opens or accepts. */
   readonly holdings?: () => readonly number[];
+  /**
+   * K > 1: the most shards this node will hold, 1..K (default K); sent in HELLO (field 6) when
+   * below K, so that peers do not ask it to adopt once it is full.
+   */
+  readonly maxShards?: number;
   /** This node's cycle period (ms), sent in HELLO. */
   readonly cycleMs: number;
   /** Frames a peer may send per cycle of its own (its HELLO's cycleMs), on average. */
@@ -194,7 +199,7 @@ export function preferredOpener(a: string, b: string): 'first' | 'second' {
 
 export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
   private readonly o: Required<
-    Omit<DriftProtocolOptions, 'onPenalty' | 'log' | 'shaper' | 'shards' | 'holdings'>
+    Omit<DriftProtocolOptions, 'onPenalty' | 'log' | 'shaper' | 'shards' | 'holdings' | 'maxShards'>
   > &
     Pick<DriftProtocolOptions, 'onPenalty' | 'shaper' | 'holdings'>;
   /** K: 1 keeps the compact cycle frame; above 1 a node sends an EP and an SDM per held shard. */
@@ -236,6 +241,10 @@ export class DriftProtocol extends TypedEventEmitter<DriftProtocolEvents> {
       dimensions: options.dimensions,
       cycleMs,
       ...(this.K > 1 ? { shards: this.K } : {}),
+      // K = 1 never sends it (its HELLO stays the one before shards), nor does a node with no cap.
+      ...(this.K > 1 && options.maxShards !== undefined && options.maxShards < this.K
+        ? { maxShards: options.maxShards }
+        : {}),
     };
     const checked = checkHello(hello);
     if (!checked.ok) throw new RangeError(`drift protocol: ${checked.reason}`);

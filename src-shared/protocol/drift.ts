@@ -16,6 +16,7 @@ export interface Hello {
   cycleMs: number;
   shards: number;
   holds: number[];
+  maxShards?: number;
 }
 
 export namespace Hello {
@@ -54,6 +55,11 @@ export namespace Hello {
               w.uint32(40);
               w.uint32(value);
             }
+          }
+
+          if (obj.maxShards != null) {
+            w.uint32(48);
+            w.uint32(obj.maxShards);
           }
 
           if (opts.lengthDelimited !== false) {
@@ -99,6 +105,10 @@ export namespace Hello {
                 }
 
                 obj.holds.push(reader.uint32());
+                break;
+              }
+              case 6: {
+                obj.maxShards = reader.uint32();
                 break;
               }
               default: {
@@ -166,6 +176,13 @@ export namespace Hello {
 
                 break;
               }
+              case 6: {
+                yield {
+                  field: `${prefix}.maxShards`,
+                  value: reader.uint32(),
+                };
+                break;
+              }
               default: {
                 reader.skipType(tag & 7);
                 break;
@@ -205,6 +222,11 @@ export namespace Hello {
     value: number;
   }
 
+  export interface HelloMaxShardsFieldEvent {
+    field: '$.maxShards';
+    value: number;
+  }
+
   export function encode(obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec());
   }
@@ -222,6 +244,7 @@ export namespace Hello {
     | HelloCycleMsFieldEvent
     | HelloShardsFieldEvent
     | HelloHoldsFieldEvent
+    | HelloMaxShardsFieldEvent
   > {
     return streamMessage(buf, Hello.codec(), opts);
   }
@@ -764,6 +787,11 @@ export namespace Frame {
     value: number;
   }
 
+  export interface FrameHelloMaxShardsFieldEvent {
+    field: '$.hello.maxShards';
+    value: number;
+  }
+
   export interface FrameEpEntropyFieldEvent {
     field: '$.ep.entropy[]';
     index: number;
@@ -818,6 +846,7 @@ export namespace Frame {
     | FrameHelloCycleMsFieldEvent
     | FrameHelloShardsFieldEvent
     | FrameHelloHoldsFieldEvent
+    | FrameHelloMaxShardsFieldEvent
     | FrameEpEntropyFieldEvent
     | FrameEpTimestampFieldEvent
     | FrameEpLoadFieldEvent

@@ -27,6 +27,11 @@ export interface Hello {
   readonly shards?: number;
   /** The shards the sender holds when the stream opens (K > 1 only; its SDMs say it after). */
   readonly holds?: readonly number[];
+  /**
+   * The most shards the sender will hold, 1..K (docs/shards.md, "Capacity"): sent only when
+   * K > 1 and it is below K. Absent: K, no cap of its own.
+   */
+  readonly maxShards?: number;
 }
 
 /** Entropy packet. */
@@ -81,6 +86,7 @@ const helloSchema = z
       )
       .max(dims.max)
       .optional(),
+    maxShards: z.number().int().min(0).max(dims.max).optional(),
   })
   .refine(
     (h) =>
@@ -90,7 +96,17 @@ const helloSchema = z
       error: 'must name distinct shards below shards',
       path: ['holds'],
     },
-  );
+  )
+  .superRefine((h, ctx) => {
+    const K = Math.max(1, h.shards ?? 1);
+    if (h.maxShards !== undefined && (h.maxShards < 1 || h.maxShards > K))
+      ctx.addIssue({
+        code: 'custom',
+        // The path ('maxShards') starts the reason, as for holds.
+        message: `must be in 1..${K}, the shards the state is split into (got ${h.maxShards})`,
+        path: ['maxShards'],
+      });
+  });
 
 function epSchema(d: number) {
   return z.strictObject({

@@ -4,8 +4,10 @@ import {
   adoptionOrder,
   capacity,
   chosenShards,
+  isFull,
   medianOf,
   shardRanges,
+  withinRoom,
   type ShardRange,
 } from '../drift/shard-rule';
 import { TRUST_PRIOR } from '../drift/vaultguard';
@@ -23,6 +25,16 @@ import type { SimBuffers } from './simulator';
  * them. A slot of the graph is a place in the network: a node that leaves is replaced in its
  * slot by a newcomer with a new session id, so a new set of shards by the same rule.
  */
+
+/**
+ * Nodes of small capacity (docs/shards.md, "Capacity"): each node, at formation and each
+ * newcomer under churn, is capped with probability `share` (drawn from the run's seed) and then
+ * holds at most `shards` shards; the others hold up to K.
+ */
+export interface CappedNodes {
+  readonly share: number;
+  readonly shards: number;
+}
 
 /** What the shard book measured in one cycle (after its churn and its repair round). */
 export interface ShardCycleMetrics {
@@ -76,6 +88,8 @@ export class ShardBook {
   private readonly order: Int32Array;
   private readonly maxDegree: number;
   private readonly values: Float64Array;
+  /** Each slot's maxShards; null: no node is capped (every run without --capped). */
+  private readonly caps: Int32Array | null;
   private last: ShardCycleMetrics | null = null;
 
   constructor(
@@ -83,6 +97,7 @@ export class ShardBook {
     params: DriftParams,
     private readonly churn: number,
     private readonly rng: Rng,
+    private readonly capped: CappedNodes | null = null,
   ) {
     const { n, offsets } = b;
     this.K = params.shards;
@@ -101,6 +116,19 @@ export class ShardBook {
     for (let i = 0; i < n; i++) maxDegree = Math.max(maxDegree, offsets[i + 1] - offsets[i]);
     this.maxDegree = maxDegree;
     this.values = new Float64Array(maxDegree);
+    this.caps = capped === null ? null : new Int32Array(n).fill(this.K);
+  }
+
+  /** The most shards the node in slot i holds (K unless it is capped). */
+  maxShardsOf(i: number): number {
+    return this.caps === null ? this.K : this.caps[i]!;
+  }
+
+  /** The shards the node in slot i holds now. */
+  heldBy(i: number): number {
+    let h = 0;
+    for (let k = 0; k < this.K; k++) h += this.b.holds[k * this.n + i];
+    return h;
   }
 
   /**
@@ -261,6 +289,10 @@ export class ShardBook {
     const asked = this.asked;
     asked.fill(0);
     const hears = (x: number) => seen[x] - holds[x] > 0;
+    // With caps: what each node held before the round; a full node is not asked.
+    const held =
+      this.caps === null ? null : Int32Array.from({ length: n }, (_, j) => this.heldBy(j));
+    const open = (j: number) => held === null || !isFull(held[j]!, this.maxShardsOf(j));
     for (let k = 0; k < K; k++) {
       const row = k * n;
       for (let i = 0; i < n; i++) {
@@ -268,14 +300,15 @@ export class ShardBook {
         if (short <= 0) continue;
         const candidates: number[] = [];
         for (const j of neighbourhood(offsets, neighbors, i))
-          if (holds[row + j] === 0 && hears(row + j)) candidates.push(j);
+          if (holds[row + j] === 0 && hears(row + j) && open(j)) candidates.push(j);
         const ranked = adoptionOrder(k, candidates, (j) => this.sessions[j]);
         for (const j of ranked.slice(0, short)) asked[row + j] = 1;
       }
     }
-    const adopters: number[] = [];
+    let adopters: number[] = [];
     for (let x = 0; x < K * n; x++)
       if (holds[x] === 0 && (asked[x] === 1 || this.wants[x] === 1) && hears(x)) adopters.push(x);
+    if (held !== null) adopters = this.withinCaps(adopters, held);
     // Medians first, from holders only: no adopter of this round is read as a holder.
     for (const x of adopters) {
       const k = Math.floor(x / n);
@@ -295,6 +328,26 @@ export class ShardBook {
       this.wants[x] = 0;
     }
     return adopters.length;
+  }
+
+  /**
+   * The adopters of a round that fit their nodes' caps: per node, withinRoom (the node's rule)
+   * over its wanted and asked shards, with its cap less what it held before the round as room.
+   */
+  private withinCaps(adopters: readonly number[], held: Int32Array): number[] {
+    const n = this.n;
+    const byNode = new Map<number, { wanted: number[]; asked: number[] }>();
+    for (const x of adopters) {
+      const j = x % n;
+      const entry = byNode.get(j) ?? { wanted: [], asked: [] };
+      (this.wants[x] === 1 ? entry.wanted : entry.asked).push(Math.floor(x / n));
+      byNode.set(j, entry);
+    }
+    const out: number[] = [];
+    for (const [j, { wanted, asked }] of byNode)
+      for (const k of withinRoom(wanted, asked, this.maxShardsOf(j) - held[j]!))
+        out.push(k * n + j);
+    return out;
   }
 
   /** A node leaves slot i and a newcomer takes it: a new session, no shard held yet. */
@@ -324,14 +377,20 @@ export class ShardBook {
     }
   }
 
-  /** A new session id for slot i, and the shards it takes by the rule. */
+  /**
+   * A new session id for slot i, whether it is capped (only in runs with capped nodes, so other
+   * runs draw exactly what they drew before), and the shards it takes by the rule.
+   */
   private newSession(i: number): void {
     const { n, K, r } = this;
     const session = Math.floor(this.rng.float() * 2 ** 32);
     this.sessions[i] = session;
+    if (this.caps !== null && this.capped !== null)
+      this.caps[i] = this.rng.float() < this.capped.share ? this.capped.shards : K;
     const peers = this.b.offsets[i + 1] - this.b.offsets[i];
     for (let k = 0; k < K; k++) this.wants[k * n + i] = 0;
-    for (const k of chosenShards(session, K, capacity(K, r, peers))) this.wants[k * n + i] = 1;
+    const count = capacity(K, r, peers, this.maxShardsOf(i));
+    for (const k of chosenShards(session, K, count)) this.wants[k * n + i] = 1;
   }
 
   /** NaN in every range a node does not hold. */

@@ -24,7 +24,7 @@ import {
   stdPerCoordinate,
   type HeldComponents,
 } from './metrics';
-import { ShardBook, type ShardCycleMetrics } from './shard-book';
+import { ShardBook, type CappedNodes, type ShardCycleMetrics } from './shard-book';
 
 /*
  * The whole-network simulator: every node's state in one Float64Array, neighbours in the
@@ -132,6 +132,8 @@ export interface RunSpec {
   readonly seed: number;
   /** Share of the nodes that leave each cycle, replaced by as many newcomers (default 0). */
   readonly churn?: number;
+  /** Nodes of small capacity (docs/shards.md, "Capacity"); absent: none is capped. */
+  readonly capped?: CappedNodes;
 }
 
 /**
@@ -281,7 +283,8 @@ export function hasShardBook(spec: RunSpec): boolean {
 export function formShardBook(b: SimBuffers, spec: RunSpec): ShardBook | null {
   if (!hasShardBook(spec)) return null;
   const stream = STREAM_FIRST_BLOCK + Math.ceil(b.n / BLOCK);
-  const book = new ShardBook(b, spec.params, spec.churn ?? 0, seededRng(spec.seed, stream));
+  const rng = seededRng(spec.seed, stream);
+  const book = new ShardBook(b, spec.params, spec.churn ?? 0, rng, spec.capped ?? null);
   book.form(b.states[0]);
   return book;
 }

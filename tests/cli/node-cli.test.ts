@@ -107,10 +107,23 @@ const BAD_NAT_FLAGS: [string, string[], RegExp][] = [
   ],
 ];
 
+/** `--max-shards` (docs/shards.md, "Capacity"): an integer in 1..K, K from --set shards. */
+const BAD_CAP_FLAGS: [string, string[], RegExp][] = [
+  ['--max-shards', ['--max-shards', 'few'], /number/],
+  ['--max-shards', ['--max-shards', '0'], /integer in 1\.\.64/],
+  [
+    '--max-shards',
+    ['--dimensions', '4', '--set', 'shards=4', '--max-shards', '5'],
+    /integer in 1\.\.4, as there are 4 shards \(got 5\)/,
+  ],
+  ['--max-shards', ['--max-shards', '2'], /must be 1 with shards 1/],
+];
+
 describe('lvs node flags', () => {
   it.each([
     ['every wrong value', BAD_FLAGS],
     ['every wrong NAT flag', BAD_NAT_FLAGS],
+    ['every wrong shard cap', BAD_CAP_FLAGS],
   ] as const)(
     'refuses %s with one line naming the flag, exit 2, nothing started',
     async (_, cases) => {

@@ -146,6 +146,36 @@ describe('the drift protocol with K > 1', () => {
     expect(b.penalties).toEqual([]);
   });
 
+  it('carries a cap below K in HELLO field 6, and refuses a peer whose cap is 0 or above K', async () => {
+    const r = await receiver();
+    // A node capped at 2 of 4 shards tells its peers; one capped at K (no cap) says nothing.
+    const capped = await receiver({ maxShards: 2 });
+    const free = await receiver({ maxShards: K });
+    for (const from of [capped, free]) await from.host.libp2p.dial(r.host.addresses()[0]!);
+    const helloFrom = (peer: Host) =>
+      r.drift.sessions().find((s) => s.peerId === peer.libp2p.peerId.toString())?.hello;
+    await vi.waitFor(() => {
+      expect(helloFrom(capped.host)?.maxShards).toBe(2);
+      expect(helloFrom(free.host)).toBeDefined();
+    });
+    expect(helloFrom(free.host)?.maxShards).toBeUndefined();
+    // Field 6 written by hand: 0 (sent, so not "absent") and K + 1 are refused, naming the field.
+    const helloCap = (maxShards: number) =>
+      frameBytes(
+        Frame.encode({
+          hello: { version: 1, dimensions: D, cycleMs: CYCLE_MS, shards: K, holds: [], maxShards },
+        }),
+      );
+    await dialWith(r.host, helloCap(0));
+    await vi.waitFor(() => expect(r.penalties).toHaveLength(1));
+    await dialWith(r.host, helloCap(K + 1));
+    await vi.waitFor(() => expect(r.penalties).toHaveLength(2));
+    expect(r.penalties).toEqual([
+      'invalid HELLO: maxShards must be in 1..4, the shards the state is split into (got 0)',
+      'invalid HELLO: maxShards must be in 1..4, the shards the state is split into (got 5)',
+    ]);
+  });
+
   it.each([
     // K = 1 keeps the limit from before shards, 4 frames a cycle (its cycle is one frame).
     [1, 2 * 4],

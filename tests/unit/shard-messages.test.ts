@@ -133,6 +133,36 @@ describe('a HELLO with shards', () => {
     expect(decoded.ok ? '' : decoded.reason).toContain('undecodable frame');
   });
 
+  it.each([
+    [0, 'maxShards must be in 1..4, the shards the state is split into (got 0)'],
+    [5, 'maxShards must be in 1..4, the shards the state is split into (got 5)'],
+    [1.5, 'maxShards'],
+  ])('is refused with maxShards %s', (maxShards, words) => {
+    expect(reasonOf(checkHello({ ...hello, maxShards }))).toContain(words);
+  });
+
+  it('is accepted with maxShards in 1..K, and with K = 1 only 1', () => {
+    for (const maxShards of [1, 2, 4]) expect(checkHello({ ...hello, maxShards }).ok).toBe(true);
+    const one: Hello = { kind: 'hello', version: 1, dimensions: D, cycleMs: 1000 };
+    expect(checkHello({ ...one, maxShards: 1 }).ok).toBe(true);
+    expect(reasonOf(checkHello({ ...one, maxShards: 2 }))).toContain('must be in 1..1');
+  });
+
+  it('with K = 1 leaves field 6 out: the HELLO of before shards, whatever the cap', () => {
+    const plain: Hello = { kind: 'hello', version: 1, dimensions: 2, cycleMs: 1000 };
+    const before = [...encodeFrame(plain)];
+    expect([...encodeFrame({ ...plain, maxShards: 1 })]).toEqual(before);
+    expect([...encodeFrame({ ...plain, shards: 1, maxShards: 1 })]).toEqual(before);
+  });
+
+  it('carries maxShards as field 6 (tag 0x30) and reads it back', () => {
+    const h = { ...hello, holds: [1], maxShards: 3 };
+    const bytes = [...encodeFrame(h)];
+    // Hello { shards (4) = 4: 0x20 0x04, holds (5) = [1]: 0x28 0x01, max_shards (6) = 3: 0x30 0x03 }
+    expect(bytes.slice(-6)).toEqual([0x20, 0x04, 0x28, 0x01, 0x30, 0x03]);
+    expect(decodeBody(Uint8Array.from(bytes.slice(1)), D)).toEqual({ ok: true, value: h });
+  });
+
   it('travels with its shards and holds and reads back equal', () => {
     const h = { ...hello, holds: [0, 3] };
     const bytes = encodeFrame(h);
