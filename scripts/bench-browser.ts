@@ -833,11 +833,14 @@ Yamux, the drift protocol; no one function above 0.07% of a core in V8's profile
 threads around it. The rest is the status view: every box whose text changes costs layout, paint,
 rasterisation and compositing. A page that changes one number a second costs Chromium about 0.2%
 of a core here, and the view redrawn whole once a second cost about 1.3% (twice a second, about
-1.5% more). So the view now redraws its own figures once a second, in one-line boxes that contain
-their own layout and paint, and its peer table, events and log every 5 s or at once when a peer,
-an event or a line comes; it does not redraw while hidden. That took the page in front from 2.8 to
-3.1% (quiet 30 s runs of the old view) to the figure above. The 2% target is met in the background,
-not in front. The desktop node's two wire fixes (src-shared/net/one-write.ts and yamux-window.ts,
+1.5% more). Redrawing only its own figures each second, in one-line boxes that contain their own
+layout and paint, and its peer table, events and log every 5 s, took the page in front from 2.8
+to 3.1% to 2.35 to 2.6% (quiet runs on 2026-12-05), still above 2%. So the view now redraws by
+attention (src-renderer/browser-node/NodeView.tsx): every second while someone uses the page (a
+pointer, a key, a touch, a scroll or focus in the last 30 s, and the first 30 s after it opens),
+every 5 s while it sits open unattended, a new peer, VaultGuard event or log line within a second
+either way, and nothing while hidden. The table gives the three cases: left open in front (the
+measured window starts once the page counts itself unattended), in use, and in the background. The desktop node's two wire fixes (src-shared/net/one-write.ts and yamux-window.ts,
 docs/protocol.md) are in the browser's host too: without them it sent every Noise message as two
 WebSocket messages and a 30-byte Yamux window update for every frame it received (46.7 KB sent a
 minute in 870 messages; with the fixes, 23.8 KB in 213).
