@@ -24,6 +24,17 @@ export const MAX_LAB_NODES = 2000;
  * node's Web Worker), far heavier than a Node.js node on a shared thread.
  */
 export const MAX_LAB_BROWSERS = 32;
+
+/**
+ * Why `browsers` of a lab's `nodes` cannot be browser nodes, or null when they can: a browser
+ * node cannot listen, so at least one Node.js node must be there to relay for it. The count's
+ * own range (0..MAX_LAB_BROWSERS) is checked by each caller's schema or flag.
+ */
+export function tooManyBrowsers(browsers: number, nodes: number): string | null {
+  return browsers < nodes
+    ? null
+    : `of the lab's ${nodes} nodes at least one must be a Node.js node, to relay for the browser nodes (give at most ${nodes - 1})`;
+}
 const slot = z
   .number({ error: 'a node is a slot number' })
   .int({ error: 'a node is a whole slot number' })
