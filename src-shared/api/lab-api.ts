@@ -439,6 +439,12 @@ export interface LabStatus {
   readonly startedAt: number;
   /** The spread under which the lab counts as converged (docs/lab.md, "Convergence"). */
   readonly epsilon: number;
+  /**
+   * The slots that are browser nodes (ascending), in a lab started with browser nodes (even 0:
+   * then []), which is the only kind of lab that can add some. Absent: a lab of Node.js nodes
+   * only, which cannot take browser nodes.
+   */
+  readonly browsers?: readonly number[];
 }
 
 export interface LabSnapshot {
