@@ -25,6 +25,9 @@ export const MAX_LAB_NODES = 2000;
  */
 export const MAX_LAB_BROWSERS = 32;
 
+/** Nodes one add-nodes command may add. */
+export const MAX_ADD_NODES = 500;
+
 /**
  * Why `browsers` of a lab's `nodes` cannot be browser nodes, or null when they can: a browser
  * node cannot listen, so at least one Node.js node must be there to relay for it. The count's
@@ -261,7 +264,7 @@ const COMMAND_SCHEMAS = [
    */
   z.strictObject({
     op: z.literal('add-nodes'),
-    count: z.number().int().min(1).max(500),
+    count: z.number().int().min(1).max(MAX_ADD_NODES),
     kind: z.enum(['node', 'browser'], { error: "kind must be 'node' or 'browser'" }).optional(),
   }),
   z.strictObject({ op: z.literal('nemesis'), schedule: nemesisSpec }),
