@@ -4,6 +4,7 @@ import { errorLine } from '../api/client';
 import { KIND_LABEL } from '../lib/node-kind';
 import { checkAddNodes } from '../lib/validate';
 import { useMonitor } from '../state/context';
+import { labKey } from '../state/tick-frame';
 
 /**
  * New honest nodes for the running lab (`add-nodes`): Node.js nodes, or browser nodes where the
@@ -15,7 +16,11 @@ export function AddNodes({ lab }: { lab: LabStatus }) {
   const id = useId();
   const [count, setCount] = useState('1');
   const [chosen, setChosen] = useState<NodeKind>('node');
-  const [error, setError] = useState<string | null>(null);
+  // A refusal belongs to the lab it came from: once another lab runs it is stale, not shown.
+  const [errorOf, setErrorOf] = useState<{ text: string; lab: string } | null>(null);
+  const key = labKey(lab);
+  const error = errorOf?.lab === key ? errorOf.text : null;
+  const setError = (text: string | null) => setErrorOf(text === null ? null : { text, lab: key });
   const [sending, setSending] = useState(false);
   const browsersOk = lab.browsers !== undefined;
   // A browser choice left from a lab that took them does not carry over to one that cannot.

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkMonitorRequest } from '../../src-shared/api/monitor-api';
-import { FakeHost, labStatus } from './helpers/fake-host';
+import { FakeHost, labStatus, snapshot } from './helpers/fake-host';
 import { noCanvas, renderApp, settle } from './helpers/render';
 
 beforeEach(() => noCanvas());
@@ -45,6 +45,16 @@ describe('Add nodes', () => {
       { op: 'add-nodes', count: 1, kind: 'browser' },
     ]);
     expect(screen.getByTestId('add-nodes-error').textContent).toBe(refusal);
+    // Another lab: the refusal was about the one before, and goes; so do browser nodes here.
+    act(() =>
+      host.push({
+        kind: 'lab-snapshot',
+        snapshot: snapshot(labStatus({ dir: '/tmp/lab-2', startedAt: 1_700_000_100_000 }), [], 0),
+      }),
+    );
+    await settle();
+    expect(screen.queryByTestId('add-nodes-error')).toBeNull();
+    expect(options()).toEqual(['node']);
   });
 
   it('refuses a count that is not a whole number in 1..500 without asking the host', async () => {
