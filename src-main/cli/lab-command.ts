@@ -3,7 +3,12 @@ import { dirname, join, resolve } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { MAX_LAB_BROWSERS, MAX_LAB_NODES, type LabEvent } from '../../src-shared/api/lab-api';
+import {
+  MAX_LAB_BROWSERS,
+  MAX_LAB_NODES,
+  tooManyBrowsers,
+  type LabEvent,
+} from '../../src-shared/api/lab-api';
 import { NODE_WEIGHTINGS, type Weighting } from '../../src-shared/drift/params';
 import { RULES } from '../../src-shared/drift/rules';
 import {
@@ -38,8 +43,7 @@ import { MonitorPortError, openCliMonitor, type CliMonitor } from '../monitor/cl
 import { userDataDir } from '../node/store';
 import { appVersion } from '../runtime/app-version';
 import { DEFAULT_CHROMIUM } from '../runtime/chromium';
-import { defaultRendererDir } from '../runtime/static-files';
-import { LAB_TAB_PAGE } from '../lab/browser-tabs';
+import { browserNodes } from '../lab/browser-tabs';
 import { thisMachine } from '../runtime/machine';
 import { EXIT, ExitError, UsageError } from './errors';
 import { handleStopSignals, signalExitCode, type StopSignal } from './signals';
@@ -603,10 +607,9 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
     throw new UsageError("--monitor-port needs --monitor (it is the web monitor's port)");
   if (flags.chromium !== undefined && flags.browsers === undefined)
     throw new UsageError("--chromium names the browser nodes' Chromium: it needs --browsers <n>");
-  if (flags.browsers !== undefined && flags.browsers >= scenario.lab.nodes)
-    throw new UsageError(
-      `--browsers ${flags.browsers}: of the lab's ${scenario.lab.nodes} nodes at least one must be a Node.js node, to relay for the browser nodes (give at most ${scenario.lab.nodes - 1})`,
-    );
+  const tooMany =
+    flags.browsers === undefined ? null : tooManyBrowsers(flags.browsers, scenario.lab.nodes);
+  if (tooMany) throw new UsageError(`--browsers ${flags.browsers}: ${tooMany}`);
   const dir = labFolder(flags.dir);
   checkCsv(flags.csv, flags.force === true, dir);
   const adHoc = flags.scenario === undefined;
@@ -618,13 +621,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       ...(flags.workers === undefined ? {} : { workers: flags.workers }),
       ...(flags.browsers === undefined
         ? {}
-        : {
-            browsers: {
-              count: flags.browsers,
-              chromium: flags.chromium ?? DEFAULT_CHROMIUM,
-              pageDir: defaultRendererDir(LAB_TAB_PAGE),
-            },
-          }),
+        : { browsers: browserNodes(flags.browsers, flags.chromium) }),
     }),
     ...(adHoc ? { scenario: undefined } : {}),
   };

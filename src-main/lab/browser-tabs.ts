@@ -8,8 +8,8 @@ import type {
 import { MAX_LAB_BROWSERS } from '../../src-shared/api/lab-api';
 import { errorMessage } from '../../src-shared/error-message';
 import { startJoinServer, type JoinServer } from '../node/join/join-server';
-import { CHROMIUM_ARGS, noChromiumReason } from '../runtime/chromium';
-import { pageBuilt } from '../runtime/static-files';
+import { CHROMIUM_ARGS, DEFAULT_CHROMIUM, noChromiumReason } from '../runtime/chromium';
+import { defaultRendererDir, pageBuilt } from '../runtime/static-files';
 import type { LabPool } from './pool-client';
 
 /*
@@ -35,6 +35,36 @@ export class BrowserNodesError extends Error {
   override readonly name = 'BrowserNodesError';
 }
 
+/**
+ * A lab's `count` browser nodes as Lab.start takes them, from this Chromium and built page
+ * (default: DEFAULT_CHROMIUM and this install's renderer), for every program that starts labs
+ * (`lvs lab --browsers`, the monitor's host) to default alike.
+ */
+export function browserNodes(
+  count: number,
+  chromium?: string,
+  pageDir?: string,
+): BrowserNodeSetup & { readonly count: number } {
+  return {
+    count,
+    chromium: chromium ?? DEFAULT_CHROMIUM,
+    pageDir: pageDir ?? defaultRendererDir(LAB_TAB_PAGE),
+  };
+}
+
+/**
+ * Why browser nodes cannot run from this setup (no Chromium there, the page not built), or null
+ * when they may (Chromium may still fail to start). Checked before a start, and told to the
+ * monitor so that its form can say so before anyone asks.
+ */
+export function noBrowserNodesReason(setup: BrowserNodeSetup): string | null {
+  const missing = noChromiumReason(setup.chromium);
+  if (missing) return `browser nodes need Chromium: ${missing}`;
+  if (!pageBuilt(setup.pageDir, LAB_TAB_PAGE))
+    return `browser nodes need the built page ${LAB_TAB_PAGE} in ${setup.pageDir}: run npm run build`;
+  return null;
+}
+
 export class BrowserTabs {
   private constructor(
     private readonly browser: Browser,
@@ -48,12 +78,8 @@ export class BrowserTabs {
     init: PoolInit,
     onNotice: (notice: PoolNotice) => void,
   ): Promise<BrowserTabs> {
-    const missing = noChromiumReason(setup.chromium);
-    if (missing) throw new BrowserNodesError(`browser nodes need Chromium: ${missing}`);
-    if (!pageBuilt(setup.pageDir, LAB_TAB_PAGE))
-      throw new BrowserNodesError(
-        `browser nodes need the built page ${LAB_TAB_PAGE} in ${setup.pageDir}: run npm run build`,
-      );
+    const missing = noBrowserNodesReason(setup);
+    if (missing) throw new BrowserNodesError(missing);
     const server = await startJoinServer({
       host: '127.0.0.1',
       port: 0,

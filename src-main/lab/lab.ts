@@ -385,6 +385,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       dir: this.opts.dir,
       startedAt: this.startedAt,
       epsilon: this.opts.epsilon,
+      ...(this.opts.browsers ? { browsers: [...this.state.browsers].sort((a, b) => a - b) } : {}),
     };
   }
 

@@ -16,6 +16,7 @@ import { labCapacity, type LabCapacity, type Machine } from '../../src-shared/la
 import { applyOverrides, type Scenario } from '../../src-shared/lab/scenario';
 import { fileStamp } from '../node/store/safe-file';
 import { Lab } from '../lab/lab';
+import { browserNodes, noBrowserNodesReason } from '../lab/browser-tabs';
 import { listScenarios, loadScenario } from '../lab/scenario-file';
 import { labOptionsFor, runScenario } from '../lab/scenario-run';
 import { DEFAULT_RECORDINGS_MB, keepRecordingsUnder } from '../lab/recording-retention';
@@ -51,6 +52,10 @@ export interface MonitorHostOptions {
    * gives shortened copies here, so that the guided tour runs in seconds.
    */
   readonly scenarios?: ScenarioSource;
+  /** The Chromium that runs a lab's browser nodes (default DEFAULT_CHROMIUM, as `lvs lab`). */
+  readonly chromium?: string;
+  /** The built renderer holding the browser nodes' page (default: this install's, as `lvs lab`). */
+  readonly pageDir?: string;
 }
 
 /** The scenarios a monitor may run by name. */
@@ -155,7 +160,17 @@ export class MonitorHost {
         : null,
       defaults: DEFAULT_PARAMS,
       capacity: this.capacity,
+      browserNodes: this.browserNodes(),
     };
+  }
+
+  /**
+   * Whether browser nodes can run here. Looked at each time (two file checks): a page built or
+   * a Chromium installed while the host runs is offered at the next info.
+   */
+  private browserNodes(): AppInfo['browserNodes'] {
+    const reason = noBrowserNodesReason(browserNodes(0, this.opts.chromium, this.opts.pageDir));
+    return reason === null ? { ok: true } : { ok: false, reason };
   }
 
   /** The monitor API: checks the request, then answers it. Throws one-line errors. */
@@ -230,6 +245,7 @@ export class MonitorHost {
       throw new MonitorError(
         `${nodes} nodes is more than this machine is sized for: at most ${maxNodes} (${reason})`,
       );
+    const browsers = setup?.browsers === undefined ? null : this.browsersFor(setup.browsers);
     await this.stopOwnLab();
     const dir = join(this.opts.labsDir, `lab-${fileStamp(new Date())}`);
     const workers = this.opts.workers === undefined ? {} : { workers: this.opts.workers };
@@ -246,6 +262,7 @@ export class MonitorHost {
           epsilon: setup!.epsilon,
           appVersion: this.opts.appVersion,
           ...workers,
+          ...(browsers ? { browsers } : {}),
         };
     const lab = await Lab.start(options).catch((err: unknown) => {
       throw new MonitorError(errorMessage(err));
@@ -254,6 +271,14 @@ export class MonitorHost {
     this.attachLab(lab);
     if (scenario) this.runTimeline(lab, scenario);
     return lab.status();
+  }
+
+  /** A lab's browser nodes from this host's Chromium and page, refused before anything stops. */
+  private browsersFor(count: number) {
+    const setup = browserNodes(count, this.opts.chromium, this.opts.pageDir);
+    const reason = noBrowserNodesReason(setup);
+    if (reason) throw new MonitorError(reason);
+    return setup;
   }
 
   private runTimeline(lab: Lab, scenario: Scenario): void {

@@ -1,5 +1,10 @@
-import { MAX_LAB_NODES } from '@shared/api/lab-api';
-import type { LabSetupInput } from '@shared/api/monitor-api';
+import {
+  MAX_ADD_NODES,
+  MAX_LAB_BROWSERS,
+  MAX_LAB_NODES,
+  tooManyBrowsers,
+} from '@shared/api/lab-api';
+import type { AppInfo, LabSetupInput } from '@shared/api/monitor-api';
 import type { Checked } from '@shared/checked';
 import {
   AGGREGATORS,
@@ -34,6 +39,8 @@ export interface StartForm {
   readonly topology: string;
   readonly seed: string;
   readonly cycleMs: string;
+  /** Of the nodes, how many are browser nodes (absent or empty: none). */
+  readonly browsers?: string;
 }
 
 /** The largest lab the host's machine is sized for, and why (AppInfo.capacity). */
@@ -44,9 +51,15 @@ export interface NodeLimit {
 
 /**
  * The start-lab form as a lab setup, or the first field that is wrong. `limit`: the host
- * machine's (the lab API's own MAX_LAB_NODES when the host does not say).
+ * machine's (the lab API's own MAX_LAB_NODES when the host does not say). `browserNodes`: whether
+ * the host can run browser nodes (AppInfo.browserNodes; absent: the host decides). Browser nodes
+ * are sent only when there are some, so that a lab of Node.js nodes never needs Chromium.
  */
-export function checkStartForm(form: StartForm, limit?: NodeLimit): FieldChecked<LabSetupInput> {
+export function checkStartForm(
+  form: StartForm,
+  limit?: NodeLimit,
+  browserNodes?: AppInfo['browserNodes'],
+): FieldChecked<LabSetupInput> {
   const nodes = whole('nodes', form.nodes, 2, limit?.maxNodes ?? MAX_LAB_NODES);
   if (!nodes.ok)
     return limit && Number(form.nodes.trim()) > limit.maxNodes
@@ -63,10 +76,39 @@ export function checkStartForm(form: StartForm, limit?: NodeLimit): FieldChecked
   if (!seed.ok) return seed;
   const cycleMs = whole('cycle', form.cycleMs, 20, 60_000);
   if (!cycleMs.ok) return cycleMs;
+  const browsers = checkBrowsers(form.browsers ?? '', nodes.value, browserNodes);
+  if (!browsers.ok) return browsers;
   return {
     ok: true,
-    value: { nodes: nodes.value, topology, seed: seed.value, cycleMs: cycleMs.value },
+    value: {
+      nodes: nodes.value,
+      topology,
+      seed: seed.value,
+      cycleMs: cycleMs.value,
+      ...(browsers.value > 0 ? { browsers: browsers.value } : {}),
+    },
   };
+}
+
+/** The form's browser nodes: 0..MAX_LAB_BROWSERS, fewer than the nodes, and only where they run. */
+function checkBrowsers(
+  text: string,
+  nodes: number,
+  browserNodes: AppInfo['browserNodes'],
+): FieldChecked<number> {
+  if (text.trim() === '') return { ok: true, value: 0 };
+  const browsers = whole('browser nodes', text, 0, MAX_LAB_BROWSERS);
+  if (!browsers.ok || browsers.value === 0) return browsers;
+  const tooMany = tooManyBrowsers(browsers.value, nodes);
+  if (tooMany) return { ok: false, field: 'browser nodes', reason: `browser nodes: ${tooMany}` };
+  if (browserNodes && !browserNodes.ok)
+    return { ok: false, field: 'browser nodes', reason: browserNodes.reason };
+  return browsers;
+}
+
+/** The Add nodes control's count (the lab checks its kind: browser nodes only where it can). */
+export function checkAddNodes(text: string): FieldChecked<number> {
+  return whole('count', text, 1, MAX_ADD_NODES);
 }
 
 export interface ParamsForm {

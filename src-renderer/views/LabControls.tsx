@@ -12,6 +12,7 @@ import { checkTrimF, parseNumber, parseVector } from '../lib/validate';
 import { useMonitor, useMonitorState } from '../state/context';
 import { displayedFrame } from '../state/store';
 import { slotsOf } from '../state/tick-frame';
+import { AddNodes } from './AddNodes';
 import { useLabCommand } from './hooks';
 
 function Group({ title, children }: { title: string; children: ReactNode }) {
@@ -41,6 +42,7 @@ export function LabControls() {
       <EventLog />
       <Partitions lab={lab} />
       <SelectedNodes />
+      <AddNodes lab={lab} />
       <LinkFaults />
       <Attacks lab={lab} />
       <AggregatorSwitch lab={lab} />

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ScenarioInfo } from '@shared/api/monitor-api';
-import { MAX_LAB_NODES } from '@shared/api/lab-api';
+import { MAX_LAB_BROWSERS, MAX_LAB_NODES } from '@shared/api/lab-api';
 import { nodesKeepingUp } from '@shared/lab/capacity';
 import { errorLine } from '../api/client';
 import { checkStartForm, type StartForm } from '../lib/validate';
@@ -9,7 +9,7 @@ import { labKey } from '../state/tick-frame';
 import { useReplaceLab } from './ReplaceLab';
 
 /**
- * Starting a lab: the form (size, topology, seed, cycle), or a shipped scenario. Shows progress
+ * Starting a lab: the form (size, topology, seed, cycle, browser nodes), or a shipped scenario. Shows progress
  * while the host wires the nodes, and the host's one-line error when it refuses. The largest lab
  * offered is the host machine's (AppInfo.capacity), with its reason. A start while a lab runs
  * replaces it (the host stops it first), so it asks before (useReplaceLab). While a lab runs the form folds
@@ -22,6 +22,8 @@ export function StartLab() {
   const runningKey = running ? labKey(running) : null;
   const capacity = useMonitorState((s) => s.info?.capacity ?? null);
   const maxNodes = capacity?.maxNodes ?? MAX_LAB_NODES;
+  const browserNodes = useMonitorState((s) => s.info?.browserNodes);
+  const noBrowsers = browserNodes && !browserNodes.ok ? browserNodes.reason : null;
   const connected = useMonitorState(
     (s) => s.connection.kind === 'open' || s.connection.kind === 'electron',
   );
@@ -30,6 +32,7 @@ export function StartLab() {
     topology: 'random:8',
     seed: '1',
     cycleMs: '200',
+    browsers: '0',
   });
   // An error or a question belongs to the lab that was running when it came (its key): once a
   // lab starts or stops (here, in another window, or after a start that timed out here) it is
@@ -84,7 +87,12 @@ export function StartLab() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const checked = checkStartForm(form, capacity ?? undefined);
+    // A host that cannot run browser nodes has the field disabled: what it holds is not asked for.
+    const checked = checkStartForm(
+      noBrowsers ? { ...form, browsers: '0' } : form,
+      capacity ?? undefined,
+      browserNodes,
+    );
     if (!checked.ok) {
       setError(checked.reason);
       return;
@@ -125,15 +133,15 @@ export function StartLab() {
     });
   };
 
-  const field = (name: keyof StartForm, label: string, hint: string) => (
+  const field = (name: keyof StartForm, label: string, hint: string, off = false) => (
     <label className="field">
       <span>{label}</span>
       <input
         name={name}
-        value={form[name]}
+        value={form[name] ?? ''}
         onChange={(e) => setForm({ ...form, [name]: e.target.value })}
         aria-describedby={`${id}-${name}`}
-        disabled={!!starting}
+        disabled={!!starting || off}
         inputMode={name === 'topology' ? 'text' : 'numeric'}
       />
       <small id={`${id}-${name}`} className="muted">
@@ -162,6 +170,14 @@ export function StartLab() {
           {field('topology', 'Topology', 'random:8, ring:4, ws:8:0.1, ba:3, er:6, complete')}
           {field('seed', 'Seed', 'the same seed repeats the run')}
           {field('cycleMs', 'Cycle (ms)', '20..60000')}
+          {field(
+            'browsers',
+            'Browser nodes',
+            noBrowsers
+              ? `not on this host: ${noBrowsers}`
+              : `0..${MAX_LAB_BROWSERS}, fewer than the nodes: the last ones run as Chromium tabs on the host; with at least one, Add nodes can add more`,
+            noBrowsers !== null,
+          )}
           <button type="submit" data-testid="start-lab-button" disabled={!!starting}>
             {starting ? 'Starting…' : 'Start lab'}
           </button>

@@ -24,6 +24,20 @@ export const MAX_LAB_NODES = 2000;
  * node's Web Worker), far heavier than a Node.js node on a shared thread.
  */
 export const MAX_LAB_BROWSERS = 32;
+
+/** Nodes one add-nodes command may add. */
+export const MAX_ADD_NODES = 500;
+
+/**
+ * Why `browsers` of a lab's `nodes` cannot be browser nodes, or null when they can: a browser
+ * node cannot listen, so at least one Node.js node must be there to relay for it. The count's
+ * own range (0..MAX_LAB_BROWSERS) is checked by each caller's schema or flag.
+ */
+export function tooManyBrowsers(browsers: number, nodes: number): string | null {
+  return browsers < nodes
+    ? null
+    : `of the lab's ${nodes} nodes at least one must be a Node.js node, to relay for the browser nodes (give at most ${nodes - 1})`;
+}
 const slot = z
   .number({ error: 'a node is a slot number' })
   .int({ error: 'a node is a whole slot number' })
@@ -250,7 +264,7 @@ const COMMAND_SCHEMAS = [
    */
   z.strictObject({
     op: z.literal('add-nodes'),
-    count: z.number().int().min(1).max(500),
+    count: z.number().int().min(1).max(MAX_ADD_NODES),
     kind: z.enum(['node', 'browser'], { error: "kind must be 'node' or 'browser'" }).optional(),
   }),
   z.strictObject({ op: z.literal('nemesis'), schedule: nemesisSpec }),
@@ -428,6 +442,12 @@ export interface LabStatus {
   readonly startedAt: number;
   /** The spread under which the lab counts as converged (docs/lab.md, "Convergence"). */
   readonly epsilon: number;
+  /**
+   * The slots that are browser nodes (ascending), in a lab started with browser nodes (even 0:
+   * then []), which is the only kind of lab that can add some. Absent: a lab of Node.js nodes
+   * only, which cannot take browser nodes.
+   */
+  readonly browsers?: readonly number[];
 }
 
 export interface LabSnapshot {

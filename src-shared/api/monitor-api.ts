@@ -7,7 +7,9 @@ import {
   checkLabCommand,
   checkLabRequest,
   isLabQuery,
+  MAX_LAB_BROWSERS,
   MAX_LAB_NODES,
+  tooManyBrowsers,
   type LabCommand,
   type LabEvent,
   type LabSnapshot,
@@ -32,18 +34,35 @@ import {
 
 // ---------------------------------------------------------------- the app's own requests
 
-const labSetup = z.strictObject({
-  nodes: z.number().int().min(2).max(MAX_LAB_NODES),
-  topology: z.string().min(1).max(64),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1),
-  cycleMs: z.number().int().min(20).max(60_000).default(200),
-  params: paramsPatch.default({}),
-  epsilon: z.number().positive().max(1e6).default(0.5),
-});
+const BROWSERS_RANGE = `browsers must be a whole number in 0..${MAX_LAB_BROWSERS}`;
+
+const labSetup = z
+  .strictObject({
+    nodes: z.number().int().min(2).max(MAX_LAB_NODES),
+    topology: z.string().min(1).max(64),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    cycleMs: z.number().int().min(20).max(60_000).default(200),
+    params: paramsPatch.default({}),
+    epsilon: z.number().positive().max(1e6).default(0.5),
+    /**
+     * Of the nodes, this many (the last slots) are browser nodes, each a Chromium tab on the
+     * host. Given (even 0), the lab can add browser nodes later; absent, it cannot.
+     */
+    browsers: z
+      .number()
+      .int({ error: BROWSERS_RANGE })
+      .min(0, { error: BROWSERS_RANGE })
+      .max(MAX_LAB_BROWSERS, { error: BROWSERS_RANGE })
+      .optional(),
+  })
+  .superRefine(({ browsers, nodes }, ctx) => {
+    const problem = browsers === undefined ? null : tooManyBrowsers(browsers, nodes);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['browsers'] });
+  });
 export type LabSetup = z.infer<typeof labSetup>;
 export type LabSetupInput = z.input<typeof labSetup>;
 
@@ -118,6 +137,12 @@ export interface AppInfo {
    * host that cannot tell (a test's stand-in): the form then offers the API's MAX_LAB_NODES.
    */
   readonly capacity?: LabCapacity;
+  /**
+   * Whether this host can run browser nodes (Chromium tabs) in a lab it starts, and if not why
+   * (no Chromium, the page not built): the form's browser field says so. Absent from a host
+   * that cannot tell (a test's stand-in): the field is offered and the host's answer decides.
+   */
+  readonly browserNodes?: { readonly ok: true } | { readonly ok: false; readonly reason: string };
 }
 
 export interface AppResponses {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fitTicks } from '../../src-renderer/lib/axis-ticks';
 import { besideMarker, stackRows } from '../../src-renderer/lib/label-rows';
 import { DEFAULT_PARAMS } from '../../src-shared/drift/params';
+import { checkMonitorRequest } from '../../src-shared/api/monitor-api';
 import { errorLine } from '../../src-renderer/api/client';
 import { convergenceText, markerLabel, markersOf } from '../../src-renderer/lib/commands';
 import { liveComponents } from '../../src-renderer/lib/components';
@@ -15,6 +16,7 @@ import { syntheticSwarm } from '../../src-renderer/lib/synthetic';
 import {
   checkMultiaddr,
   checkParamsForm,
+  checkAddNodes,
   checkStartForm,
   checkTrimF,
   parseVector,
@@ -180,6 +182,57 @@ describe('client-side checks', () => {
     expect(checkStartForm({ nodes: '5', topology: 'ring', seed: '1', cycleMs: '5' }).ok).toBe(
       false,
     );
+  });
+
+  it('start form: browser nodes, sent only when there are some, fewer than the nodes, where they run', () => {
+    const form = { nodes: '5', topology: 'ring:2', seed: '1', cycleMs: '200' };
+    const value = { nodes: 5, topology: 'ring:2', seed: 1, cycleMs: 200 };
+    const ok = { ok: true } as const;
+    expect(checkStartForm({ ...form, browsers: '2' }, undefined, ok)).toEqual({
+      ok: true,
+      value: { ...value, browsers: 2 },
+    });
+    expect(
+      checkMonitorRequest({
+        target: 'app',
+        request: { op: 'start-lab', setup: { ...value, browsers: 2 } },
+      }).ok,
+    ).toBe(true);
+    // 0 or empty: a lab of Node.js nodes, which needs no Chromium (even on a host without one).
+    const none = { ok: false, reason: 'browser nodes need Chromium: no Chromium at /x' } as const;
+    for (const browsers of ['0', ' ', ''])
+      expect(checkStartForm({ ...form, browsers }, undefined, none)).toEqual({ ok: true, value });
+    const refused = (browsers: string, can: typeof ok | typeof none = ok) =>
+      checkStartForm({ ...form, browsers }, undefined, can);
+    expect(refused('5')).toEqual({
+      ok: false,
+      field: 'browser nodes',
+      reason:
+        "browser nodes: of the lab's 5 nodes at least one must be a Node.js node, to relay for the browser nodes (give at most 4)",
+    });
+    expect(refused('4').ok).toBe(true);
+    expect(refused('33')).toEqual({
+      ok: false,
+      field: 'browser nodes',
+      reason: 'browser nodes must be in 0..32 (got 33)',
+    });
+    expect(refused('1.5')).toEqual({
+      ok: false,
+      field: 'browser nodes',
+      reason: 'browser nodes must be a whole number in 0..32',
+    });
+    expect(refused('-1').ok).toBe(false);
+    // The host's own line where it cannot run them.
+    expect(refused('1', none)).toEqual({ ok: false, field: 'browser nodes', reason: none.reason });
+    // A host that cannot tell: the host decides.
+    expect(checkStartForm({ ...form, browsers: '1' }).ok).toBe(true);
+  });
+
+  it('add nodes: a whole count in 1..500', () => {
+    expect(checkAddNodes(' 3 ')).toEqual({ ok: true, value: 3 });
+    expect(checkAddNodes('500')).toEqual({ ok: true, value: 500 });
+    for (const bad of ['0', '501', '2.5', '', 'x'])
+      expect(checkAddNodes(bad)).toMatchObject({ ok: false, field: 'count' });
   });
 
   it('parameters: only what changed, checked against the ranges', () => {

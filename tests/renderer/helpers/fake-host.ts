@@ -15,6 +15,8 @@ export class FakeHost implements Host {
   private current: ConnectionState = { kind: 'open' };
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
   labStatus: LabStatus | null = null;
+  /** What info says of browser nodes (absent: nothing, as a host that cannot tell). */
+  browserNodes: AppInfo['browserNodes'] | undefined;
   answer: (req: MonitorRequest) => unknown = (req) => this.defaultAnswer(req);
 
   readonly api = {
@@ -58,6 +60,7 @@ export class FakeHost implements Host {
       lab: this.labStatus,
       scenario: null,
       defaults: DEFAULT_PARAMS,
+      ...(this.browserNodes ? { browserNodes: this.browserNodes } : {}),
     };
   }
 
