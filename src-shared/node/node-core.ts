@@ -318,6 +318,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       interventions: countsByRule(counts),
       uptimeMs: Date.now() - this.startedAt,
       ...(this.network ? { network: this.network.view() } : {}),
+      ...(this.sharded ? { holds: this.last?.holds ?? [] } : {}),
     };
   }
 
