@@ -293,11 +293,26 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     const S = this.last?.S ?? [];
     let sq = 0;
     let n = 0;
-    for (const p of peers) {
-      const theirs = p.sdm?.message.state;
-      if (!theirs || theirs.length !== S.length) continue;
-      for (let c = 0; c < S.length; c++) sq += (theirs[c]! - S[c]!) ** 2;
-      n++;
+    if (this.sharded) {
+      // Per peer over the components of the shards both hold: S is 0 outside this node's shards,
+      // and a peer's report has no value outside its own.
+      const held = new Set(this.last?.holds ?? []);
+      for (const { report, shards } of this.shardReports()) {
+        const both = shards.filter((k) => held.has(k));
+        if (both.length === 0) continue;
+        for (const k of both) {
+          const { first, width } = this.ranges[k]!;
+          for (let c = first; c < first + width; c++) sq += (report.state[c]! - S[c]!) ** 2;
+        }
+        n++;
+      }
+    } else {
+      for (const p of peers) {
+        const theirs = p.sdm?.message.state;
+        if (!theirs || theirs.length !== S.length) continue;
+        for (let c = 0; c < S.length; c++) sq += (theirs[c]! - S[c]!) ** 2;
+        n++;
+      }
     }
     const counts = this.last?.counts ?? emptyCounts();
     return {
