@@ -33,6 +33,7 @@ import {
   LossWatch,
   ownShards,
   shardsToAdopt,
+  unformedToStart,
   type HeardHolder,
 } from './shard-holding';
 import type { StoreDocument } from './store-schema';
@@ -143,6 +144,11 @@ export interface NodeCoreEvents extends Record<string, unknown[]> {
 }
 
 const DEFAULT_JOIN_CYCLES = 3;
+/**
+ * Cycles a forming node waits before it starts a shard nobody took: its members form within a
+ * cycle or two of it (a lab releases them together) and are heard the cycle after.
+ */
+const UNFORMED_WAIT = 5;
 const JITTER_STREAM = 1;
 /** Snapshots go to listeners at most this often: a monitor redraws no faster. */
 const SNAPSHOT_EVERY_MS = 200;
@@ -166,6 +172,8 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
   /** K > 1: the shard ranges, the shards taken at join and not yet held, lost-shard watch. */
   private readonly ranges: readonly ShardRange[];
   private wants = new Set<number>();
+  /** The cycle this node formed at from an initial state (a lab's); null otherwise. */
+  private formedAt: number | null = null;
   private readonly losses: LossWatch;
 
   protected constructor(
@@ -633,6 +641,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       this.core.log.info(`shard ${k} adopted from ${from.length} holder(s)`);
       this.emit('shard', { type: 'adopted', shard: k, cycle: cycleNo, holders: from.length });
     }
+    await this.startUnformed(engine, peers, held, holders, cycleNo);
     for (const k of this.losses.update(held, holders)) this.shardLost(k, cycleNo);
 
     const { snapshot, cycle } = await engine.step(
@@ -685,11 +694,40 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
         `${initial ? 'formed' : 'no peers: starting from the genesis state'} holding shard(s) ${own.join(', ')} of ${this.params.shards}`,
       );
       await this.startEngine(S, 0, 1, 0, own);
+      if (initial) this.formedAt = 0;
       return;
     }
     this.wants = new Set(own);
     this.core.log.info(`joined wanting shard(s) ${own.join(', ')} of ${this.params.shards}`);
     await this.startEngine(new Array<number>(d).fill(0), 0, 1, 0, []);
+  }
+
+  /**
+   * A forming node (a lab's) starts a shard no member of its neighbourhood took (unformedToStart),
+   * from its initial state. It waits UNFORMED_WAIT cycles after it formed, so that the members'
+   * first SDMs (each one forms after joinCycles, and is heard a cycle later) have come.
+   */
+  private async startUnformed(
+    engine: Engine,
+    peers: readonly string[],
+    held: Set<number>,
+    holders: ReadonlyMap<number, readonly HeardHolder[]>,
+    cycleNo: number,
+  ): Promise<void> {
+    const initial = this.core.initialState;
+    if (!initial || this.formedAt === null || cycleNo - this.formedAt < UNFORMED_WAIT) return;
+    const seen = (k: number) => this.losses.seen(k) || (holders.get(k)?.length ?? 0) > 0;
+    const start = unformedToStart({ self: this.sessionId, peers, held, seen }, this.params.shards);
+    const S = genesisState(initial, this.params.dimensions);
+    for (const k of start) {
+      const { first, width } = this.ranges[k]!;
+      this.last = await engine.adopt(k, S.slice(first, first + width));
+      held.add(k);
+      this.core.log.info(
+        `shard ${k} started from the initial state: no member of the neighbourhood took it`,
+      );
+      this.emit('shard', { type: 'adopted', shard: k, cycle: cycleNo, holders: 0 });
+    }
   }
 
   /** "shard lost": a log line, an event in the store's log and to listeners (the lab). */

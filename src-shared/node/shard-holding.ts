@@ -82,6 +82,39 @@ export function shardsToAdopt(v: RepairView, K: number): number[] {
   return out;
 }
 
+/**
+ * Shards never formed that this node starts from its initial state (a lab's forming node only).
+ * Forming, each member takes its c < K shards by weight alone, so in a small swarm every member
+ * may pass over a shard (5 nodes taking 2 of 4 each leave a given shard to nobody with
+ * probability 1/32), and repair copies only from a holder: nothing would ever start it. A shard
+ * this node neither holds nor has ever heard a holder of is started by the first of its
+ * neighbourhood (itself and its peers) by rendezvous weight; in a full mesh every member ranks
+ * alike, so exactly one does.
+ */
+export function unformedToStart(
+  v: {
+    readonly self: string;
+    readonly peers: readonly string[];
+    readonly held: ReadonlySet<number>;
+    /** Whether this node ever held or heard a holder of shard k. */
+    readonly seen: (k: number) => boolean;
+  },
+  K: number,
+): number[] {
+  const out: number[] = [];
+  const members = [v.self, ...v.peers];
+  for (let k = 0; k < K; k++) {
+    if (v.held.has(k) || v.seen(k)) continue;
+    const order = adoptionOrder(
+      k,
+      members.map((_, i) => i),
+      (i) => sessionNumber(members[i]!),
+    );
+    if (order[0] === 0) out.push(k);
+  }
+  return out;
+}
+
 /** The per-coordinate median of the holders' states of a shard: where an adopter starts it. */
 export function adoptionState(range: ShardRange, heard: readonly HeardHolder[]): number[] {
   return Array.from({ length: range.width }, (_, c) =>
@@ -95,12 +128,17 @@ export function adoptionState(range: ShardRange, heard: readonly HeardHolder[]):
  * Bounded: K flags.
  */
 export class LossWatch {
-  private readonly seen: Uint8Array;
+  private readonly heardOnce: Uint8Array;
   private readonly reported: Uint8Array;
 
   constructor(K: number) {
-    this.seen = new Uint8Array(K);
+    this.heardOnce = new Uint8Array(K);
     this.reported = new Uint8Array(K);
+  }
+
+  /** Whether shard k was ever held or heard (a shard never seen was never formed here). */
+  seen(k: number): boolean {
+    return this.heardOnce[k] === 1;
   }
 
   /** The shards newly lost this cycle. */
@@ -109,12 +147,12 @@ export class LossWatch {
     holders: ReadonlyMap<number, readonly HeardHolder[]>,
   ): number[] {
     const lost: number[] = [];
-    for (let k = 0; k < this.seen.length; k++) {
+    for (let k = 0; k < this.heardOnce.length; k++) {
       const present = held.has(k) || (holders.get(k)?.length ?? 0) > 0;
       if (present) {
-        this.seen[k] = 1;
+        this.heardOnce[k] = 1;
         this.reported[k] = 0;
-      } else if (this.seen[k] === 1 && this.reported[k] === 0) {
+      } else if (this.heardOnce[k] === 1 && this.reported[k] === 0) {
         this.reported[k] = 1;
         lost.push(k);
       }

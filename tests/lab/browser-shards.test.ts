@@ -36,7 +36,7 @@ describe.skipIf(skip !== null)('browser nodes with K = 4 shards', () => {
       browsers: {
         count: TABS.length,
         chromium: DEFAULT_CHROMIUM,
-        pageDir: builtRenderer('lvsLabTab'),
+        pageDir: builtRenderer('no member of the neighbourhood took it'),
       },
     });
   }, 120_000);
@@ -46,9 +46,11 @@ describe.skipIf(skip !== null)('browser nodes with K = 4 shards', () => {
   });
 
   it('every tab holds shards, every shard has r holders, and each converges among them', async () => {
+    let seen: LabSnapshot | null = null;
     const formed = await waitForSnapshot(
       lab,
       (s) => {
+        seen = s;
         const t = s.shards;
         const up = s.samples.filter((x) => x.condition === 'up' && x.cycle > 0);
         if (!t || up.length !== 5) return null;
@@ -58,7 +60,11 @@ describe.skipIf(skip !== null)('browser nodes with K = 4 shards', () => {
       },
       'every shard held r times and converged',
       FORM_MS,
-    );
+    ).catch((err: unknown) => {
+      // What the lab last saw, to tell which condition did not hold.
+      console.log(JSON.stringify({ shards: seen?.shards, samples: seen?.samples.map(brief) }));
+      throw err;
+    });
     const t = formed.shards!;
     console.log(
       `formed at cycle ${formed.metrics?.cycle}: holders ${t.holders.join(' ')}, ` +
@@ -93,6 +99,10 @@ describe.skipIf(skip !== null)('browser nodes with K = 4 shards', () => {
       const status = await lab.nodeStatus(slot);
       expect(status.holds?.length ?? 0).toBeGreaterThan(0);
       expect(status.holds!.every((k) => Number.isInteger(k) && k >= 0 && k < K)).toBe(true);
+      // Its spread to peers is over the shards it shares with each (0 here meant: not measured).
+      console.log(`tab ${slot}: holds [${status.holds}], spread to peers ${status.spreadToPeers}`);
+      expect(status.spreadToPeers).toBeGreaterThan(0);
+      expect(status.spreadToPeers).toBeLessThan(2 * EPSILON);
     }
   }, 60_000);
 
@@ -130,6 +140,14 @@ describe.skipIf(skip !== null)('browser nodes with K = 4 shards', () => {
     for (const k of held) expect(back).toContain(k);
     for (const k of back) expect(status).toContain(k);
   }, 60_000);
+});
+
+const brief = (x: LabSnapshot['samples'][number]) => ({
+  slot: x.slot,
+  condition: x.condition,
+  cycle: x.cycle,
+  holds: x.holds,
+  peers: x.peers,
 });
 
 /** The node's holds once they have stayed the same over 8 ticks. */
