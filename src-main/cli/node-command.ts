@@ -647,6 +647,8 @@ function logStatus(log: CliLog, node: LvsNode): void {
     mode: node.joined ? s.mode : 'joining',
     joined: node.joined,
     S: node.state().S,
+    // K > 1: which shards S holds (it is 0 outside them).
+    ...(s.holds ? { holds: s.holds } : {}),
     interventions: s.interventions,
     uptimeMs: s.uptimeMs,
     ...(s.network ? { network: s.network } : {}),

@@ -675,8 +675,10 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private async addSybils(count: number, targets: readonly number[], liar: LiarBehaviour) {
     const first = this.state.nodes;
     this.state.nodes += count;
+    // A component nobody holds (a lost shard, K > 1) has no mean: the Sybils start it at the
+    // initial range's floor, as they start every component before the first tick.
     const state = this.last?.metrics.mean.length
-      ? [...this.last.metrics.mean]
+      ? this.last.metrics.mean.map((m) => (Number.isFinite(m) ? m : this.opts.initial.min))
       : new Array<number>(this.state.params.dimensions).fill(this.opts.initial.min);
     for (let s = first; s < this.state.nodes; s++) {
       this.state.liars.set(s, liar);
@@ -999,6 +1001,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       samples,
       groups: this.state.partition?.plan.groups ?? [],
       previous: this.last?.traffic ?? null,
+      shards: this.opts.params.shards,
     });
     this.last = { metrics, samples, traffic };
     const p = this.opts.params;

@@ -189,6 +189,16 @@ export function NodeView({
         <dd className="mono" data-testid="node-state" data-values={S.join(',')}>
           {S.length === 0 ? 'joining: waiting for peers' : vec(S, 6)}
         </dd>
+        {status.holds ? (
+          <>
+            <dt>shards held</dt>
+            <dd data-testid="node-shards" data-holds={status.holds.join(',')}>
+              {status.holds.length === 0
+                ? `none of ${status.params.shards} yet: waiting to hear a holder`
+                : `${status.holds.join(', ')} of 0 to ${status.params.shards - 1} (S is 0 outside them)`}
+            </dd>
+          </>
+        ) : null}
         <dt>spread to peers</dt>
         <dd data-testid="node-spread" data-value={status.spreadToPeers}>
           {num(status.spreadToPeers, 4)}

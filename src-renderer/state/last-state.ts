@@ -27,7 +27,8 @@ export function lastLiveState(
     const c = f.cond[slot];
     if (c !== CONDITION.up && c !== CONDITION.frozen) continue;
     const S = f.S.slice(slot * f.d, (slot + 1) * f.d);
-    if (!S.every(Number.isFinite)) continue;
+    // Any component will do: with K > 1 the shards the node did not hold are NaN in the frame.
+    if (!S.some(Number.isFinite)) continue;
     return { t: f.t, S, D: f.D.slice(slot * f.d, (slot + 1) * f.d), earned: f.earned[slot]! };
   }
   return null;

@@ -1,4 +1,5 @@
 import type { LabSnapshot, LabStatus, NodeCondition, TickMetrics } from '@shared/api/lab-api';
+import { shardRanges } from '@shared/drift/shard-rule';
 import type { ShardTick } from '@shared/lab/shard-tally';
 import { mapGroups, type MapGroups } from '../lib/map-groups';
 import { holdsOf, shardCountOf, shardTickOf } from '../lib/shard-view';
@@ -31,7 +32,10 @@ export interface TickFrame {
   readonly liar: Uint8Array;
   /** 1: a browser node (a Chromium tab); 0: a Node.js node (NodeSample's kind). */
   readonly browser: Uint8Array;
-  /** n*d; NaN for a node without a state. */
+  /**
+   * n*d; NaN for a node without a state, and with K > 1 for every component of a shard the node
+   * does not hold (it reports 0 there, a value nobody agreed on): no view places a node by it.
+   */
   readonly S: Float64Array;
   readonly D: Float64Array;
   readonly earned: Float64Array;
@@ -117,6 +121,8 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
   let cut = cutOf(status);
   if (previous && sameLinks(previous.cut, cut)) cut = previous.cut;
   const K = shardCountOf(status);
+  const holds = holdsOf(samples, n, K);
+  if (holds) blankUnheld(S, D, holds, samples, d, K);
   return {
     t: metrics.t,
     metrics,
@@ -133,9 +139,36 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     links,
     cut,
     K,
-    holds: holdsOf(samples, n, K),
+    holds,
     shards: shardTickOf(snapshot, K),
   };
+}
+
+/**
+ * NaN over the components of the shards a node does not hold. Only nodes whose sample says what
+ * they hold: one that says nothing keeps what it reported.
+ */
+function blankUnheld(
+  S: Float64Array,
+  D: Float64Array,
+  holds: Uint8Array,
+  samples: LabSnapshot['samples'],
+  d: number,
+  K: number,
+): void {
+  if (K > d) return;
+  const ranges = shardRanges(d, K);
+  for (const s of samples) {
+    if (!Array.isArray((s as { holds?: unknown }).holds)) continue;
+    const i = s.slot;
+    if (i < 0 || (i + 1) * d > S.length) continue;
+    for (let k = 0; k < K; k++) {
+      if (holds[i * K + k] === 1) continue;
+      const { first, width } = ranges[k]!;
+      S.fill(Number.NaN, i * d + first, i * d + first + width);
+      D.fill(Number.NaN, i * d + first, i * d + first + width);
+    }
+  }
 }
 
 const groupCache = new WeakMap<TickFrame, MapGroups>();

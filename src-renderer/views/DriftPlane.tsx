@@ -5,12 +5,28 @@ import { saveBlob } from '../lib/download';
 import { mapDataOf } from '../lib/map-data';
 import { useMonitor, useMonitorState } from '../state/context';
 import { displayedIndex } from '../state/store';
-import { CONDITION } from '../state/tick-frame';
+import { CONDITION, type TickFrame } from '../state/tick-frame';
 import { usePageVisible } from '../state/visibility';
 import { useElementSize, usePalette } from './hooks';
 
 /** Ticks of trail behind each dot. */
 export const TRAIL = 10;
+
+/**
+ * With K > 1 the frame's states are NaN on the shards a node does not hold, so the plane draws a
+ * node only where it holds both axes' components: how many that is, of the nodes with a state.
+ */
+function heldOnPlane(frame: TickFrame, cx: number, cy: number) {
+  let shown = 0;
+  let withState = 0;
+  for (let i = 0; i < frame.n; i++) {
+    const row = frame.S.subarray(i * frame.d, (i + 1) * frame.d);
+    if (!row.some(Number.isFinite)) continue;
+    withState++;
+    if (Number.isFinite(row[cx]) && Number.isFinite(row[cy])) shown++;
+  }
+  return { shown, withState };
+}
 
 /**
  * The drift plane: two components of every node's state, with trails, drift arrows and the mean.
@@ -84,6 +100,7 @@ export function DriftPlane() {
   };
 
   const options = Array.from({ length: d }, (_, c) => c);
+  const held = frame && frame.K > 1 ? heldOnPlane(frame, cx, cy) : null;
   return (
     <section className="panel plane-panel" aria-labelledby="plane-title">
       <header className="panel-head">
@@ -120,6 +137,12 @@ export function DriftPlane() {
       </header>
       <div className="plane-canvas" ref={box}>
         {frame ? null : <p className="empty">The states appear here once the lab ticks.</p>}
+        {held ? (
+          <p className="muted small" data-testid="plane-held">
+            K = {frame!.K}: a node is drawn only where it holds both components shown, the mean is
+            each component&apos;s over its holders; {held.shown} of {held.withState} nodes here.
+          </p>
+        ) : null}
         {d === 1 ? (
           <p className="muted">One dimension: the plane shows S[0] on both axes.</p>
         ) : null}

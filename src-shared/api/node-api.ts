@@ -28,6 +28,8 @@ export interface NodeStatus {
   readonly network?: NetworkView;
   /** Where devices open the node's join page (`lvs node --join-port`); absent when it has none. */
   readonly join?: JoinView;
+  /** K > 1 only: the shards the node holds, ascending (docs/shards.md, "In the node"). */
+  readonly holds?: readonly number[];
 }
 
 /** The join page: a browser node for phones and laptops, served by the node itself. */

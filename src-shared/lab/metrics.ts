@@ -7,13 +7,15 @@ import {
   spreadOf,
   stdPerCoordinate,
 } from '../sim/metrics';
+import { heldCloud } from './held-cloud';
 
 /*
  * A lab's metrics per tick, from the nodes' samples. They are taken over the *counted* nodes:
  * honest, up, and with a state. Liars report what they like, and dead, frozen or starting
  * nodes hold states that no longer (or not yet) take part, so counting them would measure the
  * fault rather than the swarm. Spread and diameter are the simulator's own (sim/metrics.ts),
- * so a lab and a simulation of the same swarm can be compared number for number.
+ * so a lab and a simulation of the same swarm can be compared number for number. With K > 1
+ * shards every measure reads a component only from the nodes that hold its shard (held-cloud.ts).
  */
 
 /** Outbound traffic counters of one node, as its sample reports them (totals since it started). */
@@ -36,6 +38,8 @@ export interface TickInput {
   readonly groups: readonly (readonly number[])[];
   /** The previous tick's mark, or null on the first tick (the rates are then 0). */
   readonly previous: TrafficMark | null;
+  /** The lab's K (`shards`); 1, the whole state, when left out. */
+  readonly shards?: number;
 }
 
 /** Whether a node's state counts toward the swarm's metrics. */
@@ -53,12 +57,17 @@ export function isCounted(s: NodeSample): boolean {
  */
 export function tickMetrics(input: TickInput): { metrics: TickMetrics; traffic: TrafficMark } {
   const { t, samples, groups, previous } = input;
+  const K = input.shards ?? 1;
   const counted = samples.filter(isCounted);
-  const whole = cloud(counted);
+  const measure = (nodes: readonly NodeSample[]) =>
+    K > 1 && nodes.length > 0 ? heldCloud(nodes, nodes[0]!.S.length, K) : cloud(nodes);
+  const whole = measure(counted);
   const bySlot = new Map(counted.map((s) => [s.slot, s]));
 
   const distances = new Array<number>(maxSlot(samples) + 1).fill(NaN);
-  for (const s of counted) distances[s.slot] = distance(s.S, whole.mean);
+  counted.forEach((s, i) => {
+    distances[s.slot] = 'distances' in whole ? whole.distances[i]! : distance(s.S, whole.mean);
+  });
 
   const members = (group: readonly number[]) => group.flatMap((slot) => bySlot.get(slot) ?? []);
   const metrics: TickMetrics = {
@@ -70,7 +79,7 @@ export function tickMetrics(input: TickInput): { metrics: TickMetrics; traffic: 
     mean: whole.mean,
     distances,
     groups: groups.map((group) => {
-      const g = cloud(members(group));
+      const g = measure(members(group));
       return { mean: g.mean, spread: g.spread };
     }),
     ...rates(counted, previous, t),

@@ -39,6 +39,8 @@ import {
   LossWatch,
   ownShards,
   shardsToAdopt,
+  unformedToStart,
+  fullPeers,
   type HeardHolder,
 } from './shard-holding';
 import type { StoreDocument } from './store-schema';
@@ -172,6 +174,11 @@ export interface NodeCoreEvents extends Record<string, unknown[]> {
 }
 
 const DEFAULT_JOIN_CYCLES = 3;
+/**
+ * Cycles a forming node waits before it starts a shard nobody took: its members form within a
+ * cycle or two of it (a lab releases them together) and are heard the cycle after.
+ */
+const UNFORMED_WAIT = 5;
 const JITTER_STREAM = 1;
 /** Snapshots go to listeners at most this often: a monitor redraws no faster. */
 const SNAPSHOT_EVERY_MS = 200;
@@ -195,6 +202,8 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
   /** K > 1: the shard ranges, the shards taken at join and not yet held, lost-shard watch. */
   private readonly ranges: readonly ShardRange[];
   private wants = new Set<number>();
+  /** The cycle this node formed at from an initial state (a lab's); null otherwise. */
+  private formedAt: number | null = null;
   private readonly losses: LossWatch;
   /** This node's cap on the shards it holds (K: none). */
   private readonly maxShards: number;
@@ -329,11 +338,26 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     const S = this.last?.S ?? [];
     let sq = 0;
     let n = 0;
-    for (const p of peers) {
-      const theirs = p.sdm?.message.state;
-      if (!theirs || theirs.length !== S.length) continue;
-      for (let c = 0; c < S.length; c++) sq += (theirs[c]! - S[c]!) ** 2;
-      n++;
+    if (this.sharded) {
+      // Per peer over the components of the shards both hold: S is 0 outside this node's shards,
+      // and a peer's report has no value outside its own.
+      const held = new Set(this.last?.holds ?? []);
+      for (const { report, shards } of this.shardReports()) {
+        const both = shards.filter((k) => held.has(k));
+        if (both.length === 0) continue;
+        for (const k of both) {
+          const { first, width } = this.ranges[k]!;
+          for (let c = first; c < first + width; c++) sq += (report.state[c]! - S[c]!) ** 2;
+        }
+        n++;
+      }
+    } else {
+      for (const p of peers) {
+        const theirs = p.sdm?.message.state;
+        if (!theirs || theirs.length !== S.length) continue;
+        for (let c = 0; c < S.length; c++) sq += (theirs[c]! - S[c]!) ** 2;
+        n++;
+      }
     }
     const counts = this.last?.counts ?? emptyCounts();
     return {
@@ -354,6 +378,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       interventions: countsByRule(counts),
       uptimeMs: Date.now() - this.startedAt,
       ...(this.network ? { network: this.network.view() } : {}),
+      ...(this.sharded ? { holds: this.last?.holds ?? [] } : {}),
     };
   }
 
@@ -662,6 +687,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
       this.core.log.info(`shard ${k} adopted from ${from.length} holder(s)`);
       this.emit('shard', { type: 'adopted', shard: k, cycle: cycleNo, holders: from.length });
     }
+    await this.startUnformed(engine, peers, held, holders, cycleNo);
     for (const k of this.losses.update(held, holders)) this.shardLost(k, cycleNo);
 
     const { snapshot, cycle } = await engine.step(
@@ -715,6 +741,7 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
         `${initial ? 'formed' : 'no peers: starting from the genesis state'} holding shard(s) ${own.join(', ')} of ${this.params.shards}`,
       );
       await this.startEngine(S, 0, 1, 0, own);
+      if (initial) this.formedAt = 0;
       return;
     }
     this.wants = new Set(own);
@@ -728,6 +755,45 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
     for (const s of this.protocol.sessions())
       if (s.hello?.maxShards !== undefined) caps.set(s.peerId, s.hello.maxShards);
     return caps;
+  }
+
+  /**
+   * A forming node (a lab's) starts a shard no member of its neighbourhood took (unformedToStart),
+   * from its initial state. It waits UNFORMED_WAIT cycles after it formed, so that the members'
+   * first SDMs (each one forms after joinCycles, and is heard a cycle later) have come.
+   */
+  private async startUnformed(
+    engine: Engine,
+    peers: readonly string[],
+    held: Set<number>,
+    holders: ReadonlyMap<number, readonly HeardHolder[]>,
+    cycleNo: number,
+  ): Promise<void> {
+    const initial = this.core.initialState;
+    if (!initial || this.formedAt === null || cycleNo - this.formedAt < UNFORMED_WAIT) return;
+    const seen = (k: number) => this.losses.seen(k) || (holders.get(k)?.length ?? 0) > 0;
+    const K = this.params.shards;
+    const start = unformedToStart(
+      {
+        self: this.sessionId,
+        peers,
+        held,
+        seen,
+        room: this.maxShards - held.size,
+        full: fullPeers(holders, this.peerMaxShards(), K),
+      },
+      K,
+    );
+    const S = genesisState(initial, this.params.dimensions);
+    for (const k of start) {
+      const { first, width } = this.ranges[k]!;
+      this.last = await engine.adopt(k, S.slice(first, first + width));
+      held.add(k);
+      this.core.log.info(
+        `shard ${k} started from the initial state: no member of the neighbourhood took it`,
+      );
+      this.emit('shard', { type: 'adopted', shard: k, cycle: cycleNo, holders: 0 });
+    }
   }
 
   /** "shard lost": a log line, an event in the store's log and to listeners (the lab). */

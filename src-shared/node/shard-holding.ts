@@ -66,14 +66,18 @@ export interface RepairView {
 }
 
 /**
- * How many shards each peer holds, from the shards it is heard holding (its fresh SDMs): with
- * its cap, whether a short neighbourhood may still ask it.
+ * Which peers are full (at their cap: a short neighbourhood may no longer ask them), from the
+ * shards each is heard holding (its fresh SDMs) and the caps peers sent in their HELLO.
  */
-function heldCounts(holders: ReadonlyMap<number, readonly HeardHolder[]>): Map<string, number> {
+export function fullPeers(
+  holders: ReadonlyMap<number, readonly HeardHolder[]>,
+  peerMaxShards: ReadonlyMap<string, number> | undefined,
+  K: number,
+): (peer: string) => boolean {
   const counts = new Map<string, number>();
   for (const heard of holders.values())
     for (const h of heard) counts.set(h.id, (counts.get(h.id) ?? 0) + 1);
-  return counts;
+  return (p) => isFull(counts.get(p) ?? 0, peerMaxShards?.get(p) ?? K);
 }
 
 /**
@@ -92,8 +96,7 @@ export function shardsToAdopt(v: RepairView, K: number): number[] {
   const wanted: number[] = [];
   const asked: number[] = [];
   const target = Math.min(v.r, v.peers.length + 1);
-  const counts = heldCounts(v.holders);
-  const full = (p: string) => isFull(counts.get(p) ?? 0, v.peerMaxShards?.get(p) ?? K);
+  const full = fullPeers(v.holders, v.peerMaxShards, K);
   for (let k = 0; k < K; k++) {
     if (v.held.has(k)) continue;
     const heard = v.holders.get(k) ?? [];
@@ -116,6 +119,44 @@ export function shardsToAdopt(v: RepairView, K: number): number[] {
   return withinRoom(wanted, asked, room);
 }
 
+/**
+ * Shards never formed that this node starts from its initial state (a lab's forming node only).
+ * Forming, each member takes its c < K shards by weight alone, so in a small swarm every member
+ * may pass over a shard (5 nodes taking 2 of 4 each leave a given shard to nobody with
+ * probability 1/32), and repair copies only from a holder: nothing would ever start it. A shard
+ * this node neither holds nor has ever heard a holder of is started by the first of its
+ * neighbourhood (itself and its peers) by rendezvous weight; in a full mesh every member ranks
+ * alike, so exactly one does.
+ */
+export function unformedToStart(
+  v: {
+    readonly self: string;
+    readonly peers: readonly string[];
+    readonly held: ReadonlySet<number>;
+    /** Whether this node ever held or heard a holder of shard k. */
+    readonly seen: (k: number) => boolean;
+    /** Shards this node may still take (its cap less what it holds; absent: no cap). */
+    readonly room?: number;
+    /** Peers at their cap (fullPeers), passed over as the shard's starter. */
+    readonly full?: (peer: string) => boolean;
+  },
+  K: number,
+): number[] {
+  const out: number[] = [];
+  const members = [v.self, ...v.peers.filter((p) => !(v.full?.(p) ?? false))];
+  for (let k = 0; k < K; k++) {
+    if (out.length >= (v.room ?? K)) break;
+    if (v.held.has(k) || v.seen(k)) continue;
+    const order = adoptionOrder(
+      k,
+      members.map((_, i) => i),
+      (i) => sessionNumber(members[i]!),
+    );
+    if (order[0] === 0) out.push(k);
+  }
+  return out;
+}
+
 /** The per-coordinate median of the holders' states of a shard: where an adopter starts it. */
 export function adoptionState(range: ShardRange, heard: readonly HeardHolder[]): number[] {
   return Array.from({ length: range.width }, (_, c) =>
@@ -129,12 +170,17 @@ export function adoptionState(range: ShardRange, heard: readonly HeardHolder[]):
  * Bounded: K flags.
  */
 export class LossWatch {
-  private readonly seen: Uint8Array;
+  private readonly heardOnce: Uint8Array;
   private readonly reported: Uint8Array;
 
   constructor(K: number) {
-    this.seen = new Uint8Array(K);
+    this.heardOnce = new Uint8Array(K);
     this.reported = new Uint8Array(K);
+  }
+
+  /** Whether shard k was ever held or heard (a shard never seen was never formed here). */
+  seen(k: number): boolean {
+    return this.heardOnce[k] === 1;
   }
 
   /** The shards newly lost this cycle. */
@@ -143,12 +189,12 @@ export class LossWatch {
     holders: ReadonlyMap<number, readonly HeardHolder[]>,
   ): number[] {
     const lost: number[] = [];
-    for (let k = 0; k < this.seen.length; k++) {
+    for (let k = 0; k < this.heardOnce.length; k++) {
       const present = held.has(k) || (holders.get(k)?.length ?? 0) > 0;
       if (present) {
-        this.seen[k] = 1;
+        this.heardOnce[k] = 1;
         this.reported[k] = 0;
-      } else if (this.seen[k] === 1 && this.reported[k] === 0) {
+      } else if (this.heardOnce[k] === 1 && this.reported[k] === 0) {
         this.reported[k] = 1;
         lost.push(k);
       }

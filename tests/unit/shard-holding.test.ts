@@ -6,6 +6,7 @@ import {
   ownShards,
   sessionNumber,
   shardsToAdopt,
+  unformedToStart,
   type HeardHolder,
   type RepairView,
 } from '../../src-shared/node/shard-holding';
@@ -105,6 +106,30 @@ describe('shardsToAdopt', () => {
     // Held already: nothing to adopt, however short the neighbourhood is.
     const one = new Map([[2, [holder(ids[4]!)]]]);
     expect(shardsToAdopt(view(self, { held: new Set([2]), holders: one }), 4)).toEqual([]);
+  });
+});
+
+describe('unformedToStart', () => {
+  const members = ids.slice(0, 5);
+  const asSelf = (self: string, seen: (k: number) => boolean, held: number[] = []) =>
+    unformedToStart(
+      { self, peers: members.filter((m) => m !== self), held: new Set(held), seen },
+      4,
+    );
+
+  it('a shard nobody took is started by exactly one member of a full mesh: the first by weight', () => {
+    // Shards 0, 1 and 3 were taken (heard or held); shard 2 by nobody.
+    const seen = (k: number) => k !== 2;
+    const starters = members.filter((m) => asSelf(m, seen).length > 0);
+    expect(starters).toEqual([ranked(2, members)[0]]);
+    expect(asSelf(starters[0]!, seen)).toEqual([2]);
+  });
+
+  it('starts nothing it holds or has heard of', () => {
+    for (const m of members) {
+      expect(asSelf(m, () => true)).toEqual([]);
+      expect(asSelf(m, () => false, [0, 1, 2, 3])).toEqual([]);
+    }
   });
 });
 
