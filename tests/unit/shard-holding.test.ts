@@ -125,6 +125,29 @@ describe('unformedToStart', () => {
     expect(asSelf(starters[0]!, seen)).toEqual([2]);
   });
 
+  it('passes over a full first-ranked member to the next, and a member with no room starts nothing', () => {
+    const seen = (k: number) => k !== 2;
+    const [first, second] = ranked(2, members) as [string, string];
+    // The first by weight is at its cap (the others know it from its HELLO and its SDMs): the
+    // second by weight starts the shard, and only it.
+    const full = (p: string) => p === first;
+    const starters = members.filter(
+      (m) =>
+        unformedToStart(
+          {
+            self: m,
+            peers: members.filter((x) => x !== m),
+            held: new Set(),
+            seen,
+            full,
+            room: m === first ? 0 : 4,
+          },
+          4,
+        ).length > 0,
+    );
+    expect(starters).toEqual([second]);
+  });
+
   it('starts nothing it holds or has heard of', () => {
     for (const m of members) {
       expect(asSelf(m, () => true)).toEqual([]);
