@@ -1,7 +1,7 @@
 import type { LabSnapshot, LabStatus, NodeCondition, TickMetrics } from '@shared/api/lab-api';
 import type { ShardTick } from '@shared/lab/shard-tally';
 import { mapGroups, type MapGroups } from '../lib/map-groups';
-import { holdsOf, shardCountOf, shardTickOf } from '../lib/shard-view';
+import { capsOf, holdsOf, shardCountOf, shardTickOf } from '../lib/shard-view';
 
 /*
  * One lab tick as the monitor keeps it: the metrics and status as they came, and every node's
@@ -45,6 +45,8 @@ export interface TickFrame {
   readonly K: number;
   /** K > 1: n*K bytes, 1 where node i holds shard k (null: no sample said, an older recording). */
   readonly holds: Uint8Array | null;
+  /** K > 1: each node's cap on its shards, 0 where it has none (null: no node is capped). */
+  readonly caps: Uint16Array | null;
   /** K > 1: the lab's shard table for this tick (null: not in the snapshot, or not whole). */
   readonly shards: ShardTick | null;
 }
@@ -134,6 +136,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     cut,
     K,
     holds: holdsOf(samples, n, K),
+    caps: capsOf(samples, n, K),
     shards: shardTickOf(snapshot, K),
   };
 }
