@@ -11,6 +11,11 @@ import {
   type Weighting,
 } from '../../src-shared/drift/params';
 import type { Command } from 'commander';
+import {
+  CappedNodesError,
+  checkCappedNodes,
+  type CappedNodes,
+} from '../../src-shared/sim/shard-book';
 import { UsageError } from './errors';
 
 /*
@@ -191,4 +196,52 @@ export function withDriftOptions(cmd: Command): Command {
     .option('--alpha <a>', 'entropy weight', paramFlag('alpha', 'alpha'), p.alpha.default)
     .option('--beta <b>', 'peer weight, 0 < beta <= 1', paramFlag('beta', 'beta'), p.beta.default)
     .option('--aggregator <name>', `${AGGREGATORS.join(', ')} or trimmed:F`, 'mean');
+}
+
+/** What `--capped` and `--capped-shards` read into. */
+export interface CappedFlags {
+  capped?: number;
+  cappedShards?: number;
+}
+
+/**
+ * `--capped <share> --capped-shards <n>` (docs/shards.md, "Nodes of small capacity"): the same
+ * two flags, with the same help, on every command that runs many nodes.
+ */
+export function withCappedOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--capped <share>',
+      'share of the nodes (and of newcomers) that hold at most --capped-shards shards',
+      numberFlag('capped', 0, 1),
+    )
+    .option(
+      '--capped-shards <n>',
+      'the most shards a capped node holds, 1..K (docs/shards.md, "Capacity")',
+      integerFlag('capped-shards', 1, 10_000),
+    );
+}
+
+/**
+ * The capped nodes the flags ask for, checked against K: both flags or neither, K > 1, and n a
+ * node's maxShards (1..K). `shardsFlag` is how the command sets K (`--shards`, `--set shards`),
+ * named when K is 1. Null: neither flag was given.
+ */
+export function cappedFlags(flags: CappedFlags, K: number, shardsFlag: string): CappedNodes | null {
+  const { capped: share, cappedShards: shards } = flags;
+  if (share === undefined && shards === undefined) return null;
+  if (share === undefined || shards === undefined)
+    throw new UsageError(
+      `--capped and --capped-shards go together: the share of nodes capped, and the most shards they hold`,
+    );
+  try {
+    return checkCappedNodes({ share, shards }, K);
+  } catch (err) {
+    if (!(err instanceof CappedNodesError)) throw err;
+    throw new UsageError(
+      err.fault === 'shards-one'
+        ? `--capped needs ${shardsFlag} above 1: with one shard every node holds the whole state`
+        : `--capped-shards ${err.message}`,
+    );
+  }
 }

@@ -17,6 +17,8 @@ import {
   describePhase,
 } from '../../src-shared/lab/describe';
 import { labCapacity, nodesKeepingUp } from '../../src-shared/lab/capacity';
+import { cappedSlots } from '../../src-shared/lab/capped-slots';
+import type { CappedNodes } from '../../src-shared/sim/shard-book';
 import { BEHIND_BELOW, describePace } from '../../src-shared/lab/pace';
 import { RecordingError, type Recording } from '../../src-shared/lab/recording';
 import {
@@ -48,6 +50,7 @@ import { thisMachine } from '../runtime/machine';
 import { EXIT, ExitError, UsageError } from './errors';
 import { handleStopSignals, signalExitCode, type StopSignal } from './signals';
 import {
+  cappedFlags,
   choiceFlag,
   collectSetting,
   integerFlag,
@@ -55,7 +58,9 @@ import {
   parseAggregator,
   PARAM_FLAGS,
   refuseSetForFlags,
+  withCappedOptions,
   withDriftOptions,
+  type CappedFlags,
 } from './flags';
 import { APP_NAME } from './node-command';
 import { errorMessage } from '../../src-shared/error-message';
@@ -85,7 +90,7 @@ const AD_HOC = { nodes: 20, topology: 'random:8', seed: 1, cycleMs: 200, duratio
 /** Node messages printed per second while a lab runs; more are counted, not shown. */
 const NODE_LINES_PER_S = 4;
 
-interface LabFlags {
+interface LabFlags extends CappedFlags {
   scenario?: string;
   nodes?: number;
   topology?: string;
@@ -125,6 +130,8 @@ const RUN_FLAGS: Readonly<Record<string, string>> = {
   epsilon: '--epsilon',
   workers: '--workers',
   browsers: '--browsers',
+  capped: '--capped',
+  cappedShards: '--capped-shards',
   chromium: '--chromium',
   dir: '--dir',
   record: '--no-record',
@@ -175,13 +182,15 @@ function scenarioDefaults(cmd: Command): Command {
 }
 
 export function registerLab(program: Command): void {
-  scenarioDefaults(
-    withDriftOptions(
-      program
-        .command('lab')
-        .description(
-          'run many real nodes on this machine through a scenario (partitions, faults, attacks) and summarise',
-        ),
+  withCappedOptions(
+    scenarioDefaults(
+      withDriftOptions(
+        program
+          .command('lab')
+          .description(
+            'run many real nodes on this machine through a scenario (partitions, faults, attacks) and summarise',
+          ),
+      ),
     ),
   )
     .option('--scenario <name|file>', 'a shipped scenario by name, or a scenario .json file')
@@ -317,7 +326,9 @@ async function scenarioFor(flags: LabFlags, cmd: Command): Promise<Scenario> {
   const patch = driftPatch(flags, cmd);
   const params = { ...base.lab.params, ...patch };
   // a conflict between flags (and the scenario) names the flags
-  paramsFrom(params, PARAM_FLAGS);
+  const K = paramsFrom(params, PARAM_FLAGS).shards;
+  // In place of the scenario's capped nodes, if any; checked against K as lvs sim checks them.
+  const capped = cappedFlags(flags, K, '--set shards');
   const merged = {
     ...base,
     lab: { ...base.lab, params },
@@ -330,6 +341,7 @@ async function scenarioFor(flags: LabFlags, cmd: Command): Promise<Scenario> {
       seed: flags.seed,
       cycleMs: flags.cycleMs,
       durationS: flags.duration,
+      ...(capped ? { capped } : {}),
     });
   } catch (err) {
     if (!(err instanceof ScenarioError)) throw err;
@@ -640,6 +652,7 @@ async function runLab(flags: LabFlags, cmd: Command): Promise<void> {
       `lab: ${l.nodes} nodes, ${l.topology}, seed ${l.seed}, ${l.cycleMs} ms cycles; ` +
         `${adHoc ? 'ad hoc' : `scenario ${scenario.name}`} for ${scenario.durationS} s in ${dir}`,
     );
+    if (l.capped) out.line(cappedLine(l.seed, l.capped, l.nodes));
     noteCapacity(l, out);
     // The monitor's port is taken before the nodes start: a port in use costs nothing.
     if (flags.monitor) monitor = await openMonitor(flags, dir);
@@ -745,6 +758,13 @@ function stopOnSignals(
     },
   });
   return { signalled: () => signalled, dispose: () => signals.dispose() };
+}
+
+/** Which slots the seed caps, said before the nodes start (they are the lab's own draw). */
+function cappedLine(seed: number, capped: CappedNodes, nodes: number): string {
+  const slots = cappedSlots(seed, capped, nodes);
+  const most = `${capped.shards} shard${capped.shards === 1 ? '' : 's'}`;
+  return `lab: ${slots.length} of ${nodes} nodes capped at ${most} (share ${capped.share}): ${slots.length === 0 ? 'none' : `slots ${slots.join(', ')}`}`;
 }
 
 /** A warning, not a refusal: the command line may try what the monitor's form does not offer. */

@@ -12,25 +12,26 @@ import {
   TOPOLOGY_FORMS,
   type TopologySpec,
 } from '../../src-shared/sim/topology';
-import { checkMaxShards, MaxShardsError } from '../../src-shared/drift/shard-rule';
-import type { CappedNodes } from '../../src-shared/sim/shard-book';
 import { buildGraph, runSimulation, type SimRunOptions } from '../sim/run';
 import { UsageError } from './errors';
 import {
+  cappedFlags,
   choiceFlag,
   collectSetting,
   integerFlag,
   numberFlag,
   paramFlag,
+  withCappedOptions,
   withDriftOptions,
   driftParamsFromFlags,
+  type CappedFlags,
 } from './flags';
 import { writeAtomically } from '../runtime/atomic-write';
 import { metricsCsv, resultsFormat } from './results-file';
 
 const SIM_WEIGHTINGS = ['uniform', 'metropolis', 'claimed'] as const satisfies readonly Weighting[];
 
-interface SimFlags {
+interface SimFlags extends CappedFlags {
   nodes: number;
   topology: string;
   degree: number;
@@ -42,8 +43,6 @@ interface SimFlags {
   shards: number;
   replication: number;
   churn: number;
-  capped?: number;
-  cappedShards?: number;
   cycles: number;
   seed: number;
   threads: number;
@@ -88,7 +87,7 @@ export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
       `--center minus --spread must be >= 0: value units are never negative (got ${flags.center} - ${flags.spread})`,
     );
   if (flags.out) resultsFormat(flags.out, flags.force === true);
-  const capped = cappedNodes(flags, params.shards);
+  const capped = cappedFlags(flags, params.shards, '--shards');
   return {
     nodes: flags.nodes,
     topology: parseTopologyFlag(flags.topology, flags.degree),
@@ -104,35 +103,13 @@ export function simOptions(flags: SimFlags): SimRunOptions & { out?: string } {
   };
 }
 
-/**
- * `--capped <share> --capped-shards <n>`: that share of the nodes (and of the newcomers) holds at
- * most n shards. Both or neither; n is a cap below K (K itself caps nothing), so it needs K > 1.
- */
-function cappedNodes(flags: SimFlags, K: number): CappedNodes | null {
-  const { capped: share, cappedShards: shards } = flags;
-  if (share === undefined && shards === undefined) return null;
-  if (share === undefined || shards === undefined)
-    throw new UsageError(
-      `--capped and --capped-shards go together: the share of nodes capped, and the most shards they hold`,
-    );
-  if (K === 1)
-    throw new UsageError(
-      '--capped needs --shards above 1: with one shard every node holds the whole state',
-    );
-  try {
-    checkMaxShards(shards, K);
-  } catch (err) {
-    if (err instanceof MaxShardsError) throw new UsageError(`--capped-shards ${err.message}`);
-    throw err;
-  }
-  return { share, shards };
-}
-
 export function registerSim(program: Command): void {
-  withDriftOptions(
-    program
-      .command('sim')
-      .description('simulate a whole swarm with the drift rule, seeded and reproducible'),
+  withCappedOptions(
+    withDriftOptions(
+      program
+        .command('sim')
+        .description('simulate a whole swarm with the drift rule, seeded and reproducible'),
+    ),
   )
     .option('--nodes <n>', 'number of nodes', integerFlag('nodes', 2, 10_000_000), 1000)
     .option('--topology <spec>', `graph: ${TOPOLOGY_FORMS}`, 'random')
@@ -165,16 +142,6 @@ export function registerSim(program: Command): void {
       'share of the nodes that leave each cycle, replaced by as many newcomers',
       numberFlag('churn', 0, 1),
       0,
-    )
-    .option(
-      '--capped <share>',
-      'share of the nodes (and of newcomers) that hold at most --capped-shards shards',
-      numberFlag('capped', 0, 1),
-    )
-    .option(
-      '--capped-shards <n>',
-      'the most shards a capped node holds, 1..K (docs/shards.md, "Capacity")',
-      integerFlag('capped-shards', 1, 10_000),
     )
     .option('--cycles <t>', 'cycles to run', integerFlag('cycles', 1, 10_000_000), 200)
     .option(

@@ -22,6 +22,8 @@ export class LabState {
   readonly liars = new Map<number, LiarBehaviour>();
   /** The slots that are browser nodes (Chromium tabs); every other slot is a Node.js node. */
   readonly browsers = new Set<number>();
+  /** Capped slots and their maxShards (docs/shards.md, "In the lab"); every other slot holds up to K. */
+  readonly caps = new Map<number, number>();
   partition: { readonly spec: PartitionSpec; readonly plan: PartitionPlan } | null = null;
   faults: FaultTable = { all: NO_LINK_FAULTS, links: [] };
   paused = false;

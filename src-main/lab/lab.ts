@@ -22,6 +22,7 @@ import {
   type NodeSample,
   type PartitionSpec,
   type TickMetrics,
+  type CappedSlots,
 } from '../../src-shared/api/lab-api';
 import type { NodeStatus } from '../../src-shared/api/node-api';
 import { ParamError, resolveParams, type DriftParams } from '../../src-shared/drift/params';
@@ -55,6 +56,12 @@ import type {
 import { BrowserTabs, type BrowserNodeSetup } from './browser-tabs';
 import type { Transport } from '../../src-shared/net/address-group';
 import { errorMessage } from '../../src-shared/error-message';
+import { CapDraw } from '../../src-shared/lab/capped-slots';
+import {
+  CappedNodesError,
+  checkCappedNodes,
+  type CappedNodes,
+} from '../../src-shared/sim/shard-book';
 
 /*
  * The lab's controller: it plans (topology, partitions, faults, schedules), checks every command
@@ -93,6 +100,12 @@ export interface LabOptions {
    * (its nodes have no WebSocket listener and no relay).
    */
   readonly browsers?: BrowserNodeSetup & { readonly count: number };
+  /**
+   * Nodes of small capacity (docs/shards.md, "In the lab"): each slot, the first nodes' and every
+   * one added later, is capped with probability `share` from the lab's seed (capped-slots.ts) and
+   * starts with maxShards = `shards`. Absent: every node holds up to K.
+   */
+  readonly capped?: CappedNodes;
 }
 
 /** How the lab keeps up: its controller's thread, and the nodes' cycle against their target. */
@@ -156,6 +169,8 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private readonly rng: Rng;
   /** Draws the Node.js neighbour a browser node without one is given (wireBrowsers). */
   private readonly relayRng: Rng;
+  /** Draws each new slot's cap (null: a lab without capped nodes draws nothing). */
+  private readonly capDraw: CapDraw | null;
   private readonly eventLog: LabEvent[] = [];
   private readonly pace = new PaceTracker();
   /** The nodes the pace was measured over: another count moves the median cycle by itself. */
@@ -194,6 +209,20 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     this.tracker = new ConvergenceTracker(opts.epsilon);
     this.rng = seededRng(opts.seed, STREAM_COMMANDS);
     this.relayRng = seededRng(opts.seed, STREAM_RELAYS);
+    this.capDraw = opts.capped ? new CapDraw(opts.seed, opts.capped) : null;
+    this.drawCaps(0, opts.nodes, true);
+  }
+
+  /**
+   * Each new slot's draw, in slot order, so that slot s is capped or not whatever was added
+   * before it; a Sybil draws (keeping the slots after it as they would be) and holds up to K.
+   */
+  private drawCaps(first: number, count: number, capable: boolean): void {
+    if (!this.capDraw) return;
+    for (let s = first; s < first + count; s++) {
+      const cap = this.capDraw.next();
+      if (cap !== null && capable) this.state.caps.set(s, cap);
+    }
   }
 
   /**
@@ -263,6 +292,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
         ...(this.opts.scenario ? { scenario: this.opts.scenario } : {}),
         epsilon: this.opts.epsilon,
         ...(this.state.browsers.size > 0 ? { browsers: [...this.state.browsers] } : {}),
+        ...(this.opts.capped ? { capped: this.cappedNow() } : {}),
       });
     }
     this.startedAt = Date.now();
@@ -386,7 +416,14 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
       startedAt: this.startedAt,
       epsilon: this.opts.epsilon,
       ...(this.opts.browsers ? { browsers: [...this.state.browsers].sort((a, b) => a - b) } : {}),
+      ...(this.opts.capped ? { capped: this.cappedNow() } : {}),
     };
+  }
+
+  /** The capped nodes asked for, and the slots capped so far (ascending). */
+  private cappedNow(): CappedSlots {
+    const { share, shards } = this.opts.capped!;
+    return { share, shards, slots: [...this.state.caps.keys()].sort((a, b) => a - b) };
   }
 
   snapshot(): LabSnapshot {
@@ -657,6 +694,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
     this.state.nodes += count;
     const added = Array.from({ length: count }, (_, i) => first + i);
     if (kind === 'browser') for (const s of added) this.state.browsers.add(s);
+    this.drawCaps(first, count, true);
     for (const s of added) {
       for (const peer of this.pickSome(existing, Math.min(degree, existing.length)))
         this.link(peer, s);
@@ -675,6 +713,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
   private async addSybils(count: number, targets: readonly number[], liar: LiarBehaviour) {
     const first = this.state.nodes;
     this.state.nodes += count;
+    this.drawCaps(first, count, false);
     // A component nobody holds (a lost shard, K > 1) has no mean: the Sybils start it at the
     // initial range's floor, as they start every component before the first tick.
     const state = this.last?.metrics.mean.length
@@ -875,6 +914,7 @@ export class Lab extends EventEmitter<LabEvents> implements LabApi {
                 slot: s.slot,
                 initial: s.initial,
                 ...(s.liar ? { liar: s.liar } : {}),
+                ...(this.state.caps.has(s.slot) ? { maxShards: this.state.caps.get(s.slot)! } : {}),
               }),
             ),
           );
@@ -1094,6 +1134,16 @@ function checkOptions(o: LabOptions): void {
       fail(
         `browser nodes must be 0..${Math.min(MAX_LAB_BROWSERS, o.nodes - 1)} (at most ${MAX_LAB_BROWSERS}, and at least one Node.js node to relay for them; got ${b})`,
       );
+  }
+  if (o.capped) {
+    if (!(o.capped.share >= 0 && o.capped.share <= 1))
+      fail(`the share of capped nodes must be in [0, 1] (got ${o.capped.share})`);
+    try {
+      checkCappedNodes(o.capped, o.params.shards);
+    } catch (err) {
+      if (!(err instanceof CappedNodesError)) throw err;
+      fail(`capped nodes: ${err.fault === 'cap' ? 'their maxShards ' : ''}${err.message}`);
+    }
   }
   if (
     o.workers !== undefined &&

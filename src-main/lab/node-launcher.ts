@@ -59,6 +59,7 @@ export class NodeJsLauncher implements NodeLauncher {
       engine: 'inline',
       lowPowerOnLag: false,
       seed: spec.seed,
+      ...(spec.maxShards === undefined ? {} : { maxShards: spec.maxShards }),
       shaper: spec.shaper,
       outbox: spec.outbox,
       scheduler: (options) => (scheduler = new Scheduler(options)),

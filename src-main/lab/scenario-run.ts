@@ -120,5 +120,6 @@ export function labOptionsFor(scenario: Scenario, o: LabOptionsFor): LabOptions 
     ...(o.workers === undefined ? {} : { workers: o.workers }),
     ...(o.record === undefined ? {} : { record: o.record }),
     ...(o.browsers === undefined ? {} : { browsers: o.browsers }),
+    ...(lab.capped ? { capped: lab.capped } : {}),
   };
 }

@@ -39,6 +39,7 @@ export class BrowserLauncher implements NodeLauncher {
       core: {
         joinCycles: spec.joinCycles,
         seed: spec.seed,
+        ...(spec.maxShards === undefined ? {} : { maxShards: spec.maxShards }),
         ...(spec.join ? {} : { initialState: spec.genesis }),
         shaper: spec.shaper,
         outbox: spec.outbox,

@@ -59,6 +59,26 @@ export function holdsOf(samples: readonly NodeSample[], n: number, K: number): U
 }
 
 /**
+ * Each node's cap on the shards it holds (the sample's maxShards: a capped node, docs/shards.md
+ * "In the lab"), 0 for a node without one; null when no node is capped (K = 1, a lab without
+ * capped nodes, or a recording made before caps). A cap that is not a whole number in 1..K is
+ * dropped.
+ */
+export function capsOf(samples: readonly NodeSample[], n: number, K: number): Uint16Array | null {
+  if (K <= 1) return null;
+  let any = false;
+  const out = new Uint16Array(n);
+  for (const s of samples) {
+    const cap = (s as { maxShards?: unknown }).maxShards;
+    if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > K) continue;
+    if (s.slot < 0 || s.slot >= n) continue;
+    out[s.slot] = cap;
+    any = true;
+  }
+  return any ? out : null;
+}
+
+/**
  * Holders per shard among the live nodes: the lab's own count when the snapshot has it, else
  * counted from the nodes' holds (`live`: 1 for a node that is up); null when neither is known.
  */

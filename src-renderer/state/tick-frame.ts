@@ -2,7 +2,7 @@ import type { LabSnapshot, LabStatus, NodeCondition, TickMetrics } from '@shared
 import { shardRanges } from '@shared/drift/shard-rule';
 import type { ShardTick } from '@shared/lab/shard-tally';
 import { mapGroups, type MapGroups } from '../lib/map-groups';
-import { holdsOf, shardCountOf, shardTickOf } from '../lib/shard-view';
+import { capsOf, holdsOf, shardCountOf, shardTickOf } from '../lib/shard-view';
 
 /*
  * One lab tick as the monitor keeps it: the metrics and status as they came, and every node's
@@ -49,6 +49,8 @@ export interface TickFrame {
   readonly K: number;
   /** K > 1: n*K bytes, 1 where node i holds shard k (null: no sample said, an older recording). */
   readonly holds: Uint8Array | null;
+  /** K > 1: each node's cap on its shards, 0 where it has none (null: no node is capped). */
+  readonly caps: Uint16Array | null;
   /** K > 1: the lab's shard table for this tick (null: not in the snapshot, or not whole). */
   readonly shards: ShardTick | null;
 }
@@ -140,6 +142,7 @@ export function frameOf(snapshot: LabSnapshot, previous: TickFrame | null): Tick
     cut,
     K,
     holds,
+    caps: capsOf(samples, n, K),
     shards: shardTickOf(snapshot, K),
   };
 }

@@ -9,6 +9,11 @@ import { useElementSize } from './hooks';
 const LABEL_W = 92;
 const SUMMARY_W = 120;
 const AXIS_H = 16;
+/** The strip under the grid that marks capped nodes (only in a lab that has some). */
+const CAP_H = 6;
+
+const capTitle = (slot: number, cap: number) =>
+  `node ${slot} holds at most ${cap} shard${cap === 1 ? '' : 's'} (capped)`;
 
 /** A row's height: roomy for the few shards a lab usually has, thinner (never under 4 px) for many. */
 const rowHeight = (K: number) => (K <= 12 ? 18 : Math.max(4, Math.floor(216 / K)));
@@ -56,7 +61,11 @@ function ShardPanel({ K }: { K: number }) {
   const gx = LABEL_W;
   const gw = Math.max(10, width - LABEL_W - SUMMARY_W);
   const cw = n > 0 ? gw / n : gw;
-  const height = K * rh + AXIS_H + 4;
+  // Capped nodes get a mark under their column: the grid alone cannot tell a node that holds
+  // one shard because it is capped from one that holds one because the rule gave it one.
+  const caps = f?.caps ?? null;
+  const capH = caps ? CAP_H : 0;
+  const height = K * rh + capH + AXIS_H + 4;
   const slotAt = (e: MouseEvent<SVGSVGElement>) => {
     const box = e.currentTarget.getBoundingClientRect();
     const i = Math.floor((e.clientX - box.left - gx) / cw);
@@ -161,13 +170,31 @@ function ShardPanel({ K }: { K: number }) {
                 </g>
               );
             })}
+            {caps
+              ? Array.from({ length: n }, (_, i) =>
+                  caps[i]! > 0 ? (
+                    <rect
+                      key={`c${i}`}
+                      className="shard-cap-mark"
+                      data-testid={`shard-cap-${i}`}
+                      data-cap={caps[i]}
+                      x={gx + i * cw + Math.min(cw / 4, 2)}
+                      y={K * rh + 1}
+                      width={Math.max(1, cw - 2 * Math.min(cw / 4, 2))}
+                      height={capH - 2}
+                    >
+                      <title>{capTitle(i, caps[i]!)}</title>
+                    </rect>
+                  ) : null,
+                )
+              : null}
             {Array.from({ length: n }, (_, i) =>
               i % axisEvery === 0 ? (
                 <text
                   key={`a${i}`}
                   className="shard-axis"
                   x={gx + (i + 0.5) * cw}
-                  y={K * rh + AXIS_H - 4}
+                  y={K * rh + capH + AXIS_H - 4}
                   textAnchor="middle"
                 >
                   {i}
@@ -183,6 +210,9 @@ function ShardPanel({ K }: { K: number }) {
         A row per shard, a column per node (its slot below): a filled cell where the node holds the
         shard. A row in red is a lost shard, one no live node holds any more; a greyed column is a
         node that is down.
+        {caps
+          ? ' A bar under a column marks a capped node, which holds at most the shards its title says.'
+          : ''}
       </p>
     </section>
   );

@@ -340,6 +340,18 @@ export interface NodeSample {
   readonly interventions: Record<RuleName, number>;
   /** K > 1 only: the shards the node holds, ascending (absent with K = 1: the whole state). */
   readonly holds?: readonly number[];
+  /** A capped node's cap: the most shards it holds (absent: uncapped, up to K). */
+  readonly maxShards?: number;
+}
+
+/**
+ * A lab's nodes of small capacity (docs/shards.md, "In the lab"): the share of slots capped, at
+ * most how many shards each capped one holds, and the slots capped so far, ascending.
+ */
+export interface CappedSlots {
+  readonly share: number;
+  readonly shards: number;
+  readonly slots: readonly number[];
 }
 
 /** Metrics over the honest nodes that are up and have a state (see docs/lab.md). */
@@ -448,6 +460,8 @@ export interface LabStatus {
    * only, which cannot take browser nodes.
    */
   readonly browsers?: readonly number[];
+  /** A lab with capped nodes (`lvs lab --capped`): which slots are capped, at how many shards. */
+  readonly capped?: CappedSlots;
 }
 
 export interface LabSnapshot {

@@ -69,6 +69,8 @@ export interface LaunchSpec {
   readonly joinCycles: number;
   /** Seeds its entropy; a revived node is a new incarnation with a new seed. */
   readonly seed: number;
+  /** A capped node's cap on the shards it holds (absent: K). */
+  readonly maxShards?: number;
   readonly shaper: LinkShaper;
   readonly outbox: LiarOutbox;
   readonly log: NodeLog;
@@ -95,6 +97,8 @@ interface Hosted {
   /** The state it started from or joins around (genesis if it finds no peer). */
   genesis: readonly number[];
   join: boolean;
+  /** Its cap on the shards it holds, for every incarnation (null: none, up to K). */
+  readonly maxShards: number | null;
 }
 
 /** Bounded store sections: a lab node keeps less history than a personal one (every launcher). */
@@ -140,7 +144,7 @@ export class NodePool {
   private async answer(req: PoolRequest): Promise<unknown> {
     switch (req.op) {
       case 'start':
-        return this.start(req.slot, req.initial, req.liar ?? null);
+        return this.start(req.slot, req.initial, req.liar ?? null, req.maxShards ?? null);
       case 'revive':
         return this.revive(req.slot);
       case 'directory':
@@ -218,6 +222,7 @@ export class NodePool {
     slot: number,
     initial: readonly number[] | null,
     liar: LiarBehaviour | null,
+    maxShards: number | null,
   ): Promise<DirectoryEntry> {
     if (this.hosted.has(slot)) throw new Error(`node ${slot} is already in this pool`);
     const seed = nodeSeed(this.init.seed, slot, -1);
@@ -235,6 +240,7 @@ export class NodePool {
       frozen: false,
       genesis,
       join: initial === null,
+      maxShards,
     };
     this.hosted.set(slot, h);
     this.setLiar(h, liar);
@@ -263,6 +269,7 @@ export class NodePool {
       join: h.join,
       joinCycles: LAB_JOIN_CYCLES,
       seed: nodeSeed(this.init.seed, h.slot, h.incarnation),
+      ...(h.maxShards === null ? {} : { maxShards: h.maxShards }),
       shaper: h.shaper,
       outbox: h.outbox,
       log: this.nodeLog(h.slot),
@@ -420,6 +427,7 @@ export class NodePool {
       ...traffic,
       interventions: node.interventions(),
       ...(state.holds ? { holds: state.holds } : {}),
+      ...(h.maxShards === null ? {} : { maxShards: h.maxShards }),
     };
   }
 
@@ -513,5 +521,6 @@ function deadSample(h: Hosted, kind: NodeKind): NodeSample {
     bytesOut: 0,
     bytesIn: 0,
     interventions: countsByRule(emptyCounts()),
+    ...(h.maxShards === null ? {} : { maxShards: h.maxShards }),
   };
 }

@@ -46,6 +46,8 @@ export type PoolRequest =
       readonly initial: readonly number[] | null;
       /** A liar from its first cycle (a Sybil). */
       readonly liar?: LiarBehaviour;
+      /** A capped node's maxShards (absent: K); kept for its revivals. */
+      readonly maxShards?: number;
     }
   | { readonly op: 'directory'; readonly entries: readonly DirectoryEntry[] }
   /** Every node's topology neighbours (the links it keeps unless cut). */

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { labCommand, type LabEvent, type NodeSample, type TickMetrics } from '../api/lab-api';
+import {
+  labCommand,
+  type CappedSlots,
+  type LabEvent,
+  type NodeSample,
+  type TickMetrics,
+} from '../api/lab-api';
 import { reasonOf } from '../api/node-api';
 import { ParamError, resolveParams, type DriftParams } from '../drift/params';
 import { RULES, type RuleName } from '../drift/rules';
@@ -47,6 +53,11 @@ export interface RecordingHeader {
    * say which it added later.
    */
   readonly browsers?: readonly number[];
+  /**
+   * A lab with capped nodes: the share, the cap, and the slots capped at the start (absent: none
+   * capped). A slot added later is capped by the same seeded draw (src-shared/lab/capped-slots.ts).
+   */
+  readonly capped?: CappedSlots;
 }
 
 /** One node's state at a tick: [slot, cycle, S]. */
@@ -116,6 +127,9 @@ const headerSchema = z.strictObject({
   scenario: z.string().optional(),
   epsilon: finite.positive().optional(),
   browsers: z.array(count).optional(),
+  capped: z
+    .strictObject({ share: finite.min(0).max(1), shards: count, slots: z.array(count) })
+    .optional(),
 });
 
 const eventSchema = z.discriminatedUnion(

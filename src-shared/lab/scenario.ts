@@ -3,6 +3,7 @@ import { labCommand, MAX_LAB_NODES, type LabCommand } from '../api/lab-api';
 import { paramsPatch } from '../api/node-api';
 import { ParamError, resolveParams, type DriftParams } from '../drift/params';
 import { seededRng } from '../random';
+import { CappedNodesError, checkCappedNodes, type CappedNodes } from '../sim/shard-book';
 import { buildTopology, parseTopology } from '../sim/topology';
 import { errorMessage } from '../error-message';
 
@@ -16,13 +17,14 @@ import { errorMessage } from '../error-message';
  *
  *   { "name": "partition-heal", "description": "...",
  *     "lab": { "nodes": 20, "topology": "random:8", "seed": 1, "cycleMs": 200,
- *              "params": { "beta": 0.2 }, "initial": { "min": 40, "max": 60 } },
+ *              "params": { "beta": 0.2 }, "initial": { "min": 40, "max": 60 },
+ *              "capped": { "share": 0.5, "shards": 1 } },
  *     "timeline": [ { "at": 5, "command": { "op": "partition", ... } }, { "at": 15, ... } ],
  *     "measure": { "epsilon": 0.5 },
  *     "durationS": 30 }
  *
  * Defaults: description "", seed 1, cycleMs 200, params {} (the drift defaults), initial
- * 40..60 per component, timeline [], measure { epsilon: 0.5 }.
+ * 40..60 per component, no capped nodes, timeline [], measure { epsilon: 0.5 }.
  */
 
 /** Degree of a topology given without one ("random", "ring"), as `lvs sim --degree`'s default. */
@@ -101,6 +103,40 @@ const initialSchema = strict(
   path: ['max'],
 });
 
+/** Nodes of small capacity (docs/shards.md, "Nodes of small capacity"), as `lvs lab --capped`. */
+const cappedSchema = strict(
+  {
+    share: numberIn('capped.share', 0, 1),
+    shards: numberIn('capped.shards', 1, 10_000, true),
+  },
+  'capped',
+);
+
+/** lab.capped against the lab's K, by the simulator's and the CLI's own check. */
+function checkCapped(
+  lab: { params: z.infer<typeof paramsPatch>; capped?: CappedNodes | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (!lab.capped || !Number.isInteger(lab.capped.shards)) return;
+  let K: number;
+  try {
+    K = resolveParams(lab.params).shards;
+  } catch (e) {
+    if (e instanceof ParamError) return; // lab.params has its issue already
+    throw e;
+  }
+  try {
+    checkCappedNodes(lab.capped, K);
+  } catch (e) {
+    if (!(e instanceof CappedNodesError)) throw e;
+    ctx.addIssue({
+      code: 'custom',
+      message: e.message,
+      path: e.fault === 'cap' ? ['capped', 'shards'] : ['capped'],
+    });
+  }
+}
+
 const labSchema = strict(
   {
     nodes: numberIn('nodes', 2, MAX_LAB_NODES, true),
@@ -109,9 +145,11 @@ const labSchema = strict(
     cycleMs: numberIn('cycleMs', 20, 60_000, true).default(200),
     params: paramsField.default({}),
     initial: initialSchema.default({ min: 40, max: 60 }),
+    capped: cappedSchema.optional(),
   },
   'lab',
 ).superRefine((lab, ctx) => {
+  checkCapped(lab, ctx);
   // Parse, then build on the lab's node count: "random:8" on 5 nodes or "ring:3" fail here,
   // before any node starts. (Refinements run after a field's own refinement failed: a node
   // count out of range has its issue already and must not build a huge graph.)
@@ -313,6 +351,8 @@ export function parseScenario(text: string, source: string): Scenario {
 
 export interface ScenarioOverrides {
   nodes?: number;
+  /** `--capped` with `--capped-shards`, checked against K by the CLI, and here again. */
+  capped?: CappedNodes;
   topology?: string;
   seed?: number;
   cycleMs?: number;

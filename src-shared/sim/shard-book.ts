@@ -3,8 +3,10 @@ import type { DriftParams } from '../drift/params';
 import {
   adoptionOrder,
   capacity,
+  checkMaxShards,
   chosenShards,
   isFull,
+  MaxShardsError,
   medianOf,
   shardRanges,
   withinRoom,
@@ -34,6 +36,39 @@ import type { SimBuffers } from './simulator';
 export interface CappedNodes {
   readonly share: number;
   readonly shards: number;
+}
+
+/**
+ * Capped nodes that cannot be: a cap needs K > 1 (with one shard every node holds the whole
+ * state), and `shards` must be a node's maxShards, 1..K. One check for the simulator, the lab
+ * and scenario files, each of which names its own settings in its message.
+ */
+export class CappedNodesError extends RangeError {
+  override readonly name = 'CappedNodesError';
+  constructor(
+    /** Which value is at fault: K (1), or the cap (outside 1..K). */
+    readonly fault: 'shards-one' | 'cap',
+    readonly shards: number,
+    readonly K: number,
+  ) {
+    super(
+      fault === 'shards-one'
+        ? 'needs shards above 1: with one shard every node holds the whole state'
+        : new MaxShardsError(shards, K).message,
+    );
+  }
+}
+
+/** The capped nodes as given when they fit K; a CappedNodesError otherwise. */
+export function checkCappedNodes(capped: CappedNodes, K: number): CappedNodes {
+  if (K === 1) throw new CappedNodesError('shards-one', capped.shards, K);
+  try {
+    checkMaxShards(capped.shards, K);
+  } catch (err) {
+    if (err instanceof MaxShardsError) throw new CappedNodesError('cap', capped.shards, K);
+    throw err;
+  }
+  return capped;
 }
 
 /** What the shard book measured in one cycle (after its churn and its repair round). */

@@ -205,6 +205,58 @@ describe('lvs lab: every mistake is one line on stderr and exit 2', () => {
     );
   });
 
+  it.concurrent('--capped and --capped-shards, as lvs sim refuses them', async () => {
+    const K4 = ['--dimensions', '4', '--set', 'shards=4'];
+    expectUsageError(
+      await lab(...K4, '--capped', '0.5'),
+      /--capped and --capped-shards go together/,
+    );
+    expectUsageError(
+      await lab('--capped', '0.5', '--capped-shards', '1'),
+      /--capped needs --set shards above 1: with one shard every node holds the whole state/,
+    );
+    expectUsageError(
+      await lab(...K4, '--capped', '0.5', '--capped-shards', '5'),
+      /--capped-shards must be an integer in 1\.\.4, as there are 4 shards \(got 5\)/,
+    );
+    expectUsageError(
+      await lab(...K4, '--capped', '1.5', '--capped-shards', '1'),
+      /--capped must be in \[0, 1\] \(got 1\.5\)/,
+    );
+    expectUsageError(
+      await lab(...K4, '--capped', '0.5', '--capped-shards', '0'),
+      /--capped-shards must be an integer in 1\.\./,
+    );
+  });
+
+  it.concurrent("a scenario file's capped nodes that do not fit its shards", async () => {
+    const file = join(work, 'capped.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'capped',
+        lab: {
+          nodes: 8,
+          topology: 'complete',
+          params: { dimensions: 4, shards: 4 },
+          capped: { share: 0.5, shards: 6 },
+        },
+        durationS: 5,
+      }),
+    );
+    expectUsageError(
+      await lab('--scenario', file),
+      /capped\.json: lab\.capped\.shards: must be an integer in 1\.\.4, as there are 4 shards \(got 6\)/,
+    );
+    // The flags stand in for a (good) file's, checked against the file's K.
+    const good = join(work, 'capped-good.json');
+    await writeFile(good, (await readFile(file, 'utf8')).replace('"shards":6', '"shards":2'));
+    expectUsageError(
+      await lab('--scenario', good, '--capped', '0.5', '--capped-shards', '9'),
+      /--capped-shards must be an integer in 1\.\.4/,
+    );
+  });
+
   it.concurrent('--nodes 1', async () => {
     expectUsageError(await lab('--nodes', '1'), /--nodes must be an integer in 2\.\.2000/);
   });

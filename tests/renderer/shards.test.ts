@@ -117,6 +117,39 @@ describe('the shard view', () => {
     ).toBe('0.6 s cycle 14: shard 1 repaired to r holders in every neighbourhood (3 cycles)');
   });
 
+  it('marks the capped nodes, each with its cap, and no other', async () => {
+    // K = 4, r = 3: nodes 1 and 3 are capped at one shard (their samples say maxShards 1),
+    // node 2 at two; node 4's sample names a cap of 9, which no node of K = 4 can have.
+    const host = new FakeHost();
+    const status = sharded(4, 3);
+    host.labStatus = status;
+    await renderApp(host);
+    const holds = [[0, 1, 2], [3], [0, 1], [2], [0, 1, 2, 3]];
+    const caps: Record<number, number> = { 1: 1, 2: 2, 3: 1, 4: 9 };
+    const samples = holds.map((h, i) =>
+      node(i, h, caps[i] === undefined ? {} : { maxShards: caps[i] }),
+    );
+    act(() => host.push({ kind: 'lab-snapshot', snapshot: snapshot(status, samples, 200) }));
+    const marks = [...document.querySelectorAll('[data-testid^="shard-cap-"]')];
+    expect(marks.map((m) => m.getAttribute('data-testid'))).toEqual([
+      'shard-cap-1',
+      'shard-cap-2',
+      'shard-cap-3',
+    ]);
+    expect(marks.map((m) => m.querySelector('title')!.textContent)).toEqual([
+      'node 1 holds at most 1 shard (capped)',
+      'node 2 holds at most 2 shards (capped)',
+      'node 3 holds at most 1 shard (capped)',
+    ]);
+    expect(screen.getByTestId('shard-view').textContent).toContain('marks a capped node');
+
+    // A lab without capped nodes has no marks and no word of them.
+    const plain = holds.map((h, i) => node(i, h));
+    act(() => host.push({ kind: 'lab-snapshot', snapshot: snapshot(status, plain, 400) }));
+    expect(document.querySelectorAll('[data-testid^="shard-cap-"]')).toHaveLength(0);
+    expect(screen.getByTestId('shard-view').textContent).not.toContain('capped');
+  });
+
   it('shows no shard view with K = 1', async () => {
     const host = new FakeHost();
     host.labStatus = labStatus();

@@ -158,6 +158,22 @@ describe('RecordingWriter and loadRecordingFile', () => {
     expect(loaded.ticks).toEqual([tick]);
   });
 
+  it('keeps which slots a lab with capped nodes capped at its start', async () => {
+    const header = {
+      ...HEADER,
+      params: { ...DEFAULT_PARAMS, dimensions: 8, shards: 4, replication: 3 },
+      capped: { share: 0.5, shards: 1, slots: [1, 4, 6, 7] },
+    };
+    const writer = await RecordingWriter.create(dir, header);
+    const path = await writer.close();
+    const loaded = await loadRecordingFile(path);
+    expect(loaded.header.capped).toEqual({ share: 0.5, shards: 1, slots: [1, 4, 6, 7] });
+    // A share that is not one is refused with the rest of a damaged header.
+    const text = (await readFile(path, 'utf8')).replace('"share":0.5', '"share":2');
+    await writeFile(path, text);
+    await expect(loadRecordingFile(path)).rejects.toThrow(/capped/);
+  });
+
   it('refuses a shard event with a malformed field, naming the line', async () => {
     const path = join(dir, 'bad-shard.jsonl');
     const head = encodeLine({ format: 'lvs-lab-recording', version: 1, ...HEADER });

@@ -154,7 +154,7 @@ describe('parseScenario', () => {
       variant((s) => {
         (s.lab as Json).node = 3;
       }),
-      'x.json: lab: unknown key "node" (known: nodes, topology, seed, cycleMs, params, initial)',
+      'x.json: lab: unknown key "node" (known: nodes, topology, seed, cycleMs, params, initial, capped)',
     ],
     [
       'a misspelt key in a command',
@@ -298,10 +298,54 @@ describe('parseScenario', () => {
       }),
       'x.json: timeline[2].command.params.shards: a running lab cannot change shards (1 to 2)',
     ],
+    [
+      'capped nodes with one shard',
+      variant((s) => {
+        (s.lab as Json).capped = { share: 0.5, shards: 1 };
+      }),
+      'x.json: lab.capped: needs shards above 1: with one shard every node holds the whole state',
+    ],
+    [
+      'capped nodes holding more shards than there are',
+      variant((s) => {
+        s.lab.params = { dimensions: 8, shards: 4 } as never;
+        (s.lab as Json).capped = { share: 0.5, shards: 5 };
+      }),
+      'x.json: lab.capped.shards: must be an integer in 1..4, as there are 4 shards (got 5)',
+    ],
+    [
+      'a capped share past 1',
+      variant((s) => {
+        s.lab.params = { dimensions: 8, shards: 4 } as never;
+        (s.lab as Json).capped = { share: 1.5, shards: 1 };
+      }),
+      'x.json: lab.capped.share: capped.share must be a number in 0..1 (got 1.5)',
+    ],
+    [
+      'capped nodes without their cap',
+      variant((s) => {
+        s.lab.params = { dimensions: 8, shards: 4 } as never;
+        (s.lab as Json).capped = { share: 0.5 };
+      }),
+      'x.json: lab.capped.shards: missing',
+    ],
     ['not an object', '[1, 2]', 'x.json: a scenario must be an object'],
   ])('refuses %s in one line naming it', (_what, text, expected) => {
     expect(problem(text)).toContain(expected);
     expect(problem(text).startsWith(expected.slice(0, 10))).toBe(true);
+  });
+
+  it('carries capped nodes in the lab section; none by default', () => {
+    const capped = { share: 0.25, shards: 2 };
+    const s = parseScenario(
+      variant((x) => {
+        x.lab.params = { dimensions: 8, shards: 4 } as never;
+        (x.lab as Json).capped = capped;
+      }),
+      'x.json',
+    );
+    expect(s.lab.capped).toEqual(capped);
+    expect(parseScenario(JSON.stringify(base), 'x.json').lab.capped).toBeUndefined();
   });
 
   it('leaves slots beyond the nodes to the lab', () => {
@@ -341,6 +385,24 @@ describe('applyOverrides', () => {
     expect(o.timeline).toEqual(s.timeline);
     expect(applyOverrides(s, {})).toEqual(s);
     expect(applyOverrides(s, { topology: 'ws:6:0.1' }).lab.topology).toBe('ws:6:0.1');
+  });
+
+  it("puts --capped in place of the scenario's, checked against its K", () => {
+    const sharded = applyOverrides(s, {});
+    const K4 = parseScenario(
+      variant((x) => {
+        x.lab.params = { dimensions: 8, shards: 4 } as never;
+        (x.lab as Json).capped = { share: 0.25, shards: 2 };
+      }),
+      'x.json',
+    );
+    expect(applyOverrides(K4, { capped: { share: 0.5, shards: 1 } }).lab.capped).toEqual({
+      share: 0.5,
+      shards: 1,
+    });
+    expect(() => applyOverrides(sharded, { capped: { share: 0.5, shards: 1 } })).toThrow(
+      /^test with overrides: lab\.capped: needs shards above 1/,
+    );
   });
 
   it('does not change the scenario it was given', () => {
