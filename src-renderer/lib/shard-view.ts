@@ -1,5 +1,6 @@
 import type { LabSnapshot, LabStatus, NodeSample } from '@shared/api/lab-api';
 import type { ShardTick } from '@shared/lab/shard-tally';
+import { shardRanges } from '@shared/drift/shard-rule';
 
 /*
  * What the monitor's shard view reads from a lab snapshot (docs/monitor.md, "Shards"), checked
@@ -93,5 +94,26 @@ export function holdersPerShard(
   const out = new Array<number>(K).fill(0);
   for (let i = 0; i * K < holds.length; i++)
     if (live[i]) for (let k = 0; k < K; k++) out[k]! += holds[i * K + k]!;
+  return out;
+}
+
+/**
+ * A sharded node's own vector with "no value" (NaN, shown as —) over the shards it does not
+ * hold: it reports 0 there, a placeholder nobody agreed on. Unchanged with K = 1, or when the
+ * sample does not say what it holds (an older recording).
+ */
+export function heldComponents(
+  values: readonly number[],
+  holds: readonly number[] | undefined,
+  K: number,
+): number[] {
+  if (K <= 1 || !Array.isArray(holds) || K > values.length) return [...values];
+  const ranges = shardRanges(values.length, K);
+  const out = values.map(() => Number.NaN);
+  for (const k of holds) {
+    const range = Number.isInteger(k) ? ranges[k] : undefined;
+    if (!range) continue;
+    for (let c = range.first; c < range.first + range.width; c++) out[c] = values[c]!;
+  }
   return out;
 }

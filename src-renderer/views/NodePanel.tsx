@@ -8,6 +8,7 @@ import { useMonitor, useMonitorState } from '../state/context';
 import { lastLiveState } from '../state/last-state';
 import { displayedFrame } from '../state/store';
 import { CONDITION_NAME } from '../state/tick-frame';
+import { heldComponents } from '../lib/shard-view';
 import { usePolling } from './hooks';
 import { ParamsEditor } from './ParamsEditor';
 
@@ -71,6 +72,7 @@ export function LabNodePanel({ slot }: { slot: number }) {
   const last = dead ? lastLiveState(history.ring, slot) : null;
   const shown = alive ? status : null;
   const gone = dead ? '— (dead)' : '—';
+  const held = (v: readonly number[]) => heldComponents(v, sample.holds, frame?.K ?? 1);
   return (
     <div className="node-panel" data-testid="lab-node-panel">
       <h3>
@@ -88,8 +90,8 @@ export function LabNodePanel({ slot }: { slot: number }) {
       <table className="compact">
         <tbody>
           <Row name="kind">{KIND_LABEL[sample.kind]}</Row>
-          <Row name="S">{dead ? (last ? vec(last.S) : '—') : vec(sample.S)}</Row>
-          <Row name="D">{dead ? (last ? vec(last.D) : '—') : vec(sample.D)}</Row>
+          <Row name="S">{dead ? (last ? vec(last.S) : '—') : vec(held(sample.S))}</Row>
+          <Row name="D">{dead ? (last ? vec(last.D) : '—') : vec(held(sample.D))}</Row>
           <Row name="earned">{num(dead ? last?.earned : sample.earned)} VU</Row>
           <Row name="tcSelf">— (not reported by the lab)</Row>
           <Row name="mode">{shown?.mode ?? gone}</Row>
