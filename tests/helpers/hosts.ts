@@ -2,6 +2,7 @@
 // them, and the TCP port of an address (to pick a host's own socket out of the process's).
 import type { Stream } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
+import { afterEach } from 'vitest';
 import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
 
 export interface StreamPair {
@@ -31,4 +32,24 @@ export function tcpPort(addr: Multiaddr): number {
   const port = /\/tcp\/(\d+)/.exec(addr.toString())?.[1];
   if (port === undefined) throw new Error(`no TCP port in ${addr.toString()}`);
   return Number(port);
+}
+
+/**
+ * What a test file starts (hosts, protocols, timers) goes on `running` and is stopped after each
+ * test, last started first; `host()` starts a loopback host that way.
+ */
+export function stoppedAfterEach(): {
+  readonly running: Array<{ stop(): Promise<void> }>;
+  readonly host: () => Promise<Host>;
+} {
+  const running: Array<{ stop(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const r of running.splice(0).reverse()) await r.stop();
+  });
+  const host = async () => {
+    const h = await createHost(LOOPBACK_LAB);
+    running.push(h);
+    return h;
+  };
+  return { running, host };
 }

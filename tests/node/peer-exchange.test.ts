@@ -1,6 +1,7 @@
 import type { Stream } from '@libp2p/interface';
-import { afterEach, describe, expect, it } from 'vitest';
-import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
+import { describe, expect, it } from 'vitest';
+import { type Host } from '../../src-main/node/p2p/host';
+import { stoppedAfterEach } from '../helpers/hosts';
 import { PeerExchange, type PexBad } from '../../src-shared/protocol/pex-protocol';
 import { frameBytes } from '../../src-shared/protocol';
 import {
@@ -17,17 +18,7 @@ import {
  * limit, as a peer sending bad drift frames is.
  */
 
-const running: Array<{ stop(): Promise<void> }> = [];
-
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
-
-async function host(): Promise<Host> {
-  const h = await createHost(LOOPBACK_LAB);
-  running.push(h);
-  return h;
-}
+const { running, host } = stoppedAfterEach();
 
 interface Watched {
   readonly pex: PeerExchange;

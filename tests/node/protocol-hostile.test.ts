@@ -1,6 +1,7 @@
 import type { Stream } from '@libp2p/interface';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
+import { type Host } from '../../src-main/node/p2p/host';
+import { stoppedAfterEach } from '../helpers/hosts';
 import {
   DriftProtocol,
   MAX_FRAME_BYTES,
@@ -27,18 +28,11 @@ import {
  */
 
 const CYCLE_MS = 100;
-const running: Array<{ stop(): Promise<void> }> = [];
+const { running, host } = stoppedAfterEach();
 
-afterEach(async () => {
+afterEach(() => {
   vi.useRealTimers();
-  for (const r of running.splice(0).reverse()) await r.stop();
 });
-
-async function host(): Promise<Host> {
-  const h = await createHost(LOOPBACK_LAB);
-  running.push(h);
-  return h;
-}
 
 async function drift(h: Host, extra: Partial<ConstructorParameters<typeof DriftProtocol>[0]> = {}) {
   const p = new DriftProtocol({ dimensions: 2, cycleMs: CYCLE_MS, ...extra });

@@ -1,6 +1,7 @@
 import type { Stream } from '@libp2p/interface';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOOPBACK_LAB, createHost, type Host } from '../../src-main/node/p2p/host';
+import { describe, expect, it, vi } from 'vitest';
+import { type Host } from '../../src-main/node/p2p/host';
+import { stoppedAfterEach } from '../helpers/hosts';
 import {
   DriftProtocol,
   encodeCycleBody,
@@ -22,17 +23,7 @@ const CYCLE_MS = 100;
 // d = 10, K = 4: shard widths 2, 3, 2, 3 (shard k is [floor(10k / 4), floor(10(k + 1) / 4))).
 const D = 10;
 const K = 4;
-const running: Array<{ stop(): Promise<void> }> = [];
-
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
-
-async function host(): Promise<Host> {
-  const h = await createHost(LOOPBACK_LAB);
-  running.push(h);
-  return h;
-}
+const { running, host } = stoppedAfterEach();
 
 async function receiver(extra: Partial<DriftProtocolOptions> = {}) {
   const h = await host();

@@ -4,16 +4,10 @@ import {
   checkMaxShards,
   isFull,
   MaxShardsError,
-  rendezvousWeight,
   withinRoom,
 } from '../../src-shared/drift/shard-rule';
-import {
-  ownShards,
-  sessionNumber,
-  shardsToAdopt,
-  type HeardHolder,
-  type RepairView,
-} from '../../src-shared/node/shard-holding';
+import { ownShards, shardsToAdopt } from '../../src-shared/node/shard-holding';
+import { holder, ids, ranked, view } from '../helpers/shard-views';
 
 /*
  * A node's own capacity in the shard rule (docs/shards.md, "Capacity"): maxShards caps what it
@@ -21,25 +15,6 @@ import {
  * values come from the definitions: min(maxShards, ceil(K r / (p + 1))), and "the first
  * (target - h) non-holders that are not full, by w(k, s)", ranked here by sorting on the weight.
  */
-
-const ids = Array.from({ length: 8 }, (_, i) => `12D3KooWpeer${i}`);
-const holder = (id: string): HeardHolder => ({ id, state: [1] });
-const ranked = (k: number, among: readonly string[]) =>
-  [...among].sort(
-    (a, b) => rendezvousWeight(k, sessionNumber(b)) - rendezvousWeight(k, sessionNumber(a)),
-  );
-
-function view(self: string, fields: Partial<RepairView>): RepairView {
-  return {
-    self,
-    r: 3,
-    peers: ids.filter((p) => p !== self),
-    held: new Set(),
-    wants: new Set(),
-    holders: new Map(),
-    ...fields,
-  };
-}
 
 describe('capacity with a cap', () => {
   it('a joiner takes min(maxShards, ceil(K r / (p + 1))), and K caps nothing', () => {

@@ -8,8 +8,8 @@ import {
   shardsToAdopt,
   unformedToStart,
   type HeardHolder,
-  type RepairView,
 } from '../../src-shared/node/shard-holding';
+import { holder, ids, ranked, view } from '../helpers/shard-views';
 
 /*
  * The shard rule as one node applies it (docs/shards.md, "In the node"). Expected values come
@@ -25,26 +25,6 @@ describe('sessionNumber', () => {
     expect(sessionNumber('foobar')).toBe(0xbf9cf968);
   });
 });
-
-const ids = Array.from({ length: 8 }, (_, i) => `12D3KooWpeer${i}`);
-const holder = (id: string, state: number[] = [1, 2]): HeardHolder => ({ id, state });
-/** The ids ranked for shard k by w(k, s), highest first: the rule's order, computed here. */
-const ranked = (k: number, among: readonly string[]) =>
-  [...among].sort(
-    (a, b) => rendezvousWeight(k, sessionNumber(b)) - rendezvousWeight(k, sessionNumber(a)),
-  );
-
-function view(self: string, fields: Partial<RepairView>): RepairView {
-  return {
-    self,
-    r: 3,
-    peers: ids.filter((p) => p !== self),
-    held: new Set(),
-    wants: new Set(),
-    holders: new Map(),
-    ...fields,
-  };
-}
 
 describe('ownShards', () => {
   it('takes ceil(K r / (peers + 1)) shards, the ones of highest weight for the session', () => {
