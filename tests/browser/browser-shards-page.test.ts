@@ -5,8 +5,8 @@ import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardRanges } from '../../src-shared/drift/shard-rule';
 import { launchChromium, noBrowserReason } from '../helpers/browser';
-import { disposeLvs, killAll, prepareLvs, start, type Proc } from '../helpers/lvs-process';
-import { freePort } from '../helpers/ports';
+import { startDesktopPair, until } from '../helpers/desktop-pair';
+import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
 import { builtRenderer } from '../helpers/renderer-build';
 
 /*
@@ -23,7 +23,6 @@ const skip = noBrowserReason();
 const EPSILON = 0.5;
 const D = 4;
 const K = 4;
-const LAB = ['--host', '127.0.0.1', '--port', '0', '--no-mdns', '--json-logs'];
 const SWARM = [
   ...['--cycle-ms', '250', '--genesis', '40', '--status-every', '1'],
   ...['--dimensions', String(D), '--set', `shards=${K}`, '--set', 'replication=2'],
@@ -96,16 +95,6 @@ function shardSpreads(nodes: readonly Seen[]): { holders: number[]; spread: numb
   return { holders, spread };
 }
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe.skipIf(skip !== null)(
   `browser nodes' pages with K = 4 shards${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
@@ -118,17 +107,9 @@ describe.skipIf(skip !== null)(
       builtRenderer('waiting to hear a holder');
       work = await mkdtemp(join(tmpdir(), 'lvs-browser-shards-'));
       await prepareLvs();
-      const ws = ['--ws-port', String(await freePort())];
-      const a = start([...LAB, ...SWARM, ...ws, '--join-port', '0', '--data', join(work, 'a')]);
-      joinUrl = (await a.waitFor(/join page: (http:\/\/127\.0\.0\.1:\d+\/)/, 30_000))[1]!;
-      const tcp = (await a.waitFor(/listening on (\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+)/))[1]!;
-      const b = start([
-        ...LAB,
-        ...SWARM,
-        ...['--ws-port', String(await freePort()), '--bootstrap', tcp, '--data', join(work, 'b')],
-      ]);
-      await b.waitFor(/listening on/, 30_000);
-      desktops.push(a, b);
+      const pair = await startDesktopPair(work, SWARM);
+      joinUrl = pair.joinUrl;
+      desktops.push(...pair.desktops);
       browser = await launchChromium();
     }, 120_000);
 

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { freePort } from '../helpers/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, noBrowserReason } from '../helpers/browser';
-import { disposeLvs, killAll, prepareLvs, start, type Proc } from '../helpers/lvs-process';
+import { startDesktopPair, until } from '../helpers/desktop-pair';
+import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
 import { builtRenderer } from '../helpers/renderer-build';
 
 /*
@@ -28,7 +28,6 @@ const CYCLE_MS = 250;
 const EPSILON = 0.5;
 /** The swarm's genesis: far from any state a fresh page could make up on its own. */
 const GENESIS = 40;
-const LAB = ['--host', '127.0.0.1', '--port', '0', '--no-mdns', '--json-logs'];
 const SWARM = ['--cycle-ms', String(CYCLE_MS), '--genesis', String(GENESIS), '--status-every', '1'];
 
 interface Status {
@@ -85,22 +84,6 @@ function maxDistance(states: readonly (readonly number[])[]): number {
   return max;
 }
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${ms} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe.skipIf(skip !== null)(
   `browser nodes in a swarm with desktop nodes${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
@@ -113,30 +96,9 @@ describe.skipIf(skip !== null)(
       builtRenderer('lvs-drift-engine');
       work = await mkdtemp(join(tmpdir(), 'lvs-browser-swarm-'));
       await prepareLvs();
-      const a = start([
-        ...LAB,
-        ...SWARM,
-        '--ws-port',
-        String(await freePort()),
-        '--join-port',
-        '0',
-        '--data',
-        join(work, 'a'),
-      ]);
-      joinUrl = (await a.waitFor(/join page: (http:\/\/127\.0\.0\.1:\d+\/)/, 30_000))[1]!;
-      const tcp = (await a.waitFor(/listening on (\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+)/))[1]!;
-      const b = start([
-        ...LAB,
-        ...SWARM,
-        '--ws-port',
-        String(await freePort()),
-        '--bootstrap',
-        tcp,
-        '--data',
-        join(work, 'b'),
-      ]);
-      await b.waitFor(/listening on/, 30_000);
-      desktops.push(a, b);
+      const pair = await startDesktopPair(work, SWARM);
+      joinUrl = pair.joinUrl;
+      desktops.push(...pair.desktops);
       browser = await launchChromium();
     }, 120_000);
 
