@@ -19,6 +19,14 @@ export class Listeners<Events extends Record<string, unknown[]>> {
     return this;
   }
 
+  /**
+   * Whether anyone listens to `name`: an event whose payload costs work to build (a node's whole
+   * status, every cycle) is built only for someone.
+   */
+  protected listens(name: keyof Events): boolean {
+    return (this.byName.get(name)?.size ?? 0) > 0;
+  }
+
   protected emit<K extends keyof Events>(name: K, ...args: Events[K]): void {
     for (const listener of [...(this.byName.get(name) ?? [])])
       (listener as (...a: Events[K]) => void)(...args);

@@ -873,7 +873,10 @@ export class NodeCore extends Listeners<NodeCoreEvents> {
   private publish(cycle: number, events: readonly VaultEvent[]): void {
     const at = Date.now();
     for (const e of events) this.emit('event', { ...e, cycle, at });
-    if (at - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return;
+    // The status reads libp2p's addresses and every session: in a browser node, whose page reads
+    // the core on its own clock and does not listen, building it every cycle for nobody was a
+    // tenth of a point of the page's CPU (docs/benchmarks.md, bench:browser).
+    if (!this.listens('snapshot') || at - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return;
     this.lastSnapshotAt = at;
     this.emit('snapshot', { status: this.status(), state: this.state() });
   }

@@ -177,6 +177,32 @@ describe('LvsNode over real TCP', () => {
     );
     await expect(a.handle({ op: 'format-disk' })).rejects.toThrow(/op must be one of/);
   });
+
+  it('builds its status snapshot each cycle only while something listens for it', async () => {
+    const a = await startNode([10, 10], {});
+    await until('joined', () => a.joined);
+    let built = 0;
+    const status = a.status.bind(a);
+    a.status = () => (built++, status());
+    // The cycle read through the original, so that the test's own reads are not counted.
+    const cycle = () => status().cycle;
+    const cycle0 = cycle();
+    // 20 cycles of 40 ms: a listener would have had 3 snapshots or more (one per 200 ms at most).
+    await until('twenty cycles run with nobody listening', () => cycle() >= cycle0 + 20);
+    expect(built).toBe(0);
+    const seen: number[] = [];
+    const listener = ({ status: s }: { status: { cycle: number } }) => seen.push(s.cycle);
+    a.on('snapshot', listener);
+    await until('three snapshots come to a listener', () => seen.length >= 3);
+    expect(built).toBeGreaterThanOrEqual(3);
+    // Each one is of its own cycle, in order.
+    expect(seen.every((c, i) => i === 0 || c > seen[i - 1]!)).toBe(true);
+    a.off('snapshot', listener);
+    const after = built;
+    const cycle1 = cycle();
+    await until('twenty more cycles with nobody listening', () => cycle() >= cycle1 + 20);
+    expect(built).toBe(after);
+  });
 });
 
 describe('LvsNode with entropy', () => {
