@@ -12,6 +12,7 @@ import { PeerGate } from '../../src-shared/net/gater';
 // The desktop host's two wire fixes (one WebSocket message per Noise message, Yamux window
 // updates by halves): without them a page sent four WebSocket messages per drift frame.
 import '../../src-shared/net/one-write';
+import '../../src-shared/net/lp-empty-read';
 import '../../src-shared/net/yamux-window';
 import type { CoreHost } from '../../src-shared/node/node-core';
 

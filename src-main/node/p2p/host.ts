@@ -26,6 +26,7 @@ import {
 } from './nat';
 import { InboundEvictor, type EvictionPolicy } from './inbound-eviction';
 import '../../../src-shared/net/one-write';
+import '../../../src-shared/net/lp-empty-read';
 import '../../../src-shared/net/yamux-window';
 
 /*
