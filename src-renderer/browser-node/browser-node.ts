@@ -22,6 +22,20 @@ import { startWebWorkerEngine } from './web-worker-engine';
  * protocol is the browser's own.
  */
 
+/**
+ * What a browser node's store keeps of its bounded sections, where not told otherwise: the whole
+ * document is checked, serialised and rewritten to IndexedDB every persistMs, so its cost grows
+ * with what it holds, and at the desktop's bounds (1,000 states, 500 events) a page left open for
+ * a quarter of an hour would spend several times as long on each write as one just opened. The
+ * page draws no history, shows the last few VaultGuard events, and the desktop node's monitor
+ * (which draws a node's history) reads desktop nodes only. The address book keeps its bound: it is
+ * what brings the node back into the swarm without a bootstrap.
+ */
+export const BROWSER_STORE_LIMITS: Partial<StoreLimits> = Object.freeze({
+  history: 100,
+  events: 100,
+});
+
 export interface BrowserNodeOptions {
   /** The node's name in this browser: its IndexedDB database (one page at a time holds it). */
   readonly name: string;
@@ -37,6 +51,7 @@ export interface BrowserNodeOptions {
   readonly discovery?: { readonly bootstrap: readonly string[]; readonly targetOutbound?: number };
   readonly host: BrowserHostOptions;
   readonly persistMs?: number;
+  /** The store's bounds (default BROWSER_STORE_LIMITS). */
   readonly storeLimits?: Partial<StoreLimits>;
   /**
    * What a lab sets of the core: seeded streams, link faults, a liar's outbox, a start state;
@@ -64,7 +79,7 @@ export class BrowserNode {
       appVersion: o.appVersion,
       log: (line) => log.warn(line),
       ...(o.persistMs === undefined ? {} : { persistMs: o.persistMs }),
-      ...(o.storeLimits ? { limits: o.storeLimits } : {}),
+      limits: o.storeLimits ?? BROWSER_STORE_LIMITS,
       fresh: {
         config: { params: changedParams(swarm.params), cycleMs: swarm.cycleMs },
         S: genesisState(swarm.genesis, swarm.params.dimensions),
