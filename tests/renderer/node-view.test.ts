@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // The browser node's status view redraws by attention (NodeView.tsx): every second while someone
-// uses the page and for its first 30 s, every 5 s once it sits unattended, a new peer within a
+// uses the page and for its first 30 s, every 15 s once it sits unattended, a new peer within a
 // second either way, nothing while hidden. A node made here stands in for the real one, so that
 // the view's clock is the test's: its cycle counter moves when the test says a cycle passed.
 import { act, cleanup, render } from '@testing-library/react';
@@ -93,35 +93,38 @@ function open(): StandInNode {
 }
 
 describe("the browser node's view", () => {
-  it('follows every cycle for its first 30 s, then every 5 s once nobody uses the page', async () => {
+  it('follows every cycle for its first 30 s, then every 15 s once nobody uses the page', async () => {
     const node = open();
     for (let s = 1; s <= 29; s++) {
       await cycleFor(node, 1000);
       expect(shownCycle()).toBe(s);
     }
     expect(attended()).toBe('true');
-    // 30 s without a pointer, key or touch: unattended. The next redraw comes 5 s after the
-    // last one (at 29 s), and each 5 s after that; the cycles between are not shown.
+    // 30 s without a pointer, key or touch: unattended. The next redraw comes 15 s after the
+    // last one (at 29 s), and each 15 s after that; the cycles between are not shown.
     const shown: number[] = [];
-    for (let s = 30; s <= 44; s++) {
+    for (let s = 30; s <= 60; s++) {
       await cycleFor(node, 1000);
       shown.push(shownCycle());
     }
-    expect(shown).toEqual([29, 29, 29, 29, 34, 34, 34, 34, 34, 39, 39, 39, 39, 39, 44]);
+    const held = (cycle: number, seconds: number) => Array<number>(seconds).fill(cycle);
+    // 30..43 show 29; 44..58 show 44; 59 and 60 show 59.
+    expect(shown).toEqual([...held(29, 14), ...held(44, 15), ...held(59, 2)]);
     expect(attended()).toBe('false');
   });
 
   it('shows the figures of now the moment someone comes back, then every second again', async () => {
     const node = open();
-    for (let s = 1; s <= 40; s++) await cycleFor(node, 1000);
+    // Unattended from 30 s; the first redraw to say so is at 44 s (15 s after the one at 29 s).
+    for (let s = 1; s <= 45; s++) await cycleFor(node, 1000);
     expect(attended()).toBe('false');
-    node.cycle = 41;
+    node.cycle = 46;
     act(() => {
       window.dispatchEvent(new Event('pointermove'));
     });
-    expect(shownCycle()).toBe(41);
+    expect(shownCycle()).toBe(46);
     expect(attended()).toBe('true');
-    for (let s = 42; s <= 50; s++) {
+    for (let s = 47; s <= 55; s++) {
       await cycleFor(node, 1000);
       expect(shownCycle()).toBe(s);
     }
@@ -129,13 +132,13 @@ describe("the browser node's view", () => {
 
   it('shows a new peer within a second while unattended', async () => {
     const node = open();
-    for (let s = 1; s <= 36; s++) await cycleFor(node, 1000);
+    for (let s = 1; s <= 46; s++) await cycleFor(node, 1000);
     expect(attended()).toBe('false');
-    // 36 s: the last redraw was at 34 s; the next by the clock would be at 39 s.
+    // 46 s: the last redraw was at 44 s; the next by the clock would be at 59 s.
     node.peers = [peer('a')];
     await cycleFor(node, 1000);
     expect(shownPeers()).toBe(1);
-    expect(shownCycle()).toBe(37);
+    expect(shownCycle()).toBe(47);
   });
 
   it('reads nothing of the node while the tab is hidden', async () => {
