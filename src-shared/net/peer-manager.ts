@@ -402,13 +402,15 @@ export class PeerManager {
     const { libp2p, book } = this.o;
     const now = this.o.now();
     const conns = libp2p.getConnections().filter((c) => c.status === 'open');
-    const connected = new Set(conns.map((c) => c.remotePeer.toString()));
-    const connectedAddrs = new Set(conns.map((c) => stripPeer(c.remoteAddr)));
     const outbound = conns.filter((c) => c.direction === 'outbound').length;
 
     let missing = this.o.targetOutbound - outbound - this.dialling.size;
     this.maybeExchange(conns, missing > 0, now);
+    // Full, as a node is nearly all the time: this tick runs every second, in a browser on the
+    // page's main thread, so it does nothing more.
     if (missing <= 0) return;
+    const connected = new Set(conns.map((c) => c.remotePeer.toString()));
+    const connectedAddrs = new Set(conns.map((c) => stripPeer(c.remoteAddr)));
 
     for (const b of this.bootstrap) {
       if (missing <= 0 || !this.dials.open) break;
