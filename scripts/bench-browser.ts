@@ -840,31 +840,47 @@ ${[...byKind]
 | drift bytes per minute, out / in | ${kb(drift.out)} / ${kb(drift.in)} (${drift.framesOut.toFixed(0)} / ${drift.framesIn.toFixed(0)} frames) | |
 | WebSocket payload per minute, sent / received | ${kb(wsMin.sent)} / ${kb(wsMin.received)} | |
 
-Where the renderer's time went, from one-off runs of this set-up on 2026-12-05 (30 s windows,
-not repeated by this script; the machine shared with other work, so read them as rough): the
-engine's Web Worker costs almost nothing (under 0.1% of a core). The node itself, measured with
-the page in the background, is about 1.5%: the page's main thread (libp2p's Noise in JavaScript,
-Yamux, the drift protocol; no one function above 0.07% of a core in V8's profile) and Chromium's
-threads around it. The rest is the status view: every box whose text changes costs layout, paint,
-rasterisation and compositing. A page that changes one number a second costs Chromium about 0.2%
-of a core here, and the view redrawn whole once a second cost about 1.3% (twice a second, about
-1.5% more). Redrawing only its own figures each second, in one-line boxes that contain their own
-layout and paint, and its peer table, events and log every 5 s, took the page in front from 2.8
-to 3.1% to 2.35 to 2.6% (quiet runs on 2026-12-05), still above 2%. So the view now redraws by
-attention (src-renderer/browser-node/NodeView.tsx): every second while someone uses the page (a
-pointer, a key, a touch, a scroll or focus in the last 30 s, and the first 30 s after it opens),
-every 5 s while it sits open unattended, a new peer, VaultGuard event or log line within a second
-either way, and nothing while hidden. The table gives the three cases: left open in front (the
-measured window starts once the page counts itself unattended), in use, and in the background.
+Where the renderer's time went, from Chromium traces and V8 profiles of this set-up on 2026-12-05
+(Chromium 156, 20 to 30 s windows, not repeated by this script; the machine shared with other
+work, so read them as rough). The node itself, in a hidden page, is about 2% of a core:
+- **Each WebSocket message received** (about 10 a second: one drift frame from each of 9 peers
+  and a few of Yamux and identify) is one task on the page's main thread of 0.7 to 0.8 ms: about
+  0.4 ms of JavaScript (Noise's ChaCha20-Poly1305 and framing, Yamux, the drift protocol's checks)
+  and the rest Chromium's own (reading the message off its data pipe, the event). About 0.9% of a
+  core, and no one function in it above 0.1%.
+- **The cycle**, when the engine's Web Worker answers: 9 frames sent (each through Yamux, Noise and
+  WebSocket.send), about 3.7 ms a cycle, 0.4%. Timers (the cycle, peer management, the store's
+  write every 2 s) about 0.3%; V8's young-generation collections about 0.15%.
+- **Chromium's other renderer threads**, about 0.6%: the IO thread passes two internal messages
+  for every WebSocket message, and V8 recompiles on background threads the code each major
+  collection throws away (its trace shows code "deoptimized: embedded weak objects cleared" and
+  about one compile job a second).
+- The engine's Web Worker costs under 0.1%.
 
-The browser's version moves these figures as much as the page does. Debian's Chromium went from
-150 to 156 on 2026-12-05, and the same node in a background page went from 1.5-1.7% of a core to
-2.0-2.5% (three quiet runs on 156, 60 s windows). On Chromium 156 the view that redrew every
-second cost 3.15% in front against 2.10% in the background (one run of the code before the
-attention rule); redrawing by attention, 2.63% and 2.87% left open in front, 4.22% and 3.77% in
-use, 2.47% and 2.03% in the background (two runs). So the view left open costs about half of what
-it did, and the node itself is now above the 2% target on this Chromium, hidden or not; under
-Chromium 150 it was below. The desktop node's two wire fixes (src-shared/net/one-write.ts and yamux-window.ts,
+Found and fixed on the way: Noise ended every read of a message by building, throwing and catching
+a RangeError (src-shared/net/lp-empty-read.ts: a tenth of a point); the node core built its whole
+status every cycle for a listener the page does not have (a tenth of a point); the store checked
+and rewrote up to 1,000 states of history every 2 s (now 100 in a browser, docs/network.md).
+
+The rest is the status view: an unattended redraw costs about 16 ms of the renderer's threads
+(the main thread's frame 7 ms, rasterising 6 ms, React and compositing the rest). Redrawn every
+5 s it cost 0.4 to 0.5 points against the same page hidden (three alternations of 45 s windows),
+so the view now redraws every 15 s while it sits open unattended (src-renderer/browser-node/
+NodeView.tsx): every second while someone uses the page (a pointer, a key, a touch, a scroll or
+focus in the last 30 s, and the first 30 s after it opens), a new peer, VaultGuard event or log
+line within a second either way, and nothing while hidden. Before these changes the same set-up
+gave 2.45 to 2.95% in front and 1.95 to 2.50% hidden (five runs); a Chromium started with no
+DevTools client at all gave 2.37% in front, so the measuring itself does not inflate the figures.
+The table gives the three cases: left open in front (the window starts once the page counts
+itself unattended), in use, and in the background. Two runs of this script after these changes
+gave 2.29 and 2.53% in front and 1.98 and 2.03% in the background: the node alone sits at the
+target, and the page left open in front stays above it. What is left is the per-message cost of
+libp2p's JavaScript stack and of Chromium, which grows with the peers, not with what the page
+draws. The browser's
+version moves these figures as much as the page does: Debian's Chromium went from 150 to 156 on
+2026-12-05, and the same node in a background page went from 1.5-1.7% of a core to 2.0-2.5%.
+
+The desktop node's two wire fixes (src-shared/net/one-write.ts and yamux-window.ts,
 docs/protocol.md) are in the browser's host too: without them it sent every Noise message as two
 WebSocket messages and a 30-byte Yamux window update for every frame it received (46.7 KB sent a
 minute in 870 messages; with the fixes, 23.8 KB in 213).
