@@ -9,8 +9,9 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { isRelayedOnly, isWebRtcAddr, isWebSocketAddr } from '../../src-shared/net/address-group';
 import { PeerGate } from '../../src-shared/net/gater';
-// The desktop host's two wire fixes (one WebSocket message per Noise message, Yamux window
-// updates by halves): without them a page sent four WebSocket messages per drift frame.
+// The desktop host's wire fixes (one WebSocket message per Noise message, Yamux window updates
+// by halves, a Noise read that ends without an exception): without the first two a page sent four
+// WebSocket messages per drift frame (docs/protocol.md).
 import '../../src-shared/net/one-write';
 import '../../src-shared/net/lp-empty-read';
 import '../../src-shared/net/yamux-window';
