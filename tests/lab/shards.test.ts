@@ -138,11 +138,20 @@ describe('shards in a lab: K = 4, r = 3, 40% killed', () => {
       let recording: string | null = null;
       let target = -1;
       try {
-        // Each node takes ceil(K r / 6) = 1 shard.
+        // Each node takes ceil(K r / 6) = 1 shard. Killed as soon as every node holds one, a
+        // holder could die before a survivor heard its first SDM (sent the cycle it formed); that
+        // survivor would then, rightly, take the shard for one nobody took (docs/shards.md, "A
+        // shard nobody took") and start it from the initial state. So every node has its 5 peers
+        // and has run 3 cycles with a state: every holder's SDMs have reached every survivor.
         const formed = await waitForSnapshot(
           lab,
-          (s) => s.shards && s.samples.every((x) => (x.holds?.length ?? 0) >= 1) && s,
-          'every node holding its shard',
+          (s) =>
+            s.shards &&
+            s.samples.every(
+              (x) => (x.holds?.length ?? 0) >= 1 && x.cycle >= 3 && x.peers.length === 5,
+            ) &&
+            s,
+          'every node holding its shard, with its peers, for 3 cycles',
         );
         const holdersOf = (k: number) =>
           formed.samples.filter((x) => x.holds?.includes(k)).map((x) => x.slot);
