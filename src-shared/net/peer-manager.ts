@@ -434,14 +434,17 @@ export class PeerManager {
       if (g !== null) groups.set(g, (groups.get(g) ?? 0) + 1);
     // A peer the book can reach directly is not dialled through a relay: DCUtR would later turn
     // that relayed connection into a direct one in the peer's own group, past the group limit.
-    // A browser reached by WebRTC talks to this node directly once the relay has carried the
-    // signalling; reached by the plain circuit, every frame goes through the relay, within its limits.
+    // A page (a peer with a WebRTC address) is dialled by WebRTC or not at all: reached by the
+    // plain circuit, every frame would go through the relay for good (a page listens on no port,
+    // so DCUtR has nothing to upgrade to), spending the relay's limits and the page's CPU on a
+    // peer the page did not choose. So a desktop node, which has no WebRTC, never dials a page;
+    // pages dial desktops (WebSockets) and one another (WebRTC).
     const direct = new Set<string>();
     const webrtc = new Set<string>();
     for (const e of book.entries()) {
-      if (e.peerId === undefined || !this.o.dialable(e.addr)) continue;
-      if (!e.addr.includes('/p2p-circuit')) direct.add(e.peerId);
-      else if (isWebRtcAddr(e.addr)) webrtc.add(e.peerId);
+      if (e.peerId === undefined) continue;
+      if (isWebRtcAddr(e.addr)) webrtc.add(e.peerId);
+      else if (!e.addr.includes('/p2p-circuit') && this.o.dialable(e.addr)) direct.add(e.peerId);
     }
     const exclude = (e: BookEntry): boolean =>
       e.peerId === self ||

@@ -1,6 +1,7 @@
 // A browser node's WebRTC address lives as long as its page. The peer manager tells it on only
 // while that page is a peer, and drops it from the book at its first failed dial, so that a
-// closed page is not dialled again and again by every node that heard of it.
+// closed page is not dialled again and again by every node that heard of it. And a page is
+// dialled by WebRTC or not at all: a desktop node never reaches one through the plain circuit.
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Libp2p } from '@libp2p/interface';
 import { describe, expect, it } from 'vitest';
@@ -101,5 +102,45 @@ describe("a browser node's WebRTC address", () => {
     // Both pages were dialled once, at their full address, and neither is kept.
     expect(dialled.sort()).toEqual([`${VIA}/p2p/${GONE}`, `${VIA}/p2p/${LIVE}`].sort());
     expect(book.entries().map((e) => e.addr)).toEqual([DESKTOP]);
+  });
+
+  it('is the only way a page is dialled: a desktop node dials a relayed desktop, never a page', async () => {
+    // A desktop node's transports: TCP and the plain circuit, no WebRTC. Its book holds a page
+    // (both of its relayed forms) and a desktop behind NAT reachable only through the relay.
+    const NATTED = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK';
+    const book = new AddressBook({ secret: SECRET });
+    const relayed = `/ip4/192.0.2.7/tcp/4001/p2p/${RELAY}/p2p-circuit`;
+    book.add(
+      [`${VIA}/p2p/${LIVE}`, `${relayed}/p2p/${LIVE}`, `${relayed}/p2p/${NATTED}`].map(
+        (t) => splitPeerAddress(t) as PeerAddress,
+      ),
+      '/ip4/192.0.2.7/tcp/4001',
+    );
+    const dialled: string[] = [];
+    const pm = new PeerManager({
+      libp2p: fakeLibp2p([], (ma?: unknown) => {
+        dialled.push(String(ma));
+        return Promise.reject(new Error('unreachable here'));
+      }),
+      book,
+      exchange: {} as PeerExchange,
+      groups: { allowLoopbackGroups: false },
+      outboundGroups: () => new Map(),
+      tickMs: 10,
+      retryBaseMs: 10,
+      rng: () => 0.5,
+      dialable: (addr) => !addr.includes('/webrtc'),
+    });
+    pm.start();
+    try {
+      const end = Date.now() + 5_000;
+      while (dialled.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      // A few more ticks: the page would have its turn by now.
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      pm.stop();
+    }
+    expect(dialled.length).toBeGreaterThan(0);
+    expect(dialled.every((a) => a === `${relayed}/p2p/${NATTED}`)).toBe(true);
   });
 });
