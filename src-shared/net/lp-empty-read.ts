@@ -1,5 +1,6 @@
 import { LengthPrefixedDecoder } from '@libp2p/utils';
 import type { Uint8ArrayList } from 'uint8arraylist';
+import { isPatched, patchMethod } from './patch-method';
 
 /*
  * A length-prefixed read that ends without an exception when it has used up what arrived.
@@ -7,7 +8,7 @@ import type { Uint8ArrayList } from 'uint8arraylist';
  * Noise reads its messages through @libp2p/utils' LengthPrefixedDecoder, whose loop ends when the
  * length decoder throws a RangeError for want of bytes. Every message that arrives whole leaves
  * the buffer empty, so every message received ended with an Error built, its stack captured,
- * thrown and caught: about ten a second in a browser node with 9 peers, a tenth of a point of its
+ * thrown and caught: about eight a second in a browser node with 8 peers, a tenth of a point of its
  * page's CPU in V8's profile (docs/benchmarks.md, bench:browser), and about 5 µs a message in
  * Node.js. The patch answers an empty buffer without calling the length decoder: a length of 0,
  * whose encoding (at least one byte) the buffer cannot hold, so the loop ends as it does for any
@@ -21,28 +22,28 @@ type LengthDecoder = (data: Uint8ArrayList) => number;
 const WRAPPED = Symbol('lvs.emptyRead.wrapped');
 type Decoder = { lengthDecoder: LengthDecoder; [WRAPPED]?: true };
 type Decode = (this: Decoder, buf: Uint8Array | Uint8ArrayList) => Generator<Uint8ArrayList>;
-type Patched = { decode: Decode; __lvsEmptyRead?: true };
 
-const proto = LengthPrefixedDecoder.prototype as unknown as Patched;
+const MARKER = '__lvsEmptyRead';
 
-if (!proto.__lvsEmptyRead) {
-  const original = proto.decode;
-  if (typeof original !== 'function')
-    throw new Error('@libp2p/utils: LengthPrefixedDecoder.decode is missing');
-  proto.decode = function decode(this: Decoder, buf: Uint8Array | Uint8ArrayList) {
-    // The length decoder is the instance's own field (set in its constructor): wrapped on first
-    // use.
-    if (!this[WRAPPED]) {
-      const inner = this.lengthDecoder;
-      this.lengthDecoder = (data) => (data.byteLength === 0 ? 0 : inner(data));
-      this[WRAPPED] = true;
-    }
-    return original.call(this, buf);
-  };
-  proto.__lvsEmptyRead = true;
-}
+patchMethod<Decode>(
+  LengthPrefixedDecoder.prototype,
+  '@libp2p/utils: LengthPrefixedDecoder',
+  'decode',
+  MARKER,
+  (original) =>
+    function decode(this: Decoder, buf: Uint8Array | Uint8ArrayList) {
+      // The length decoder is the instance's own field (set in its constructor): wrapped on
+      // first use.
+      if (!this[WRAPPED]) {
+        const inner = this.lengthDecoder;
+        this.lengthDecoder = (data) => (data.byteLength === 0 ? 0 : inner(data));
+        this[WRAPPED] = true;
+      }
+      return original.call(this, buf);
+    },
+);
 
 /** Whether the patch is in place (for the test). */
 export function emptyReadWithoutThrow(): boolean {
-  return proto.__lvsEmptyRead === true;
+  return isPatched(LengthPrefixedDecoder.prototype, MARKER);
 }

@@ -1,5 +1,6 @@
 import { AbstractMultiaddrConnection } from '@libp2p/utils';
 import { isUint8ArrayList, type Uint8ArrayList } from 'uint8arraylist';
+import { isPatched, patchMethod } from './patch-method';
 
 /*
  * One socket write per message a connection sends, so one TCP segment (or one WebSocket message)
@@ -15,25 +16,25 @@ import { isUint8ArrayList, type Uint8ArrayList } from 'uint8arraylist';
  * counts the writes.
  */
 
-type Send = (data: Uint8Array | Uint8ArrayList) => boolean;
-type Patched = { send: Send; __lvsOneWrite?: true };
+type Send = (this: unknown, data: Uint8Array | Uint8ArrayList) => boolean;
 
-const proto = AbstractMultiaddrConnection.prototype as unknown as Patched;
+const MARKER = '__lvsOneWrite';
 
-if (!proto.__lvsOneWrite) {
-  const original = proto.send;
-  if (typeof original !== 'function')
-    throw new Error('@libp2p/utils: AbstractMultiaddrConnection.send is missing');
-  proto.send = function send(this: Patched, data: Uint8Array | Uint8ArrayList): boolean {
-    // Noise's list is from another major of uint8arraylist than ours, so no instanceof: the
-    // package marks its lists with a symbol every version shares. subarray() of a list of one
-    // buffer is that buffer; of several, one copy joining them.
-    return original.call(this, isUint8ArrayList(data) ? data.subarray() : data);
-  };
-  proto.__lvsOneWrite = true;
-}
+patchMethod<Send>(
+  AbstractMultiaddrConnection.prototype,
+  '@libp2p/utils: AbstractMultiaddrConnection',
+  'send',
+  MARKER,
+  (original) =>
+    function send(this: unknown, data: Uint8Array | Uint8ArrayList): boolean {
+      // Noise's list is from another major of uint8arraylist than ours, so no instanceof: the
+      // package marks its lists with a symbol every version shares. subarray() of a list of one
+      // buffer is that buffer; of several, one copy joining them.
+      return original.call(this, isUint8ArrayList(data) ? data.subarray() : data);
+    },
+);
 
 /** Whether the patch is in place (for the test). */
 export function oneWritePerMessage(): boolean {
-  return proto.__lvsOneWrite === true;
+  return isPatched(AbstractMultiaddrConnection.prototype, MARKER);
 }

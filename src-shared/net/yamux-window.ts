@@ -1,4 +1,5 @@
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream';
+import { isPatched, patchMethod } from './patch-method';
 
 /*
  * Yamux window updates only once half the receive window is used, as Hashicorp's yamux (the
@@ -26,27 +27,28 @@ interface Window {
   recvWindowCapacity: number;
 }
 
-type Patched = typeof YamuxStream.prototype & { __lvsHalfWindow?: true };
+type SendWindowUpdate = (this: YamuxStream) => void;
 
-const proto = YamuxStream.prototype as Patched;
+const MARKER = '__lvsHalfWindow';
 
-if (!proto.__lvsHalfWindow) {
-  const original = proto.sendWindowUpdate;
-  if (typeof original !== 'function')
-    throw new Error('@chainsafe/libp2p-yamux: YamuxStream.sendWindowUpdate is missing');
-  proto.sendWindowUpdate = function sendWindowUpdate(this: YamuxStream): void {
-    const w = this as unknown as Window;
-    if (
-      w.state === StreamState.Established &&
-      w.recvWindow - w.recvWindowCapacity < w.recvWindow / 2
-    )
-      return;
-    original.call(this);
-  };
-  proto.__lvsHalfWindow = true;
-}
+patchMethod<SendWindowUpdate>(
+  YamuxStream.prototype,
+  '@chainsafe/libp2p-yamux: YamuxStream',
+  'sendWindowUpdate',
+  MARKER,
+  (original) =>
+    function sendWindowUpdate(this: YamuxStream): void {
+      const w = this as unknown as Window;
+      if (
+        w.state === StreamState.Established &&
+        w.recvWindow - w.recvWindowCapacity < w.recvWindow / 2
+      )
+        return;
+      original.call(this);
+    },
+);
 
 /** Whether the patch is in place (for the test). */
 export function halfWindowUpdates(): boolean {
-  return proto.__lvsHalfWindow === true;
+  return isPatched(YamuxStream.prototype, MARKER);
 }
