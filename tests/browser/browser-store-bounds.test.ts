@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, noBrowserReason } from '../helpers/browser';
+import { startDesktopPair, until } from '../helpers/desktop-pair';
+import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
+import { builtRenderer } from '../helpers/renderer-build';
+
+/*
+ * A browser node keeps 100 states of history in IndexedDB (docs/network.md: the whole record is
+ * rewritten every 2 s, so what it holds is what each write costs), where a desktop node keeps
+ * 1,000. A page at 10 cycles a second runs well past 100 cycles; its record then holds exactly
+ * the last 100, one a cycle, the newest that of its stored state.
+ */
+
+const skip = noBrowserReason();
+const KEPT = 100;
+
+interface Stored {
+  state: { cycle: number };
+  history: { cycle: number }[];
+  events: unknown[];
+}
+
+describe.skipIf(skip !== null)(
+  `a browser node's stored history${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let work = '';
+    let browser: Browser | undefined;
+    const desktops: Proc[] = [];
+    let joinUrl = '';
+
+    beforeAll(async () => {
+      builtRenderer('Leave the swarm');
+      work = await mkdtemp(join(tmpdir(), 'lvs-browser-store-'));
+      await prepareLvs();
+      const pair = await startDesktopPair(work, ['--cycle-ms', '100', '--genesis', '40']);
+      joinUrl = pair.joinUrl;
+      desktops.push(...pair.desktops);
+      browser = await launchChromium();
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      killAll();
+      await disposeLvs();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    it(`keeps the last ${KEPT} states, one a cycle`, async () => {
+      const page = await (await browser!.newContext()).newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(joinUrl);
+      // Read only once the page runs, so its store made the database; each read closes its own
+      // connection, which would otherwise hold up any later version change of the page's.
+      await until('the page running', 60_000, async () =>
+        (await page.evaluate(
+          `document.querySelector('[data-testid="node-phase"]')?.getAttribute('data-phase')`,
+        )) === 'running'
+          ? true
+          : undefined,
+      );
+      const read = async () => {
+        const text = (await page.evaluate(`new Promise((resolve) => {
+          const rq = indexedDB.open('lvs-node-default');
+          rq.onerror = () => resolve(null);
+          rq.onsuccess = () => {
+            const db = rq.result;
+            try {
+              const get = db.transaction('records').objectStore('records').get('main');
+              get.onerror = () => (db.close(), resolve(null));
+              get.onsuccess = () => (db.close(), resolve(typeof get.result === 'string' ? get.result : null));
+            } catch {
+              db.close();
+              resolve(null);
+            }
+          };
+        })`)) as string | null;
+        return text === null ? undefined : (JSON.parse(text) as Stored);
+      };
+      // Half as many cycles again as it keeps: the first 50 have been dropped by then.
+      const doc = await until(`a stored record past cycle ${1.5 * KEPT}`, 90_000, async () => {
+        const d = await read();
+        return d && d.state.cycle >= 1.5 * KEPT ? d : undefined;
+      });
+      const cycles = doc.history.map((h) => h.cycle);
+      expect(cycles).toHaveLength(KEPT);
+      expect(cycles.at(-1)).toBe(doc.state.cycle);
+      expect(cycles[0]).toBe(doc.state.cycle - (KEPT - 1));
+      expect(cycles.every((c, i) => i === 0 || c === cycles[i - 1]! + 1)).toBe(true);
+      expect(doc.events.length).toBeLessThanOrEqual(KEPT);
+      expect(errors).toEqual([]);
+    }, 150_000);
+  },
+);
