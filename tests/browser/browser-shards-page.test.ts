@@ -153,7 +153,7 @@ describe.skipIf(skip !== null)(
       // Reload one page: it resumes from IndexedDB at its cycle, with the shards it held (a store
       // without `holds` would be read as a K = 1 store: every shard).
       const reloaded = pages[1]!;
-      // Its IndexedDB record has the shards once the store has written a cycle (every 2 s).
+      // Its IndexedDB record has the shards once the store has written a cycle (every 5 s).
       const stored = await until('a stored cycle with holds', 30_000, async () => {
         const r = await storedState(reloaded);
         return r && r.cycle > 0 && r.holds ? r : undefined;
