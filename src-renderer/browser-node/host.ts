@@ -67,7 +67,14 @@ export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserH
     allowLoopbackGroups: o.allowLoopbackGroups,
   });
   const libp2p = await createLibp2p({
-    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    addresses: {
+      // The relay reservation ('/p2p-circuit') is what WebRTC signalling goes through, but a page
+      // is dialled by WebRTC or not at all (docs/network.md): its plain relayed address is not
+      // announced, so no node, told of it at second hand by peer exchange without its WebRTC
+      // twin, dials the page through the relay for good.
+      listen: ['/p2p-circuit', '/webrtc'],
+      announceFilter: (addrs) => addrs.filter((a) => !isRelayedOnly(a.toString())),
+    },
     transports: [
       webSockets(),
       webRTC({ rtcConfiguration: { iceServers: [...(o.iceServers ?? [])] } }),

@@ -160,6 +160,17 @@ describe.skipIf(skip !== null)(
         return row && row.framesIn >= webrtc.framesIn + 4 ? row : undefined;
       });
 
+      // A page is dialled by WebRTC or not at all (docs/network.md): it announces only WebRTC
+      // addresses, and none of its drift sessions is carried through a relay.
+      for (const page of pages) {
+        const listen = (await page.evaluate(
+          `[...document.querySelectorAll('[data-testid=node-listen] .address')].map((a) => a.textContent)`,
+        )) as string[];
+        expect(listen.length).toBeGreaterThan(0);
+        for (const a of listen) expect(a).toMatch(/\/p2p-circuit\/webrtc\//);
+        expect((await view(page)).peers.map((p) => p.transport)).not.toContain('relayed');
+      }
+
       // Close one page: the others keep converging without it.
       const closed = pages[2]!;
       await closed.close();
