@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardRanges } from '../../src-shared/drift/shard-rule';
-import { launchChromium, noBrowserReason } from '../helpers/browser';
+import { launchChromium, noBrowserReason, storedRecord } from '../helpers/browser';
 import { startDesktopPair, until } from '../helpers/desktop-pair';
 import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
 import { builtRenderer } from '../helpers/renderer-build';
@@ -62,20 +62,10 @@ async function page(p: Page): Promise<Seen | undefined> {
   return v ?? undefined;
 }
 
-/** The `main` record of the page's node store (IndexedDB database lvs-node-default). */
+/** The state in the page's stored record. */
 async function storedState(p: Page): Promise<{ cycle: number; holds?: number[] } | undefined> {
-  const text = (await p.evaluate(`new Promise((resolve) => {
-    const rq = indexedDB.open('lvs-node-default');
-    rq.onerror = () => resolve(null);
-    rq.onsuccess = () => {
-      const get = rq.result.transaction('records').objectStore('records').get('main');
-      get.onerror = () => resolve(null);
-      get.onsuccess = () => resolve(typeof get.result === 'string' ? get.result : null);
-    };
-  })`)) as string | null;
-  if (text === null) return undefined;
-  const { state } = JSON.parse(text) as { state: { cycle: number; holds?: number[] } };
-  return state;
+  const doc = (await storedRecord(p)) as { state: { cycle: number; holds?: number[] } } | undefined;
+  return doc?.state;
 }
 
 /** Each shard's spread over its holders (sqrt of the summed per-component variances). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, noBrowserReason } from '../helpers/browser';
+import { launchChromium, noBrowserReason, storedRecord } from '../helpers/browser';
 import { startDesktopPair, until } from '../helpers/desktop-pair';
 import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
 import { builtRenderer } from '../helpers/renderer-build';
@@ -55,8 +55,7 @@ describe.skipIf(skip !== null)(
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(joinUrl);
-      // Read only once the page runs, so its store made the database; each read closes its own
-      // connection, which would otherwise hold up any later version change of the page's.
+      // Read only once the page runs, so its store made the database (storedRecord).
       await until('the page running', 60_000, async () =>
         (await page.evaluate(
           `document.querySelector('[data-testid="node-phase"]')?.getAttribute('data-phase')`,
@@ -64,24 +63,7 @@ describe.skipIf(skip !== null)(
           ? true
           : undefined,
       );
-      const read = async () => {
-        const text = (await page.evaluate(`new Promise((resolve) => {
-          const rq = indexedDB.open('lvs-node-default');
-          rq.onerror = () => resolve(null);
-          rq.onsuccess = () => {
-            const db = rq.result;
-            try {
-              const get = db.transaction('records').objectStore('records').get('main');
-              get.onerror = () => (db.close(), resolve(null));
-              get.onsuccess = () => (db.close(), resolve(typeof get.result === 'string' ? get.result : null));
-            } catch {
-              db.close();
-              resolve(null);
-            }
-          };
-        })`)) as string | null;
-        return text === null ? undefined : (JSON.parse(text) as Stored);
-      };
+      const read = async () => (await storedRecord(page)) as Stored | undefined;
       // Half as many cycles again as it keeps: the first 50 have been dropped by then.
       const doc = await until(`a stored record past cycle ${1.5 * KEPT}`, 90_000, async () => {
         const d = await read();

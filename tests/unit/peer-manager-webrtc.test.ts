@@ -41,13 +41,18 @@ function fakeLibp2p(connectedTo: string[], dial: (ma?: unknown) => Promise<never
   } as unknown as Libp2p;
 }
 
-/** The book as peer exchange fills it: two pages behind one relay, and a desktop node. */
+/**
+ * A peer manager over a book filled as peer exchange fills it: by default two pages behind one
+ * relay and a desktop node, on a node that dials only WebRTC (a page: the desktop is left alone,
+ * the pages are dialled).
+ */
 function manager(
   connectedTo: string[],
   dial: (ma?: unknown) => Promise<never> = () => Promise.reject(new Error('no such page')),
+  told = [`${VIA}/p2p/${LIVE}`, `${VIA}/p2p/${GONE}`, `${DESKTOP}/p2p/${RELAY}`],
+  dialable = (addr: string) => addr.includes('/webrtc'),
 ) {
   const book = new AddressBook({ secret: SECRET });
-  const told = [`${VIA}/p2p/${LIVE}`, `${VIA}/p2p/${GONE}`, `${DESKTOP}/p2p/${RELAY}`];
   book.add(
     told.map((t) => splitPeerAddress(t) as PeerAddress),
     '/ip4/192.0.2.7/tcp/4001',
@@ -61,8 +66,7 @@ function manager(
     tickMs: 10,
     retryBaseMs: 10,
     rng: () => 0.5,
-    // Only WebRTC here (a page): the desktop is left alone, the pages are dialled.
-    dialable: (addr) => addr.includes('/webrtc'),
+    dialable,
   });
   return { pm, book };
 }
@@ -108,29 +112,17 @@ describe("a browser node's WebRTC address", () => {
     // A desktop node's transports: TCP and the plain circuit, no WebRTC. Its book holds a page
     // (both of its relayed forms) and a desktop behind NAT reachable only through the relay.
     const NATTED = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK';
-    const book = new AddressBook({ secret: SECRET });
     const relayed = `/ip4/192.0.2.7/tcp/4001/p2p/${RELAY}/p2p-circuit`;
-    book.add(
-      [`${VIA}/p2p/${LIVE}`, `${relayed}/p2p/${LIVE}`, `${relayed}/p2p/${NATTED}`].map(
-        (t) => splitPeerAddress(t) as PeerAddress,
-      ),
-      '/ip4/192.0.2.7/tcp/4001',
-    );
     const dialled: string[] = [];
-    const pm = new PeerManager({
-      libp2p: fakeLibp2p([], (ma?: unknown) => {
+    const { pm } = manager(
+      [],
+      (ma?: unknown) => {
         dialled.push(String(ma));
         return Promise.reject(new Error('unreachable here'));
-      }),
-      book,
-      exchange: {} as PeerExchange,
-      groups: { allowLoopbackGroups: false },
-      outboundGroups: () => new Map(),
-      tickMs: 10,
-      retryBaseMs: 10,
-      rng: () => 0.5,
-      dialable: (addr) => !addr.includes('/webrtc'),
-    });
+      },
+      [`${VIA}/p2p/${LIVE}`, `${relayed}/p2p/${LIVE}`, `${relayed}/p2p/${NATTED}`],
+      (addr) => !addr.includes('/webrtc'),
+    );
     pm.start();
     try {
       const end = Date.now() + 5_000;
