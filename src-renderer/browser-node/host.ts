@@ -9,6 +9,7 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { isRelayedOnly, isWebRtcAddr, isWebSocketAddr } from '../../src-shared/net/address-group';
 import { PeerGate } from '../../src-shared/net/gater';
+import { selfAddresses } from '../../src-shared/net/self-addresses';
 // The desktop host's wire fixes (one WebSocket message per Noise message, Yamux window updates
 // by halves, a Noise read that ends without an exception): without the first two a page sent four
 // WebSocket messages per drift frame (docs/protocol.md).
@@ -102,7 +103,8 @@ export async function createBrowserHost(o: BrowserHostOptions): Promise<BrowserH
   return {
     libp2p,
     gater,
-    addresses: () => libp2p.getMultiaddrs(),
+    // A page listens on no wildcard address, so every change to its addresses is announced.
+    addresses: selfAddresses(libp2p),
     // A relayed address names the relay's transport first: /ws there means a relay this page
     // can reach; what follows /p2p-circuit (WebRTC or nothing) is how it then reaches the peer.
     dialable: isWebSocketAddr,
