@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright';
+import { describe, expect, it } from 'vitest';
 import { shardRanges } from '../../src-shared/drift/shard-rule';
-import { launchChromium, noBrowserReason, storedRecord } from '../helpers/browser';
-import { startDesktopPair, until } from '../helpers/desktop-pair';
-import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
-import { builtRenderer } from '../helpers/renderer-build';
+import { noBrowserReason, storedRecord } from '../helpers/browser';
+import { until } from '../helpers/desktop-pair';
+import type { Proc } from '../helpers/lvs-process';
+import { pageSwarm } from '../helpers/page-swarm';
 
 /*
  * The browser node's own page with K > 1 shards (docs/shards.md, "In the node"): two `lvs node`
@@ -88,40 +85,20 @@ function shardSpreads(nodes: readonly Seen[]): { holders: number[]; spread: numb
 describe.skipIf(skip !== null)(
   `browser nodes' pages with K = 4 shards${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    let work = '';
-    let browser: Browser | undefined;
-    const desktops: Proc[] = [];
-    let joinUrl = '';
-
-    beforeAll(async () => {
-      builtRenderer('waiting to hear a holder');
-      work = await mkdtemp(join(tmpdir(), 'lvs-browser-shards-'));
-      await prepareLvs();
-      const pair = await startDesktopPair(work, SWARM);
-      joinUrl = pair.joinUrl;
-      desktops.push(...pair.desktops);
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      killAll();
-      await disposeLvs();
-      if (work) await rm(work, { recursive: true, force: true });
-    });
+    const swarm = pageSwarm('browser-shards', 'waiting to hear a holder', SWARM);
 
     it('each page says which shards it holds, every shard converges, and a reload keeps them', async () => {
       const pages: Page[] = [];
       const errors: string[] = [];
       for (let k = 0; k < 2; k++) {
-        const context = await browser!.newContext();
+        const context = await swarm.browser.newContext();
         const p = await context.newPage();
         p.on('pageerror', (e) => errors.push(`page ${k}: ${e.message}`));
-        await p.goto(joinUrl);
+        await p.goto(swarm.joinUrl);
         pages.push(p);
       }
       const everyone = async () => {
-        const seen = [...(await Promise.all(pages.map(page))), ...desktops.map(desktop)];
+        const seen = [...(await Promise.all(pages.map(page))), ...swarm.desktops.map(desktop)];
         return seen.every((s) => s !== undefined && s.S.length === D && s.holds.length > 0)
           ? (seen as Seen[])
           : undefined;

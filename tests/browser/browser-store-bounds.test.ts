@@ -1,12 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, noBrowserReason, storedRecord } from '../helpers/browser';
-import { startDesktopPair, until } from '../helpers/desktop-pair';
-import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
-import { builtRenderer } from '../helpers/renderer-build';
+import { describe, expect, it } from 'vitest';
+import { noBrowserReason, storedRecord } from '../helpers/browser';
+import { until } from '../helpers/desktop-pair';
+import { pageSwarm } from '../helpers/page-swarm';
 
 /*
  * A browser node's record in IndexedDB (docs/network.md): 100 states of history where a desktop
@@ -28,33 +23,18 @@ interface Stored {
 describe.skipIf(skip !== null)(
   `a browser node's stored history${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    let work = '';
-    let browser: Browser | undefined;
-    const desktops: Proc[] = [];
-    let joinUrl = '';
-
-    beforeAll(async () => {
-      builtRenderer('Leave the swarm');
-      work = await mkdtemp(join(tmpdir(), 'lvs-browser-store-'));
-      await prepareLvs();
-      const pair = await startDesktopPair(work, ['--cycle-ms', '100', '--genesis', '40']);
-      joinUrl = pair.joinUrl;
-      desktops.push(...pair.desktops);
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      killAll();
-      await disposeLvs();
-      if (work) await rm(work, { recursive: true, force: true });
-    });
+    const swarm = pageSwarm('browser-store', 'Leave the swarm', [
+      '--cycle-ms',
+      '100',
+      '--genesis',
+      '40',
+    ]);
 
     it(`keeps the last ${KEPT} states, one a cycle, and writes at most every 5 s`, async () => {
-      const page = await (await browser!.newContext()).newPage();
+      const page = await (await swarm.browser.newContext()).newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(joinUrl);
+      await page.goto(swarm.joinUrl);
       // Read only once the page runs, so its store made the database (storedRecord).
       await until('the page running', 60_000, async () =>
         (await page.evaluate(

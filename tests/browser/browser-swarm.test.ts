@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, noBrowserReason } from '../helpers/browser';
-import { startDesktopPair, until } from '../helpers/desktop-pair';
-import { disposeLvs, killAll, prepareLvs, type Proc } from '../helpers/lvs-process';
-import { builtRenderer } from '../helpers/renderer-build';
+import type { BrowserContext, Page } from 'playwright';
+import { describe, expect, it } from 'vitest';
+import { noBrowserReason } from '../helpers/browser';
+import { until } from '../helpers/desktop-pair';
+import type { Proc } from '../helpers/lvs-process';
+import { pageSwarm } from '../helpers/page-swarm';
 
 /*
  * Browser nodes in a swarm with desktop nodes, end to end: two `lvs node` processes (one serves
@@ -87,37 +84,17 @@ function maxDistance(states: readonly (readonly number[])[]): number {
 describe.skipIf(skip !== null)(
   `browser nodes in a swarm with desktop nodes${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
-    let work = '';
-    let browser: Browser | undefined;
-    const desktops: Proc[] = [];
-    let joinUrl = '';
-
-    beforeAll(async () => {
-      builtRenderer('lvs-drift-engine');
-      work = await mkdtemp(join(tmpdir(), 'lvs-browser-swarm-'));
-      await prepareLvs();
-      const pair = await startDesktopPair(work, SWARM);
-      joinUrl = pair.joinUrl;
-      desktops.push(...pair.desktops);
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      killAll();
-      await disposeLvs();
-      if (work) await rm(work, { recursive: true, force: true });
-    });
+    const swarm = pageSwarm('browser-swarm', 'lvs-drift-engine', SWARM);
 
     it('three pages and two desktop nodes converge; pages talk over WebRTC, leave, and resume from IndexedDB', async () => {
       const contexts: BrowserContext[] = [];
       const pages: Page[] = [];
       const errors: string[] = [];
       for (let k = 0; k < 3; k++) {
-        const context = await browser!.newContext();
+        const context = await swarm.browser.newContext();
         const page = await context.newPage();
         page.on('pageerror', (e) => errors.push(`page ${k}: ${e.message}`));
-        await page.goto(joinUrl);
+        await page.goto(swarm.joinUrl);
         contexts.push(context);
         pages.push(page);
       }
@@ -125,7 +102,7 @@ describe.skipIf(skip !== null)(
       // Every page runs, has peers, and the five states are within epsilon of each other.
       const converged = async (open: readonly Page[]) => {
         const views = await Promise.all(open.map(view));
-        const statuses = desktops.map(lastStatus);
+        const statuses = swarm.desktops.map(lastStatus);
         if (views.some((v) => v.phase !== 'running' || v.S.length !== 2 || v.peers.length < 2))
           return undefined;
         if (statuses.some((s) => s === undefined || s.S.length !== 2)) return undefined;
@@ -140,7 +117,7 @@ describe.skipIf(skip !== null)(
       // A node with --ws-port relays from the start, without AutoNAT's word: the pages hold their
       // reservations on it (the one that serves the join page is every page's first peer).
       await until('the pages hold relay reservations on the join node', 30_000, async () => {
-        const relay = lastStatus(desktops[0]!)?.relay;
+        const relay = lastStatus(swarm.desktops[0]!)?.relay;
         return relay?.mode === 'on' && relay.active && relay.reservations >= 1 ? relay : undefined;
       });
 
