@@ -4,7 +4,7 @@
 // more than the K r = 12 that r holders of every shard need: the rule can fill every shard.
 // Expected: no capped node ever holds more than its one shard, every shard reaches r holders
 // (the uncapped nodes adopt what the capped ones cannot), so the uncapped hold more on average.
-// Nodes added later are capped by the same draw, slot by slot.
+// Nodes added later are capped by the same draw, slot by slot; a capped node revived keeps its cap.
 import { describe, expect, it } from 'vitest';
 import type { LabSnapshot } from '../../src-shared/api/lab-api';
 import { startLab, stopLab, waitForSnapshot } from '../helpers/labs';
@@ -90,8 +90,33 @@ describe('capped nodes in a lab: 8 nodes, K = 4, r = 3, half capped at 1 shard',
       for (const x of grown.samples.filter((x) => addedCapped.includes(x.slot)))
         expect(x.holds).toHaveLength(1);
 
+      // A capped node killed and revived keeps its cap (the pool keeps it for its revivals):
+      // back up, it holds its one shard again, and the watch above sees it never hold more.
+      const revivedSlot = CAPPED_FIRST_8[1]!;
+      await lab.apply({ op: 'kill', nodes: [revivedSlot] });
+      await waitForSnapshot(
+        lab,
+        (s) => s.samples.find((x) => x.slot === revivedSlot)?.condition === 'dead' && s,
+        `slot ${revivedSlot} dead`,
+      );
+      await lab.apply({ op: 'revive', nodes: [revivedSlot] });
+      const upAt = (s: LabSnapshot) => {
+        const x = s.samples.find((x) => x.slot === revivedSlot);
+        return x?.condition === 'up' && (x.holds?.length ?? 0) >= 1 ? x.cycle : undefined;
+      };
+      const back = await waitForSnapshot(lab, (s) => upAt(s) !== undefined && s, 'the revival');
+      // Ten of its own cycles more: long enough to adopt shards, were its cap lost.
+      const settled = await waitForSnapshot(
+        lab,
+        (s) => (upAt(s) ?? 0) >= upAt(back)! + 10 && s,
+        'ten cycles after the revival',
+      );
+      const revived = settled.samples.find((x) => x.slot === revivedSlot)!;
+      expect(revived.maxShards).toBe(CAPPED.shards);
+      expect(revived.holds).toHaveLength(1);
+
       off();
-      watch(grown);
+      watch(settled);
       expect(wrongCap).toEqual([]);
       for (const slot of grown.status.capped!.slots)
         expect(most.get(slot), `slot ${slot}, capped, at most 1 shard`).toBeLessThanOrEqual(1);
