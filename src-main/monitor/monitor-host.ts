@@ -263,6 +263,7 @@ export class MonitorHost {
           appVersion: this.opts.appVersion,
           ...workers,
           ...(browsers ? { browsers } : {}),
+          ...(setup!.capped ? { capped: setup!.capped } : {}),
         };
     const lab = await Lab.start(options).catch((err: unknown) => {
       throw new MonitorError(errorMessage(err));

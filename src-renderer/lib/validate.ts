@@ -14,6 +14,7 @@ import {
   type Aggregator,
   type DriftParams,
 } from '@shared/drift/params';
+import { CappedNodesError, checkCappedNodes, type CappedNodes } from '@shared/sim/shard-book';
 import { parseTopology, TopologyError } from '@shared/sim/topology';
 
 /*
@@ -41,6 +42,12 @@ export interface StartForm {
   readonly cycleMs: string;
   /** Of the nodes, how many are browser nodes (absent or empty: none). */
   readonly browsers?: string;
+  /** d, the state's components (absent or empty: the default). */
+  readonly dimensions?: string;
+  /** K, the shards the state is split into (absent or empty: 1, one whole state). */
+  readonly shards?: string;
+  /** Nodes of small capacity as "share:most shards", e.g. "0.5:1" (absent or empty: none). */
+  readonly capped?: string;
 }
 
 /** The largest lab the host's machine is sized for, and why (AppInfo.capacity). */
@@ -78,6 +85,8 @@ export function checkStartForm(
   if (!cycleMs.ok) return cycleMs;
   const browsers = checkBrowsers(form.browsers ?? '', nodes.value, browserNodes);
   if (!browsers.ok) return browsers;
+  const sharding = checkSharding(form);
+  if (!sharding.ok) return sharding;
   return {
     ok: true,
     value: {
@@ -86,8 +95,56 @@ export function checkStartForm(
       seed: seed.value,
       cycleMs: cycleMs.value,
       ...(browsers.value > 0 ? { browsers: browsers.value } : {}),
+      ...sharding.value,
     },
   };
+}
+
+/** The form's d, K and capped nodes as the lab setup's params and capped (docs/shards.md). */
+function checkSharding(
+  form: StartForm,
+): FieldChecked<{ params?: { dimensions?: number; shards?: number }; capped?: CappedNodes }> {
+  const params: { dimensions?: number; shards?: number } = {};
+  for (const name of ['dimensions', 'shards'] as const) {
+    const text = form[name]?.trim() ?? '';
+    if (text === '') continue;
+    const v = whole(name, text, NUMERIC_PARAMS[name].min, NUMERIC_PARAMS[name].max);
+    if (!v.ok) return v;
+    params[name] = v.value;
+  }
+  let K: number;
+  try {
+    K = resolveParams(params).shards;
+  } catch (err) {
+    if (!(err instanceof ParamError)) throw err;
+    return {
+      ok: false,
+      field: err.params.find((n) => n in params) ?? 'shards',
+      reason: err.message,
+    };
+  }
+  const text = form.capped?.trim() ?? '';
+  const value = Object.keys(params).length > 0 ? { params } : {};
+  if (text === '') return { ok: true, value };
+  const m = /^(\d*\.?\d+):(\d+)$/.exec(text);
+  const capped = m ? { share: Number(m[1]), shards: Number(m[2]) } : null;
+  if (!capped || capped.share > 1)
+    return {
+      ok: false,
+      field: 'capped',
+      reason: `capped nodes must be share:shards, a share in 0..1 and the most shards each holds, such as 0.5:1 (got "${text}")`,
+    };
+  try {
+    checkCappedNodes(capped, K);
+  } catch (err) {
+    if (!(err instanceof CappedNodesError)) throw err;
+    const reason =
+      err.fault === 'shards-one'
+        ? 'capped nodes need shards above 1: with one shard every node holds the whole state'
+        : `capped nodes' shards ${err.message}`;
+    return { ok: false, field: 'capped', reason };
+  }
+  return { ok: true, value: { ...value, capped } };
 }
 
 /** The form's browser nodes: 0..MAX_LAB_BROWSERS, fewer than the nodes, and only where they run. */

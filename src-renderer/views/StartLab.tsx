@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ScenarioInfo } from '@shared/api/monitor-api';
 import { MAX_LAB_BROWSERS, MAX_LAB_NODES } from '@shared/api/lab-api';
+import { DEFAULT_PARAMS, NUMERIC_PARAMS } from '@shared/drift/params';
 import { nodesKeepingUp } from '@shared/lab/capacity';
 import { errorLine } from '../api/client';
 import { checkStartForm, type StartForm } from '../lib/validate';
@@ -9,11 +10,12 @@ import { labKey } from '../state/tick-frame';
 import { useReplaceLab } from './ReplaceLab';
 
 /**
- * Starting a lab: the form (size, topology, seed, cycle, browser nodes), or a shipped scenario. Shows progress
- * while the host wires the nodes, and the host's one-line error when it refuses. The largest lab
- * offered is the host machine's (AppInfo.capacity), with its reason. A start while a lab runs
- * replaces it (the host stops it first), so it asks before (useReplaceLab). While a lab runs the form folds
- * away, so that the lab's controls and events sit near the top of the sidebar.
+ * Starting a lab: the form (size, topology, seed, cycle, browser nodes, shards and capped nodes),
+ * or a shipped scenario. Shows progress while the host wires the nodes, and the host's one-line
+ * error when it refuses. The largest lab offered is the host machine's (AppInfo.capacity), with
+ * its reason. A start while a lab runs replaces it (the host stops it first), so it asks before
+ * (useReplaceLab). While a lab runs the form folds away, so that the lab's controls and events sit
+ * near the top of the sidebar.
  */
 export function StartLab() {
   const { client, store } = useMonitor();
@@ -133,7 +135,12 @@ export function StartLab() {
     });
   };
 
-  const field = (name: keyof StartForm, label: string, hint: string, off = false) => (
+  const field = (
+    name: keyof StartForm,
+    label: string,
+    hint: string,
+    { off = false, placeholder }: { off?: boolean; placeholder?: string } = {},
+  ) => (
     <label className="field">
       <span>{label}</span>
       <input
@@ -142,7 +149,8 @@ export function StartLab() {
         onChange={(e) => setForm({ ...form, [name]: e.target.value })}
         aria-describedby={`${id}-${name}`}
         disabled={!!starting || off}
-        inputMode={name === 'topology' ? 'text' : 'numeric'}
+        placeholder={placeholder}
+        inputMode={name === 'topology' || name === 'capped' ? 'text' : 'numeric'}
       />
       <small id={`${id}-${name}`} className="muted">
         {hint}
@@ -176,7 +184,27 @@ export function StartLab() {
             noBrowsers
               ? `not on this host: ${noBrowsers}`
               : `0..${MAX_LAB_BROWSERS}, fewer than the nodes: the last ones run as Chromium tabs on the host; with at least one, Add nodes can add more`,
-            noBrowsers !== null,
+            { off: noBrowsers !== null },
+          )}
+          {field(
+            'dimensions',
+            'Dimensions (d)',
+            `1..${NUMERIC_PARAMS.dimensions.max}: the state's components`,
+            {
+              placeholder: String(DEFAULT_PARAMS.dimensions),
+            },
+          )}
+          {field(
+            'shards',
+            'Shards (K)',
+            `1..d: above 1, the state is split into K shards and each node holds some of them, every shard kept by ${DEFAULT_PARAMS.replication} nodes of each neighbourhood`,
+            { placeholder: String(DEFAULT_PARAMS.shards) },
+          )}
+          {field(
+            'capped',
+            'Capped nodes',
+            'share:shards, such as 0.5:1: that share of the nodes holds at most that many shards (K above 1)',
+            { placeholder: 'none' },
           )}
           <button type="submit" data-testid="start-lab-button" disabled={!!starting}>
             {starting ? 'Starting…' : 'Start lab'}

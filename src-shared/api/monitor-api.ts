@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { accept, refuse, type Checked } from '../checked';
 import type { DriftParams } from '../drift/params';
 import type { LabCapacity } from '../lab/capacity';
-import type { Scenario } from '../lab/scenario';
+import { cappedSchema, checkCapped, type Scenario } from '../lab/scenario';
 import {
   checkLabCommand,
   checkLabRequest,
@@ -58,10 +58,14 @@ const labSetup = z
       .min(0, { error: BROWSERS_RANGE })
       .max(MAX_LAB_BROWSERS, { error: BROWSERS_RANGE })
       .optional(),
+    /** Nodes of small capacity, as `lvs lab --capped` (docs/shards.md): K above 1 only. */
+    capped: cappedSchema.optional(),
   })
-  .superRefine(({ browsers, nodes }, ctx) => {
+  .superRefine((setup, ctx) => {
+    const { browsers, nodes } = setup;
     const problem = browsers === undefined ? null : tooManyBrowsers(browsers, nodes);
     if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['browsers'] });
+    checkCapped(setup, ctx);
   });
 export type LabSetup = z.infer<typeof labSetup>;
 export type LabSetupInput = z.input<typeof labSetup>;

@@ -104,7 +104,7 @@ const initialSchema = strict(
 });
 
 /** Nodes of small capacity (docs/shards.md, "Nodes of small capacity"), as `lvs lab --capped`. */
-const cappedSchema = strict(
+export const cappedSchema = strict(
   {
     share: numberIn('capped.share', 0, 1),
     shards: numberIn('capped.shards', 1, 10_000, true),
@@ -113,7 +113,7 @@ const cappedSchema = strict(
 );
 
 /** lab.capped against the lab's K, by the simulator's and the CLI's own check. */
-function checkCapped(
+export function checkCapped(
   lab: { params: z.infer<typeof paramsPatch>; capped?: CappedNodes | undefined },
   ctx: z.RefinementCtx,
 ): void {

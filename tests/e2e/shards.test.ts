@@ -1,7 +1,8 @@
 // The monitor's shard view end to end (docs/monitor.md, "Shards"): Debian's Chromium shows a real
 // lab of six nodes with K = 4 shards and r = 1; every holder of one shard is killed, and the view
 // must show that shard's row in red, its loss in the event log, and a marker on the holders
-// chart. Screenshots: test-artifacts/e2e/shards-lost.png, shards-holders-chart.png.
+// chart. Screenshots: test-artifacts/e2e/shards-lost.png, shards-holders-chart.png. Then a lab
+// with shards and capped nodes started from the monitor's own start form.
 import { join } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,5 +120,40 @@ describe.skipIf(skip !== null)(
       expect(errors).toEqual([]);
       await host.handle({ target: 'app', request: { op: 'stop-lab' } });
     }, 90_000);
+
+    it('starts a lab with shards and capped nodes from the start form', async () => {
+      // The form after the lab above stopped: d = 4, K = 2, half the nodes capped at 1 shard.
+      // Seed 6 caps slots 1 and 4 of six (the lab's seeded draw, src-shared/lab/capped-slots.ts;
+      // tests/lab/shard-capacity.test.ts has the same seed's first eight).
+      const form = page.getByTestId('start-lab-form');
+      await expect.poll(() => form.isVisible()).toBe(true);
+      const typed = {
+        nodes: '6',
+        topology: 'complete',
+        seed: '6',
+        cycleMs: '100',
+        dimensions: '4',
+        shards: '2',
+        capped: '0.5:1',
+      };
+      for (const [name, value] of Object.entries(typed))
+        await form.locator(`input[name="${name}"]`).fill(value);
+      await page.getByTestId('start-lab-button').click();
+      await expect
+        .poll(
+          async () => {
+            const s = await snapshotNow().catch(() => null);
+            return s && s.status.params.shards === 2 && s.status.params.dimensions === 4
+              ? s.status.capped
+              : null;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toEqual({ share: 0.5, shards: 1, slots: [1, 4] });
+      // The shard view marks the two capped nodes under their columns.
+      await expect.poll(() => page.locator('[data-testid^="shard-cap-"]').count()).toBe(2);
+      expect(errors).toEqual([]);
+      await host.handle({ target: 'app', request: { op: 'stop-lab' } });
+    }, 60_000);
   },
 );

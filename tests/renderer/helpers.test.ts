@@ -184,6 +184,52 @@ describe('client-side checks', () => {
     );
   });
 
+  it('start form: d, K and capped nodes, as the host schema takes them, or the field at fault', () => {
+    const form = { nodes: '8', topology: 'complete', seed: '6', cycleMs: '200' };
+    const base = { nodes: 8, topology: 'complete', seed: 6, cycleMs: 200 };
+    const setup = {
+      ...base,
+      params: { dimensions: 8, shards: 4 },
+      capped: { share: 0.5, shards: 1 },
+    };
+    expect(checkStartForm({ ...form, dimensions: ' 8', shards: '4 ', capped: ' 0.5:1' })).toEqual({
+      ok: true,
+      value: setup,
+    });
+    expect(checkMonitorRequest({ target: 'app', request: { op: 'start-lab', setup } }).ok).toBe(
+      true,
+    );
+    // Left empty: the defaults (d = 2, K = 1, none capped), nothing sent for them.
+    expect(checkStartForm({ ...form, dimensions: '', shards: '', capped: '' })).toEqual({
+      ok: true,
+      value: base,
+    });
+    const fault = (extra: Partial<Record<'dimensions' | 'shards' | 'capped', string>>) => {
+      const c = checkStartForm({ ...form, ...extra });
+      return c.ok ? 'accepted' : `${c.field}: ${c.reason}`;
+    };
+    // K splits the state into ranges of components: at most d of them (d = 2 by default).
+    expect(fault({ shards: '4' })).toMatch(/^shards: .*shards.*dimensions/);
+    expect(fault({ dimensions: '0' })).toMatch(/^dimensions: dimensions must be in 1\.\.64/);
+    expect(fault({ dimensions: '8', shards: '65' })).toMatch(/^shards: shards must be in 1\.\.64/);
+    // A cap needs K above 1, and lies in 1..K.
+    expect(fault({ capped: '0.5:1' })).toMatch(/^capped: capped nodes .*shards above 1/);
+    expect(fault({ dimensions: '8', shards: '4', capped: '0.5:5' })).toMatch(/^capped: /);
+    for (const capped of ['half', '1.5:1', '0.5', '0.5:', ':1', '-0.5:1', '0.5:1.5'])
+      expect(fault({ dimensions: '8', shards: '4', capped })).toMatch(
+        /^capped: capped nodes must be share:shards/,
+      );
+    // The host refuses the same setups on its own: a cap with K = 1, a cap above K.
+    for (const bad of [
+      { ...base, capped: { share: 0.5, shards: 1 } },
+      { ...setup, capped: { share: 0.5, shards: 5 } },
+      { ...setup, capped: { share: 2, shards: 1 } },
+    ])
+      expect(
+        checkMonitorRequest({ target: 'app', request: { op: 'start-lab', setup: bad } }).ok,
+      ).toBe(false);
+  });
+
   it('start form: browser nodes, sent only when there are some, fewer than the nodes, where they run', () => {
     const form = { nodes: '5', topology: 'ring:2', seed: '1', cycleMs: '200' };
     const value = { nodes: 5, topology: 'ring:2', seed: 1, cycleMs: 200 };
