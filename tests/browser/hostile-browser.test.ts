@@ -65,15 +65,22 @@ const FLOOD_FRAMES = 50 * RATE;
  * and skip LIMIT frames of OVERSIZE bytes, 10 MiB, before it is cut off. RSS also moves for V8's
  * own reasons: the first megabytes of Noise decryption grow its young generation once (up to two
  * 16 MiB semi-spaces on Node 20), which it then keeps, and RSS wanders by 10 to 15 MiB between
- * collections. So the baseline is the peak RSS (VmHWM) after a first oversize attacker, and the
- * attacks after it, which make the node read OVERSIZE_AFTER_WARM_UP x 10 MiB of oversized frames
- * alone, must not raise that peak by RSS_BOUND: under half of what they sent. A node that kept
- * even half of it would fail; one that holds what the design says rises by a few MiB at most.
+ * collections. The warm-up does not always finish that growth (a CI run's peak rose from 132 to
+ * 160 MiB after it, where other runs reach 155 to 165 MiB in it, and one rose from 136 to 150
+ * MiB after two attackers), so oversize attackers warm the node up until one more raises its
+ * peak by under WARM_STEP (at most WARM_UP_MAX of them), and the attacks after it are enough for
+ * such a late growth to be well under the bound. The baseline is the peak RSS (VmHWM) after the
+ * warm-up; the attacks after it, which make the node read OVERSIZE_AFTER_WARM_UP x 10 MiB (100
+ * MiB) of oversized frames alone, must not raise that peak by RSS_BOUND: under half of what they
+ * sent. A node that kept even half of it would fail (the warm-up stops at WARM_UP_MAX whatever it
+ * sees); one that holds what the design says rises by a few MiB, or once by V8's late growth.
  */
-const MORE_OVERSIZE_PEERS = 3;
+const MORE_OVERSIZE_PEERS = 8;
 /** Oversize attackers after the warm-up: one over each transport, then the more. */
 const OVERSIZE_AFTER_WARM_UP = 2 + MORE_OVERSIZE_PEERS;
-const RSS_BOUND = 24 * 2 ** 20;
+const RSS_BOUND = 40 * 2 ** 20;
+const WARM_STEP = 4 * 2 ** 20;
+const WARM_UP_MAX = 4;
 
 /** What the node's log must say of each variant the page sends (the checks' own words). */
 const REASONS: Record<string, string> = {
@@ -351,9 +358,15 @@ describe.skipIf(skip !== null)(
         return logged;
       };
 
-      // The first oversize attacker also warms the node up (see RSS_BOUND); the baseline follows.
-      await attack(overWs, 'oversize');
-      const before = memory(a.child.pid!);
+      // Oversize attackers warm the node up (see RSS_BOUND); the baseline follows.
+      let before = memory(a.child.pid!);
+      for (let k = 1; k <= WARM_UP_MAX; k++) {
+        await attack(overWs, 'oversize');
+        const now = memory(a.child.pid!);
+        const step = now.peak - before.peak;
+        before = now;
+        if (k > 1 && step < WARM_STEP) break;
+      }
 
       // Each kind over TCP, then over WebSockets: the node logs the same lines of both, word for
       // word (session open, each bad frame, the disconnection and denial, the session's close).
